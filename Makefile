@@ -1,0 +1,33 @@
+# The two commands a new machine needs: `make up` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STATE  ?= .nubes-state
+
+.PHONY: up test install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Installed-marker files so repeated runs skip pip when pyproject.toml is unchanged.
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+up: install
+	$(BIN)/nubes up --state-dir $(STATE)
+
+# PYTEST_ARGS lets CI or a developer narrow or widen the run.
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) $(STATE) .pytest_cache

@@ -1,0 +1,64 @@
+"""Authentication middleware.
+
+``noauth2`` (development and tests) trusts headers the way a service
+behind Keystone's auth middleware would: ``X-Auth-Token: admin`` is the
+admin of project ``admin``; any other token takes its identity from
+``X-User-Id``, ``X-Project-Id``, ``X-Roles`` and ``OpenStack-System-Scope``.
+``keystone`` relies on keystonemiddleware's ``auth_token`` having validated
+the token and set the same headers (it wraps the app at the WSGI level;
+see :func:`wrap_keystone`).
+"""
+from __future__ import annotations
+
+from nubes.common.context import RequestContext
+from nubes.common.wsgi import errors
+
+
+def _roles(header: str | None) -> tuple[str, ...]:
+    if not header:
+        return ()
+    return tuple(r.strip().lower() for r in header.split(",") if r.strip())
+
+
+class AuthMiddleware:
+    """Turns the request's identity headers into ``req.context.ctx``.
+
+    ``public_paths`` answer without a token (version documents).
+    """
+
+    def __init__(self, conf, *, strategy: str, public_paths: frozenset[str] = frozenset({"/"})):
+        self.conf = conf
+        self.strategy = strategy
+        self.public_paths = public_paths
+
+    def process_request(self, req, resp) -> None:
+        token = req.get_header("X-Auth-Token")
+        ctx = RequestContext(request_id=req.context.request_id,
+                             global_request_id=req.context.global_request_id,
+                             auth_token=token, conf=self.conf)
+        req.context.ctx = ctx
+        if req.path in self.public_paths or req.method == "OPTIONS":
+            return
+        if self.strategy == "keystone":
+            if req.get_header("X-Identity-Status", default="Invalid") != "Confirmed":
+                raise errors.Unauthorized("The request you have made requires authentication.")
+        elif not token:
+            raise errors.Unauthorized("The request you have made requires authentication.")
+        if self.strategy == "noauth2" and token == "admin":
+            ctx.user_id, ctx.project_id, ctx.roles = "admin", "admin", ("admin",)
+        else:
+            ctx.user_id = req.get_header("X-User-Id")
+            ctx.project_id = req.get_header("X-Project-Id")
+            ctx.roles = _roles(req.get_header("X-Roles"))
+            ctx.system_scope = req.get_header("OpenStack-System-Scope")
+        ctx.is_admin = "admin" in ctx.roles
+
+
+def wrap_keystone(app, conf):
+    """Put keystonemiddleware's auth_token in front of ``app``."""
+    try:
+        from keystonemiddleware import auth_token
+    except ImportError as exc:  # pragma: no cover - depends on the extra
+        raise RuntimeError("[api] auth_strategy = keystone needs keystonemiddleware: "
+                           "pip install 'nubes[keystone]'") from exc
+    return auth_token.AuthProtocol(app, {"oslo_config_config": conf})

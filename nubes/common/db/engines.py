@@ -1,0 +1,80 @@
+"""Engine creation for SQLite, MariaDB/MySQL and PostgreSQL.
+
+Each backend gets the settings that make concurrent writers correct:
+
+* SQLite: WAL journal, foreign keys on, and transactions begun by us, not by
+  the driver, so that writers start with ``BEGIN IMMEDIATE`` (a deferred
+  ``BEGIN`` upgrades to a write lock late and fails at once with
+  "database is locked" under concurrency) while readers use a plain
+  ``BEGIN``.
+* MariaDB/MySQL: PyMySQL, utf8mb4, READ COMMITTED (fewer gap locks and
+  deadlocks; generation-guarded updates give the isolation we need).
+* PostgreSQL: psycopg 3, its default READ COMMITTED.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+WRITER_OPTION = "nubes_writer"
+
+
+def normalise_url(url: str) -> sa.engine.URL:
+    """Pick our drivers for bare ``mysql://`` and ``postgresql://`` URLs."""
+    parsed = make_url(url)
+    if parsed.drivername in ("mysql", "mariadb"):
+        parsed = parsed.set(drivername="mysql+pymysql")
+    elif parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "mysql" and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed
+
+
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> sa.Engine:
+    parsed = normalise_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    kwargs: dict = {"pool_pre_ping": True, "pool_size": pool_size,
+                    "max_overflow": max_overflow, "pool_recycle": 3600}
+    if backend == "mysql":
+        kwargs["isolation_level"] = "READ COMMITTED"
+    return sa.create_engine(parsed, **kwargs)
+
+
+def _sqlite_engine(parsed: sa.engine.URL) -> sa.Engine:
+    memory = parsed.database in (None, "", ":memory:")
+    kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    if memory:
+        # One shared connection, or each checkout would see an empty database.
+        kwargs["poolclass"] = sa.pool.StaticPool
+    else:
+        # Connections to a file are cheap; a pool would keep write locks'
+        # connections around for nothing.  NullPool also makes fork-safety
+        # trivial for multi-process servers.
+        kwargs["poolclass"] = NullPool
+    engine = sa.create_engine(parsed, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Take transaction control away from the sqlite3 module.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get(WRITER_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine

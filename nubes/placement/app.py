@@ -1,0 +1,67 @@
+"""Assemble the placement WSGI application from a ConfigOpts."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import falcon
+
+from nubes.common import auth, policy
+from nubes.common.db.transaction import Database
+from nubes.common.wsgi import app as wsgi_app
+from nubes.common.wsgi.microversion import MicroversionMiddleware
+from nubes.common.wsgi.request_id import RequestIdMiddleware
+from nubes.placement import errors, microversions, policies, routes
+from nubes.placement.service import standard_names
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class PlacementState:
+    """What every placement handler may reach through ``req.context.state``."""
+    conf: object
+    db: Database
+    policy: policy.Enforcer
+
+
+def database_from_conf(conf) -> Database:
+    url = conf.placement_database.connection
+    if not url:
+        raise RuntimeError("[placement_database] connection is not set in the configuration")
+    return Database(url, max_retries=conf.placement_database.max_retries,
+                    pool_size=conf.placement_database.max_pool_size,
+                    max_overflow=conf.placement_database.max_overflow)
+
+
+def _cors(conf) -> list:
+    if not conf.cors.allowed_origin:
+        return []
+    origins = "*" if "*" in conf.cors.allowed_origin else list(conf.cors.allowed_origin)
+    return [falcon.CORSMiddleware(allow_origins=origins,
+                                  expose_headers=list(conf.cors.expose_headers),
+                                  allow_credentials=origins if conf.cors.allow_credentials
+                                  else None)]
+
+
+def build(conf, db: Database | None = None, *, sync_names: bool = True):
+    """Build the placement app.  The schema must exist (``nubes-manage db
+    sync``); standard classes and traits are synced here."""
+    db = db or database_from_conf(conf)
+    if sync_names:
+        standard_names.sync(db)
+    state = PlacementState(conf=conf, db=db,
+                           policy=policy.Enforcer(conf, policies.list_rules()))
+    middleware = [
+        RequestIdMiddleware(),
+        wsgi_app.StateMiddleware(state),
+        *_cors(conf),
+        auth.AuthMiddleware(conf, strategy=conf.api.auth_strategy),
+        MicroversionMiddleware("placement", microversions.MINIMUM, microversions.MAXIMUM),
+    ]
+    app = wsgi_app.build_app(middleware=middleware, routes=routes.ROUTES,
+                             render_error=errors.render_error,
+                             map_exception=errors.map_exception)
+    if conf.api.auth_strategy == "keystone":
+        return auth.wrap_keystone(app, conf)
+    return app

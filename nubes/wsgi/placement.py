@@ -1,0 +1,13 @@
+"""Placement as a module-level WSGI ``application`` for production servers.
+
+The configuration file comes from ``$NUBES_CONFIG_FILE``::
+
+    NUBES_CONFIG_FILE=/etc/nubes/nubes.conf \\
+        gunicorn -k gthread --threads 8 -w 4 -b 0.0.0.0:8778 nubes.wsgi.placement:application
+"""
+from nubes.common import config, log
+from nubes.placement import app as _app
+
+_conf = config.load(prog="nubes-placement-wsgi")
+log.setup(_conf)
+application = _app.build(_conf)
