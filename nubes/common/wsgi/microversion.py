@@ -12,7 +12,7 @@ import microversion_parse
 
 from nubes.common.wsgi import errors
 
-_VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
+_VERSION_RE = re.compile(r"^(\d+)\.(\d+)$")
 
 
 class Version(NamedTuple):
