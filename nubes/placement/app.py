@@ -4,11 +4,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-import falcon
-
 from nubes.common import auth, policy
 from nubes.common.db.transaction import Database
 from nubes.common.wsgi import app as wsgi_app
+from nubes.common.wsgi import cors
 from nubes.common.wsgi.microversion import MicroversionMiddleware
 from nubes.common.wsgi.request_id import RequestIdMiddleware
 from nubes.placement import errors, microversions, policies, routes
@@ -34,16 +33,6 @@ def database_from_conf(conf) -> Database:
                     max_overflow=conf.placement_database.max_overflow)
 
 
-def _cors(conf) -> list:
-    if not conf.cors.allowed_origin:
-        return []
-    origins = "*" if "*" in conf.cors.allowed_origin else list(conf.cors.allowed_origin)
-    return [falcon.CORSMiddleware(allow_origins=origins,
-                                  expose_headers=list(conf.cors.expose_headers),
-                                  allow_credentials=origins if conf.cors.allow_credentials
-                                  else None)]
-
-
 def build(conf, db: Database | None = None, *, sync_names: bool = True):
     """Build the placement app.  The schema must exist (``nubes-manage db
     sync``); standard classes and traits are synced here."""
@@ -55,7 +44,7 @@ def build(conf, db: Database | None = None, *, sync_names: bool = True):
     middleware = [
         RequestIdMiddleware(),
         wsgi_app.StateMiddleware(state),
-        *_cors(conf),
+        *cors.from_conf(conf),
         auth.AuthMiddleware(conf, strategy=conf.api.auth_strategy),
         MicroversionMiddleware("placement", microversions.MINIMUM, microversions.MAXIMUM),
     ]
