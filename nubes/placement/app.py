@@ -39,6 +39,9 @@ def build(conf, db: Database | None = None, *, sync_names: bool = True):
     db = db or database_from_conf(conf)
     if sync_names:
         standard_names.sync(db)
+        # Servers that fork workers after building the app (gunicorn
+        # --preload) must not share the pooled connections the sync used.
+        db.engine.dispose()
     state = PlacementState(conf=conf, db=db,
                            policy=policy.Enforcer(conf, policies.list_rules()))
     middleware = [

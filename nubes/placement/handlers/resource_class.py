@@ -52,8 +52,8 @@ def update_resource_class(req, resp, name: str) -> None:
                 f"JSON does not validate: {name!r} does not match "
                 f"{common.CUSTOM_RC_PATTERN!r}")
         created = service.ensure(db, name)
-        resp.status = 201 if created else 204
         resp.location = f"/resource_classes/{name}"
+        respond.bodiless(req, resp, 201 if created else 204)
         return
     data = body.read_json(req, schema.PUT_RESOURCE_CLASS_V1_2)
     rc = service.rename(db, name, data["name"])

@@ -46,3 +46,14 @@ def latest(*stamps) -> datetime.datetime | None:
 def no_content(resp) -> None:
     resp.status = 204
     resp.data = b""
+
+
+def bodiless(req, resp, status: int, last_modified: datetime.datetime | None = None) -> None:
+    """A 201/204 answer without a body that, from 1.15, still says when the
+    thing last changed, as bodied answers do."""
+    resp.status = status
+    resp.data = b""
+    if req.context.version >= (1, 15):
+        resp.set_header("Last-Modified",
+                        timeutils.http_date(last_modified or timeutils.utcnow()))
+        resp.set_header("Cache-Control", "no-cache")

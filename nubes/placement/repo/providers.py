@@ -113,6 +113,9 @@ def has_allocations(conn: sa.Connection, provider_id: int) -> bool:
 def delete(conn: sa.Connection, provider_id: int) -> None:
     for table in (inventories, resource_provider_traits, resource_provider_aggregates):
         conn.execute(sa.delete(table).where(table.c.resource_provider_id == provider_id))
+    # A root points at itself; InnoDB checks the self-reference row by row
+    # and would refuse the DELETE, so break it first.
+    conn.execute(sa.update(rp).where(rp.c.id == provider_id).values(root_provider_id=None))
     conn.execute(sa.delete(rp).where(rp.c.id == provider_id))
 
 
