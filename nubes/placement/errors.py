@@ -33,6 +33,9 @@ _MAPPING: list[tuple[type[Exception], type[errors.HTTPError], str]] = [
     (exc.StandardNameReadOnly, errors.BadRequest, UNDEFINED),
     (exc.Duplicate, errors.Conflict, DUPLICATE_NAME),
     (exc.ConcurrentUpdate, errors.Conflict, CONCURRENT_UPDATE),
+    # Placement answers a POST of an inventory the provider already has as
+    # an update conflict.
+    (exc.InventoryExists, errors.Conflict, CONCURRENT_UPDATE),
     (exc.InventoryInUse, errors.Conflict, INVENTORY_INUSE),
     (exc.ProviderInUse, errors.Conflict, PROVIDER_IN_USE),
     (exc.CannotDeleteParent, errors.Conflict, PROVIDER_CANNOT_DELETE_PARENT),

@@ -100,3 +100,7 @@ class CapacityExceeded(Conflict):
 
 class StandardNameReadOnly(PlacementException):
     """Standard classes and traits cannot be changed or deleted (400)."""
+
+
+class InventoryExists(Conflict):
+    """POST of an inventory whose class the provider already has."""

@@ -52,7 +52,7 @@ inventories = sa.Table(
     sa.Column("min_unit", sa.Integer, nullable=False),
     sa.Column("max_unit", sa.Integer, nullable=False),
     sa.Column("step_size", sa.Integer, nullable=False),
-    sa.Column("allocation_ratio", sa.Float, nullable=False),
+    sa.Column("allocation_ratio", sa.Double, nullable=False),
     *_timestamps(),
     sa.UniqueConstraint("resource_provider_id", "resource_class_id"),
     sa.Index("ix_inventories_resource_class_id_provider", "resource_class_id",

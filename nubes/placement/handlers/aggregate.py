@@ -1,11 +1,37 @@
-"""Handlers for placement aggregate routes (being written this session)."""
+"""Handlers for /resource_providers/{uuid}/aggregates (1.1+)."""
+from __future__ import annotations
 
-from nubes.common.wsgi import errors
+from nubes.common.wsgi import body
+from nubes.placement.handlers import respond
+from nubes.placement.policies import aggregate as policy
+from nubes.placement.schemas import aggregate as schema
+from nubes.placement.service import aggregates as service
 
 
-def get_aggregates(req, resp, **_params):
-    raise errors.NotFound("Not implemented yet.")
+def _view(req, result: service.ProviderAggregates) -> dict:
+    view = {"aggregates": result.aggregates}
+    if req.context.version >= (1, 19):
+        view["resource_provider_generation"] = result.generation
+    return view
 
 
-def set_aggregates(req, resp, **_params):
-    raise errors.NotFound("Not implemented yet.")
+# Last-modified is now for both: the answer is a set of associations, and
+# when an association was made says nothing useful about the set.
+
+def get_aggregates(req, resp, uuid: str) -> None:
+    respond.require_version(req, (1, 1))
+    respond.authorize(req, policy.LIST)
+    respond.send(req, resp, _view(req, service.for_provider(req.context.state.db, uuid)))
+
+
+def set_aggregates(req, resp, uuid: str) -> None:
+    respond.require_version(req, (1, 1))
+    respond.authorize(req, policy.UPDATE)
+    if req.context.version >= (1, 19):
+        data = body.read_json(req, schema.PUT_AGGREGATES_V1_19)
+        aggregates, generation = data["aggregates"], data["resource_provider_generation"]
+    else:
+        aggregates, generation = body.read_json(req, schema.PUT_AGGREGATES), None
+    result = service.set_for_provider(req.context.state.db, uuid, aggregates,
+                                      generation=generation)
+    respond.send(req, resp, _view(req, result))

@@ -132,8 +132,7 @@ def usage_subquery(resource_class_id: int) -> sa.ScalarSelect:
 def has_capacity(resource_class_id: int, amount: int) -> sa.ColumnElement[bool]:
     """The outer provider can take ``amount`` more of the class, within its
     min_unit, max_unit and step_size."""
-    capacity = sa.cast((inventories.c.total - inventories.c.reserved)
-                       * inventories.c.allocation_ratio, sa.Float)
+    capacity = (inventories.c.total - inventories.c.reserved) * inventories.c.allocation_ratio
     return sa.exists().where(
         inventories.c.resource_provider_id == rp.c.id,
         inventories.c.resource_class_id == resource_class_id,
