@@ -61,6 +61,67 @@ PLACEMENT_OPTS = [
                     "limit applies (-1: no bound beyond limit)."),
 ]
 
+TRANSPORT_OPTS = [
+    cfg.StrOpt("transport_url", secret=True,
+               help="Message bus of this service's cell, e.g. "
+                    "rabbit://user:pw@host:5672/cell1.  create_cell and "
+                    "simple_cell_setup use it as the new cell's default."),
+]
+
+
+def _database_opts(what: str, example: str) -> list[cfg.Opt]:
+    return [
+        cfg.StrOpt("connection", secret=True,
+                   help=f"SQLAlchemy URL of the {what}, e.g. {example}."),
+        cfg.IntOpt("max_pool_size", default=10, min=1),
+        cfg.IntOpt("max_overflow", default=20, min=0),
+        cfg.IntOpt("max_retries", default=10, min=0,
+                   help="Retries of a transaction that hit a deadlock or a "
+                        "serialisation failure."),
+    ]
+
+
+# [api_database]: the one API database (cell, host and instance mappings,
+# flavors, quotas, ...).  [database]: this service's own cell database.
+API_DATABASE_OPTS = _database_opts(
+    "API database", "mysql+pymysql://user:pw@host/nubes_api")
+CELL_DATABASE_OPTS = _database_opts(
+    "cell database of this service (map_cell0 derives cell0's by adding "
+    "'_cell0' to the database name)", "mysql+pymysql://user:pw@host/nubes_cell1")
+
+# The message bus (nubes.common.rpc).  Names follow oslo.messaging's so
+# operators' habits carry over; nubes reads them itself.
+RPC_OPTS = [
+    cfg.IntOpt("rpc_response_timeout", default=60, min=1,
+               help="Seconds an RPC call waits for its reply."),
+    cfg.IntOpt("rpc_conn_pool_size", default=30, min=1,
+               help="Publisher connections per message bus (RabbitMQ)."),
+    cfg.IntOpt("executor_thread_pool_size", default=16, min=1,
+               help="Worker threads of each RPC server."),
+]
+
+RABBIT_OPTS = [
+    cfg.IntOpt("heartbeat_timeout_threshold", default=60, min=0,
+               help="AMQP heartbeat timeout in seconds on consuming "
+                    "connections (0 disables)."),
+    cfg.FloatOpt("rabbit_retry_interval", default=1.0, min=0.01,
+                 help="Seconds before the first reconnect attempt."),
+    cfg.FloatOpt("rabbit_retry_backoff", default=2.0, min=0,
+                 help="Seconds added to the delay after each failed attempt."),
+    cfg.FloatOpt("rabbit_interval_max", default=30.0, min=0.01,
+                 help="Longest delay between reconnect attempts."),
+    cfg.IntOpt("rabbit_transient_queues_ttl", default=1800, min=1,
+               help="Seconds a queue with no consumer survives (x-expires); "
+                    "messages for a server away longer are dropped."),
+    cfg.BoolOpt("amqp_durable_queues", default=False,
+                help="Durable queues and persistent messages (survive a "
+                     "broker restart, at a throughput cost)."),
+    cfg.FloatOpt("publish_retry_timeout", default=60.0, min=0,
+                 help="Seconds a cast keeps retrying while the broker is "
+                      "unreachable before it raises (calls use their "
+                      "own timeout)."),
+]
+
 CORS_OPTS = [
     cfg.ListOpt("allowed_origin", default=[],
                 help="Origins allowed to make cross-site requests; empty "
@@ -82,6 +143,11 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(PLACEMENT_DATABASE_OPTS, group="placement_database")
     conf.register_opts(PLACEMENT_OPTS, group="placement")
     conf.register_opts(CORS_OPTS, group="cors")
+    conf.register_opts(RPC_OPTS)
+    conf.register_opts(RABBIT_OPTS, group="oslo_messaging_rabbit")
+    conf.register_opts(TRANSPORT_OPTS)
+    conf.register_opts(API_DATABASE_OPTS, group="api_database")
+    conf.register_opts(CELL_DATABASE_OPTS, group="database")
     for group, opts in policy_opts.list_opts():
         conf.register_opts(opts, group=group)
 

@@ -1,0 +1,3 @@
+"""The API database: where things are (cells, hosts, instances) and the
+API-level records (flavors, quotas, key pairs, aggregates, server groups,
+build requests, request specs)."""

@@ -1,0 +1,1 @@
+"""The cell database schema: one for cell0 and every cell."""

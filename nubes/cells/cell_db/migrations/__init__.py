@@ -1,0 +1,1 @@
+"""Alembic scripts of the cell database schema."""
