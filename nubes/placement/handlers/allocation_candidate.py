@@ -1,7 +1,64 @@
-"""Handlers for placement allocation_candidate routes (being written this session)."""
+"""GET /allocation_candidates (1.10+)."""
+from __future__ import annotations
 
-from nubes.common.wsgi import errors
+from nubes.placement.candidates import find as service
+from nubes.placement.candidates import gc_pause
+from nubes.placement.candidates import request as candidate_request
+from nubes.placement.handlers import query, respond
+from nubes.placement.policies import allocation_candidate as policy
+from nubes.placement.schemas import allocation_candidate as schema
 
 
-def list_allocation_candidates(req, resp, **_params):
-    raise errors.NotFound("Not implemented yet.")
+def list_allocation_candidates(req, resp, **_params) -> None:
+    respond.require_version(req, (1, 10))
+    respond.authorize(req, policy.LIST)
+    version = req.context.version
+    params = schema.collapse_repeats(dict(req.params), version)
+    _validate(req, params, version)
+    request = candidate_request.parse(params, version)
+    state = req.context.state
+    with gc_pause.paused():
+        result = service.find(state.db, request, service.Options(
+            version=(version[0], version[1]),
+            randomize=bool(state.conf.placement.randomize_allocation_candidates)))
+        respond.send(req, resp, view(result, version))
+
+
+def _validate(req, params: dict, version) -> None:
+    # Same checks as query.validated_params, on the collapsed parameters.
+    class _Req:
+        pass
+    shim = _Req()
+    shim.params = params
+    query.validated_params(shim, schema.query_schema(version))
+
+
+def view(result: service.Result, version) -> dict:
+    """The answer body for the microversion."""
+    uuid_of, class_name = result.uuid_of, result.class_name
+    requests = []
+    if version >= (1, 12):
+        with_mappings = version >= (1, 34)
+        # Candidates share their per-provider amounts dicts (the assembler
+        # reuses the group's); translate each distinct one once.
+        named: dict[int, dict] = {}
+        for allocs, mappings in result.candidates:
+            body = {}
+            for pid, slot in allocs.items():
+                resources = named.get(id(slot))
+                if resources is None:
+                    resources = named[id(slot)] = {
+                        "resources": {class_name[c]: a for c, a in slot.items()}}
+                body[uuid_of[pid]] = resources
+            entry: dict = {"allocations": body}
+            if with_mappings:
+                entry["mappings"] = {s: [uuid_of[p] for p in pids]
+                                     for s, pids in mappings.items()}
+            requests.append(entry)
+    else:
+        for allocs, _ in result.candidates:
+            requests.append({"allocations": [
+                {"resource_provider": {"uuid": uuid_of[pid]},
+                 "resources": {class_name[c]: a for c, a in slot.items()}}
+                for pid, slot in allocs.items()]})
+    return {"allocation_requests": requests, "provider_summaries": result.summaries}
