@@ -16,7 +16,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 WRITER_OPTION = "nubes_writer"
 
@@ -37,25 +36,28 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> s
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(parsed)
-    kwargs: dict = {"pool_pre_ping": True, "pool_size": pool_size,
-                    "max_overflow": max_overflow, "pool_recycle": 3600}
+        return _sqlite_engine(parsed, pool_size, max_overflow)
+    # No pre-ping (a round trip per transaction): a connection found dead
+    # invalidates the pool and Database retries the transaction instead.
+    kwargs: dict = {"pool_size": pool_size, "max_overflow": max_overflow,
+                    "pool_recycle": 3600}
     if backend == "mysql":
         kwargs["isolation_level"] = "READ COMMITTED"
     return sa.create_engine(parsed, **kwargs)
 
 
-def _sqlite_engine(parsed: sa.engine.URL) -> sa.Engine:
+def _sqlite_engine(parsed: sa.engine.URL, pool_size: int, max_overflow: int) -> sa.Engine:
     memory = parsed.database in (None, "", ":memory:")
     kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
     if memory:
         # One shared connection, or each checkout would see an empty database.
         kwargs["poolclass"] = sa.pool.StaticPool
     else:
-        # Connections to a file are cheap; a pool would keep write locks'
-        # connections around for nothing.  NullPool also makes fork-safety
-        # trivial for multi-process servers.
-        kwargs["poolclass"] = NullPool
+        # Pooled: closing the last connection to a WAL database checkpoints
+        # it, which made every transaction twice as slow with NullPool.
+        # Forking servers must dispose the engine after building the app.
+        kwargs.update(poolclass=sa.pool.QueuePool, pool_size=pool_size,
+                      max_overflow=max_overflow)
     engine = sa.create_engine(parsed, **kwargs)
 
     @event.listens_for(engine, "connect")

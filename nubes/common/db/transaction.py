@@ -42,6 +42,10 @@ class RetryRequest(Exception):
 def is_retryable(exc: BaseException) -> bool:
     if not isinstance(exc, sa_exc.DBAPIError) or exc.orig is None:
         return False
+    if exc.connection_invalidated:
+        # The server went away (restart, failover, idle timeout): the pool
+        # has been emptied and a new connection will be made.
+        return True
     orig = exc.orig
     args = getattr(orig, "args", ())
     if args and isinstance(args[0], int) and args[0] in _MYSQL_RETRY_CODES:
@@ -65,20 +69,23 @@ class Database:
         self.backend = self.engine.dialect.name  # sqlite, mysql, postgresql
 
     def read(self, work: Callable[[sa.Connection], T]) -> T:
-        """Run ``work`` in a read transaction (a consistent snapshot where
-        the backend offers one within a statement)."""
-        with self.engine.connect() as conn:
-            with conn.begin():
-                return work(conn)
+        """Run ``work`` in a read transaction, again on a fresh connection
+        if the one it got had died."""
+        return self._run(work, writer=False)
 
     def write(self, work: Callable[[sa.Connection], T]) -> T:
         """Run ``work`` in one write transaction, retrying it whole on
-        deadlocks, serialisation failures and :class:`RetryRequest`."""
+        deadlocks, serialisation failures, dead connections and
+        :class:`RetryRequest`."""
+        return self._run(work, writer=True)
+
+    def _run(self, work: Callable[[sa.Connection], T], *, writer: bool) -> T:
         attempt = 0
         while True:
             try:
                 with self.engine.connect() as conn:
-                    conn = conn.execution_options(**{engines.WRITER_OPTION: True})
+                    if writer:
+                        conn = conn.execution_options(**{engines.WRITER_OPTION: True})
                     with conn.begin():
                         return work(conn)
             except RetryRequest as exc:

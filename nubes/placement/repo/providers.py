@@ -62,21 +62,43 @@ def set_root(conn: sa.Connection, provider_ids: list[int], root_id: int) -> None
     conn.execute(sa.update(rp).where(rp.c.id.in_(provider_ids)).values(root_provider_id=root_id))
 
 
-def bump_generation(conn: sa.Connection, provider_id: int, expected: int) -> int:
+# Built once: generation bumps run on every write.
+_BUMP_GUARDED = (sa.update(rp)
+                 .where(rp.c.id == sa.bindparam("b_id"),
+                        rp.c.generation == sa.bindparam("b_generation"))
+                 .values(generation=sa.bindparam("b_new_generation"),
+                         updated_at=sa.bindparam("b_now")))
+_BUMP = (sa.update(rp).where(rp.c.id == sa.bindparam("b_id"))
+         .values(generation=rp.c.generation + 1, updated_at=sa.bindparam("b_now")))
+
+
+def try_bump_generation(conn: sa.Connection, provider_id: int, expected: int) -> bool:
     """Increment the provider's generation if it is still ``expected``.
 
     The guarded UPDATE is what makes concurrent writers safe: of two
     transactions that read the same generation, the second one's UPDATE
-    matches no row and it fails with ConcurrentUpdate.
+    matches no row (it waits for the first one's row lock, then sees the
+    new generation) and returns False.
     """
-    result = conn.execute(
-        sa.update(rp).where(rp.c.id == provider_id, rp.c.generation == expected)
-        .values(generation=expected + 1, updated_at=utcnow()))
-    if result.rowcount != 1:
+    result = conn.execute(_BUMP_GUARDED, {"b_id": provider_id, "b_generation": expected,
+                                          "b_new_generation": expected + 1,
+                                          "b_now": utcnow()})
+    return result.rowcount == 1
+
+
+def bump_generation(conn: sa.Connection, provider_id: int, expected: int) -> int:
+    """:func:`try_bump_generation`, raising ConcurrentUpdate on a lost race."""
+    if not try_bump_generation(conn, provider_id, expected):
         raise exc.ConcurrentUpdate(
             "resource provider generation conflict: another process changed the "
             "provider; fetch it again and retry")
     return expected + 1
+
+
+def bump_generation_unguarded(conn: sa.Connection, provider_id: int) -> None:
+    """Increment without a check, for changes that can never overcommit
+    (allocations freed) but must still be visible to generation holders."""
+    conn.execute(_BUMP, {"b_id": provider_id, "b_now": utcnow()})
 
 
 def ancestors(conn: sa.Connection, provider_id: int) -> list[int]:

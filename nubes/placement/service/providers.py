@@ -8,7 +8,7 @@ import uuid as uuidlib
 
 from sqlalchemy import exc as sa_exc
 
-from nubes.common.db.transaction import Database
+from nubes.common.db.transaction import Database, RetryRequest
 from nubes.placement import exceptions as exc
 from nubes.placement.queryparams import AggregateFilter, TraitFilter
 from nubes.placement.repo import providers as repo
@@ -155,6 +155,12 @@ def _move(conn, row, parent_uuid: str | None, allow_reparent: bool, values: dict
 def delete(db: Database, uuid: str) -> None:
     def work(conn):
         row = repo.get_by_uuid_or_raise(conn, uuid)
+        # Lock the provider row the way allocation writers do (a guarded
+        # generation bump) so none can commit onto it between the checks
+        # below and the delete; a writer that got there first wins.
+        if not repo.try_bump_generation(conn, row.id, row.generation):
+            raise RetryRequest(exc.ConcurrentUpdate(
+                f"resource provider {uuid} changed while being deleted; retry"))
         if repo.has_allocations(conn, row.id):
             raise exc.ProviderInUse(
                 f"Unable to delete resource provider {uuid}: Resource provider has allocations.")

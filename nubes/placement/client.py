@@ -1,0 +1,319 @@
+"""A typed HTTP client for placement, for the services that call it.
+
+Other services (the compute API, the scheduler, compute agents) reach
+placement only through this module, so crossing the process boundary is
+visible at every call site::
+
+    client = PlacementClient.from_conf(conf)
+    aggs = client.update_aggregates(node_uuid, add={agg_uuid},
+                                    request_id=ctx.global_request_id or ctx.request_id)
+
+* one ``requests.Session`` per client with a pooled adapter (thread-safe
+  for this use; share one client per process);
+* every method pins the microversion it speaks, so a placement upgrade
+  never changes what a caller receives;
+* the caller's request id is forwarded as ``X-OpenStack-Request-ID`` so
+  placement's logs name the request that caused the call;
+* read-modify-write calls (a provider's aggregates) retry when placement
+  reports ``placement.concurrent_update``, as often as the caller asks;
+* failures are typed: :class:`PlacementNotFound`, :class:`PlacementConflict`
+  (``.code`` says which conflict), :class:`PlacementUnavailable` (no
+  answer, or a 5xx), :class:`PlacementError` for the rest; each message
+  names the call, the status and placement's own explanation.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any, Callable, Iterable, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+LOG = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CONCURRENT_UPDATE = "placement.concurrent_update"
+REQUEST_ID_HEADER = "X-OpenStack-Request-ID"
+
+# Microversions each call speaks.
+_PROVIDERS = "1.14"      # parent/root uuids, in_tree
+_AGGREGATES = "1.19"     # aggregates with the provider generation
+_INVENTORIES = "1.26"    # reserved may equal total
+_USAGES = "1.9"
+_DELETE = "1.14"
+
+
+# --- errors -----------------------------------------------------------------
+
+class PlacementError(Exception):
+    """Placement refused or failed a call; ``str()`` explains it."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 detail: str | None = None, request_id: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.request_id = request_id
+
+
+class PlacementUnavailable(PlacementError):
+    """No answer (connection refused, timeout) or a server-side error."""
+
+
+class PlacementNotFound(PlacementError):
+    pass
+
+
+class PlacementConflict(PlacementError):
+    @property
+    def concurrent_update(self) -> bool:
+        return self.code == CONCURRENT_UPDATE
+
+
+# --- records ----------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Provider:
+    uuid: str
+    name: str
+    generation: int
+    parent_provider_uuid: str | None = None
+    root_provider_uuid: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Inventory:
+    total: int
+    reserved: int = 0
+    min_unit: int = 1
+    max_unit: int = 1
+    step_size: int = 1
+    allocation_ratio: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Inventories:
+    generation: int
+    inventories: dict[str, Inventory]
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderAggregates:
+    aggregates: frozenset[str]
+    generation: int
+
+
+def _provider(data: dict) -> Provider:
+    return Provider(uuid=data["uuid"], name=data["name"], generation=data["generation"],
+                    parent_provider_uuid=data.get("parent_provider_uuid"),
+                    root_provider_uuid=data.get("root_provider_uuid"))
+
+
+# --- the client -------------------------------------------------------------
+
+class PlacementClient:
+    def __init__(self, endpoint: str, *, token: str | None = None, timeout: float = 30.0,
+                 conflict_retries: int = 4, pool_maxsize: int = 16,
+                 session: requests.Session | None = None):
+        if not endpoint:
+            raise ValueError("placement endpoint is not set ([placement_client] endpoint)")
+        self.endpoint = endpoint.rstrip("/")
+        self.timeout = timeout
+        self.conflict_retries = conflict_retries
+        self._session = session or requests.Session()
+        if session is None:
+            # Reconnect on refused/reset connections for idempotent calls
+            # only; a request placement received is never sent twice here.
+            retry = Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.1,
+                          allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE"}))
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_maxsize,
+                                  max_retries=retry)
+            self._session.mount("http://", adapter)
+            self._session.mount("https://", adapter)
+        self._session.headers["Accept"] = "application/json"
+        if token:
+            self._session.headers["X-Auth-Token"] = token
+
+    @classmethod
+    def from_conf(cls, conf) -> "PlacementClient":
+        opts = conf.placement_client
+        return cls(opts.endpoint, token=opts.token, timeout=opts.timeout,
+                   conflict_retries=opts.conflict_retries)
+
+    def close(self) -> None:
+        self._session.close()
+
+    # --- the one place requests go out ------------------------------------------
+
+    def request(self, method: str, path: str, *, version: str, json: Any = None,
+                params: dict | None = None, request_id: str | None = None,
+                ok: Iterable[int] = (200,)) -> requests.Response:
+        """Send one call at ``version``; the response if its status is in
+        ``ok``, a typed :class:`PlacementError` otherwise."""
+        headers = {"OpenStack-API-Version": f"placement {version}"}
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        what = f"placement {method} {path}"
+        try:
+            resp = self._session.request(method, self.endpoint + path, json=json,
+                                         params=params, headers=headers,
+                                         timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise PlacementUnavailable(f"{what}: no answer from {self.endpoint}: {exc}") from exc
+        if resp.status_code in tuple(ok):
+            return resp
+        raise _error(what, resp)
+
+    # --- providers -------------------------------------------------------------------
+
+    def get_provider(self, uuid: str, *, request_id: str | None = None) -> Provider | None:
+        try:
+            resp = self.request("GET", f"/resource_providers/{uuid}", version=_PROVIDERS,
+                                request_id=request_id)
+        except PlacementNotFound:
+            return None
+        return _provider(resp.json())
+
+    def providers_in_tree(self, uuid: str, *, request_id: str | None = None) -> list[Provider]:
+        """Every provider in the tree of ``uuid`` (empty if it does not exist)."""
+        resp = self.request("GET", "/resource_providers", version=_PROVIDERS,
+                            params={"in_tree": uuid}, request_id=request_id)
+        return [_provider(p) for p in resp.json()["resource_providers"]]
+
+    def create_provider(self, name: str, *, uuid: str | None = None,
+                        parent_provider_uuid: str | None = None,
+                        request_id: str | None = None) -> Provider:
+        body: dict[str, Any] = {"name": name}
+        if uuid:
+            body["uuid"] = uuid
+        if parent_provider_uuid:
+            body["parent_provider_uuid"] = parent_provider_uuid
+        resp = self.request("POST", "/resource_providers", version="1.20", json=body,
+                            request_id=request_id)
+        return _provider(resp.json())
+
+    def delete_provider(self, uuid: str, *, request_id: str | None = None) -> bool:
+        """Delete one provider; False if it did not exist.  A provider with
+        allocations or children raises :class:`PlacementConflict`."""
+        try:
+            self.request("DELETE", f"/resource_providers/{uuid}", version=_DELETE,
+                         request_id=request_id, ok=(204,))
+        except PlacementNotFound:
+            return False
+        return True
+
+    def delete_provider_tree(self, uuid: str, *, request_id: str | None = None) -> int:
+        """Delete ``uuid`` and its descendants, leaves first; how many went."""
+        tree = self.providers_in_tree(uuid, request_id=request_id)
+        if not tree:
+            return 0
+        children: dict[str | None, list[str]] = {}
+        for p in tree:
+            children.setdefault(p.parent_provider_uuid, []).append(p.uuid)
+        order: list[str] = []
+
+        def visit(node: str) -> None:
+            for child in children.get(node, []):
+                visit(child)
+            order.append(node)
+
+        visit(uuid)
+        return sum(1 for u in order if self.delete_provider(u, request_id=request_id))
+
+    # --- inventories and usages ---------------------------------------------------------
+
+    def get_inventories(self, uuid: str, *, request_id: str | None = None) -> Inventories:
+        resp = self.request("GET", f"/resource_providers/{uuid}/inventories",
+                            version=_INVENTORIES, request_id=request_id)
+        data = resp.json()
+        return Inventories(
+            generation=data["resource_provider_generation"],
+            inventories={rc: Inventory(**{k: inv[k] for k in Inventory.__dataclass_fields__
+                                          if k in inv})
+                         for rc, inv in data["inventories"].items()})
+
+    def get_usages(self, uuid: str, *, request_id: str | None = None) -> dict[str, int]:
+        resp = self.request("GET", f"/resource_providers/{uuid}/usages", version=_USAGES,
+                            request_id=request_id)
+        return dict(resp.json()["usages"])
+
+    # --- aggregates --------------------------------------------------------------------
+
+    def get_aggregates(self, uuid: str, *, request_id: str | None = None) -> ProviderAggregates:
+        resp = self.request("GET", f"/resource_providers/{uuid}/aggregates",
+                            version=_AGGREGATES, request_id=request_id)
+        data = resp.json()
+        return ProviderAggregates(frozenset(data["aggregates"]),
+                                  data["resource_provider_generation"])
+
+    def set_aggregates(self, uuid: str, aggregates: Iterable[str], generation: int, *,
+                       request_id: str | None = None) -> ProviderAggregates:
+        """Replace the provider's aggregates if its generation is still
+        ``generation`` (else :class:`PlacementConflict`, concurrent_update)."""
+        resp = self.request("PUT", f"/resource_providers/{uuid}/aggregates",
+                            version=_AGGREGATES, request_id=request_id,
+                            json={"aggregates": sorted(set(aggregates)),
+                                  "resource_provider_generation": generation})
+        data = resp.json()
+        return ProviderAggregates(frozenset(data["aggregates"]),
+                                  data["resource_provider_generation"])
+
+    def update_aggregates(self, uuid: str, *, add: Iterable[str] = (),
+                          remove: Iterable[str] = (), retries: int | None = None,
+                          request_id: str | None = None) -> ProviderAggregates:
+        """Add and remove aggregates of a provider, keeping the others;
+        re-read and retry up to ``retries`` times (default
+        ``conflict_retries``) when someone else changed the provider."""
+        add, remove = set(add), set(remove)
+
+        def attempt() -> ProviderAggregates:
+            current = self.get_aggregates(uuid, request_id=request_id)
+            wanted = (current.aggregates | add) - remove
+            if wanted == current.aggregates:
+                return current
+            return self.set_aggregates(uuid, wanted, current.generation,
+                                       request_id=request_id)
+
+        return self.retry_on_concurrent_update(attempt, retries)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def retry_on_concurrent_update(self, fn: Callable[[], T], retries: int | None = None) -> T:
+        """Call ``fn`` again (it must re-read what it changes) while placement
+        answers 409 ``placement.concurrent_update``, at most ``retries`` times."""
+        retries = self.conflict_retries if retries is None else retries
+        attempt = 0
+        while True:
+            try:
+                return fn()
+            except PlacementConflict as exc:
+                if not exc.concurrent_update or attempt >= retries:
+                    raise
+                attempt += 1
+                LOG.debug("placement concurrent update, retry %d/%d: %s", attempt, retries, exc)
+
+
+def _error(what: str, resp: requests.Response) -> PlacementError:
+    status = resp.status_code
+    detail, code, request_id = None, None, resp.headers.get(REQUEST_ID_HEADER)
+    try:
+        errors = resp.json().get("errors") or []
+    except ValueError:
+        errors = []
+    if errors:
+        detail = errors[0].get("detail") or errors[0].get("title")
+        code = errors[0].get("code")
+    else:
+        detail = resp.text[:300] if resp.text else resp.reason
+    message = f"{what}: {status}"
+    if code:
+        message += f" ({code})"
+    if detail:
+        message += f": {detail}"
+    cls = {404: PlacementNotFound, 409: PlacementConflict}.get(status)
+    if cls is None:
+        cls = PlacementUnavailable if status >= 500 else PlacementError
+    return cls(message, status=status, code=code, detail=detail, request_id=request_id)
