@@ -6,10 +6,14 @@ admin of project ``admin``; any other token takes its identity from
 ``X-User-Id``, ``X-Project-Id``, ``X-Roles`` and ``OpenStack-System-Scope``.
 ``keystone`` relies on keystonemiddleware's ``auth_token`` having validated
 the token and set the same headers (it wraps the app at the WSGI level;
-see :func:`wrap_keystone`).
+see :func:`wrap_keystone`).  ``nubes_token`` checks the signed tokens of
+the embedded identity service (:mod:`nubes.common.tokens`) locally, with
+the secret in ``[identity] token_secret_file``: the identity comes from the
+token alone and the identity headers are ignored.
 """
 from __future__ import annotations
 
+from nubes.common import tokens
 from nubes.common.context import RequestContext
 from nubes.common.wsgi import errors
 
@@ -18,6 +22,9 @@ def _roles(header: str | None) -> tuple[str, ...]:
     if not header:
         return ()
     return tuple(r.strip().lower() for r in header.split(",") if r.strip())
+
+
+NUBES_TOKEN = "nubes_token"
 
 
 class AuthMiddleware:
@@ -30,6 +37,7 @@ class AuthMiddleware:
         self.conf = conf
         self.strategy = strategy
         self.public_paths = public_paths
+        self._tokens = tokens.codec_from_conf(conf) if strategy == NUBES_TOKEN else None
 
     def process_request(self, req, resp) -> None:
         token = req.get_header("X-Auth-Token")
@@ -38,6 +46,9 @@ class AuthMiddleware:
                              auth_token=token, conf=self.conf)
         req.context.ctx = ctx
         if req.path in self.public_paths or req.method == "OPTIONS":
+            return
+        if self._tokens is not None:
+            self._from_nubes_token(ctx, token)
             return
         if self.strategy == "keystone":
             if req.get_header("X-Identity-Status", default="Invalid") != "Confirmed":
@@ -51,6 +62,18 @@ class AuthMiddleware:
             ctx.project_id = req.get_header("X-Project-Id")
             ctx.roles = _roles(req.get_header("X-Roles"))
             ctx.system_scope = req.get_header("OpenStack-System-Scope")
+        ctx.is_admin = "admin" in ctx.roles
+
+    def _from_nubes_token(self, ctx: RequestContext, token: str | None) -> None:
+        try:
+            claims = self._tokens.verify(token)
+        except tokens.InvalidToken:
+            headers = {}
+            if self.conf.identity.public_endpoint:
+                headers["WWW-Authenticate"] = f'Keystone uri="{self.conf.identity.public_endpoint}"'
+            raise errors.Unauthorized("The request you have made requires authentication.",
+                                      headers=headers) from None
+        ctx.user_id, ctx.project_id, ctx.roles = claims.user_id, claims.project_id, claims.roles
         ctx.is_admin = "admin" in ctx.roles
 
 

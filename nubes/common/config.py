@@ -9,6 +9,7 @@ operator's ``nova.conf``/``placement.conf`` habits carry over to
 from __future__ import annotations
 
 import os
+import socket
 
 from oslo_config import cfg
 from oslo_policy import opts as policy_opts
@@ -23,12 +24,42 @@ DEFAULT_OPTS = [
 ]
 
 API_OPTS = [
-    cfg.StrOpt("auth_strategy", default="keystone", choices=["noauth2", "keystone"],
+    cfg.StrOpt("auth_strategy", default="keystone",
+               choices=["noauth2", "keystone", "nubes_token"],
                help="noauth2 trusts X-Auth-Token/X-User-Id/X-Project-Id/X-Roles "
                     "headers (development and tests only); keystone validates "
-                    "tokens with keystonemiddleware."),
+                    "tokens with keystonemiddleware; nubes_token checks the "
+                    "signed tokens of the embedded identity service with the "
+                    "secret in [identity] token_secret_file."),
     cfg.IntOpt("max_limit", default=1000, min=1,
                help="The most items one list request returns."),
+]
+
+# The compute API's view of services and availability zones (nova's names).
+COMPUTE_OPTS = [
+    cfg.IntOpt("service_down_time", default=60, min=1,
+               help="Seconds since a service's last heartbeat after which it is "
+                    "reported down."),
+    cfg.StrOpt("default_availability_zone", default="nova",
+               help="Availability zone of compute hosts in no aggregate that "
+                    "names one."),
+    cfg.StrOpt("internal_service_availability_zone", default="internal",
+               help="Availability zone shown for services other than "
+                    "nova-compute (conductors, schedulers)."),
+]
+
+# How other services reach placement (nubes.placement.client).
+PLACEMENT_CLIENT_OPTS = [
+    cfg.StrOpt("endpoint",
+               help="Base URL of the placement API, e.g. http://127.0.0.1:8778."),
+    cfg.StrOpt("token", secret=True,
+               help="X-Auth-Token sent to placement (with noauth2 placement, "
+                    "'admin')."),
+    cfg.FloatOpt("timeout", default=30.0, min=0.1,
+                 help="Seconds to wait for placement to answer one request."),
+    cfg.IntOpt("conflict_retries", default=4, min=0,
+               help="Retries of a read-modify-write call (e.g. a provider's "
+                    "aggregates) after placement reports a concurrent update."),
 ]
 
 PLACEMENT_DATABASE_OPTS = [
@@ -137,17 +168,139 @@ CORS_OPTS = [
 ]
 
 
+# [identity]: the embedded cloud's development identity service
+# (nubes.identity) and the nubes_token auth strategy that checks its tokens.
+IDENTITY_OPTS = [
+    cfg.StrOpt("token_secret_file", default="$state_path/token_secret",
+               help="File holding the HMAC secret that signs and checks "
+                    "nubes tokens; `nubes up` creates it.  Every API using "
+                    "auth_strategy = nubes_token must read the same file."),
+    cfg.StrOpt("revoked_tokens_file", default="$state_path/revoked_tokens",
+               help="Audit ids of revoked tokens, shared by every API that "
+                    "checks nubes tokens on this host."),
+    cfg.IntOpt("token_expiration", default=3600, min=60,
+               help="Seconds a token stays valid."),
+    cfg.StrOpt("users_file", default="$state_path/identity.yaml",
+               help="Users, password hashes, projects and role assignments "
+                    "(YAML; `nubes up` writes a default one)."),
+    cfg.StrOpt("region_name", default="RegionOne",
+               help="Region of every endpoint in the service catalog."),
+    cfg.StrOpt("public_endpoint",
+               help="Identity URL as clients reach it, e.g. "
+                    "http://127.0.0.1:5000 (catalog, version documents, "
+                    "WWW-Authenticate); default: the URL a request came in on."),
+    cfg.StrOpt("compute_endpoint",
+               help="Catalog URL of compute, e.g. http://127.0.0.1:8774/v2.1; "
+                    "unset leaves compute out of the catalog (as for the "
+                    "options below)."),
+    cfg.StrOpt("placement_endpoint", help="Catalog URL of placement."),
+    cfg.StrOpt("volume_endpoint",
+               help="Catalog URL of block storage (types block-storage and "
+                    "volumev3); %(project_id)s or $(project_id)s becomes the "
+                    "token's project, e.g. http://127.0.0.1:8776/v3/%(project_id)s."),
+    cfg.StrOpt("image_endpoint", help="Catalog URL of the image service."),
+]
+
+
+# The compute agent (nubes-compute) and its resource tracker; nova's names.
+COMPUTE_AGENT_OPTS = [
+    cfg.StrOpt("host", default=socket.gethostname(), sample_default="<hostname>",
+               help="Name of this service's host: its service record, its RPC "
+                    "server name and its host mapping.  nubes-compute --host "
+                    "or --hosts overrides it."),
+    cfg.FloatOpt("report_interval", default=10.0, min=0.05,
+                 help="Seconds between two liveness reports of a service."),
+    cfg.FloatOpt("update_resources_interval", default=60.0, min=0.05,
+                 help="Seconds between two syncs of a compute host's resources "
+                      "to placement and its compute node records."),
+    cfg.StrOpt("compute_driver", default="fake",
+               choices=["fake", "fake_baremetal"],
+               help="Virt driver: fake (a simulated hypervisor, one node per "
+                    "host) or fake_baremetal (nodes of one custom resource "
+                    "class)."),
+    cfg.FloatOpt("cpu_allocation_ratio", min=0.0,
+                 help="VCPU allocation ratio set on this host's provider; unset "
+                      "keeps whatever placement holds (initial_cpu_allocation_"
+                      "ratio for a new provider)."),
+    cfg.FloatOpt("ram_allocation_ratio", min=0.0,
+                 help="MEMORY_MB allocation ratio (see cpu_allocation_ratio)."),
+    cfg.FloatOpt("disk_allocation_ratio", min=0.0,
+                 help="DISK_GB allocation ratio (see cpu_allocation_ratio)."),
+    cfg.FloatOpt("initial_cpu_allocation_ratio", default=4.0, min=0.0,
+                 help="VCPU allocation ratio of a new provider when "
+                      "cpu_allocation_ratio is unset."),
+    cfg.FloatOpt("initial_ram_allocation_ratio", default=1.0, min=0.0,
+                 help="MEMORY_MB allocation ratio of a new provider."),
+    cfg.FloatOpt("initial_disk_allocation_ratio", default=1.0, min=0.0,
+                 help="DISK_GB allocation ratio of a new provider."),
+    cfg.IntOpt("reserved_host_memory_mb", default=512, min=0,
+               help="MEMORY_MB reserved for the host (reported as reserved)."),
+    cfg.IntOpt("reserved_host_disk_mb", default=0, min=0,
+               help="Disk reserved for the host, in MB (DISK_GB reserved is "
+                    "this rounded up to GB)."),
+    cfg.IntOpt("reserved_host_cpus", default=0, min=0,
+               help="VCPUs reserved for the host."),
+]
+
+COMPUTE_GROUP_OPTS = [
+    cfg.IntOpt("resource_provider_association_refresh", default=300, min=0,
+               help="Seconds after which a compute host re-reads its providers' "
+                    "inventories, traits and aggregates from placement (0: "
+                    "only at start and after a conflict)."),
+]
+
+# [fake_driver]: the simulated hypervisor (nubes.compute.virt.fake).
+FAKE_DRIVER_OPTS = [
+    cfg.IntOpt("vcpus", default=16, min=0, help="VCPUs of each fake host."),
+    cfg.IntOpt("memory_mb", default=32768, min=0, help="Memory of each fake host."),
+    cfg.IntOpt("local_gb", default=500, min=0, help="Local disk of each fake host."),
+    cfg.MultiStrOpt("host_size", default=[],
+                    help="Per-host sizes, repeatable: 'HOST vcpus=N memory_mb=M "
+                         "local_gb=G' (HOST may be a glob like cell1-*; the "
+                         "last matching line wins; unnamed sizes keep the "
+                         "defaults above)."),
+    cfg.ListOpt("capabilities",
+                default=["COMPUTE_NET_ATTACH_INTERFACE", "COMPUTE_VOLUME_ATTACH_WITH_TAG",
+                         "COMPUTE_VOLUME_EXTEND", "COMPUTE_VOLUME_MULTI_ATTACH",
+                         "COMPUTE_DEVICE_TAGGING", "COMPUTE_TRUSTED_CERTS",
+                         "COMPUTE_IMAGE_TYPE_RAW", "COMPUTE_IMAGE_TYPE_QCOW2"],
+                help="COMPUTE_* capability traits the fake hosts report."),
+    cfg.ListOpt("fail", default=[],
+                help="Injected failures: OPERATION or OPERATION@HOST-GLOB "
+                     "(operations: init_host, node_resources); the operation "
+                     "raises on the matching hosts."),
+]
+
+# [fake_baremetal]: the simulated bare-metal driver.
+FAKE_BAREMETAL_OPTS = [
+    cfg.IntOpt("nodes_per_host", default=2, min=0,
+               help="Bare-metal nodes each compute host manages."),
+    cfg.StrOpt("resource_class", default="baremetal",
+               help="The nodes' resource class, normalised as nova does "
+                    "(baremetal-gold -> CUSTOM_BAREMETAL_GOLD)."),
+    cfg.ListOpt("node_traits", default=[],
+                help="Extra CUSTOM_* traits of every node."),
+]
+
+
 def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(DEFAULT_OPTS)
     conf.register_opts(API_OPTS, group="api")
+    conf.register_opts(IDENTITY_OPTS, group="identity")
     conf.register_opts(PLACEMENT_DATABASE_OPTS, group="placement_database")
     conf.register_opts(PLACEMENT_OPTS, group="placement")
+    conf.register_opts(COMPUTE_OPTS)
+    conf.register_opts(PLACEMENT_CLIENT_OPTS, group="placement_client")
     conf.register_opts(CORS_OPTS, group="cors")
     conf.register_opts(RPC_OPTS)
     conf.register_opts(RABBIT_OPTS, group="oslo_messaging_rabbit")
     conf.register_opts(TRANSPORT_OPTS)
     conf.register_opts(API_DATABASE_OPTS, group="api_database")
     conf.register_opts(CELL_DATABASE_OPTS, group="database")
+    conf.register_opts(COMPUTE_AGENT_OPTS)
+    conf.register_opts(COMPUTE_GROUP_OPTS, group="compute")
+    conf.register_opts(FAKE_DRIVER_OPTS, group="fake_driver")
+    conf.register_opts(FAKE_BAREMETAL_OPTS, group="fake_baremetal")
     for group, opts in policy_opts.list_opts():
         conf.register_opts(opts, group=group)
 

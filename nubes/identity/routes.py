@@ -1,0 +1,19 @@
+"""The identity URL table: path -> {method: handler}."""
+from nubes.identity.handlers import scopes, tokens, versions
+
+_V3 = {"GET": versions.get_v3, "HEAD": versions.get_v3}
+
+ROUTES = [
+    ("/", {"GET": versions.get_root, "HEAD": versions.get_root}),
+    ("/v3", _V3),
+    ("/v3/", _V3),
+    ("/v3/auth/tokens", {
+        "POST": tokens.issue_token,
+        "GET": tokens.validate_token,
+        "HEAD": tokens.check_token,
+        "DELETE": tokens.revoke_token,
+    }),
+    ("/v3/auth/catalog", {"GET": scopes.get_catalog}),
+    ("/v3/auth/projects", {"GET": scopes.list_projects}),
+    ("/v3/auth/domains", {"GET": scopes.list_domains}),
+]
