@@ -15,7 +15,7 @@ from nubes.placement.service import allocations as service
 UNKNOWN_CONSUMER_TYPE = "unknown"
 
 
-def _canonical_uuid(value: str) -> str | None:
+def canonical_uuid(value: str) -> str | None:
     try:
         return str(uuidlib.UUID(value))
     except ValueError:
@@ -28,7 +28,7 @@ def list_for_consumer(req, resp, consumer_uuid: str) -> None:
     # Any string is accepted: a consumer that was never written simply has
     # no allocations.
     found = service.for_consumer(req.context.state.db,
-                                 _canonical_uuid(consumer_uuid) or consumer_uuid)
+                                 canonical_uuid(consumer_uuid) or consumer_uuid)
     by_provider: dict[str, dict] = {}
     for alloc in found.allocations:
         entry = by_provider.setdefault(alloc.provider_uuid,
@@ -61,7 +61,7 @@ def list_for_resource_provider(req, resp, uuid: str) -> None:
                  last_modified=found.last_modified)
 
 
-def _consumer_request(req, consumer_uuid: str, data: dict) -> service.ConsumerRequest:
+def consumer_request(req, consumer_uuid: str, data: dict) -> service.ConsumerRequest:
     """The consumer half of one consumer's body, with the version's rules:
     before 1.8 the configured "incomplete consumer" project and user."""
     version = req.context.version
@@ -77,7 +77,7 @@ def _consumer_request(req, consumer_uuid: str, data: dict) -> service.ConsumerRe
         consumer_type=data["consumer_type"] if version >= (1, 38) else None)
 
 
-def _resources(resources: dict) -> dict[str, int]:
+def amounts(resources: dict) -> dict[str, int]:
     # JSON Schema's "integer" admits 2.0; store ints.
     return {rc: int(amount) for rc, amount in resources.items()}
 
@@ -85,18 +85,18 @@ def _resources(resources: dict) -> dict[str, int]:
 def set_allocations_for_consumer(req, resp, consumer_uuid: str) -> None:
     respond.authorize(req, policy.UPDATE)
     version = req.context.version
-    canonical = _canonical_uuid(consumer_uuid)
+    canonical = canonical_uuid(consumer_uuid)
     if canonical is None:
         raise errors.BadRequest(f"Malformed consumer_uuid: {consumer_uuid}")
     data = body.read_json(req, schema.put_schema(version))
     if version >= (1, 12):
-        allocations = {rp: _resources(entry["resources"])
+        allocations = {rp: amounts(entry["resources"])
                        for rp, entry in data["allocations"].items()}
     else:
         allocations = {}
         for entry in data["allocations"]:
-            allocations[entry["resource_provider"]["uuid"]] = _resources(entry["resources"])
-    write = service.ConsumerWrite(consumer=_consumer_request(req, canonical, data),
+            allocations[entry["resource_provider"]["uuid"]] = amounts(entry["resources"])
+    write = service.ConsumerWrite(consumer=consumer_request(req, canonical, data),
                                   allocations=allocations)
     service.replace(req.context.state.db, [write])
     respond.no_content(resp)
@@ -109,11 +109,11 @@ def set_allocations(req, resp) -> None:
     data = body.read_json(req, schema.post_schema(req.context.version))
     writes = []
     for consumer_uuid, consumer_data in data.items():
-        allocations = {rp: _resources(entry["resources"])
+        allocations = {rp: amounts(entry["resources"])
                        for rp, entry in consumer_data["allocations"].items()}
-        canonical = _canonical_uuid(consumer_uuid)
+        canonical = canonical_uuid(consumer_uuid)
         writes.append(service.ConsumerWrite(
-            consumer=_consumer_request(req, canonical, consumer_data),
+            consumer=consumer_request(req, canonical, consumer_data),
             allocations=allocations))
     if len({w.consumer.uuid for w in writes}) != len(writes):
         raise errors.BadRequest("The same consumer is named more than once.")
@@ -123,5 +123,5 @@ def set_allocations(req, resp) -> None:
 
 def delete_allocations(req, resp, consumer_uuid: str) -> None:
     respond.authorize(req, policy.DELETE)
-    service.delete(req.context.state.db, _canonical_uuid(consumer_uuid) or consumer_uuid)
+    service.delete(req.context.state.db, canonical_uuid(consumer_uuid) or consumer_uuid)
     respond.no_content(resp)

@@ -115,36 +115,49 @@ def for_provider(db: Database, provider_uuid: str) -> ProviderAllocations:
 
 def replace(db: Database, writes: list[ConsumerWrite]) -> None:
     """Make each consumer's allocations exactly those given, all or nothing."""
-    writes = sorted(writes, key=lambda w: w.consumer.uuid)
-    uuids = [w.consumer.uuid for w in writes]
-
     attempts = 0
 
     def work(conn: sa.Connection) -> None:
         nonlocal attempts
         attempts += 1
-        known_ids = None
-        if len(writes) == 1:  # the common case: one statement for consumer and ids
-            request = writes[0].consumer
-            row, known_ids = consumer_repo.get_with_ids(
-                conn, request.uuid, project=request.project_id, user=request.user_id,
-                type_name=request.consumer_type)
-            existing = {request.uuid: row} if row is not None else {}
-        else:
-            existing = consumer_repo.get_many(conn, uuids)
-        for write in writes:
-            consumers.check_generation(write.consumer, existing.get(write.consumer.uuid))
-        for write in writes:
-            consumers.save(conn, write.consumer, existing.get(write.consumer.uuid),
-                           bool(write.allocations), known_ids)
-        held = [u for u in uuids if u in existing]
-        freed = repo.delete_for_consumers(conn, held) if held else set()
-        claimed, rows = _plan(conn, writes, lock=attempts > 1)
-        _bump_providers(conn, claimed, freed)
-        if rows:
-            repo.insert(conn, rows)
+        claim_in(conn, writes, release_in(conn, writes), lock=attempts > 1)
 
     db.write(work)
+
+
+def release_in(conn: sa.Connection, writes: list[ConsumerWrite]) -> set[int]:
+    """First half of a write, inside the caller's transaction (steps 1-3):
+    check the consumers' generations, save the consumers and delete their
+    current allocations.  Returns the ids of the providers those were on."""
+    writes = sorted(writes, key=lambda w: w.consumer.uuid)
+    uuids = [w.consumer.uuid for w in writes]
+    known_ids = None
+    if len(writes) == 1:  # the common case: one statement for consumer and ids
+        request = writes[0].consumer
+        row, known_ids = consumer_repo.get_with_ids(
+            conn, request.uuid, project=request.project_id, user=request.user_id,
+            type_name=request.consumer_type)
+        existing = {request.uuid: row} if row is not None else {}
+    else:
+        existing = consumer_repo.get_many(conn, uuids)
+    for write in writes:
+        consumers.check_generation(write.consumer, existing.get(write.consumer.uuid))
+    for write in writes:
+        consumers.save(conn, write.consumer, existing.get(write.consumer.uuid),
+                       bool(write.allocations), known_ids)
+    held = [u for u in uuids if u in existing]
+    return repo.delete_for_consumers(conn, held) if held else set()
+
+
+def claim_in(conn: sa.Connection, writes: list[ConsumerWrite], freed: set[int], *,
+             lock: bool = False) -> None:
+    """Second half (steps 4-6): check the new allocations against capacity,
+    bump every touched provider's generation and insert them.  ``lock``
+    row-locks the providers first (used on retries after a lost race)."""
+    claimed, rows = _plan(conn, writes, lock=lock)
+    _bump_providers(conn, claimed, freed)
+    if rows:
+        repo.insert(conn, rows)
 
 
 def delete(db: Database, consumer_uuid: str) -> None:

@@ -90,14 +90,13 @@ def get(db: Database, uuid: str, resource_class: str) -> ProviderInventories:
 def replace_all(db: Database, uuid: str, generation: int, records: list[Inventory], *,
                 reserved_may_equal_total: bool) -> ProviderInventories:
     """Make ``records`` the provider's whole inventory."""
-    _check_records(uuid, records, reserved_may_equal_total)
-    wanted = {r.resource_class for r in records}
-    return _write(db, uuid, generation, lambda current: (records, set(current) - wanted))
+    check_records(uuid, records, reserved_may_equal_total)
+    return _write(db, uuid, generation, replace_plan(records))
 
 
 def create(db: Database, uuid: str, generation: int, record: Inventory, *,
            reserved_may_equal_total: bool) -> ProviderInventories:
-    _check_records(uuid, [record], reserved_may_equal_total)
+    check_records(uuid, [record], reserved_may_equal_total)
 
     def plan(current):
         if record.resource_class in current:
@@ -110,7 +109,7 @@ def create(db: Database, uuid: str, generation: int, record: Inventory, *,
 
 def update(db: Database, uuid: str, generation: int, record: Inventory, *,
            reserved_may_equal_total: bool) -> ProviderInventories:
-    _check_records(uuid, [record], reserved_may_equal_total)
+    check_records(uuid, [record], reserved_may_equal_total)
 
     def plan(current):
         if record.resource_class not in current:
@@ -136,7 +135,7 @@ def delete_all(db: Database, uuid: str) -> None:
 
 # -- internals ------------------------------------------------------------------
 
-def _check_records(uuid: str, records: list[Inventory], reserved_may_equal_total: bool) -> None:
+def check_records(uuid: str, records: list[Inventory], reserved_may_equal_total: bool) -> None:
     for r in records:
         if r.reserved > r.total or (r.reserved == r.total and not reserved_may_equal_total):
             limit = "greater than" if reserved_may_equal_total else "greater than or equal to"
@@ -164,30 +163,7 @@ def _write(db: Database, uuid: str, generation: int | None,
     DELETEs), and then a race with another writer is retried rather than
     reported."""
     def work(conn):
-        provider = provider_repo.get_by_uuid_or_raise(conn, uuid)
-        if generation is not None and generation != provider.generation:
-            raise exc.ConcurrentUpdate(
-                "resource provider generation conflict: the provider has changed "
-                "since you fetched it; fetch it again and retry")
-        rows = {row.resource_class: row for row in repo.for_provider(conn, provider.id)}
-        upserts, removals = plan({name: Inventory.from_row(r) for name, r in rows.items()})
-        class_ids = _class_ids(conn, uuid, upserts)
-        try:
-            new_generation = provider_repo.bump_generation(conn, provider.id, provider.generation)
-        except exc.ConcurrentUpdate as error:
-            if generation is None:
-                raise RetryRequest(error) from None
-            raise
-        _check_usage(conn, uuid, provider.id, {class_ids[r.resource_class]: r for r in upserts},
-                     {rows[n].resource_class_id: n for n in removals})
-        repo.delete(conn, provider.id, [rows[n].resource_class_id for n in removals])
-        for record in upserts:
-            if record.resource_class in rows:
-                repo.update(conn, rows[record.resource_class].id, record.fields())
-            else:
-                repo.insert(conn, provider.id, class_ids[record.resource_class],
-                            record.fields())
-        return _state(conn, provider.id, new_generation)
+        return write_in(conn, uuid, generation, plan)
 
     try:
         return db.write(work)
@@ -196,6 +172,62 @@ def _write(db: Database, uuid: str, generation: int | None,
         raise exc.ConcurrentUpdate(
             "resource provider inventory update conflict: another process changed "
             "the provider; fetch it again and retry") from None
+
+
+def write_in(conn, uuid: str, generation: int | None, plan: Plan, *,
+             check_usage: bool = True) -> ProviderInventories:
+    """Apply ``plan`` to the provider inside the caller's transaction.
+
+    ``check_usage=False`` defers the in-use and capacity checks to the
+    caller (the reshaper moves allocations in the same transaction and
+    checks the end state with :func:`check_usage_in`)."""
+    provider = provider_repo.get_by_uuid_or_raise(conn, uuid)
+    if generation is not None and generation != provider.generation:
+        raise exc.ConcurrentUpdate(
+            "resource provider generation conflict: the provider has changed "
+            "since you fetched it; fetch it again and retry")
+    rows = {row.resource_class: row for row in repo.for_provider(conn, provider.id)}
+    upserts, removals = plan({name: Inventory.from_row(r) for name, r in rows.items()})
+    class_ids = _class_ids(conn, uuid, upserts)
+    try:
+        new_generation = provider_repo.bump_generation(conn, provider.id, provider.generation)
+    except exc.ConcurrentUpdate as error:
+        if generation is None:
+            raise RetryRequest(error) from None
+        raise
+    if check_usage:
+        _check_usage(conn, uuid, provider.id, {class_ids[r.resource_class]: r for r in upserts},
+                     {rows[n].resource_class_id: n for n in removals})
+    repo.delete(conn, provider.id, [rows[n].resource_class_id for n in removals])
+    for record in upserts:
+        if record.resource_class in rows:
+            repo.update(conn, rows[record.resource_class].id, record.fields())
+        else:
+            repo.insert(conn, provider.id, class_ids[record.resource_class], record.fields())
+    return _state(conn, provider.id, new_generation)
+
+
+def replace_plan(records: list[Inventory]) -> Plan:
+    """The plan of a PUT of the whole inventory: these records, nothing else."""
+    wanted = {r.resource_class for r in records}
+    return lambda current: (records, set(current) - wanted)
+
+
+def check_usage_in(conn, uuid: str) -> None:
+    """Refuse the provider's current state if an allocation sits on a class
+    it no longer has, or above a class's capacity."""
+    provider = provider_repo.get_by_uuid_or_raise(conn, uuid)
+    records = {row.resource_class_id: Inventory.from_row(row)
+               for row in repo.for_provider(conn, provider.id)}
+    used = usage_repo.used_by_class(conn, provider.id)
+    orphaned = [class_id for class_id, amount in used.items()
+                if amount and class_id not in records]
+    if orphaned:
+        names = rc_repo.names_by_id(conn, orphaned)
+        raise exc.InventoryInUse(
+            f"Inventory for '{', '.join(sorted(names.values()))}' on resource provider "
+            f"'{uuid}' in use.")
+    _check_usage(conn, uuid, provider.id, records, {})
 
 
 def _class_ids(conn, uuid: str, records: list[Inventory]) -> dict[str, int]:
