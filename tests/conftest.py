@@ -49,10 +49,3 @@ def placement(placement_server, placement_database) -> PlacementClient:
     reset(placement_database.engine)
     return PlacementClient(placement_server.url)
 
-
-def pytest_make_parametrize_id(config, val, argname):
-    """Keep ':' out of generated test ids: gabbi's pytest plugin takes any
-    test whose id holds a ':' for one of its YAML steps."""
-    if isinstance(val, str) and ":" in val:
-        return val.replace(":", "=")
-    return None
