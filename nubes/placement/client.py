@@ -37,12 +37,16 @@ T = TypeVar("T")
 CONCURRENT_UPDATE = "placement.concurrent_update"
 REQUEST_ID_HEADER = "X-OpenStack-Request-ID"
 
-# Microversions each call speaks.
+# Microversions each call speaks.  Calls that can fail with a conflict use
+# 1.23 or later: error bodies carry a ``code`` only from 1.23, and that code
+# is what tells a generation race (retry) from other conflicts.
 _PROVIDERS = "1.14"      # parent/root uuids, in_tree
-_AGGREGATES = "1.19"     # aggregates with the provider generation
+_AGGREGATES = "1.23"     # aggregates with the provider generation (1.19) + codes
 _INVENTORIES = "1.26"    # reserved may equal total
 _USAGES = "1.9"
-_DELETE = "1.14"
+_DELETE = "1.23"
+_CREATE = "1.23"         # the created provider in the answer (1.20) + codes
+_TRAITS = "1.23"         # provider traits (1.6) + codes, so generation races retry
 
 
 # --- errors -----------------------------------------------------------------
@@ -191,7 +195,7 @@ class PlacementClient:
             body["uuid"] = uuid
         if parent_provider_uuid:
             body["parent_provider_uuid"] = parent_provider_uuid
-        resp = self.request("POST", "/resource_providers", version="1.20", json=body,
+        resp = self.request("POST", "/resource_providers", version=_CREATE, json=body,
                             request_id=request_id)
         return _provider(resp.json())
 
@@ -296,6 +300,53 @@ class PlacementClient:
                 LOG.debug("placement concurrent update, retry %d/%d: %s", attempt, retries, exc)
 
 
+    # --- traits, inventory writes, custom names ----------------------------------------
+    # (added for the compute resource tracker, nubes.compute.resource_tracker)
+
+    def set_inventories(self, uuid: str, inventories: dict[str, Inventory], generation: int,
+                        *, request_id: str | None = None) -> Inventories:
+        """Replace all of the provider's inventories if its generation is still
+        ``generation`` (else :class:`PlacementConflict`, concurrent_update)."""
+        body = {"resource_provider_generation": generation,
+                "inventories": {rc: dataclasses.asdict(inv) for rc, inv in inventories.items()}}
+        resp = self.request("PUT", f"/resource_providers/{uuid}/inventories",
+                            version=_INVENTORIES, json=body, request_id=request_id)
+        data = resp.json()
+        return Inventories(
+            generation=data["resource_provider_generation"],
+            inventories={rc: Inventory(**{k: inv[k] for k in Inventory.__dataclass_fields__
+                                          if k in inv})
+                         for rc, inv in data["inventories"].items()})
+
+    def get_traits(self, uuid: str, *, request_id: str | None = None) -> "ProviderTraits":
+        resp = self.request("GET", f"/resource_providers/{uuid}/traits", version=_TRAITS,
+                            request_id=request_id)
+        data = resp.json()
+        return ProviderTraits(frozenset(data["traits"]), data["resource_provider_generation"])
+
+    def set_traits(self, uuid: str, traits: Iterable[str], generation: int, *,
+                   request_id: str | None = None) -> "ProviderTraits":
+        """Replace the provider's traits if its generation is still
+        ``generation`` (else :class:`PlacementConflict`, concurrent_update).
+        Custom traits must exist (:meth:`ensure_trait`)."""
+        resp = self.request("PUT", f"/resource_providers/{uuid}/traits", version=_TRAITS,
+                            request_id=request_id,
+                            json={"traits": sorted(set(traits)),
+                                  "resource_provider_generation": generation})
+        data = resp.json()
+        return ProviderTraits(frozenset(data["traits"]), data["resource_provider_generation"])
+
+    def ensure_trait(self, name: str, *, request_id: str | None = None) -> None:
+        """Create the custom trait ``name`` unless it exists."""
+        self.request("PUT", f"/traits/{name}", version="1.6", request_id=request_id,
+                     ok=(201, 204))
+
+    def ensure_resource_class(self, name: str, *, request_id: str | None = None) -> None:
+        """Create the custom resource class ``name`` unless it exists."""
+        self.request("PUT", f"/resource_classes/{name}", version="1.7",
+                     request_id=request_id, ok=(201, 204))
+
+
 def _error(what: str, resp: requests.Response) -> PlacementError:
     status = resp.status_code
     detail, code, request_id = None, None, resp.headers.get(REQUEST_ID_HEADER)
@@ -317,3 +368,11 @@ def _error(what: str, resp: requests.Response) -> PlacementError:
     if cls is None:
         cls = PlacementUnavailable if status >= 500 else PlacementError
     return cls(message, status=status, code=code, detail=detail, request_id=request_id)
+
+
+# --- added with the methods above (compute resource tracker) -----------------
+
+@dataclasses.dataclass(frozen=True)
+class ProviderTraits:
+    traits: frozenset[str]
+    generation: int

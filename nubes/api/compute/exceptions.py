@@ -1,0 +1,23 @@
+"""Compute API domain exceptions: raised by ``service/``, mapped to HTTP
+faults by ``errors.py``.  ``str(exc)`` is the message the caller sees."""
+from __future__ import annotations
+
+
+class ComputeError(Exception):
+    pass
+
+
+class NotFound(ComputeError):
+    """404 itemNotFound."""
+
+
+class Invalid(ComputeError):
+    """400 badRequest: the request cannot be honoured as asked."""
+
+
+class Conflict(ComputeError):
+    """409 conflictingRequest: the current state forbids it."""
+
+
+class Unavailable(ComputeError):
+    """503 serviceUnavailable: a dependency (placement) did not answer."""

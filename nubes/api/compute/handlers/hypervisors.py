@@ -1,0 +1,136 @@
+"""/os-hypervisors: list, detail, show; before 2.88 statistics and uptime;
+before 2.53 search and servers by hostname pattern."""
+from __future__ import annotations
+
+from nubes.api.compute import errors as compute_errors
+from nubes.api.compute.handlers import request
+from nubes.api.compute.policies import hypervisors as policy
+from nubes.api.compute.service import cells
+from nubes.api.compute.service import hypervisor_usage as usage_service
+from nubes.api.compute.service import hypervisors as service
+from nubes.api.compute.views import hypervisors as view
+from nubes.common.wsgi import errors
+
+_PATTERN = "hypervisor_hostname_pattern"
+
+
+def _listing_params(req):
+    """(pattern, with_servers, limit, marker, paged) for this microversion."""
+    version = request.version(req)
+    pattern, with_servers, marker, paged = None, False, None, False
+    limit = req.context.state.conf.api.max_limit
+    if version >= (2, 53):
+        pattern = request.query(req, _PATTERN)
+        with_servers = request.query_bool(req, "with_servers")
+        if pattern is not None and (request.query(req, "limit") is not None
+                                    or request.query(req, "marker") is not None):
+            raise errors.BadRequest("Paging over hypervisors with the "
+                                    "hypervisor_hostname_pattern query parameter is not "
+                                    "supported.")
+    if version >= (2, 33) and pattern is None:
+        paged = True
+        limit = request.query_limit(req, limit)
+        text = request.query(req, "marker")
+        if text is not None:
+            marker = (request.parse_uuid(text, "marker") if version >= (2, 53)
+                      else request.parse_int(text, "marker"))
+    return pattern, with_servers, limit, marker, paged
+
+
+def _key(version):
+    return (lambda hv: hv.node.uuid) if version >= (2, 53) else (lambda hv: hv.node.id)
+
+
+def _usages(req, hypervisors):
+    if request.version(req) >= (2, 88):
+        return {}
+    return usage_service.usages_of(request.state(req), hypervisors,
+                                   cells.forwarded_request_id(request.ctx(req)))
+
+
+def _list(req, resp, *, detail: bool) -> None:
+    version = request.version(req)
+    pattern, with_servers, limit, marker, paged = _listing_params(req)
+    found = service.list_hypervisors(request.state(req), request.ctx(req), pattern=pattern,
+                                     with_servers=with_servers)
+    more = False
+    if paged:
+        found, more = service.page(found, _key(version), limit=limit, marker=marker)
+    if detail:
+        usages = _usages(req, found)
+        body = {"hypervisors": [view.detail(version, hv, usages.get(hv.node.uuid))
+                                for hv in found]}
+    else:
+        body = {"hypervisors": [view.summary(version, hv) for hv in found]}
+    if more and found:
+        path = "/os-hypervisors/detail" if detail else "/os-hypervisors"
+        body["hypervisors_links"] = view.links(request.url(req, path), limit,
+                                               _key(version)(found[-1]))
+    request.send(resp, body)
+
+
+def list_hypervisors(req, resp) -> None:
+    request.authorize(req, policy.LIST)
+    _list(req, resp, detail=False)
+
+
+def list_hypervisors_detail(req, resp) -> None:
+    request.authorize(req, policy.LIST_DETAIL)
+    _list(req, resp, detail=True)
+
+
+def _get(req, hypervisor_id: str, *, with_servers: bool):
+    state, ctx = request.state(req), request.ctx(req)
+    if request.version(req) >= (2, 53):
+        return service.get_by_uuid(state, ctx, request.parse_uuid(hypervisor_id),
+                                   with_servers=with_servers)
+    try:
+        node_id = int(hypervisor_id)
+    except ValueError:
+        raise errors.NotFound(f"Hypervisor with ID '{hypervisor_id}' could not be "
+                              "found.") from None
+    return service.get_by_id(state, ctx, node_id, with_servers=with_servers)
+
+
+def show_hypervisor(req, resp, hypervisor_id: str) -> None:
+    request.authorize(req, policy.SHOW)
+    version = request.version(req)
+    with_servers = request.query_bool(req, "with_servers") if version >= (2, 53) else False
+    hv = _get(req, hypervisor_id, with_servers=with_servers)
+    usage = _usages(req, [hv]).get(hv.node.uuid)
+    request.send(resp, {"hypervisor": view.detail(version, hv, usage, uptime=True)})
+
+
+def hypervisor_statistics(req, resp) -> None:
+    request.require_version(req, (2, 1), (2, 87))
+    request.authorize(req, policy.STATISTICS)
+    found = service.list_hypervisors(request.state(req), request.ctx(req))
+    usages = _usages(req, found)
+    request.send(resp, {"hypervisor_statistics": usage_service.statistics(
+        [usages[hv.node.uuid] for hv in found])})
+
+
+def hypervisor_uptime(req, resp, hypervisor_id: str) -> None:
+    request.require_version(req, (2, 1), (2, 87))
+    request.authorize(req, policy.UPTIME)
+    _get(req, hypervisor_id, with_servers=False)
+    # The uptime comes from the compute agent, which this API does not call.
+    raise compute_errors.NotImplementedFault(
+        "Virt driver does not implement host uptime function.")
+
+
+def search_hypervisors(req, resp, hypervisor_id: str) -> None:
+    request.require_version(req, (2, 1), (2, 52))
+    request.authorize(req, policy.SEARCH)
+    found = service.list_hypervisors(request.state(req), request.ctx(req), pattern=hypervisor_id)
+    version = request.version(req)
+    request.send(resp, {"hypervisors": [view.summary(version, hv) for hv in found]})
+
+
+def hypervisor_servers(req, resp, hypervisor_id: str) -> None:
+    request.require_version(req, (2, 1), (2, 52))
+    request.authorize(req, policy.SERVERS)
+    found = service.list_hypervisors(request.state(req), request.ctx(req), pattern=hypervisor_id,
+                                     with_servers=True)
+    version = request.version(req)
+    request.send(resp, {"hypervisors": [view.summary(version, hv) for hv in found]})

@@ -1,0 +1,147 @@
+"""What every compute handler does with the request and the response."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import jsonschema
+import orjson
+
+from nubes.common.wsgi import body, errors
+
+# "true"/"false" and the other spellings OpenStack services accept.
+_TRUE = {"1", "t", "true", "on", "y", "yes"}
+_FALSE = {"0", "f", "false", "off", "n", "no"}
+
+
+def state(req):
+    return req.context.state
+
+
+def ctx(req):
+    return req.context.ctx
+
+
+def version(req):
+    return req.context.version
+
+
+def authorize(req, action: str) -> None:
+    context = req.context.ctx
+    req.context.state.policy.authorize(
+        context, action, {"project_id": context.project_id, "user_id": context.user_id})
+
+
+def require_version(req, minimum: tuple[int, int], maximum: tuple[int, int] | None = None) -> None:
+    """404, as if the URL did not exist, outside the handler's window."""
+    v = req.context.version
+    if v < minimum or (maximum is not None and v > maximum):
+        raise errors.NotFound("The resource could not be found.")
+
+
+def read_body(req, schema: dict) -> Any:
+    """The JSON body, validated.  A missing Content-Type is taken as JSON
+    (as OpenStack compute does); any other type is a 415."""
+    content_type = req.content_type
+    if content_type and content_type.split(";")[0].strip().lower() != "application/json":
+        raise errors.UnsupportedMediaType(f"Unsupported Content-Type: {content_type}")
+    raw = req.bounded_stream.read()
+    if not raw or not raw.strip():
+        raise errors.BadRequest("The request body is missing.")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise errors.BadRequest("Malformed request body.") from None
+    validate(data, schema)
+    return data
+
+
+def validate(data: Any, schema: dict) -> None:
+    error = jsonschema.exceptions.best_match(body.validator_for(schema).iter_errors(data))
+    if error is None:
+        return
+    where = "/".join(str(p) for p in error.absolute_path)
+    if where:
+        raise errors.BadRequest(f"Invalid input for field/attribute {where}. "
+                                f"Value: {_short(error.instance)}. {error.message}")
+    raise errors.BadRequest(f"Invalid input: {error.message}")
+
+
+def _short(value: Any) -> str:
+    text = orjson.dumps(value).decode() if not isinstance(value, str) else value
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+# --- query parameters --------------------------------------------------------
+
+def query(req, name: str) -> str | None:
+    """A query parameter's value (the last one when repeated)."""
+    value = req.params.get(name)
+    if isinstance(value, list):
+        return value[-1]
+    return value
+
+
+def query_bool(req, name: str, default: bool = False) -> bool:
+    value = query(req, name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise errors.BadRequest(f"Invalid value '{value}' for query parameter {name}: "
+                            "expected a boolean (true or false).")
+
+
+def query_limit(req, max_limit: int) -> int:
+    value = query(req, "limit")
+    if value is None:
+        return max_limit
+    try:
+        limit = int(value)
+    except ValueError:
+        raise errors.BadRequest(f"limit must be an integer, not '{value}'.") from None
+    if limit < 0:
+        raise errors.BadRequest("limit must be >= 0.")
+    return min(limit or max_limit, max_limit)
+
+
+def parse_int(value: str, what: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise errors.BadRequest(f"Invalid {what} '{value}': must be an integer.") from None
+    if number < 0 or number > 2**31 - 1:
+        raise errors.BadRequest(f"Invalid {what} '{value}': out of range.")
+    return number
+
+
+def parse_uuid(value: str, what: str = "uuid") -> str:
+    """The canonical (lower-case, hyphenated) form of a uuid; 400 otherwise."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise errors.BadRequest(f"Invalid {what} {value}") from None
+
+
+# --- responses -------------------------------------------------------------------
+
+def send(resp, payload: Any, status: int = 200) -> None:
+    body.send_json(resp, payload, status)
+
+
+def empty(resp, status: int) -> None:
+    resp.status = status
+    resp.data = b""
+
+
+def url(req, path: str) -> str:
+    """An absolute URL of ``path`` under the API root the caller used
+    (with the project id in it if the request had one)."""
+    project_id = getattr(req.context, "url_project_id", None)
+    root = "/v2" if getattr(req.context, "legacy_v2", False) else "/v2.1"
+    if project_id:
+        root += f"/{project_id}"
+    return req.prefix + root + path

@@ -1,0 +1,1 @@
+"""JSON schemas of compute request bodies, one module per handler module."""

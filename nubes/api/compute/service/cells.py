@@ -1,0 +1,78 @@
+"""Cross-cell reads for the compute API.
+
+Services and compute nodes live in the cell databases (cell0 has none);
+:func:`in_every_cell` runs one read in each cell at once and separates the
+cells that answered from those that did not (down or too slow), which
+callers report or skip but never fail on.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Callable, Generic, TypeVar
+
+import sqlalchemy as sa
+
+from nubes.api.compute.state import ComputeState
+from nubes.cells import scatter_gather as sg
+from nubes.cells.records import CellMapping
+from nubes.cells.repo import host_mappings
+from nubes.cells.targeting import cell_of
+from nubes.common.context import RequestContext
+
+LOG = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclasses.dataclass
+class Gathered(Generic[T]):
+    answered: list[tuple[CellMapping, T]]   # in cell order
+    failed: list[CellMapping]
+
+
+def in_every_cell(state: ComputeState, ctx: RequestContext,
+                  read: Callable[[sa.Connection], T]) -> Gathered[T]:
+    """``read`` in one read transaction per cell (cell0 excluded)."""
+    cells = state.cells.cells(include_cell0=False)
+    results = sg.scatter_gather(ctx, cells, lambda cctx: cell_of(cctx).db.read(read),
+                                databases=state.cells.databases)
+    gathered: Gathered[T] = Gathered([], [])
+    for cell in cells:
+        result = results[cell.uuid]
+        if sg.is_failure(result):
+            gathered.failed.append(cell)
+        else:
+            gathered.answered.append((cell, result))
+    return gathered
+
+
+def read(state: ComputeState, cell: CellMapping, work: Callable[[sa.Connection], T]) -> T:
+    return state.cells.database(cell).read(work)
+
+
+def write(state: ComputeState, cell: CellMapping, work: Callable[[sa.Connection], T]) -> T:
+    return state.cells.database(cell).write(work)
+
+
+def cell_of_host(state: ComputeState, host: str) -> CellMapping | None:
+    """The cell a compute host is mapped to (None: not mapped)."""
+    mapping = state.api_db.read(lambda conn: host_mappings.get_by_host(conn, host))
+    if mapping is None:
+        return None
+    for cell in state.cells.cells():
+        if cell.id == mapping.cell_id:
+            return cell
+    return state.cells.get(mapping.cell_uuid)
+
+
+def hosts_of_cells(state: ComputeState, cells: list[CellMapping]) -> list[str]:
+    """Mapped compute hosts of ``cells`` (what is known of a down cell)."""
+    ids = {c.id for c in cells}
+    if not ids:
+        return []
+    return [m.host for m in state.api_db.read(host_mappings.list_all) if m.cell_id in ids]
+
+
+def forwarded_request_id(ctx: RequestContext) -> str:
+    """The request id to send on calls this request makes to other services."""
+    return ctx.global_request_id or ctx.request_id
