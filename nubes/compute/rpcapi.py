@@ -1,0 +1,43 @@
+"""Client side of the compute agents: reach one host on its cell's bus.
+
+::
+
+    compute = ComputeAPI(cell_transport)
+    compute.set_host_enabled(ctx, "cell1-c1", enabled=False)   # after the DB write
+    status = compute.ping(ctx, "cell1-c1")
+
+The service record (``disabled``) is the truth and the agents pick it up at
+their next liveness report; ``set_host_enabled`` only makes a host act on a
+change right away (its provider's ``COMPUTE_STATUS_DISABLED`` trait).
+"""
+from __future__ import annotations
+
+from nubes.common import rpc
+from nubes.common.context import RequestContext
+from nubes.compute.messages import TOPIC, HostStatus
+
+VERSION = "1.0"
+
+
+class ComputeAPI:
+    def __init__(self, transport: rpc.Transport, *, timeout: float | None = None):
+        self._client = rpc.RPCClient(transport, rpc.Target(TOPIC), timeout=timeout,
+                                     version=VERSION)
+
+    def _host(self, host: str) -> rpc.RPCClient:
+        return self._client.prepare(server=host)
+
+    def ping(self, ctx: RequestContext | None, host: str, *,
+             timeout: float | None = None) -> HostStatus:
+        return HostStatus.from_wire(self._host(host).call(ctx, "ping", timeout=timeout))
+
+    def set_host_enabled(self, ctx: RequestContext | None, host: str, enabled: bool, *,
+                         timeout: float | None = None) -> str:
+        """Returns ``"enabled"`` or ``"disabled"`` once the host's providers
+        say so in placement."""
+        return self._host(host).call(ctx, "set_host_enabled", timeout=timeout,
+                                     enabled=enabled)
+
+    def update_available_resource(self, ctx: RequestContext | None, host: str) -> None:
+        """Ask the host to sync its resources now (a cast)."""
+        self._host(host).cast(ctx, "update_available_resource")

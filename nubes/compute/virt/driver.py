@@ -1,0 +1,71 @@
+"""What the compute agent needs from a virt driver (for now: its nodes and
+their resources).
+
+A driver manages the nodes of one compute host: a hypervisor has one node
+named after the host; a bare-metal driver has many.  The resource tracker
+turns :class:`NodeResources` into a compute node record and a resource
+provider:
+
+* ``standard_inventory``: VCPU, MEMORY_MB and DISK_GB from ``vcpus``,
+  ``memory_mb`` and ``local_gb`` (a total of 0 is not reported), with the
+  host's configured allocation ratios and reserved amounts;
+* ``extra_inventory``: more classes, taken as given (e.g. one
+  ``CUSTOM_BAREMETAL_*`` unit for a bare-metal node);
+* ``traits``: the node's own traits beyond the driver's capabilities;
+* ``aggregates``: placement aggregates the node's provider must be in (added
+  to those placement already has; the API's host aggregates stay);
+* ``uuid``: the node's own uuid when it has one (a bare-metal node), used
+  for its compute node record and provider; otherwise the cell conductor
+  picks one when the record is created.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping, Protocol
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomInventory:
+    total: int
+    reserved: int = 0
+    min_unit: int = 1
+    max_unit: int = 1
+    step_size: int = 1
+    allocation_ratio: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeResources:
+    vcpus: int
+    memory_mb: int
+    local_gb: int
+    hypervisor_type: str = "fake"
+    hypervisor_version: int = 1000
+    cpu_info: str | None = None
+    standard_inventory: bool = True
+    extra_inventory: Mapping[str, CustomInventory] = dataclasses.field(default_factory=dict)
+    traits: frozenset[str] = frozenset()
+    aggregates: frozenset[str] = frozenset()
+    uuid: str | None = None
+
+
+class DriverError(Exception):
+    """A driver operation failed."""
+
+
+class Driver(Protocol):
+    host: str
+
+    def init_host(self) -> None:
+        """Called once before the agent registers."""
+
+    def node_names(self) -> list[str]:
+        """The nodes this host manages now (hypervisor hostnames)."""
+
+    def node_resources(self, nodename: str) -> NodeResources:
+        """The node's size and what it reports to placement."""
+
+    def capabilities(self) -> Mapping[str, bool]:
+        """COMPUTE_* capability traits this driver knows -> supported.  The
+        tracker sets the supported ones and removes the others (it leaves
+        traits it does not know about alone)."""

@@ -1,0 +1,133 @@
+"""The cell conductor's wire contract: plain dataclasses and typed errors.
+
+Records travel as JSON objects (orjson encodes the dataclasses); the
+receiving side rebuilds them with ``from_wire``, which ignores fields it
+does not know so either side can be upgraded first.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from typing import Any, TypeVar
+
+from nubes.common import rpc
+
+T = TypeVar("T")
+
+TOPIC = "conductor"
+# The binaries and topics services register under (the names clients know;
+# nubes.cells.repo.services.COMPUTE_BINARY, which discover_hosts --by-service
+# looks for, is the same name: kept apart so computes import no SQL).
+COMPUTE_BINARY = "nova-compute"
+COMPUTE_TOPIC = "compute"
+CONDUCTOR_BINARY = "nova-conductor"
+CONDUCTOR_TOPIC = "conductor"
+
+
+def _from_wire(cls: type[T], data: dict[str, Any]) -> T:
+    kwargs = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if field.name not in data:
+            continue
+        value = data[field.name]
+        if field.type in ("datetime.datetime | None", "datetime.datetime") and isinstance(value, str):
+            value = datetime.datetime.fromisoformat(value.rstrip("Z"))
+        kwargs[field.name] = value
+    return cls(**kwargs)
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceRecord:
+    """A row of the cell's ``services`` table."""
+    id: int
+    uuid: str
+    host: str
+    binary: str
+    topic: str | None
+    report_count: int = 0
+    disabled: bool = False
+    disabled_reason: str | None = None
+    forced_down: bool = False
+    last_seen_up: datetime.datetime | None = None
+    version: int = 0
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> "ServiceRecord":
+        return _from_wire(cls, data)
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeReport:
+    """What a compute agent knows about one of its nodes.
+
+    ``uuid`` is the node's uuid when the agent already knows it (None on
+    first report: the conductor picks one).  A ratio left None keeps the
+    stored value (a new row gets NULL).
+    """
+    host: str
+    hypervisor_hostname: str
+    service_id: int
+    vcpus: int
+    memory_mb: int
+    local_gb: int
+    hypervisor_type: str = "fake"
+    hypervisor_version: int = 1000
+    cpu_info: str | None = None
+    uuid: str | None = None
+    cpu_allocation_ratio: float | None = None
+    ram_allocation_ratio: float | None = None
+    disk_allocation_ratio: float | None = None
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> "NodeReport":
+        return _from_wire(cls, data)
+
+
+@dataclasses.dataclass(frozen=True)
+class ComputeNodeRecord:
+    """A row of the cell's ``compute_nodes`` table (the fields computes use)."""
+    id: int
+    uuid: str
+    host: str
+    hypervisor_hostname: str
+    service_id: int | None
+    vcpus: int
+    memory_mb: int
+    local_gb: int
+    hypervisor_type: str | None = None
+    hypervisor_version: int | None = None
+    cpu_info: str | None = None
+    cpu_allocation_ratio: float | None = None
+    ram_allocation_ratio: float | None = None
+    disk_allocation_ratio: float | None = None
+    mapped: int = 0
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> "ComputeNodeRecord":
+        return _from_wire(cls, data)
+
+    def matches(self, report: NodeReport) -> bool:
+        """True if writing ``report`` would change nothing."""
+        for field in dataclasses.fields(NodeReport):
+            wanted = getattr(report, field.name)
+            if field.name.endswith("_allocation_ratio") or field.name == "uuid":
+                if wanted is None:
+                    continue
+            if getattr(self, field.name) != wanted:
+                return False
+        return True
+
+
+@rpc.allow
+class ServiceNotFound(Exception):
+    """The service record is gone (deleted by an operator)."""
+
+
+@rpc.allow
+class ServiceConflict(Exception):
+    """The host already runs another service on the same topic."""
+
+
+@rpc.allow
+class NodeConflict(Exception):
+    """Another live compute node already has the uuid a report asked for."""

@@ -1,0 +1,71 @@
+"""The cell conductor as a running thing: its RPC server and its own
+service record (``nova-conductor``, reported alive like any service).
+
+``nubes-conductor`` builds one from the configuration; tests and the
+embedded cloud build them directly::
+
+    conductor = CellConductor(conf, cell_db, transport).start()
+    ...
+    conductor.stop()
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from nubes.common import rpc
+from nubes.common.db.transaction import Database
+from nubes.common.periodic import Periodic
+from nubes.conductor import service_records
+from nubes.conductor.endpoint import CellConductorEndpoint
+from nubes.conductor.messages import (CONDUCTOR_BINARY, CONDUCTOR_TOPIC, TOPIC,
+                                      ServiceNotFound, ServiceRecord)
+
+LOG = logging.getLogger(__name__)
+SERVICE_VERSION = 1
+
+
+class CellConductor:
+    def __init__(self, conf: Any, db: Database, transport: rpc.Transport, *,
+                 host: str | None = None):
+        self.conf = conf
+        self.db = db
+        self.transport = transport
+        self.host = host or conf.host
+        self.service: ServiceRecord | None = None
+        self._server = rpc.RPCServer(transport, TOPIC, self.host,
+                                     [CellConductorEndpoint(db)], conf=conf)
+        self._heartbeat = Periodic(f"report {CONDUCTOR_BINARY}@{self.host}",
+                                   conf.report_interval, self._report)
+
+    def start(self) -> "CellConductor":
+        self.service = self._register()
+        self._server.start()
+        self._heartbeat.start()
+        LOG.info("cell conductor %s serving on %r", self.host, self.transport)
+        return self
+
+    def stop(self) -> None:
+        self._heartbeat.stop()
+        self._server.stop()
+        LOG.info("cell conductor %s stopped", self.host)
+
+    def _register(self) -> ServiceRecord:
+        return service_records.register(self.db, host=self.host, binary=CONDUCTOR_BINARY,
+                                        topic=CONDUCTOR_TOPIC, version=SERVICE_VERSION)
+
+    def _report(self) -> None:
+        try:
+            self.service = service_records.report_alive(self.db, self.service.id)
+        except ServiceNotFound:
+            LOG.warning("service record of %s on %s was deleted; registering again",
+                        CONDUCTOR_BINARY, self.host)
+            self.service = self._register()
+
+    def __enter__(self) -> "CellConductor":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
