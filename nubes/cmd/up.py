@@ -1,101 +1,64 @@
-"""nubes up: the embedded cloud in one process, on SQLite files.
+"""nubes up: the embedded cloud in one process.
 
-Until the cells issues land it serves placement alone.  It writes
-``STATE/nubes.conf`` (usable with ``nubes-manage --config-file``) and
-``STATE/clouds.yaml`` for the OpenStack clients, creates or upgrades the
-schema, and serves until Ctrl-C.  A second start on the same state
+Identity, placement and the compute API on 127.0.0.1, a cell conductor and
+fake compute hosts per cell, SQLite files in the state directory and the
+in-process message bus.  Writes STATE/nubes.conf (usable with
+``nubes-manage --config-file``) and STATE/clouds.yaml (clouds ``nubes`` and
+``nubes-demo``).  Ctrl-C stops everything; a second start on the same state
 directory keeps its data.
 """
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
-import textwrap
 import threading
 
-import waitress.server
-
-from nubes.common import config, log
-from nubes.placement import app as placement_app
-from nubes.placement import schema_sync
+from nubes.embedded.cloud import EmbeddedCloud, Options
+from nubes.embedded.layout import Ports
 
 
-def _write_config(state_dir: str) -> str:
-    path = os.path.join(state_dir, "nubes.conf")
-    if not os.path.exists(path):
-        db_path = os.path.join(state_dir, "placement.sqlite")
-        with open(path, "w") as f:
-            f.write(textwrap.dedent(f"""\
-                [DEFAULT]
-                state_path = {state_dir}
-
-                [api]
-                auth_strategy = noauth2
-
-                [placement_database]
-                connection = sqlite:///{db_path}
-                """))
-    return path
-
-
-def _write_clouds(state_dir: str, placement_url: str) -> str:
-    path = os.path.join(state_dir, "clouds.yaml")
-    with open(path, "w") as f:
-        f.write(textwrap.dedent(f"""\
-            # Written by `nubes up`.  Use with: export OS_CLIENT_CONFIG_FILE={path}
-            clouds:
-              nubes-placement:
-                auth_type: admin_token
-                auth:
-                  endpoint: {placement_url}
-                  token: admin
-            """))
-    return path
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nubes", description="nubes embedded cloud")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the embedded cloud", description=__doc__)
+    up.add_argument("--state-dir", default=".nubes-state")
+    up.add_argument("--cells", type=int, default=2, help="number of cells (default 2)")
+    up.add_argument("--hosts-per-cell", type=int, default=2,
+                    help="fake compute hosts in each cell (default 2)")
+    up.add_argument("--host", default="127.0.0.1", help="address the APIs listen on")
+    up.add_argument("--identity-port", type=int, default=5000)
+    up.add_argument("--compute-port", type=int, default=8774)
+    up.add_argument("--placement-port", type=int, default=8778)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nubes", description="nubes embedded cloud")
-    sub = parser.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start the embedded cloud")
-    up.add_argument("--state-dir", default=".nubes-state")
-    up.add_argument("--placement-port", type=int, default=8778)
-    up.add_argument("--host", default="127.0.0.1")
+    parser = build_parser()
     args = parser.parse_args(argv)
-
-    state_dir = os.path.abspath(args.state_dir)
-    os.makedirs(state_dir, exist_ok=True)
-    conf_path = _write_config(state_dir)
-    conf = config.load(config_files=[conf_path], prog="nubes")
-    log.setup(conf)
-    db = placement_app.database_from_conf(conf)
-    print(f"nubes: placement database {conf.placement_database.connection}", flush=True)
-    schema_sync.upgrade(db)
-    application = placement_app.build(conf, db)
-    server = waitress.server.create_server(application, host=args.host,
-                                           port=args.placement_port, threads=8,
-                                           ident="nubes-placement")
-    url = f"http://{args.host}:{server.effective_port}"
-    clouds = _write_clouds(state_dir, url)
-    print(f"nubes: placement listening on {url}", flush=True)
-    print(f"nubes: config {conf_path}", flush=True)
-    print(f"nubes: clients: export OS_CLIENT_CONFIG_FILE={clouds}; "
-          f"openstack --os-cloud nubes-placement resource provider list", flush=True)
-    print("nubes: press Ctrl-C to stop", flush=True)
-
+    if args.cells < 1 or args.hosts_per_cell < 0:
+        parser.error("--cells must be at least 1 and --hosts-per-cell at least 0")
+    ports = Ports(host=args.host, identity=args.identity_port, compute=args.compute_port,
+                  placement=args.placement_port)
+    cloud = EmbeddedCloud(Options(state_dir=args.state_dir, cells=args.cells,
+                                  hosts_per_cell=args.hosts_per_cell, ports=ports),
+                          say=lambda line: print(line, flush=True))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
+        cloud.start()
+        print("nubes: ready; press Ctrl-C to stop", flush=True)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
-    print("nubes: stopping", flush=True)
-    server.close()
-    db.dispose()
+    except RuntimeError as exc:
+        print(f"nubes: {exc}", file=sys.stderr, flush=True)
+        cloud.stop()
+        return 1
+    print("nubes: stopping ...", flush=True)
+    cloud.stop()
+    print("nubes: stopped", flush=True)
     return 0
 
 

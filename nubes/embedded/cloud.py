@@ -1,0 +1,158 @@
+"""Bring the embedded cloud up and down.
+
+Start-up, in order: configuration (written on first start), identity files,
+schemas, cell mappings (cell0 plus cell1..cellN, each on its own SQLite file
+and in-process bus), the HTTP APIs, the cell conductors and the fake
+compute hosts, host discovery, and last the clouds.yaml, written only once
+every endpoint answers.  Everything is idempotent: a second start on the
+same state directory finds its data and mappings and carries on.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from nubes.api.compute import app as compute_app
+from nubes.cells import schema_sync as cell_schema
+from nubes.cells.admin import cells as cell_admin
+from nubes.cells.admin import hosts as host_admin
+from nubes.cells.targeting import CellDatabases
+from nubes.common import config, log, tokens
+from nubes.common.db.transaction import Database
+from nubes.embedded import cell_services
+from nubes.embedded.layout import Layout, Ports
+from nubes.embedded.servers import Servers
+from nubes.identity import app as identity_app
+from nubes.identity import bootstrap as identity_bootstrap
+from nubes.identity import clouds
+from nubes.placement import app as placement_app
+from nubes.placement import schema_sync as placement_schema
+
+LOG = logging.getLogger(__name__)
+
+# The service identity the embedded services use towards each other.
+SERVICE_USER = "nubes"
+SERVICE_PROJECT = "service"
+SERVICE_TOKEN_TTL = 10 * 365 * 24 * 3600  # renewed at every start
+
+
+@dataclasses.dataclass
+class Options:
+    state_dir: str
+    cells: int = 2
+    hosts_per_cell: int = 2
+    ports: Ports = dataclasses.field(default_factory=Ports)
+
+
+class EmbeddedCloud:
+    def __init__(self, options: Options, *, say=print):
+        self.options = options
+        self.layout = Layout(options.state_dir)
+        self.say = say
+        self.servers = Servers()
+        self.databases = CellDatabases(pool_size=5, max_overflow=10)
+        self.conf = None
+        self.urls: dict[str, str] = {}
+        self._closers: list = []
+
+    # -- start-up -------------------------------------------------------------
+
+    def start(self) -> None:
+        ports = self.options.ports
+        if self.layout.write_config(ports):
+            self.say(f"nubes: wrote {self.layout.config_file}")
+        self.conf = config.load(config_files=[self.layout.config_file], prog="nubes")
+        log.setup(self.conf)
+        self._point_endpoints_at(ports)
+        passwords = identity_bootstrap.ensure_files(self.conf)
+        self._mint_service_token()
+
+        api_db, placement_db = self._sync_schemas()
+        cells = self._map_cells(api_db)
+
+        self.urls["identity"] = self.servers.serve(
+            "identity", identity_app.build(self.conf), ports.host, ports.identity)
+        self.urls["placement"] = self.servers.serve(
+            "placement", placement_app.build(self.conf, placement_db), ports.host,
+            ports.placement)
+        compute_state = compute_app.build_state(self.conf, api_db=api_db,
+                                                databases=self.databases)
+        self.urls["compute"] = self.servers.serve(
+            "compute", compute_app.build(self.conf, state=compute_state), ports.host,
+            ports.compute)
+        self.servers.wait_until_answering(list(self.urls.values()))
+
+        self._start_cell_services(cells)
+        discovery = host_admin.discover_hosts(api_db, self.databases)
+        if discovery.mapped:
+            self.say(f"nubes: discovered {len(discovery.mapped)} new hosts")
+
+        path = clouds.write_clouds_yaml(self.layout.clouds_file, self.urls["identity"],
+                                        passwords)
+        self.say(f"nubes: identity  {self.urls['identity']}/v3")
+        self.say(f"nubes: compute   {self.urls['compute']}/v2.1")
+        self.say(f"nubes: placement {self.urls['placement']}")
+        self.say(f"nubes: clients:  export OS_CLIENT_CONFIG_FILE={path}")
+        self.say("nubes:           openstack --os-cloud nubes compute service list")
+
+    def _point_endpoints_at(self, ports: Ports) -> None:
+        """This start's ports win over what nubes.conf says."""
+        conf = self.conf
+        conf.set_override("endpoint", ports.url(ports.placement), group="placement_client")
+        conf.set_override("public_endpoint", ports.url(ports.identity), group="identity")
+        conf.set_override("compute_endpoint", ports.url(ports.compute) + "/v2.1",
+                          group="identity")
+        conf.set_override("placement_endpoint", ports.url(ports.placement), group="identity")
+
+    def _mint_service_token(self) -> None:
+        codec = tokens.codec_from_conf(self.conf)
+        token, _claims = codec.issue(user_id=SERVICE_USER, user_name=SERVICE_USER,
+                                     project_id=SERVICE_PROJECT, project_name=SERVICE_PROJECT,
+                                     roles=("admin", "service", "member", "reader"),
+                                     ttl=SERVICE_TOKEN_TTL)
+        self.conf.set_override("token", token, group="placement_client")
+
+    def _sync_schemas(self) -> tuple[Database, Database]:
+        self.say("nubes: upgrading schemas ...")
+        api_db = self.databases.get(self.conf.api_database.connection)
+        cell_schema.upgrade_api(api_db)
+        placement_db = placement_app.database_from_conf(self.conf)
+        placement_schema.upgrade(placement_db)
+        self._closers.append(placement_db.dispose)
+        return api_db, placement_db
+
+    def _map_cells(self, api_db: Database) -> list:
+        cell0, created = cell_admin.map_cell0(api_db, self.layout.cell_database("cell0"))
+        cell_schema.upgrade_cell(self.databases.get(cell0.database_connection))
+        if created:
+            self.say("nubes: mapped cell0")
+        known = {c.name: c for c in cell_admin.list_cells(api_db)}
+        cells = []
+        for n in range(1, self.options.cells + 1):
+            name = f"cell{n}"
+            url = self.layout.cell_database(name)
+            cell_schema.upgrade_cell(self.databases.get(url))
+            cell = known.get(name)
+            if cell is None:
+                cell = cell_admin.create_cell(api_db, name=name,
+                                              transport_url=self.layout.cell_transport(name),
+                                              database_connection=url, verify=False)
+                self.say(f"nubes: created {name}")
+            cells.append(cell)
+        return cells
+
+    def _start_cell_services(self, cells: list) -> None:
+        self._closers.extend(cell_services.start(self.conf, cells, self.databases,
+                                                 self.options.hosts_per_cell, say=self.say))
+
+    # -- shutdown ---------------------------------------------------------------
+
+    def stop(self) -> None:
+        for close in reversed(self._closers):
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - keep stopping the rest
+                LOG.exception("error while stopping")
+        self._closers.clear()
+        self.servers.stop()
+        self.databases.dispose()

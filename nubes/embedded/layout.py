@@ -1,0 +1,89 @@
+"""Where the embedded cloud keeps its state, and the nubes.conf it writes.
+
+Everything lives in one state directory::
+
+    nubes.conf       the configuration (nubes-manage --config-file reads it)
+    clouds.yaml      for the OpenStack clients
+    users.yaml       identity: users, passwords (hashed), projects, roles
+    token_secret     identity: the token-signing secret
+    api.sqlite, placement.sqlite, cell0.sqlite, cell1.sqlite, ...
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import textwrap
+
+
+@dataclasses.dataclass(frozen=True)
+class Ports:
+    host: str = "127.0.0.1"
+    identity: int = 5000
+    compute: int = 8774
+    placement: int = 8778
+
+    def url(self, port: int) -> str:
+        return f"http://{self.host}:{port}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    state_dir: str
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.state_dir, name)
+
+    def sqlite(self, name: str) -> str:
+        return f"sqlite:///{self.path(name + '.sqlite')}"
+
+    @property
+    def config_file(self) -> str:
+        return self.path("nubes.conf")
+
+    @property
+    def clouds_file(self) -> str:
+        return self.path("clouds.yaml")
+
+    def cell_database(self, name: str) -> str:
+        return self.sqlite(name)
+
+    @staticmethod
+    def cell_transport(name: str) -> str:
+        return f"memory://{name}"
+
+    def write_config(self, ports: Ports) -> bool:
+        """Write nubes.conf unless it exists (operators may have edited it);
+        True when written.  Endpoints follow the ports of this start, which
+        the embedded cloud also sets at run time."""
+        if os.path.exists(self.config_file):
+            return False
+        os.makedirs(self.state_dir, exist_ok=True)
+        with open(self.config_file, "w") as f:
+            f.write(textwrap.dedent(f"""\
+                # Written by `nubes up` on its first start; edit freely.
+                [DEFAULT]
+                state_path = {self.state_dir}
+                transport_url = {self.cell_transport("cell1")}
+
+                [api]
+                auth_strategy = nubes_token
+
+                [api_database]
+                connection = {self.sqlite("api")}
+
+                [database]
+                # This file's own cell (nubes-manage db sync upgrades it).
+                connection = {self.cell_database("cell1")}
+
+                [placement_database]
+                connection = {self.sqlite("placement")}
+
+                [placement_client]
+                endpoint = {ports.url(ports.placement)}
+
+                [identity]
+                public_endpoint = {ports.url(ports.identity)}
+                compute_endpoint = {ports.url(ports.compute)}/v2.1
+                placement_endpoint = {ports.url(ports.placement)}
+                """))
+        return True

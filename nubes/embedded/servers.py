@@ -1,0 +1,55 @@
+"""HTTP servers of the embedded cloud: one waitress server per API, each on
+its own thread, all stopped together."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import requests
+import waitress.server
+
+LOG = logging.getLogger(__name__)
+
+
+class Servers:
+    def __init__(self):
+        self._servers: list[tuple[str, object, threading.Thread]] = []
+
+    def serve(self, name: str, app, host: str, port: int, *, threads: int = 8) -> str:
+        """Start serving ``app``; returns its base URL.  A taken port is an
+        error that names the option to change."""
+        try:
+            server = waitress.server.create_server(app, host=host, port=port, threads=threads,
+                                                   ident=f"nubes-{name}")
+        except OSError as exc:
+            raise RuntimeError(f"cannot listen on {host}:{port} for {name} ({exc.strerror}); "
+                               f"pass --{name}-port with a free port") from None
+        thread = threading.Thread(target=server.run, name=f"http-{name}", daemon=True)
+        thread.start()
+        self._servers.append((name, server, thread))
+        return f"http://{host}:{server.effective_port}"
+
+    @staticmethod
+    def wait_until_answering(urls: list[str], timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        for url in urls:
+            while True:
+                try:
+                    requests.get(url, timeout=2)
+                    break
+                except requests.RequestException:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{url} did not answer within {timeout:.0f}s") from None
+                    time.sleep(0.05)
+
+    def stop(self) -> None:
+        for name, server, thread in reversed(self._servers):
+            def close_all(server=server):
+                for channel in list(server._map.values()):
+                    channel.close()
+            server.trigger.pull_trigger(close_all)
+            thread.join(timeout=5)
+            server.task_dispatcher.shutdown()
+            LOG.info("%s stopped", name)
+        self._servers.clear()
