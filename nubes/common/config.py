@@ -202,6 +202,37 @@ IDENTITY_OPTS = [
 ]
 
 
+# [image_database] and [image]: the minimal Image API v2 (nubes.image).
+IMAGE_DATABASE_OPTS = _database_opts(
+    "image database", "mysql+pymysql://user:pw@host/nubes_image")
+
+IMAGE_OPTS = [
+    cfg.IntOpt("limit_param_default", default=25, min=1,
+               help="Images one list request returns when it names no limit "
+                    "(glance's option of the same name)."),
+    cfg.IntOpt("api_limit_max", default=1000, min=1,
+               help="The most images one list request returns."),
+]
+
+# [quota]: default limits (nova's names and defaults).  Until counted
+# quotas land they only feed GET /limits; -1 means unlimited.
+QUOTA_OPTS = [
+    cfg.IntOpt("instances", default=10, min=-1, help="Servers per project."),
+    cfg.IntOpt("cores", default=20, min=-1, help="Instance cores (VCPU) per project."),
+    cfg.IntOpt("ram", default=51200, min=-1, help="Megabytes of instance RAM per project."),
+    cfg.IntOpt("metadata_items", default=128, min=-1, help="Metadata items per server."),
+    cfg.IntOpt("injected_files", default=5, min=-1, help="Injected files per server."),
+    cfg.IntOpt("injected_file_content_bytes", default=10240, min=-1,
+               help="Bytes of one injected file."),
+    cfg.IntOpt("injected_file_path_length", default=255, min=-1,
+               help="Characters of an injected file's path."),
+    cfg.IntOpt("key_pairs", default=100, min=-1, help="Key pairs per user."),
+    cfg.IntOpt("server_groups", default=10, min=-1, help="Server groups per project."),
+    cfg.IntOpt("server_group_members", default=10, min=-1,
+               help="Servers per server group."),
+]
+
+
 # The compute agent (nubes-compute) and its resource tracker; nova's names.
 COMPUTE_AGENT_OPTS = [
     cfg.StrOpt("host", default=socket.gethostname(), sample_default="<hostname>",
@@ -282,6 +313,53 @@ FAKE_BAREMETAL_OPTS = [
                 help="Extra CUSTOM_* traits of every node."),
 ]
 
+# [scheduler]: nubes-scheduler (nubes.scheduler); plugin names are
+# nubes's, nova's filter class names are accepted as aliases.
+SCHEDULER_OPTS = [
+    cfg.IntOpt("max_placement_results", default=1000, min=1,
+               help="Allocation candidates asked of placement per request "
+                    "(left off for server groups and requested hosts, which "
+                    "need every candidate)."),
+    cfg.IntOpt("max_attempts", default=3, min=1,
+               help="Destinations returned per instance: the claimed one plus "
+                    "up to max_attempts - 1 unclaimed alternates from its cell."),
+    cfg.ListOpt("enabled_prefilters", default=["availability_zone", "disabled_compute"],
+                help="Prefilters, in order: they add constraints to the "
+                     "placement query (availability_zone, disabled_compute)."),
+    cfg.ListOpt("enabled_filters",
+                default=["compute_up", "availability_zone", "image_properties",
+                         "server_group_anti_affinity", "server_group_affinity"],
+                help="Host filters, in order (compute_up, availability_zone, "
+                     "image_properties, server_group_affinity, "
+                     "server_group_anti_affinity)."),
+    cfg.ListOpt("enabled_weighers", default=["ram", "cpu", "disk"],
+                help="Weighers (ram, cpu, disk): each one's weights are "
+                     "normalised to 0..1, multiplied and summed."),
+    cfg.FloatOpt("ram_weight_multiplier", default=1.0,
+                 help="Free RAM weight; negative stacks instead of spreading."),
+    cfg.FloatOpt("cpu_weight_multiplier", default=1.0,
+                 help="Free VCPU weight; negative stacks instead of spreading."),
+    cfg.FloatOpt("disk_weight_multiplier", default=1.0,
+                 help="Free disk weight; negative stacks instead of spreading."),
+    cfg.IntOpt("host_subset_size", default=1, min=1,
+               help="Pick at random among this many best-weighed hosts (more "
+                    "than 1 spreads racing schedulers apart)."),
+    cfg.BoolOpt("shuffle_best_same_weighed_hosts", default=False,
+                help="Shuffle the hosts that share the best weight."),
+    cfg.IntOpt("claim_retries", default=3, min=0,
+               help="Retries of a claim on one host when placement reports a "
+                    "resource provider generation race."),
+    cfg.FloatOpt("host_state_cache_ttl", default=5.0, min=0.0,
+                 help="Seconds compute node, service, host mapping and "
+                      "aggregate rows are reused between scheduling requests "
+                      "(0: read them for every request)."),
+    cfg.FloatOpt("cell_timeout", default=30.0, min=0.1,
+                 help="Seconds to wait for a cell database when loading hosts; "
+                      "a cell that does not answer contributes no hosts."),
+    cfg.IntOpt("workers", default=16, min=1,
+               help="Scheduling requests served at once by one nubes-scheduler."),
+]
+
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(DEFAULT_OPTS)
@@ -301,6 +379,10 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(COMPUTE_GROUP_OPTS, group="compute")
     conf.register_opts(FAKE_DRIVER_OPTS, group="fake_driver")
     conf.register_opts(FAKE_BAREMETAL_OPTS, group="fake_baremetal")
+    conf.register_opts(IMAGE_DATABASE_OPTS, group="image_database")
+    conf.register_opts(IMAGE_OPTS, group="image")
+    conf.register_opts(QUOTA_OPTS, group="quota")
+    conf.register_opts(SCHEDULER_OPTS, group="scheduler")
     for group, opts in policy_opts.list_opts():
         conf.register_opts(opts, group=group)
 

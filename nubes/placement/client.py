@@ -27,6 +27,7 @@ import dataclasses
 import logging
 from typing import Any, Callable, Iterable, TypeVar
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -47,6 +48,8 @@ _USAGES = "1.9"
 _DELETE = "1.23"
 _CREATE = "1.23"         # the created provider in the answer (1.20) + codes
 _TRAITS = "1.23"         # provider traits (1.6) + codes, so generation races retry
+_CANDIDATES = "1.36"     # root_required (1.35), same_subtree (1.36), mappings (1.34)
+_CLAIM = "1.38"          # consumer generations (1.28) + consumer types (1.38)
 
 
 # --- errors -----------------------------------------------------------------
@@ -346,6 +349,61 @@ class PlacementClient:
         self.request("PUT", f"/resource_classes/{name}", version="1.7",
                      request_id=request_id, ok=(201, 204))
 
+    # --- scheduling: candidates, claims, releases ----------------------------------
+    # (added for the scheduler, nubes.scheduler.service)
+
+    def allocation_candidates(self, params: list[tuple[str, str]] | dict, *,
+                              version: str = _CANDIDATES,
+                              request_id: str | None = None) -> "AllocationCandidates":
+        """``GET /allocation_candidates`` with ``params`` (a list of pairs
+        when keys repeat, e.g. ``member_of``)."""
+        resp = self.request("GET", "/allocation_candidates", version=version,
+                            params=params, request_id=request_id)
+        data = orjson.loads(resp.content)
+        return AllocationCandidates(data["allocation_requests"],
+                                    data["provider_summaries"], version)
+
+    def claim(self, consumer: str, allocations: dict[str, dict], project: str, user: str,
+              consumer_generation: int | None = None,
+              consumer_type: str = "INSTANCE", *, mappings: dict | None = None,
+              request_id: str | None = None) -> "ClaimResult":
+        """``PUT /allocations/{consumer}``: make ``allocations`` ({provider
+        uuid: {"resources": {class: amount}}}) the consumer's, if its
+        generation is still ``consumer_generation`` (None: it has none).
+
+        A 409 is an answer, not an error: the result says whether the
+        resources did not fit (``CAPACITY``), the consumer changed
+        (``CONSUMER_GENERATION``: someone else wrote its allocations) or a
+        provider changed under placement's own retries
+        (``PROVIDER_GENERATION``: trying again may work).  Anything else
+        raises a :class:`PlacementError`."""
+        body: dict[str, Any] = {"allocations": allocations, "project_id": project,
+                                "user_id": user, "consumer_generation": consumer_generation,
+                                "consumer_type": consumer_type}
+        if mappings:
+            body["mappings"] = mappings
+        try:
+            self.request("PUT", f"/allocations/{consumer}", version=_CLAIM, json=body,
+                         request_id=request_id, ok=(204,))
+        except PlacementConflict as exc:
+            if not exc.concurrent_update:
+                outcome = ClaimResult.CAPACITY
+            elif "consumer generation" in (exc.detail or ""):
+                outcome = ClaimResult.CONSUMER_GENERATION
+            else:
+                outcome = ClaimResult.PROVIDER_GENERATION
+            return ClaimResult(outcome, str(exc))
+        return ClaimResult(ClaimResult.CLAIMED)
+
+    def delete_allocations(self, consumer: str, *, request_id: str | None = None) -> bool:
+        """Remove every allocation of ``consumer``; False if it had none."""
+        try:
+            self.request("DELETE", f"/allocations/{consumer}", version=_CLAIM,
+                         request_id=request_id, ok=(204,))
+        except PlacementNotFound:
+            return False
+        return True
+
 
 def _error(what: str, resp: requests.Response) -> PlacementError:
     status = resp.status_code
@@ -376,3 +434,32 @@ def _error(what: str, resp: requests.Response) -> PlacementError:
 class ProviderTraits:
     traits: frozenset[str]
     generation: int
+
+
+# --- added with the scheduling methods (nubes.scheduler) -----------------------
+
+@dataclasses.dataclass(frozen=True)
+class AllocationCandidates:
+    """The answer of ``GET /allocation_candidates``, as placement sent it:
+    ``allocation_requests`` [{"allocations": {rp: {"resources": {...}}},
+    "mappings": {...}}], ``provider_summaries`` {rp: {"resources": {rc:
+    {"capacity", "used"}}, "traits", "parent_provider_uuid",
+    "root_provider_uuid"}}."""
+    allocation_requests: list[dict]
+    provider_summaries: dict[str, dict]
+    version: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimResult:
+    CLAIMED = "claimed"
+    CAPACITY = "capacity"                        # 409: does not fit (any more)
+    CONSUMER_GENERATION = "consumer_generation"  # 409: the consumer changed
+    PROVIDER_GENERATION = "provider_generation"  # 409: a provider race; may retry
+
+    outcome: str
+    detail: str | None = None
+
+    @property
+    def claimed(self) -> bool:
+        return self.outcome == self.CLAIMED
