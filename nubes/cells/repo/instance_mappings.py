@@ -66,6 +66,28 @@ def set_cell_where_unset(conn: sa.Connection, instance_uuids: Iterable[str],
                         .values(cell_id=cell_id, updated_at=utcnow())).rowcount
 
 
+def created_at(conn: sa.Connection, instance_uuid: str):
+    """When the mapping (so the server) was created; None if unmapped."""
+    return conn.scalar(sa.select(im.c.created_at).where(im.c.instance_uuid == instance_uuid))
+
+
+def live_in_cells(conn: sa.Connection, cell_ids: Iterable[int], *,
+                  project_id: str | None = None) -> list[dict]:
+    """Mappings (instance_uuid, cell_id, project_id, user_id, created_at)
+    of instances in ``cell_ids`` not queued for delete: what the API knows
+    of a cell that does not answer."""
+    ids = sorted(set(cell_ids))
+    if not ids:
+        return []
+    query = (sa.select(im.c.instance_uuid, im.c.cell_id, im.c.project_id, im.c.user_id,
+                       im.c.created_at)
+             .where(im.c.cell_id.in_(ids), im.c.queued_for_delete == sa.false())
+             .order_by(im.c.created_at.desc(), im.c.id.desc()))
+    if project_id is not None:
+        query = query.where(im.c.project_id == project_id)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
 # --- where map_instances stopped in a cell ----------------------------------
 
 def get_marker(conn: sa.Connection, cell_id: int) -> int | None:

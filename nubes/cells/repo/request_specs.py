@@ -1,0 +1,32 @@
+"""SQL for request specs (API database), as the compute API reads them.
+
+``request_specs.spec`` is the JSON of the scheduler's ``RequestSpec``
+(``nubes.scheduler.messages``: flavor, availability_zone, project_id,
+user_id, ...).  Readers take what they need from the decoded object and
+tolerate missing keys.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+
+from nubes.cells.api_db.models import request_specs as rs
+
+
+def specs_of(conn: sa.Connection, instance_uuids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """instance uuid -> decoded spec (undecodable specs are left out)."""
+    uuids = sorted(set(instance_uuids))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(uuids), 500):
+        rows = conn.execute(sa.select(rs.c.instance_uuid, rs.c.spec)
+                            .where(rs.c.instance_uuid.in_(uuids[start:start + 500])))
+        for r in rows:
+            try:
+                spec = json.loads(r.spec)
+            except ValueError:
+                continue
+            if isinstance(spec, dict):
+                found[r.instance_uuid] = spec
+    return found
