@@ -298,7 +298,8 @@ FAKE_DRIVER_OPTS = [
                 help="COMPUTE_* capability traits the fake hosts report."),
     cfg.ListOpt("fail", default=[],
                 help="Injected failures: OPERATION or OPERATION@HOST-GLOB "
-                     "(operations: init_host, node_resources); the operation "
+                     "(operations: init_host, node_resources, spawn, destroy, "
+                     "reboot, power_off, power_on); the operation "
                      "raises on the matching hosts."),
 ]
 

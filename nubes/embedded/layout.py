@@ -6,7 +6,8 @@ Everything lives in one state directory::
     clouds.yaml      for the OpenStack clients
     users.yaml       identity: users, passwords (hashed), projects, roles
     token_secret     identity: the token-signing secret
-    api.sqlite, placement.sqlite, cell0.sqlite, cell1.sqlite, ...
+    api.sqlite, placement.sqlite, image.sqlite, cell0.sqlite, cell1.sqlite, ...
+    defaults_seeded  present once the default flavors and image were created
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class Ports:
     identity: int = 5000
     compute: int = 8774
     placement: int = 8778
+    image: int = 9292
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
@@ -43,6 +45,14 @@ class Layout:
     @property
     def clouds_file(self) -> str:
         return self.path("clouds.yaml")
+
+    @property
+    def defaults_marker(self) -> str:
+        return self.path("defaults_seeded")
+
+    @property
+    def image_database(self) -> str:
+        return self.sqlite("image")
 
     def cell_database(self, name: str) -> str:
         return self.sqlite(name)
@@ -78,6 +88,9 @@ class Layout:
                 [placement_database]
                 connection = {self.sqlite("placement")}
 
+                [image_database]
+                connection = {self.image_database}
+
                 [placement_client]
                 endpoint = {ports.url(ports.placement)}
 
@@ -85,5 +98,6 @@ class Layout:
                 public_endpoint = {ports.url(ports.identity)}
                 compute_endpoint = {ports.url(ports.compute)}/v2.1
                 placement_endpoint = {ports.url(ports.placement)}
+                image_endpoint = {ports.url(ports.image)}
                 """))
         return True

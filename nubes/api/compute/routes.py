@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from nubes.api.compute.handlers import (aggregates, availability_zones, hypervisors, services,
                                         versions)
+from nubes.api.compute.handlers import (flavor_access, flavor_extra_specs, flavors, key_pairs,
+                                        limits, server_groups)
+from nubes.api.compute.handlers import servers
 
 V = "/v2.1"
 _HYP = V + "/os-hypervisors"
@@ -46,6 +49,44 @@ ROUTES = [
         "DELETE": aggregates.delete_aggregate,
     }),
     (_AGG + "/{aggregate_id}/action", {"POST": aggregates.aggregate_action}),
+
+    (V + "/flavors", {"GET": flavors.list_flavors, "POST": flavors.create_flavor}),
+    (V + "/flavors/detail", {"GET": flavors.list_flavors_detail}),
+    (V + "/flavors/{flavor_id}", {
+        "GET": flavors.show_flavor,
+        "PUT": flavors.update_flavor,
+        "DELETE": flavors.delete_flavor,
+    }),
+    (V + "/flavors/{flavor_id}/action", {"POST": flavor_access.flavor_action}),
+    (V + "/flavors/{flavor_id}/os-flavor-access", {"GET": flavor_access.list_access}),
+    (V + "/flavors/{flavor_id}/os-extra_specs", {
+        "GET": flavor_extra_specs.list_specs,
+        "POST": flavor_extra_specs.create_specs,
+    }),
+    (V + "/flavors/{flavor_id}/os-extra_specs/{key}", {
+        "GET": flavor_extra_specs.show_spec,
+        "PUT": flavor_extra_specs.update_spec,
+        "DELETE": flavor_extra_specs.delete_spec,
+    }),
+
+    (V + "/os-server-groups", {"GET": server_groups.list_server_groups,
+                               "POST": server_groups.create_server_group}),
+    (V + "/os-server-groups/{group_id}", {
+        "GET": server_groups.show_server_group,
+        "DELETE": server_groups.delete_server_group,
+    }),
+
+    (V + "/limits", {"GET": limits.show_limits}),
+
+    (V + "/os-keypairs", {"GET": key_pairs.list_keypairs, "POST": key_pairs.create_keypair}),
+    (V + "/os-keypairs/{name}", {
+        "GET": key_pairs.show_keypair,
+        "DELETE": key_pairs.delete_keypair,
+    }),
+    # Servers (read side; create, update, delete and actions join these).
+    (V + "/servers", {"GET": servers.list_servers}),
+    (V + "/servers/detail", {"GET": servers.list_servers_detail}),
+    (V + "/servers/{server_id}", {"GET": servers.show_server}),
 ]
 
 

@@ -1,0 +1,216 @@
+"""/servers: list, list with details, show.
+
+(Create, update, delete and ``/servers/{id}/action`` are added here by the
+write-side flow, next to these handlers.)
+"""
+from __future__ import annotations
+
+from nubes.api.compute.handlers import request
+from nubes.api.compute.policies import servers as policy
+from nubes.api.compute.schemas import servers as schema
+from nubes.api.compute.service import server_status
+from nubes.api.compute.service import servers as service
+from nubes.api.compute.views import servers as view
+from nubes.cells import lister
+from nubes.cells.instance_filters import ANY, InstanceFilters
+from nubes.common.wsgi import app as wsgi_app
+from nubes.common.wsgi import errors
+
+
+def _can(req, action: str, project_id: str | None = None) -> bool:
+    ctx = request.ctx(req)
+    try:
+        request.state(req).policy.authorize(
+            ctx, action, {"project_id": project_id or ctx.project_id, "user_id": ctx.user_id})
+    except errors.Forbidden:
+        return False
+    return True
+
+
+def _links(req) -> view.Links:
+    project_id = getattr(req.context, "url_project_id", None)
+    bookmark = req.prefix + (f"/{project_id}" if project_id else "")
+    return view.Links(api=request.url(req, ""), bookmark=bookmark)
+
+
+def _shown(req, project_id: str | None = None) -> view.Shown:
+    version = request.version(req)
+    host_status = version >= (2, 16) and _can(req, policy.SHOW_HOST_STATUS, project_id)
+    return view.Shown(
+        extended=_can(req, policy.EXTENDED_ATTRIBUTES, project_id),
+        host_status=host_status,
+        host_status_unknown=(version >= (2, 16) and not host_status
+                             and _can(req, policy.SHOW_HOST_STATUS_UNKNOWN_ONLY, project_id)),
+        flavor_extra_specs=(version >= (2, 47)
+                            and _can(req, policy.SHOW_FLAVOR_EXTRA_SPECS, project_id)),
+        fault_details=request.ctx(req).is_admin)
+
+
+def _extras(version, shown: view.Shown, *, detail: bool) -> service.Extras:
+    if not detail:
+        return service.Extras()
+    return service.Extras(fault=True, tags=version >= (2, 26), metadata=True, volumes=True,
+                          host_status=shown.host_status or shown.host_status_unknown,
+                          spec=version >= (2, 71))
+
+
+# --- query parsing -----------------------------------------------------------------------
+
+def _params(req) -> dict[str, list[str]]:
+    return {name: wsgi_app.param_list(req, name) for name in req.params}
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("", "1", "t", "true", "on", "y", "yes"):
+        return True
+    if lowered in ("0", "f", "false", "off", "n", "no"):
+        return False
+    raise errors.BadRequest(f"Invalid input for query parameters {name}. Value: {value}. "
+                            "Expected a boolean.")
+
+
+def _last_segment(value: str) -> str:
+    """An id, or the id at the end of a URL (image and flavor filters)."""
+    return value.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _status_filter(values: list[str], version) -> dict:
+    statuses = [v.upper() for v in values]
+    vm_states, task_states = server_status.states_for(statuses)
+    if not vm_states:
+        if version >= (2, 38):
+            raise errors.BadRequest(f"Invalid status value: {', '.join(values)}")
+        return {"match_nothing": True}
+    found = {"vm_states": vm_states, "task_states": task_states}
+    if "DELETED" in statuses:
+        found["deleted"] = ANY
+    if "SOFT_DELETED" in statuses:
+        found["soft_deleted"] = True
+    return found
+
+
+def _filters(req, params: dict[str, list[str]], allowed: frozenset[str],
+             all_tenants: bool) -> InstanceFilters:
+    version = request.version(req)
+    given = {k: v[-1] for k, v in params.items() if k in allowed and v}
+    f: dict = {}
+    if all_tenants:
+        f["project_id"] = given.get("project_id") or given.get("tenant_id")
+    else:
+        f["project_id"] = request.ctx(req).project_id
+    if "name" in given:
+        f["name"] = schema.regex(given["name"], "name")
+    if "status" in given:
+        f.update(_status_filter(params["status"], version))
+    if "image" in given:
+        f["image_ref"] = _last_segment(given["image"])
+    if "flavor" in given:
+        f["flavor_id"] = _last_segment(given["flavor"])
+    if "uuid" in given:
+        f["uuids"] = (given["uuid"],)
+    for name in ("reservation_id", "host", "node", "availability_zone", "key_name",
+                 "user_id"):
+        if name in given:
+            f[name] = given[name]
+    for name, field in (("vm_state", "vm_states"), ("task_state", "task_states")):
+        if name in given and "status" not in given:
+            f[field] = tuple(params[name])
+    for name in ("tags", "tags-any", "not-tags", "not-tags-any"):
+        if name in given:
+            f[name.replace("-", "_")] = schema.tag_list(given[name], name)
+    if "locked" in given:
+        f["locked"] = _bool(given["locked"], "locked")
+    if "changes-since" in given:
+        f["changes_since"] = schema.timestamp(given["changes-since"], "changes-since")
+    if "changes-before" in given:
+        f["changes_before"] = schema.timestamp(given["changes-before"], "changes-before")
+    if f.get("changes_since") and f.get("changes_before") \
+            and f["changes_since"] > f["changes_before"]:
+        raise errors.BadRequest("The value of changes-since must be less than or equal "
+                                "to changes-before.")
+    if "deleted" in given and _bool(given["deleted"], "deleted"):
+        f["deleted"] = True
+    elif ("changes_since" in f or "changes_before" in f) and "deleted" not in f:
+        f["deleted"] = ANY
+    if "soft_deleted" in given:
+        f["soft_deleted"] = _bool(given["soft_deleted"], "soft_deleted")
+    return InstanceFilters(**f)
+
+
+def _list_request(req, *, detail: bool) -> tuple[service.ListRequest, view.Shown]:
+    version = request.version(req)
+    state = request.state(req)
+    params = _params(req)
+    admin = _can(req, policy.ALLOW_ALL_FILTERS)
+    all_tenants = "all_tenants" in params and _bool(params["all_tenants"][-1] if
+                                                    params["all_tenants"] else "",
+                                                    "all_tenants")
+    if all_tenants:
+        request.authorize(req, policy.DETAIL_ALL_TENANTS if detail
+                          else policy.INDEX_ALL_TENANTS)
+    allowed = schema.allowed_filters(version, admin)
+    filters = _filters(req, params, allowed, all_tenants)
+    keys = schema.sort_keys(params.get("sort_key", []), version, admin)
+    dirs = schema.sort_dirs(params.get("sort_dir", []))
+    try:
+        order = lister.sort_order(keys, dirs)
+    except ValueError as err:
+        raise errors.BadRequest(str(err)) from None
+    limit = request.query_limit(req, state.conf.api.max_limit)
+    marker = request.query(req, "marker")
+    used = {k for k in params if k in allowed or k in schema.PAGING}
+    shown = _shown(req)
+    return service.ListRequest(
+        filters=filters, order=order, limit=limit, marker=marker,
+        extras=_extras(version, shown, detail=detail),
+        down_cells_minimal=version >= (2, 69) and not (used - schema.SCOPE_ONLY)), shown
+
+
+def _list(req, resp, *, detail: bool) -> None:
+    version = request.version(req)
+    list_req, shown = _list_request(req, detail=detail)
+    try:
+        found = service.list_servers(request.state(req), request.ctx(req), list_req)
+    except lister.MarkerNotFound as err:
+        raise errors.BadRequest(str(err)) from None
+    links = _links(req)
+    if detail:
+        body = {"servers": [view.detail(version, s, links, shown) for s in found.servers]}
+    else:
+        body = {"servers": [view.summary(version, s, links) for s in found.servers]}
+    paged = [s for s in found.servers if s.kind != service.DOWN_CELL]
+    if paged and len(paged) >= list_req.limit:
+        path = "/servers/detail" if detail else "/servers"
+        body["servers_links"] = view.next_link(request.url(req, path), _params(req),
+                                               paged[-1].uuid)
+    request.send(resp, body)
+
+
+def list_servers(req, resp) -> None:
+    request.authorize(req, policy.INDEX)
+    _list(req, resp, detail=False)
+
+
+def list_servers_detail(req, resp) -> None:
+    request.authorize(req, policy.DETAIL)
+    _list(req, resp, detail=True)
+
+
+def show_server(req, resp, server_id: str) -> None:
+    version = request.version(req)
+    ctx = request.ctx(req)
+    # Shown before the lookup with the caller's project: find() only
+    # returns another project's server to callers who see every project.
+    shown = _shown(req)
+    server = service.find(request.state(req), ctx, server_id,
+                          extras=_extras(version, shown, detail=True),
+                          down_cell_minimal=version >= (2, 69))
+    _authorize_show(req, server)
+    request.send(resp, {"server": view.detail(version, server, _links(req), shown,
+                                              show=True)})
+
+
+def _authorize_show(req, server: service.Server) -> None:
+    if not _can(req, policy.SHOW, server.instance.get("project_id")):
+        raise errors.Forbidden(f"Policy does not allow {policy.SHOW} to be performed.")

@@ -1,0 +1,79 @@
+"""Key pairs (API database), scoped to a user; the number a user may hold
+is ``[quota] key_pairs`` (-1: unlimited)."""
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy import exc as sa_exc
+
+from nubes.api.compute import exceptions as exc
+from nubes.api.compute.service import key_material
+from nubes.api.compute.state import ComputeState
+from nubes.cells.repo import key_pairs as repo
+from nubes.cells.repo.key_pairs import KeyPairRecord
+
+
+class OverQuota(exc.ComputeError):
+    """403: the user holds as many key pairs as allowed."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Created:
+    keypair: KeyPairRecord
+    private_key: str | None
+
+
+def _not_found(name: str, user_id: str) -> exc.NotFound:
+    return exc.NotFound(f"Keypair {name} not found for user {user_id}")
+
+
+def create(state: ComputeState, user_id: str, name: str, key_type: str,
+           public_key: str | None) -> Created:
+    private_key = None
+    try:
+        if public_key is None:
+            if key_type != "ssh":
+                raise ValueError("Generating x509 key pairs is not supported: import a "
+                                 "certificate with public_key.")
+            private_key, public_key = key_material.generate_ssh()
+        fingerprint = key_material.fingerprint(public_key, key_type)
+    except ValueError as error:
+        raise exc.Invalid(str(error)) from None
+    limit = state.conf.quota.key_pairs
+
+    def work(conn):
+        if repo.get(conn, user_id, name) is not None:
+            raise exc.Conflict(f"Key pair '{name}' already exists.")
+        if limit >= 0 and repo.count(conn, user_id) >= limit:
+            raise OverQuota("Quota exceeded, too many key pairs.")
+        repo.create(conn, user_id=user_id, name=name, fingerprint=fingerprint,
+                    public_key=public_key, key_type=key_type)
+        return repo.get(conn, user_id, name)
+    try:
+        return Created(state.api_db.write(work), private_key)
+    except sa_exc.IntegrityError:
+        raise exc.Conflict(f"Key pair '{name}' already exists.") from None
+
+
+def get(state: ComputeState, user_id: str, name: str) -> KeyPairRecord:
+    found = state.api_db.read(lambda conn: repo.get(conn, user_id, name))
+    if found is None:
+        raise _not_found(name, user_id)
+    return found
+
+
+def list_for_user(state: ComputeState, user_id: str, *, limit: int | None = None,
+                  marker: str | None = None) -> list[KeyPairRecord]:
+    found = sorted(state.api_db.read(lambda conn: repo.list_for_user(conn, user_id)),
+                   key=lambda k: k.name)
+    if marker is not None:
+        names = [k.name for k in found]
+        if marker not in names:
+            raise exc.Invalid(f"marker [{marker}] not found")
+        found = found[names.index(marker) + 1:]
+    return found if limit is None else found[:limit]
+
+
+def delete(state: ComputeState, user_id: str, name: str) -> None:
+    if not state.api_db.write(lambda conn: repo.delete(conn, user_id, name)):
+        raise _not_found(name, user_id)

@@ -1,0 +1,43 @@
+"""Server groups (API database).  Not counted against quota yet."""
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from nubes.api.compute import exceptions as exc
+from nubes.api.compute.state import ComputeState
+from nubes.cells.repo import server_groups as repo
+from nubes.cells.repo.server_groups import ServerGroupRecord
+from nubes.common.context import RequestContext
+
+
+def create(state: ComputeState, ctx: RequestContext, name: str, policy: str,
+           rules: dict) -> ServerGroupRecord:
+    if rules and policy != "anti-affinity":
+        raise exc.Invalid("Only anti-affinity policy supports rules.")
+    group_uuid = str(uuidlib.uuid4())
+
+    def work(conn):
+        repo.create(conn, uuid=group_uuid, name=name, user_id=ctx.user_id,
+                    project_id=ctx.project_id, policy=policy, rules=rules)
+        return repo.get(conn, group_uuid)
+    return state.api_db.write(work)
+
+
+def get(state: ComputeState, group_uuid: str) -> ServerGroupRecord:
+    found = state.api_db.read(lambda conn: repo.get(conn, group_uuid))
+    if found is None:
+        raise exc.NotFound(f"Instance group {group_uuid} could not be found.")
+    return found
+
+
+def list_groups(state: ComputeState, project_id: str | None, *, limit: int,
+                offset: int) -> list[ServerGroupRecord]:
+    return state.api_db.read(lambda conn: repo.list_groups(
+        conn, project_id=project_id, limit=limit, offset=offset))
+
+
+def delete(state: ComputeState, group: ServerGroupRecord) -> None:
+    def work(conn):
+        if not repo.delete(conn, group.id):
+            raise exc.NotFound(f"Instance group {group.uuid} could not be found.")
+    state.api_db.write(work)

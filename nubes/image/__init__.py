@@ -1,0 +1,1 @@
+"""A minimal Image API v2 (glance-compatible records, no image data)."""

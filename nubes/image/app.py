@@ -1,0 +1,49 @@
+"""Assemble the image API WSGI application from a ConfigOpts."""
+from __future__ import annotations
+
+import dataclasses
+
+from nubes.common import auth, policy
+from nubes.common.db.transaction import Database
+from nubes.common.wsgi import app as wsgi_app
+from nubes.common.wsgi import cors
+from nubes.common.wsgi.request_id import RequestIdMiddleware
+from nubes.image import errors, policies, routes
+
+PUBLIC_PATHS = frozenset({"/", "/versions"})
+
+
+@dataclasses.dataclass
+class ImageState:
+    """What every image handler may reach through ``req.context.state``."""
+    conf: object
+    db: Database
+    policy: policy.Enforcer
+
+
+def database_from_conf(conf) -> Database:
+    url = conf.image_database.connection
+    if not url:
+        raise RuntimeError("[image_database] connection is not set in the configuration")
+    return Database(url, max_retries=conf.image_database.max_retries,
+                    pool_size=conf.image_database.max_pool_size,
+                    max_overflow=conf.image_database.max_overflow)
+
+
+def build(conf, db: Database | None = None):
+    """The image app; the schema must exist (``nubes-manage db sync`` or
+    ``nubes.image.schema_sync.upgrade``)."""
+    state = ImageState(conf=conf, db=db or database_from_conf(conf),
+                       policy=policy.Enforcer(conf, policies.list_rules()))
+    middleware = [
+        RequestIdMiddleware(),
+        wsgi_app.StateMiddleware(state),
+        *cors.from_conf(conf),
+        auth.AuthMiddleware(conf, strategy=conf.api.auth_strategy, public_paths=PUBLIC_PATHS),
+    ]
+    app = wsgi_app.build_app(middleware=middleware, routes=routes.ROUTES,
+                             render_error=errors.render_error,
+                             map_exception=errors.map_exception)
+    if conf.api.auth_strategy == "keystone":
+        return auth.wrap_keystone(app, conf)
+    return app

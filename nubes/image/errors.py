@@ -1,0 +1,30 @@
+"""The image API's error body, in glance's shape::
+
+    {"code": "404 Not Found", "title": "Not Found", "message": "..."}
+"""
+from __future__ import annotations
+
+import orjson
+
+from nubes.common.wsgi import errors
+from nubes.image import exceptions as exc
+
+_MAPPING: list[tuple[type[Exception], type[errors.HTTPError]]] = [
+    (exc.NotFound, errors.NotFound),
+    (exc.Invalid, errors.BadRequest),
+    (exc.Forbidden, errors.Forbidden),
+    (exc.Conflict, errors.Conflict),
+]
+
+
+def map_exception(error: Exception) -> errors.HTTPError | None:
+    for domain_cls, http_cls in _MAPPING:
+        if isinstance(error, domain_cls):
+            return http_cls(str(error))
+    return None
+
+
+def render_error(req, error: errors.HTTPError) -> tuple[bytes, str]:
+    status = int(error.status)
+    return orjson.dumps({"code": f"{status} {error.title}", "title": error.title,
+                         "message": error.detail or error.title}), "application/json"

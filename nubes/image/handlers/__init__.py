@@ -1,0 +1,1 @@
+"""Image API handlers: parse, validate, call one service function, render."""

@@ -1,0 +1,1 @@
+"""SQL of the image database: one module per table family."""
