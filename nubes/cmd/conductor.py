@@ -1,9 +1,19 @@
-"""nubes-conductor: the cell conductor of one cell.
+"""nubes-conductor: a cell's conductor, or (--super) the super-conductor.
 
-It serves topic ``conductor`` on the cell's bus (``[DEFAULT]
-transport_url``) with the cell's database (``[database] connection``);
-compute agents of the cell reach their database only through it.  Run as
-many as you like per cell: they share the work.  Stops on SIGTERM/SIGINT.
+The cell conductor serves topic ``conductor`` on the cell's bus
+(``[DEFAULT] transport_url``) with the cell's database (``[database]
+connection``); compute agents of the cell reach their database only
+through it, and it reschedules failed builds onto alternates.
+
+``--super`` runs the API-level conductor instead: topic ``conductor`` on the
+API-level bus (``[DEFAULT] transport_url`` of the API services) with the
+API database (``[api_database] connection``), the cells' databases and buses
+(from the cell mappings), the scheduler and placement (``[placement_client]``).
+It is one program with a mode, as nova's is, so a deployment runs the same
+binary with another config file at each level.
+
+Run as many of either as you like: they share the work.  Stops on
+SIGTERM/SIGINT.
 """
 from __future__ import annotations
 
@@ -22,9 +32,13 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--config-file", action="append", default=None,
                         help="nubes.conf; may be repeated (default: $NUBES_CONFIG_FILE)")
+    parser.add_argument("--super", action="store_true",
+                        help="run the API-level super-conductor instead of a cell conductor")
     args = parser.parse_args(argv)
     conf = config.load(config_files=args.config_file, prog="nubes-conductor")
     log.setup(conf)
+    if args.super:
+        return _run_super(conf)
     if not conf.database.connection:
         print("nubes-conductor: [database] connection is not set", file=sys.stderr)
         return 1
@@ -48,6 +62,36 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         transport.close()
         db.dispose()
+    return 0
+
+
+def _run_super(conf) -> int:
+    from nubes.conductor.super_conductor import SuperConductor
+    if not conf.api_database.connection:
+        print("nubes-conductor --super: [api_database] connection is not set",
+              file=sys.stderr)
+        return 1
+    if not conf.transport_url:
+        print("nubes-conductor --super: [DEFAULT] transport_url is not set",
+              file=sys.stderr)
+        return 1
+    opts = conf.api_database
+    api_db = Database(opts.connection, max_retries=opts.max_retries,
+                      pool_size=opts.max_pool_size, max_overflow=opts.max_overflow)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    transport = rpc.from_conf(conf)
+    try:
+        conductor = SuperConductor(conf, api_db, transport).start()
+        print(f"nubes-conductor: super-conductor {conductor.host} serving on "
+              f"{transport!r}", file=sys.stderr, flush=True)
+        while not stop.wait(1.0):
+            pass
+        conductor.stop()
+    finally:
+        transport.close()
+        api_db.dispose()
     return 0
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from nubes.common import rpc
 from nubes.common.context import RequestContext
 from nubes.compute.messages import TOPIC, HostStatus
+from nubes.scheduler.messages import Selection
 
 VERSION = "1.0"
 
@@ -41,3 +42,36 @@ class ComputeAPI:
     def update_available_resource(self, ctx: RequestContext | None, host: str) -> None:
         """Ask the host to sync its resources now (a cast)."""
         self._host(host).cast(ctx, "update_available_resource")
+
+    # --- instance operations (casts; the agent reports through its cell
+    # conductor).  Send them after the commit that asked for them. -------------
+
+    def build_and_run_instance(self, ctx: RequestContext | None, host: str, *,
+                               instance_uuid: str, request_spec: dict,
+                               selection: Selection, alternates: list[Selection],
+                               attempt: int = 1) -> rpc.Outgoing:
+        """The encoded cast (``.send()`` it after committing): build the
+        instance on ``host`` (its placement claim is ``selection``'s);
+        ``alternates`` are where the cell conductor may retry."""
+        return self._host(host).message(
+            ctx, "build_and_run_instance", instance_uuid=instance_uuid,
+            request_spec=request_spec, selection=selection.to_dict(),
+            alternates=[a.to_dict() for a in alternates], attempt=attempt)
+
+    def terminate_instance(self, ctx: RequestContext | None, host: str,
+                           instance_uuid: str) -> rpc.Outgoing:
+        return self._host(host).message(ctx, "terminate_instance",
+                                        instance_uuid=instance_uuid)
+
+    def reboot_instance(self, ctx: RequestContext | None, host: str, instance_uuid: str,
+                        reboot_type: str = "SOFT") -> rpc.Outgoing:
+        return self._host(host).message(ctx, "reboot_instance", instance_uuid=instance_uuid,
+                                        reboot_type=reboot_type)
+
+    def stop_instance(self, ctx: RequestContext | None, host: str,
+                      instance_uuid: str) -> rpc.Outgoing:
+        return self._host(host).message(ctx, "stop_instance", instance_uuid=instance_uuid)
+
+    def start_instance(self, ctx: RequestContext | None, host: str,
+                       instance_uuid: str) -> rpc.Outgoing:
+        return self._host(host).message(ctx, "start_instance", instance_uuid=instance_uuid)

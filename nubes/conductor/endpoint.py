@@ -5,19 +5,33 @@ transaction on the cell database and answers with the record it wrote.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from nubes.common import rpc
 from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
-from nubes.conductor import compute_node_records, service_records
+from nubes.compute.rpcapi import ComputeAPI
+from nubes.conductor import compute_node_records, instance_records, service_records
 from nubes.conductor.messages import NodeReport
+from nubes.conductor.tasks.reschedule import Reschedule
+from nubes.placement.client import PlacementClient
+from nubes.scheduler.messages import Selection
 
 
 class CellConductorEndpoint:
     RPC_API_VERSION = "1.0"
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, conf: Any = None,
+                 transport: rpc.Transport | None = None,
+                 placement: PlacementClient | None = None):
         self._db = db
+        # For reschedules: the cell's bus (to cast builds to computes) and
+        # placement (to claim alternates), made on first use.
+        self._conf = conf
+        self._transport = transport
+        self._placement = placement
+        self._placement_lock = threading.Lock()
 
     def service_register(self, ctx: RequestContext, *, host: str, binary: str,
                          topic: str, version: int = 0) -> Any:
@@ -29,3 +43,55 @@ class CellConductorEndpoint:
 
     def compute_node_sync(self, ctx: RequestContext, *, node: dict) -> Any:
         return compute_node_records.sync(self._db, NodeReport.from_wire(node))
+
+    # --- instances (added with the build, delete and power flows) ----------------
+
+    def instance_get(self, ctx: RequestContext, *, instance_uuid: str) -> Any:
+        return instance_records.get(self._db, instance_uuid)
+
+    def instance_update(self, ctx: RequestContext, *, instance_uuid: str, values: dict,
+                        expect: dict | None = None) -> Any:
+        expect = expect or {}
+        kwargs = {}
+        if "task_state" in expect:
+            kwargs["expected_task_state"] = expect["task_state"]
+        if "vm_state" in expect:
+            kwargs["expected_vm_state"] = expect["vm_state"]
+        return instance_records.update(self._db, instance_uuid, values, **kwargs)
+
+    def instance_destroy(self, ctx: RequestContext, *, instance_uuid: str,
+                         values: dict | None = None) -> Any:
+        return instance_records.destroy(self._db, instance_uuid, values)
+
+    def instance_fault_create(self, ctx: RequestContext, *, instance_uuid: str, code: int,
+                              message: str, details: str | None = None,
+                              host: str | None = None) -> None:
+        instance_records.add_fault(self._db, instance_uuid, code=code, message=message,
+                                   details=details, host=host)
+
+    def action_event_start(self, ctx: RequestContext, *, instance_uuid: str, event: str,
+                           host: str | None = None) -> bool:
+        return instance_records.event_start(self._db, ctx, instance_uuid, event, host=host)
+
+    def action_event_finish(self, ctx: RequestContext, *, instance_uuid: str, event: str,
+                            host: str | None = None, error: str | None = None,
+                            finish_action: bool = False) -> bool:
+        return instance_records.event_finish(self._db, ctx, instance_uuid, event, host=host,
+                                             error=error, finish_action=finish_action)
+
+    def build_instances(self, ctx: RequestContext, *, instance_uuid: str,
+                        request_spec: dict, alternates: list[dict], attempt: int,
+                        failed_host: str | None = None, reason: str | None = None) -> str:
+        """Reschedule a failed build onto the next alternate (a cast)."""
+        max_attempts = self._conf.scheduler.max_attempts if self._conf is not None else 3
+        return Reschedule(self._db, self._placement_client(), ComputeAPI(self._transport),
+                          ctx, instance_uuid=instance_uuid, request_spec=request_spec,
+                          alternates=[Selection.from_dict(a) for a in alternates],
+                          attempt=attempt, max_attempts=max_attempts,
+                          reason=reason).execute()
+
+    def _placement_client(self) -> PlacementClient:
+        with self._placement_lock:
+            if self._placement is None:
+                self._placement = PlacementClient.from_conf(self._conf)
+            return self._placement

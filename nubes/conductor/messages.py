@@ -131,3 +131,67 @@ class ServiceConflict(Exception):
 @rpc.allow
 class NodeConflict(Exception):
     """Another live compute node already has the uuid a report asked for."""
+
+
+# --- instances (added with the build and delete flows) ------------------------
+
+SUPER_TOPIC = "conductor"   # the super-conductor's topic, on the API-level bus
+
+
+@dataclasses.dataclass(frozen=True)
+class InstanceRecord:
+    """The fields of a cell's ``instances`` row that computes and conductors use."""
+    uuid: str
+    project_id: str | None = None
+    user_id: str | None = None
+    display_name: str | None = None
+    vm_state: str | None = None
+    task_state: str | None = None
+    power_state: int | None = None
+    host: str | None = None
+    node: str | None = None
+    vcpus: int | None = None
+    memory_mb: int | None = None
+    root_gb: int | None = None
+    ephemeral_gb: int | None = None
+    flavor: str | None = None
+    image_ref: str | None = None
+    availability_zone: str | None = None
+    launched_at: datetime.datetime | None = None
+    terminated_at: datetime.datetime | None = None
+    deleted: bool = False
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> "InstanceRecord":
+        return _from_wire(cls, data)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "InstanceRecord":
+        values = {f.name: row.get(f.name) for f in dataclasses.fields(cls)}
+        values["deleted"] = bool(row.get("deleted"))
+        return cls(**values)
+
+
+@rpc.allow
+class InstanceNotFound(Exception):
+    """The instance is not in this cell (or is deleted)."""
+
+
+@rpc.allow
+class UnexpectedTaskState(Exception):
+    """The instance is not in the task (or vm) state the update expected:
+    someone else (a delete, say) got there first.  ``actual`` is its task
+    state now."""
+
+    def __init__(self, message: str, actual: str | None = None):
+        super().__init__(message, actual)
+        self.actual = actual
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@rpc.allow
+class InstanceInvalidState(Exception):
+    """The instance cannot do that in its current state (the API answers
+    409: "Cannot 'stop' instance ... while it is in vm_state stopped")."""

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from nubes.common import rpc
 from nubes.common.context import RequestContext
-from nubes.conductor.messages import (TOPIC, ComputeNodeRecord, NodeReport,
-                                      ServiceRecord)
+from nubes.conductor.messages import (SUPER_TOPIC, TOPIC, ComputeNodeRecord,
+                                      InstanceRecord, NodeReport, ServiceRecord)
+from nubes.scheduler.messages import RequestSpec
 
 VERSION = "1.0"
 
@@ -44,3 +45,96 @@ class CellConductorAPI:
                           timeout: float | None = None) -> ComputeNodeRecord:
         data = self._client.call(ctx, "compute_node_sync", timeout=timeout, node=node)
         return ComputeNodeRecord.from_wire(data)
+
+    # --- instances (added with the build, delete and power flows) ----------------
+    # Calls the compute agents make to write their instances' rows; the
+    # action events land on the action of ``ctx``'s request.
+
+    def instance_update(self, ctx: RequestContext | None, instance_uuid: str,
+                        values: dict, *, expected_task_state: list | None = None,
+                        expected_vm_state: list | None = None,
+                        timeout: float | None = None) -> InstanceRecord:
+        """Raises :class:`InstanceNotFound` (deleted) or
+        :class:`UnexpectedTaskState` (not in an expected state)."""
+        expect = {}
+        if expected_task_state is not None:
+            expect["task_state"] = list(expected_task_state)
+        if expected_vm_state is not None:
+            expect["vm_state"] = list(expected_vm_state)
+        data = self._client.call(ctx, "instance_update", timeout=timeout,
+                                 instance_uuid=instance_uuid, values=values, expect=expect)
+        return InstanceRecord.from_wire(data)
+
+    def instance_get(self, ctx: RequestContext | None, instance_uuid: str, *,
+                     timeout: float | None = None) -> InstanceRecord:
+        return InstanceRecord.from_wire(self._client.call(
+            ctx, "instance_get", timeout=timeout, instance_uuid=instance_uuid))
+
+    def instance_destroy(self, ctx: RequestContext | None, instance_uuid: str,
+                         values: dict | None = None, *,
+                         timeout: float | None = None) -> InstanceRecord | None:
+        data = self._client.call(ctx, "instance_destroy", timeout=timeout,
+                                 instance_uuid=instance_uuid, values=values or {})
+        return None if data is None else InstanceRecord.from_wire(data)
+
+    def instance_fault_create(self, ctx: RequestContext | None, instance_uuid: str, *,
+                              code: int, message: str, details: str | None = None,
+                              host: str | None = None, timeout: float | None = None) -> None:
+        self._client.call(ctx, "instance_fault_create", timeout=timeout,
+                          instance_uuid=instance_uuid, code=code, message=message,
+                          details=details, host=host)
+
+    def action_event_start(self, ctx: RequestContext | None, instance_uuid: str,
+                           event: str, *, host: str | None = None,
+                           timeout: float | None = None) -> bool:
+        return self._client.call(ctx, "action_event_start", timeout=timeout,
+                                 instance_uuid=instance_uuid, event=event, host=host)
+
+    def action_event_finish(self, ctx: RequestContext | None, instance_uuid: str,
+                            event: str, *, host: str | None = None,
+                            error: str | None = None, finish_action: bool = False,
+                            timeout: float | None = None) -> bool:
+        return self._client.call(ctx, "action_event_finish", timeout=timeout,
+                                 instance_uuid=instance_uuid, event=event, host=host,
+                                 error=error, finish_action=finish_action)
+
+    def build_instances(self, ctx: RequestContext | None, *, instance_uuid: str,
+                        request_spec: dict, alternates: list[dict], attempt: int,
+                        failed_host: str | None = None, reason: str | None = None) -> None:
+        """Reschedule a build that failed on ``failed_host`` (a cast): the
+        cell conductor claims the first alternate that still has room and
+        casts the build there, or puts the instance in ERROR."""
+        self._client.cast(ctx, "build_instances", instance_uuid=instance_uuid,
+                          request_spec=request_spec, alternates=alternates,
+                          attempt=attempt, failed_host=failed_host, reason=reason)
+
+
+class SuperConductorAPI:
+    """Client side of the super-conductor (topic ``conductor`` on the
+    API-level bus, ``[DEFAULT] transport_url`` of the API services)::
+
+        SuperConductorAPI(api_transport).schedule_and_build_instances(
+            ctx, instance_uuids)
+
+    Cast it after committing the build requests, request specs and instance
+    mappings (:func:`nubes.cells.repo.build_requests_write.create`).
+    """
+
+    def __init__(self, transport: rpc.Transport, *, timeout: float | None = None):
+        self._client = rpc.RPCClient(transport, rpc.Target(SUPER_TOPIC), timeout=timeout,
+                                     version=VERSION)
+
+    def schedule_and_build_instances(self, ctx: RequestContext | None,
+                                     instance_uuids: list[str], *,
+                                     request_spec: RequestSpec | None = None) -> None:
+        """One request's instances (a multi-create is one call).  Without
+        ``request_spec`` the super-conductor reads the first instance's from
+        the API database."""
+        self.message(ctx, instance_uuids, request_spec=request_spec).send()
+
+    def message(self, ctx: RequestContext | None, instance_uuids: list[str], *,
+                request_spec: RequestSpec | None = None) -> rpc.Outgoing:
+        """The encoded cast, for :class:`~nubes.common.rpc.PostCommitCasts`."""
+        return self._client.message(
+            ctx, "schedule_and_build_instances", instance_uuids=list(instance_uuids),
+            request_spec=None if request_spec is None else request_spec.to_dict())

@@ -20,6 +20,7 @@ from nubes.conductor import service_records
 from nubes.conductor.endpoint import CellConductorEndpoint
 from nubes.conductor.messages import (CONDUCTOR_BINARY, CONDUCTOR_TOPIC, TOPIC,
                                       ServiceNotFound, ServiceRecord)
+from nubes.placement.client import PlacementClient
 
 LOG = logging.getLogger(__name__)
 SERVICE_VERSION = 1
@@ -27,14 +28,18 @@ SERVICE_VERSION = 1
 
 class CellConductor:
     def __init__(self, conf: Any, db: Database, transport: rpc.Transport, *,
-                 host: str | None = None):
+                 host: str | None = None, placement: PlacementClient | None = None):
         self.conf = conf
         self.db = db
         self.transport = transport
         self.host = host or conf.host
         self.service: ServiceRecord | None = None
-        self._server = rpc.RPCServer(transport, TOPIC, self.host,
-                                     [CellConductorEndpoint(db)], conf=conf)
+        # placement: for reschedules (claims on alternates); None makes one
+        # from [placement_client] when the first reschedule needs it.
+        self._endpoint = CellConductorEndpoint(db, conf=conf, transport=transport,
+                                               placement=placement)
+        self._server = rpc.RPCServer(transport, TOPIC, self.host, [self._endpoint],
+                                     conf=conf)
         self._heartbeat = Periodic(f"report {CONDUCTOR_BINARY}@{self.host}",
                                    conf.report_interval, self._report)
 

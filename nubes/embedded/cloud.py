@@ -17,16 +17,20 @@ from nubes.cells import schema_sync as cell_schema
 from nubes.cells.admin import cells as cell_admin
 from nubes.cells.admin import hosts as host_admin
 from nubes.cells.targeting import CellDatabases
-from nubes.common import config, log, tokens
+from nubes.common import config, log, rpc, tokens
 from nubes.common.db.transaction import Database
-from nubes.embedded import cell_services
+from nubes.conductor.super_conductor import SuperConductor
+from nubes.embedded import cell_services, defaults
 from nubes.embedded.layout import Layout, Ports
 from nubes.embedded.servers import Servers
 from nubes.identity import app as identity_app
 from nubes.identity import bootstrap as identity_bootstrap
 from nubes.identity import clouds
+from nubes.image import app as image_app
+from nubes.image import schema_sync as image_schema
 from nubes.placement import app as placement_app
 from nubes.placement import schema_sync as placement_schema
+from nubes.scheduler.runner import Scheduler
 
 LOG = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ LOG = logging.getLogger(__name__)
 SERVICE_USER = "nubes"
 SERVICE_PROJECT = "service"
 SERVICE_TOKEN_TTL = 10 * 365 * 24 * 3600  # renewed at every start
+# The API-level bus (scheduler, super-conductor); each cell has its own.
+API_BUS = "memory://api"
 
 
 @dataclasses.dataclass
@@ -54,6 +60,7 @@ class EmbeddedCloud:
         self.conf = None
         self.urls: dict[str, str] = {}
         self._closers: list = []
+        self.api_transport: rpc.Transport | None = None   # the API-level bus
 
     # -- start-up -------------------------------------------------------------
 
@@ -68,6 +75,7 @@ class EmbeddedCloud:
         self._mint_service_token()
 
         api_db, placement_db = self._sync_schemas()
+        image_db = self._sync_image_schema()
         cells = self._map_cells(api_db)
 
         self.urls["identity"] = self.servers.serve(
@@ -80,18 +88,24 @@ class EmbeddedCloud:
         self.urls["compute"] = self.servers.serve(
             "compute", compute_app.build(self.conf, state=compute_state), ports.host,
             ports.compute)
+        self.urls["image"] = self.servers.serve(
+            "image", image_app.build(self.conf, image_db), ports.host, ports.image)
         self.servers.wait_until_answering(list(self.urls.values()))
+        if defaults.seed_once(self.layout.defaults_marker, api_db, image_db):
+            self.say("nubes: created the default flavors (m1.*) and image (cirros)")
 
         self._start_cell_services(cells)
         discovery = host_admin.discover_hosts(api_db, self.databases)
         if discovery.mapped:
             self.say(f"nubes: discovered {len(discovery.mapped)} new hosts")
+        self._start_api_level_services(api_db)
 
         path = clouds.write_clouds_yaml(self.layout.clouds_file, self.urls["identity"],
                                         passwords)
         self.say(f"nubes: identity  {self.urls['identity']}/v3")
         self.say(f"nubes: compute   {self.urls['compute']}/v2.1")
         self.say(f"nubes: placement {self.urls['placement']}")
+        self.say(f"nubes: image     {self.urls['image']}")
         self.say(f"nubes: clients:  export OS_CLIENT_CONFIG_FILE={path}")
         self.say("nubes:           openstack --os-cloud nubes compute service list")
 
@@ -103,6 +117,11 @@ class EmbeddedCloud:
         conf.set_override("compute_endpoint", ports.url(ports.compute) + "/v2.1",
                           group="identity")
         conf.set_override("placement_endpoint", ports.url(ports.placement), group="identity")
+        conf.set_override("image_endpoint", ports.url(ports.image), group="identity")
+        if not conf.image_database.connection:
+            # A nubes.conf written before the image API existed.
+            conf.set_override("connection", self.layout.image_database,
+                              group="image_database")
 
     def _mint_service_token(self) -> None:
         codec = tokens.codec_from_conf(self.conf)
@@ -120,6 +139,12 @@ class EmbeddedCloud:
         placement_schema.upgrade(placement_db)
         self._closers.append(placement_db.dispose)
         return api_db, placement_db
+
+    def _sync_image_schema(self) -> Database:
+        image_db = image_app.database_from_conf(self.conf)
+        image_schema.upgrade(image_db)
+        self._closers.append(image_db.dispose)
+        return image_db
 
     def _map_cells(self, api_db: Database) -> list:
         cell0, created = cell_admin.map_cell0(api_db, self.layout.cell_database("cell0"))
@@ -144,6 +169,17 @@ class EmbeddedCloud:
     def _start_cell_services(self, cells: list) -> None:
         self._closers.extend(cell_services.start(self.conf, cells, self.databases,
                                                  self.options.hosts_per_cell, say=self.say))
+
+    def _start_api_level_services(self, api_db: Database) -> None:
+        """The scheduler and the super-conductor, on the API-level bus."""
+        self.api_transport = rpc.from_conf(self.conf, API_BUS)
+        self._closers.append(self.api_transport.close)
+        scheduler = Scheduler(self.conf, api_db, self.api_transport,
+                              databases=self.databases, host="scheduler").start()
+        self._closers.append(scheduler.stop)
+        conductor = SuperConductor(self.conf, api_db, self.api_transport,
+                                   databases=self.databases, host="super-conductor").start()
+        self._closers.append(conductor.stop)
 
     # -- shutdown ---------------------------------------------------------------
 

@@ -69,3 +69,18 @@ class Driver(Protocol):
         """COMPUTE_* capability traits this driver knows -> supported.  The
         tracker sets the supported ones and removes the others (it leaves
         traits it does not know about alone)."""
+
+    # --- guests (added with the build, delete and power operations) -------------
+
+    def spawn(self, instance_uuid: str, nodename: str) -> int:
+        """Create and start the guest on ``nodename``; its power state.
+        Raises :class:`DriverError` (the build is rescheduled)."""
+
+    def destroy(self, instance_uuid: str) -> None:
+        """Remove the guest; a guest the host does not have is not an error."""
+
+    def reboot(self, instance_uuid: str, hard: bool = False) -> int: ...
+
+    def power_off(self, instance_uuid: str) -> int: ...
+
+    def power_on(self, instance_uuid: str) -> int: ...

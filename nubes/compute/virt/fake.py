@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import os_traits
 
 from nubes.compute.virt.driver import NodeResources
+from nubes.compute.virt.fake_guests import FakeGuests
 from nubes.compute.virt.hooks import Hooks
 
 SIZE_FIELDS = ("vcpus", "memory_mb", "local_gb")
@@ -59,7 +60,7 @@ def check_capabilities(names: list[str]) -> list[str]:
     return names
 
 
-class FakeDriver:
+class FakeDriver(FakeGuests):
     hypervisor_type = "fake"
 
     def __init__(self, conf: Any, host: str):

@@ -20,6 +20,7 @@ import os_traits
 
 from nubes.compute.virt.driver import CustomInventory, NodeResources
 from nubes.compute.virt.fake import host_size
+from nubes.compute.virt.fake_guests import FakeGuests
 from nubes.compute.virt.hooks import Hooks
 
 _NODE_NAMESPACE = uuidlib.UUID("3b0c5d1e-8f0e-4c55-a7e4-1b6a0a6c9f42")
@@ -35,7 +36,7 @@ def node_uuid(host: str, index: int) -> str:
     return str(uuidlib.uuid5(_NODE_NAMESPACE, f"{host}/{index}"))
 
 
-class FakeBaremetalDriver:
+class FakeBaremetalDriver(FakeGuests):
     hypervisor_type = "fake_baremetal"
 
     def __init__(self, conf: Any, host: str):

@@ -19,7 +19,9 @@ from typing import Any, Callable, Iterable
 
 from nubes.compute.virt.driver import DriverError
 
-OPERATIONS = ("init_host", "node_resources")
+OPERATIONS = ("init_host", "node_resources",
+              # guest operations (nodename: the instance's node; value: its uuid)
+              "spawn", "destroy", "reboot", "power_off", "power_on")
 Hook = Callable[[str, Any], Any]
 
 

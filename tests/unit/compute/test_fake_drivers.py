@@ -62,7 +62,7 @@ def test_hooks_fail_a_number_of_times_on_matching_nodes():
             hooks.run("node_resources", "bad-1", "value")
     assert hooks.run("node_resources", "bad-1", "value") == "value"
     with pytest.raises(ValueError):
-        hooks.add("reboot", lambda node, value: None)
+        hooks.add("no_such_operation", lambda node, value: None)
 
 
 def test_hooks_may_replace_the_value():

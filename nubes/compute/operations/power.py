@@ -1,0 +1,73 @@
+"""Reboot (soft or hard), stop and start an instance on this host.
+
+The API set the task state (``rebooting``/``rebooting_hard``,
+``powering-off``, ``powering-on``) and started the action before casting
+here; each operation runs the driver and clears the task state with the
+resulting vm and power state.  A driver failure leaves the vm state as it
+was, clears the task, records a fault and finishes the event with Error.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Callable
+
+from nubes.common.context import RequestContext
+from nubes.compute.operations import Host
+from nubes.compute.states import TaskState, VmState
+from nubes.conductor.messages import InstanceNotFound, UnexpectedTaskState
+
+LOG = logging.getLogger(__name__)
+
+
+def reboot_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
+                    reboot_type: str = "SOFT") -> bool:
+    hard = reboot_type.upper() == "HARD"
+    return _run(host, ctx, instance_uuid, "compute_reboot_instance",
+                [TaskState.REBOOTING_HARD if hard else TaskState.REBOOTING],
+                lambda: host.driver.reboot(instance_uuid, hard=hard), VmState.ACTIVE)
+
+
+def stop_instance(host: Host, ctx: RequestContext, *, instance_uuid: str) -> bool:
+    return _run(host, ctx, instance_uuid, "compute_stop_instance",
+                [TaskState.POWERING_OFF], lambda: host.driver.power_off(instance_uuid),
+                VmState.STOPPED)
+
+
+def start_instance(host: Host, ctx: RequestContext, *, instance_uuid: str) -> bool:
+    return _run(host, ctx, instance_uuid, "compute_start_instance",
+                [TaskState.POWERING_ON], lambda: host.driver.power_on(instance_uuid),
+                VmState.ACTIVE)
+
+
+def _run(host: Host, ctx: RequestContext, instance_uuid: str, event: str,
+         task_states: list[str], operation: Callable[[], int], vm_state: str) -> bool:
+    with host.locks.hold(instance_uuid):
+        conductor = host.conductor
+        conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
+        try:
+            power_state = operation()
+        except Exception as exc:  # noqa: BLE001
+            LOG.warning("%s of %s failed: %s", event, instance_uuid, exc)
+            text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            try:
+                conductor.instance_update(ctx, instance_uuid, {"task_state": None},
+                                          expected_task_state=task_states)
+                conductor.instance_fault_create(ctx, instance_uuid, code=500,
+                                                message=text, host=host.name)
+            except (InstanceNotFound, UnexpectedTaskState):
+                pass
+            conductor.action_event_finish(ctx, instance_uuid, event, host=host.name,
+                                          error=text)
+            return False
+        try:
+            conductor.instance_update(
+                ctx, instance_uuid,
+                {"vm_state": vm_state, "task_state": None, "power_state": power_state},
+                expected_task_state=task_states)
+        except (InstanceNotFound, UnexpectedTaskState) as exc:
+            LOG.info("%s: %s changed meanwhile: %s", event, instance_uuid, exc)
+            return False
+        conductor.action_event_finish(ctx, instance_uuid, event, host=host.name,
+                                      finish_action=True)
+        return True

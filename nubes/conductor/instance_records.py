@@ -1,0 +1,122 @@
+"""Instance rows of one cell: the short transactions the build, delete and
+power flows run on a cell database (through the cell conductor for the
+compute agents; directly for the super-conductor and the API-side delete).
+
+Actions are found by ``(instance, request id)``: the request id of the
+context travels with every cast of a flow, so the compute's events land on
+the action the API or super-conductor started.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any, Iterable
+
+from nubes.cells.repo import instance_writes as repo
+from nubes.common.context import RequestContext
+from nubes.common.db.transaction import Database
+from nubes.common.timeutils import utcnow
+from nubes.compute.states import ERROR, SUCCESS, VmState
+from nubes.conductor.messages import InstanceNotFound, InstanceRecord, UnexpectedTaskState
+
+_TIMESTAMPS = ("launched_at", "terminated_at", "scheduled_at")
+_UNSET: Any = object()
+
+
+def _coerce(values: dict[str, Any]) -> dict[str, Any]:
+    """Timestamps arrive over the bus as ISO strings."""
+    out = dict(values)
+    for name in _TIMESTAMPS:
+        if isinstance(out.get(name), str):
+            out[name] = datetime.datetime.fromisoformat(out[name].rstrip("Z"))
+    return out
+
+
+def get(db: Database, instance_uuid: str) -> InstanceRecord:
+    row = db.read(lambda conn: repo.get(conn, instance_uuid))
+    if row is None:
+        raise InstanceNotFound(f"instance {instance_uuid} could not be found")
+    return InstanceRecord.from_row(row)
+
+
+def update(db: Database, instance_uuid: str, values: dict[str, Any], *,
+           expected_task_state: Iterable[str | None] | Any = _UNSET,
+           expected_vm_state: Iterable[str] | Any = _UNSET) -> InstanceRecord:
+    """Update a live instance if it is in one of the expected states;
+    :class:`UnexpectedTaskState` if not, :class:`InstanceNotFound` if it is
+    gone (deleted)."""
+    values = _coerce(values)
+    kwargs: dict[str, Any] = {}
+    if expected_task_state is not _UNSET:
+        kwargs["task_states"] = list(expected_task_state)
+    if expected_vm_state is not _UNSET:
+        kwargs["vm_states"] = list(expected_vm_state)
+
+    def work(conn) -> InstanceRecord:
+        if repo.update(conn, instance_uuid, values, utcnow(), **kwargs):
+            return InstanceRecord.from_row(repo.get(conn, instance_uuid))
+        row = repo.get(conn, instance_uuid)
+        if row is None or row["deleted"]:
+            raise InstanceNotFound(f"instance {instance_uuid} could not be found")
+        raise UnexpectedTaskState(
+            f"instance {instance_uuid} is in vm_state {row['vm_state']}, task_state "
+            f"{row['task_state']}; expected {kwargs}", row["task_state"])
+    return db.write(work)
+
+
+def destroy(db: Database, instance_uuid: str, values: dict[str, Any] | None = None
+            ) -> InstanceRecord | None:
+    """Soft-delete the instance (vm_state deleted, no task); the record as
+    it is now, or None if it was already gone."""
+    now = utcnow()
+    values = dict({"vm_state": VmState.DELETED, "task_state": None, "terminated_at": now},
+                  **_coerce(values or {}))
+
+    def work(conn) -> InstanceRecord | None:
+        if not repo.soft_delete(conn, instance_uuid, now, values):
+            return None
+        return InstanceRecord.from_row(repo.get(conn, instance_uuid))
+    return db.write(work)
+
+
+def add_fault(db: Database, instance_uuid: str, *, code: int, message: str,
+              details: str | None = None, host: str | None = None) -> None:
+    db.write(lambda conn: repo.add_fault(conn, instance_uuid, code=code, message=message,
+                                         details=details, host=host, now=utcnow()))
+
+
+def start_action(db: Database, ctx: RequestContext, instance_uuid: str, action: str,
+                 *, project_id: str | None = None) -> None:
+    db.write(lambda conn: repo.start_action(
+        conn, instance_uuid, action, request_id=ctx.request_id, user_id=ctx.user_id,
+        project_id=project_id or ctx.project_id, now=utcnow()))
+
+
+def event_start(db: Database, ctx: RequestContext, instance_uuid: str, event: str, *,
+                host: str | None) -> bool:
+    """Start ``event`` on the action of ``ctx``'s request; False if there
+    is no such action (the event is then not recorded)."""
+    def work(conn) -> bool:
+        action_id = repo.find_action(conn, instance_uuid, ctx.request_id)
+        if action_id is None:
+            return False
+        repo.start_event(conn, action_id, event, host=host, now=utcnow())
+        return True
+    return db.write(work)
+
+
+def event_finish(db: Database, ctx: RequestContext, instance_uuid: str, event: str, *,
+                 host: str | None, error: str | None = None,
+                 finish_action: bool = False) -> bool:
+    """Finish ``event`` (``Error`` with ``error`` as its traceback text, or
+    ``Success``); an error, or ``finish_action``, also finishes the action."""
+    def work(conn) -> bool:
+        now = utcnow()
+        action_id = repo.find_action(conn, instance_uuid, ctx.request_id)
+        if action_id is None:
+            return False
+        repo.finish_event(conn, action_id, event, result=ERROR if error else SUCCESS,
+                          traceback=error, host=host, now=now)
+        if error or finish_action:
+            repo.finish_action(conn, action_id, now, failed=bool(error))
+        return True
+    return db.write(work)

@@ -1,0 +1,89 @@
+"""The super-conductor: the API-level conductor, topic ``conductor`` on the
+API-level bus (``[DEFAULT] transport_url`` of the API services), with the
+API database, every cell's database and bus, the scheduler and placement.
+
+It turns build requests into instances in cells (or cell0):
+:class:`~nubes.conductor.tasks.build.ScheduleAndBuild`.  Cell services never
+call it (no up-calls); the compute API casts to it through
+:class:`nubes.conductor.rpcapi.SuperConductorAPI`.
+
+``nubes-conductor --super`` builds one from the configuration; tests and the
+embedded cloud build them directly::
+
+    conductor = SuperConductor(conf, api_db, api_transport, placement=client).start()
+    ...
+    conductor.stop()
+
+Run as many as you like: each request is handled by one of them.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from nubes.cells.targeting import CellDatabases
+from nubes.common import rpc
+from nubes.common.context import RequestContext
+from nubes.common.db.transaction import Database
+from nubes.conductor.messages import SUPER_TOPIC
+from nubes.conductor.tasks.build import ScheduleAndBuild
+from nubes.conductor.tasks.context import ApiLevel, CellBuses
+from nubes.placement.client import PlacementClient
+from nubes.scheduler.messages import RequestSpec
+from nubes.scheduler.rpcapi import SchedulerAPI
+
+LOG = logging.getLogger(__name__)
+
+
+class SuperConductorEndpoint:
+    RPC_API_VERSION = "1.0"
+
+    def __init__(self, api: ApiLevel, scheduler: SchedulerAPI):
+        self._api = api
+        self._scheduler = scheduler
+
+    def schedule_and_build_instances(self, ctx: RequestContext, *,
+                                     instance_uuids: list[str],
+                                     request_spec: dict | None = None) -> dict:
+        spec = None if request_spec is None else RequestSpec.from_dict(request_spec)
+        return ScheduleAndBuild(self._api, self._scheduler, ctx, instance_uuids,
+                                spec).execute()
+
+
+class SuperConductor:
+    def __init__(self, conf: Any, api_db: Database, transport: rpc.Transport, *,
+                 placement: PlacementClient | None = None,
+                 databases: CellDatabases | None = None, host: str | None = None,
+                 scheduler_timeout: float | None = None):
+        self.conf = conf
+        self.transport = transport
+        self.host = host or conf.host
+        self._own_placement = placement is None
+        self.api = ApiLevel.build(conf, api_db, databases=databases, placement=placement,
+                                  buses=CellBuses(conf))
+        scheduler = SchedulerAPI(transport, timeout=scheduler_timeout)
+        self._server = rpc.RPCServer(transport, SUPER_TOPIC, self.host,
+                                     [SuperConductorEndpoint(self.api, scheduler)],
+                                     conf=conf)
+
+    def start(self) -> "SuperConductor":
+        self._server.start()
+        LOG.info("super-conductor %s serving on %r", self.host, self.transport)
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+        self.api.buses.close()
+        if self._own_placement:
+            self.api.placement.close()
+        LOG.info("super-conductor %s stopped", self.host)
+
+    def refresh(self) -> None:
+        """See new cells (e.g. on SIGHUP)."""
+        self.api.cells.refresh()
+
+    def __enter__(self) -> "SuperConductor":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

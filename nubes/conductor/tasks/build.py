@@ -1,0 +1,179 @@
+"""The super-conductor's build: build requests -> instances in cells.
+
+:class:`ScheduleAndBuild` (one request, possibly a multi-create):
+
+1. read the request spec (unless the cast carried it);
+2. ask the scheduler for destinations (per instance: a claimed selection
+   plus unclaimed alternates from the same cell);
+3. if scheduling fails (no valid host, or anything else) every instance is
+   buried in cell0 (:mod:`cell0`) and claims are released;
+4. otherwise each instance is placed by :class:`PlaceInCell`.
+
+:class:`PlaceInCell` (one instance), in the order that keeps the API from
+ever seeing half a server:
+
+1. host -> cell through the host mapping (no mapping: bury in cell0);
+2. the build request still there? (gone: the user deleted the server;
+   release the claim, drop the mapping, stop);
+3. create the instance in the cell's database (building/scheduling, host
+   and node of the selection) with its ``create`` action;
+4. one API-database transaction: point the mapping at the cell and delete
+   the build request.  If the delete finds nothing the user deleted the
+   server meanwhile: delete the new row, release the claim, stop;
+5. after those commits, cast ``build_and_run_instance`` to the host on the
+   **cell's** bus with the claimed selection and the alternates.
+
+Its rollback (an unexpected error on the way) releases the claim and, if
+the row was created, puts it in ERROR with a fault.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from nubes.cells.repo import build_requests_write as api_repo
+from nubes.cells.repo import host_mappings
+from nubes.cells.repo import instance_writes as cell_repo
+from nubes.cells.repo.build_requests import decode_instance
+from nubes.common.context import RequestContext
+from nubes.common.timeutils import utcnow
+from nubes.compute.states import Action, VmState
+from nubes.conductor.tasks import cell0
+from nubes.conductor.tasks.base import Task
+from nubes.conductor.tasks.context import ApiLevel
+from nubes.conductor.tasks.instance_values import instance_values
+from nubes.scheduler.messages import NoValidHost, RequestSpec, Selection
+from nubes.scheduler.rpcapi import SchedulerAPI
+
+LOG = logging.getLogger(__name__)
+
+
+class ScheduleAndBuild(Task):
+    def __init__(self, api: ApiLevel, scheduler: SchedulerAPI, ctx: RequestContext,
+                 instance_uuids: list[str], request_spec: RequestSpec | None = None):
+        self.api = api
+        self.scheduler = scheduler
+        self.ctx = ctx
+        self.instance_uuids = list(instance_uuids)
+        self.spec = request_spec
+
+    def _execute(self) -> dict[str, str]:
+        """instance uuid -> what became of it (``building``, ``cell0``,
+        ``deleted``, ``failed``)."""
+        uuids = self.instance_uuids
+        spec = self.spec or self._load_spec()
+        if spec is None:
+            LOG.error("no request spec for %s; cannot build", uuids)
+            return {u: "failed" for u in uuids}
+        spec.num_instances = len(uuids)
+        try:
+            selections = self.scheduler.select_destinations(self.ctx, spec, uuids,
+                                                            return_alternates=True)
+        except Exception as exc:  # noqa: BLE001 - every failure buries the request
+            if not isinstance(exc, NoValidHost):
+                LOG.exception("scheduling %s failed", uuids)
+                for uuid in uuids:  # a timed-out scheduler may have claimed
+                    _release(self.api, self.ctx, uuid)
+            reason = str(exc) if isinstance(exc, NoValidHost) else \
+                f"Build of instance failed while scheduling: {type(exc).__name__}: {exc}"
+            return {u: "cell0" if cell0.bury(self.api, self.ctx, u, spec, reason)
+                    else "deleted" for u in uuids}
+        outcome = {}
+        for uuid, per_instance in zip(uuids, selections):
+            try:
+                outcome[uuid] = PlaceInCell(self.api, self.ctx, uuid, spec,
+                                            per_instance).execute()
+            except Exception:  # noqa: BLE001 - rolled back; the others go on
+                LOG.exception("placing instance %s failed", uuid)
+                outcome[uuid] = "failed"
+        return outcome
+
+    def _load_spec(self) -> RequestSpec | None:
+        data = self.api.api_db.read(lambda conn: api_repo.get_spec(conn,
+                                                                   self.instance_uuids[0]))
+        return None if data is None else RequestSpec.from_dict(data)
+
+
+class PlaceInCell(Task):
+    def __init__(self, api: ApiLevel, ctx: RequestContext, instance_uuid: str,
+                 spec: RequestSpec, selections: list[Selection]):
+        self.api = api
+        self.ctx = ctx
+        self.uuid = instance_uuid
+        self.spec = spec
+        self.chosen, self.alternates = selections[0], list(selections[1:])
+        self._cell = None
+        self._created = False
+
+    def _execute(self) -> str:
+        api, uuid, chosen = self.api, self.uuid, self.chosen
+        mapping = api.api_db.read(lambda conn: host_mappings.get_by_host(
+            conn, chosen.service_host))
+        if mapping is None:
+            _release(api, self.ctx, uuid)
+            reason = f"Host '{chosen.service_host}' is not mapped to any cell"
+            return "cell0" if cell0.bury(api, self.ctx, uuid, self.spec, reason) else "deleted"
+        cell = self._cell = api.cells.get(mapping.cell_uuid)
+        build_request = api.api_db.read(lambda conn: api_repo.get_build_request(conn, uuid))
+        if build_request is None:
+            LOG.info("instance %s was deleted while scheduling; releasing its claim", uuid)
+            _release(api, self.ctx, uuid)
+            api.api_db.write(lambda conn: api_repo.delete_mapping(conn, uuid))
+            return "deleted"
+
+        values = instance_values(decode_instance(build_request.instance), uuid, self.spec)
+        values.update(host=chosen.service_host, node=chosen.nodename, scheduled_at=utcnow())
+        if chosen.availability_zone:
+            values["availability_zone"] = chosen.availability_zone
+        tags = json.loads(build_request.tags) if build_request.tags else []
+
+        def cell_work(conn) -> None:
+            now = utcnow()
+            cell_repo.create(conn, values, now)
+            cell_repo.add_tags(conn, uuid, tags)
+            cell_repo.start_action(conn, uuid, Action.CREATE, request_id=self.ctx.request_id,
+                                   user_id=self.ctx.user_id or self.spec.user_id,
+                                   project_id=self.spec.project_id, now=now)
+        api.cell_db(cell).write(cell_work)
+        self._created = True
+
+        def api_work(conn) -> bool:
+            api_repo.point_mapping_at_cell(conn, uuid, cell.id)
+            return api_repo.delete_build_request(conn, uuid)
+        if not api.api_db.write(api_work):
+            LOG.info("instance %s was deleted while being created in %s", uuid, cell.label)
+            api.cell_db(cell).write(lambda conn: cell_repo.soft_delete(
+                conn, uuid, utcnow(), {"vm_state": VmState.DELETED, "task_state": None}))
+            _release(api, self.ctx, uuid)
+            return "deleted"
+
+        api.buses.compute(cell).build_and_run_instance(
+            self.ctx, chosen.service_host, instance_uuid=uuid,
+            request_spec=dict(self.spec.to_dict(), instance_uuid=uuid),
+            selection=chosen, alternates=self.alternates).send()
+        LOG.info("building %s on %s in %s", uuid, chosen.service_host, cell.label)
+        return "building"
+
+    def rollback(self, exc: Exception) -> None:
+        _release(self.api, self.ctx, self.uuid)
+        if not self._created:
+            return
+        db = self.api.cell_db(self._cell)
+        message = f"Build of instance {self.uuid} failed: {type(exc).__name__}: {exc}"
+        db.write(lambda conn: (
+            cell_repo.update(conn, self.uuid, {"vm_state": VmState.ERROR, "task_state": None,
+                                               "host": None, "node": None}, utcnow()),
+            cell_repo.add_fault(conn, self.uuid, code=500, message=message, details=None,
+                                host=None, now=utcnow())))
+
+        def api_work(conn) -> None:
+            api_repo.point_mapping_at_cell(conn, self.uuid, self._cell.id)
+            api_repo.delete_build_request(conn, self.uuid)
+        self.api.api_db.write(api_work)
+
+
+def _release(api: ApiLevel, ctx: RequestContext, instance_uuid: str) -> None:
+    try:
+        api.placement.delete_allocations(instance_uuid, request_id=ctx.request_id)
+    except Exception:  # noqa: BLE001
+        LOG.exception("could not release the claim of %s", instance_uuid)
