@@ -21,7 +21,7 @@ from nubes.common import config, log, rpc, tokens
 from nubes.common.db.transaction import Database
 from nubes.conductor.super_conductor import SuperConductor
 from nubes.embedded import cell_services, defaults
-from nubes.embedded.layout import Layout, Ports
+from nubes.embedded.layout import API_TRANSPORT_URL, Layout, Ports
 from nubes.embedded.servers import Servers
 from nubes.identity import app as identity_app
 from nubes.identity import bootstrap as identity_bootstrap
@@ -38,8 +38,6 @@ LOG = logging.getLogger(__name__)
 SERVICE_USER = "nubes"
 SERVICE_PROJECT = "service"
 SERVICE_TOKEN_TTL = 10 * 365 * 24 * 3600  # renewed at every start
-# The API-level bus (scheduler, super-conductor); each cell has its own.
-API_BUS = "memory://api"
 
 
 @dataclasses.dataclass
@@ -172,7 +170,7 @@ class EmbeddedCloud:
 
     def _start_api_level_services(self, api_db: Database) -> None:
         """The scheduler and the super-conductor, on the API-level bus."""
-        self.api_transport = rpc.from_conf(self.conf, API_BUS)
+        self.api_transport = rpc.from_conf(self.conf, API_TRANSPORT_URL)
         self._closers.append(self.api_transport.close)
         scheduler = Scheduler(self.conf, api_db, self.api_transport,
                               databases=self.databases, host="scheduler").start()

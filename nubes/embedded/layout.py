@@ -16,6 +16,9 @@ import os
 import textwrap
 
 
+API_TRANSPORT_URL = "memory://api"
+
+
 @dataclasses.dataclass(frozen=True)
 class Ports:
     host: str = "127.0.0.1"
@@ -73,7 +76,9 @@ class Layout:
                 # Written by `nubes up` on its first start; edit freely.
                 [DEFAULT]
                 state_path = {self.state_dir}
-                transport_url = {self.cell_transport("cell1")}
+                # The API-level bus (scheduler, super-conductor); every cell
+                # has its own, named in its cell mapping.
+                transport_url = {API_TRANSPORT_URL}
 
                 [api]
                 auth_strategy = nubes_token
