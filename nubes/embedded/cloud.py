@@ -110,6 +110,8 @@ class EmbeddedCloud:
     def _point_endpoints_at(self, ports: Ports) -> None:
         """This start's ports win over what nubes.conf says."""
         conf = self.conf
+        # One process: the API-level bus is always the in-process one.
+        conf.set_override("transport_url", API_TRANSPORT_URL)
         conf.set_override("endpoint", ports.url(ports.placement), group="placement_client")
         conf.set_override("public_endpoint", ports.url(ports.identity), group="identity")
         conf.set_override("compute_endpoint", ports.url(ports.compute) + "/v2.1",
