@@ -23,6 +23,7 @@ providers cost only as much work as the answer they produce.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random as _random
 from typing import Callable, Iterator
 
@@ -182,25 +183,15 @@ def _unsuffixed_options(index: _Index, lists: list[tuple[int, list[int]]], unive
         yield chosen, pids
         return
     check_traits = bool(group.required or group.any_of)
-    amounts = group.amounts
-    n = len(lists)
-    chosen: list[tuple[int, int, int]] = []
-
-    def rec(i):
-        if i == n:
-            pids = list(dict.fromkeys(item[0] for item in chosen))
-            if check_traits and not _traits_ok(pids, group, universe.traits_of):
-                return
-            yield tuple(chosen), pids
-            return
-        class_id, providers = lists[i]
-        amount = amounts[class_id]
-        for pid in providers:
-            chosen.append((pid, class_id, amount))
-            yield from rec(i + 1)
-            chosen.pop()
-
-    yield from rec(0)
+    traits_of = universe.traits_of
+    class_ids = [class_id for class_id, _ in lists]
+    amounts = [group.amounts[class_id] for class_id in class_ids]
+    # First class outermost, as a nested loop over the lists would go.
+    for combo in itertools.product(*(providers for _, providers in lists)):
+        pids = list(dict.fromkeys(combo))
+        if check_traits and not _traits_ok(pids, group, traits_of):
+            continue
+        yield tuple(zip(combo, class_ids, amounts)), pids
 
 
 def candidates(groups: list[Group], universe: Universe, policy: Policy,
@@ -253,6 +244,9 @@ def _only_unsuffixed(ix: _Index, order: list[int], universe: Universe):
         for sid in shared:
             lent_to |= universe.links[sid]
     by_root = ix.by_root
+    # Amounts dicts shared by every candidate taking the same classes from
+    # one provider (never mutated: the view translates each once).
+    slots: dict[tuple[int, ...], dict[int, int]] = {}
     for anchor in order:
         own = by_root.get(anchor)
         if own is not None and anchor not in lent_to and len(own) == len(classes):
@@ -268,13 +262,16 @@ def _only_unsuffixed(ix: _Index, order: list[int], universe: Universe):
         if lists is None:
             continue
         for items, pids in _unsuffixed_options(ix, lists, universe):
+            per_pid: dict[int, list[int]] = {}
+            for pid, class_id, _amount in items:
+                per_pid.setdefault(pid, []).append(class_id)
             allocs: Allocations = {}
-            for pid, class_id, amount in items:
-                slot = allocs.get(pid)
+            for pid, class_ids in per_pid.items():
+                key = tuple(class_ids)
+                slot = slots.get(key)
                 if slot is None:
-                    allocs[pid] = {class_id: amount}
-                else:
-                    slot[class_id] = amount
+                    slot = slots[key] = {c: amounts[c] for c in key}
+                allocs[pid] = slot
             yield anchor, (allocs, {"": pids})
 
 

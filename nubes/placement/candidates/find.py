@@ -2,7 +2,11 @@
 per-group searches, lazy assembly up to ``limit``, then the summaries of
 exactly the trees the kept candidates touch, all in one read transaction
 (a snapshot: REPEATABLE READ on MariaDB/PostgreSQL, SQLite's read
-transaction) so concurrent writes never show half-applied."""
+transaction) so concurrent writes never show half-applied.
+
+The dominant request (one unsuffixed group, every tree a single provider)
+is answered by :mod:`.flat` in that same transaction, straight to the
+answer body; the machinery below serves everything else."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,7 +15,7 @@ import random
 
 from nubes.common.db.transaction import Database
 from nubes.placement import exceptions as exc
-from nubes.placement.candidates import assemble, search
+from nubes.placement.candidates import assemble, flat, search
 from nubes.placement.candidates.request import CandidateRequest, RequestGroup
 
 
@@ -23,6 +27,8 @@ class Result:
     class_name: dict[int, str]
     # uuid -> {"resources": {...}, "traits": [...], "parent_provider_uuid", ...}
     summaries: dict[str, dict]
+    # The whole answer body, when the flat fast path built it directly.
+    body: dict | None = None
 
 
 @dataclasses.dataclass
@@ -49,7 +55,9 @@ def _empty() -> Result:
 
 
 def _find(conn, request: CandidateRequest, options: Options) -> Result:
-    class_ids = search.class_ids(conn, request.class_names())
+    all_classes = search.all_class_names(conn)
+    wanted = request.class_names()
+    class_ids = {name: cid for cid, name in all_classes.items() if name in wanted}
     missing = request.class_names() - class_ids.keys()
     if missing:
         raise exc.Invalid("Invalid resource class in resources parameter: "
@@ -72,6 +80,10 @@ def _find(conn, request: CandidateRequest, options: Options) -> Result:
         if flt is None:
             return _empty()
         filters.append((rgroup, flt))
+    if flat.eligible(request):
+        body = flat.find(conn, request, filters[0][1], all_classes, trait_ids, options)
+        if body is not None:
+            return Result([], {}, {}, {}, body)
     state = _State()
     if request.limit is None:
         chosen = list(_window(conn, request, filters, trait_ids, options, state, None))
@@ -83,11 +95,12 @@ def _find(conn, request: CandidateRequest, options: Options) -> Result:
 
     class_name = {cid: name for name, cid in class_ids.items()}
     if request.nested_aware:
-        roots = set()
+        used = set()
         for allocs, mappings in chosen:
-            roots.update(universe.root_of[p] for p in allocs)
+            used.update(allocs)
             for pids in mappings.values():
-                roots.update(universe.root_of[p] for p in pids)
+                used.update(pids)
+        roots = {universe.root_of[p] for p in used}
         keep = None
     else:
         keep = set()

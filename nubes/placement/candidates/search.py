@@ -273,6 +273,10 @@ def class_names(conn, ids: set[int]) -> dict[int, str]:
                              .where(resource_classes.c.id.in_(sorted(ids)))).all())
 
 
+def all_class_names(conn) -> dict[int, str]:
+    return dict(conn.execute(sa.select(resource_classes.c.id, resource_classes.c.name)).all())
+
+
 def summary_traits(conn, roots: set[int]) -> list[tuple]:
     """``(provider_id, trait_name, root_id)`` for the trees' providers."""
     query = (sa.select(rpt.c.resource_provider_id, traits.c.name, rp.c.root_provider_id)

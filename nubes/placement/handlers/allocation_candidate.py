@@ -22,6 +22,9 @@ def list_allocation_candidates(req, resp, **_params) -> None:
             version=(version[0], version[1]),
             randomize=bool(state.conf.placement.randomize_allocation_candidates)))
         respond.send(req, resp, view(result, version))
+        # Free the answer's objects before collection resumes: otherwise
+        # the first collection walks them all.
+        del result
 
 
 def _validate(req, params: dict, version) -> None:
@@ -35,6 +38,8 @@ def _validate(req, params: dict, version) -> None:
 
 def view(result: service.Result, version) -> dict:
     """The answer body for the microversion."""
+    if result.body is not None:
+        return result.body
     uuid_of, class_name = result.uuid_of, result.class_name
     requests = []
     if version >= (1, 12):

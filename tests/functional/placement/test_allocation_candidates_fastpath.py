@@ -1,0 +1,147 @@
+"""The flat fast path (``candidates.flat``) answers exactly as the general
+path does: randomized small flat setups (sharing providers, usage,
+reserved/min/max/step, fractional ratios, traits, aggregates) and
+randomized single-group requests, both paths compared body for body
+(allocation request order, mappings, summaries), on every backend.
+Also: a nested provider anywhere sends the request to the general path.
+"""
+from __future__ import annotations
+
+import random
+
+import orjson
+import pytest
+
+from nubes.common.wsgi.microversion import Version
+from nubes.placement.candidates import find, flat
+from nubes.placement.candidates import request as candidate_request
+from nubes.placement.handlers import allocation_candidate as handler
+from tests.fixtures.placement_state import State, uuid_for
+
+SHARES = "MISC_SHARES_VIA_AGGREGATE"
+CLASSES = ("VCPU", "MEMORY_MB", "DISK_GB")
+TRAITS = ("HW_CPU_X86_AVX2", "CUSTOM_GOLD", "CUSTOM_SILVER")
+AGGS = ("a0", "a1", "a2")
+
+
+def _inventory(rng: random.Random) -> dict:
+    total = rng.choice([1, 4, 8, 16, 100])
+    spec = {"total": total, "reserved": rng.choice([0, 0, 1]),
+            "allocation_ratio": rng.choice([1.0, 1.5, 2.0, 0.7])}
+    if rng.random() < 0.2:
+        spec["min_unit"] = 2
+    if rng.random() < 0.2:
+        spec["step_size"] = 2
+    if rng.random() < 0.2:
+        spec["max_unit"] = max(1, total // 2)
+    return spec
+
+
+def _populate(state: State, rng: random.Random) -> None:
+    specs, allocs = [], []
+    for i in range(rng.randint(1, 9)):
+        sharing = rng.random() < 0.3
+        classes = (rng.sample(CLASSES, rng.randint(1, 2)) if sharing
+                   else [c for c in CLASSES if rng.random() < 0.8])
+        traits = [t for t in TRAITS if rng.random() < 0.35] + ([SHARES] if sharing else [])
+        name = f"p{i}"
+        specs.append({"name": name, "traits": traits,
+                      "aggregates": [a for a in AGGS if rng.random() < 0.4],
+                      "inventory": {c: _inventory(rng) for c in classes}})
+        for c in classes:
+            if rng.random() < 0.4:
+                allocs.append((name, c, rng.randint(1, 6)))
+    # A provider with no inventory at all, linked like the others (and
+    # holding every trait, so that all exist).
+    specs.append({"name": "bare", "aggregates": [rng.choice(AGGS)], "traits": list(TRAITS)})
+    state.bulk(specs, allocs)
+
+
+def _query(rng: random.Random, state: State) -> dict:
+    classes = rng.sample(CLASSES, rng.randint(1, 3))
+    query = {"resources": ",".join(f"{c}:{rng.choice([1, 1, 2, 3, 5])}" for c in classes)}
+    roll = rng.random()
+    if roll < 0.2:
+        query["required"] = rng.choice(TRAITS)
+    elif roll < 0.3:
+        query["required"] = "!" + rng.choice(TRAITS)
+    elif roll < 0.4:
+        query["required"] = "in:" + ",".join(rng.sample(TRAITS, 2))
+    elif roll < 0.45:
+        query["required"] = SHARES
+    roll = rng.random()
+    if roll < 0.15:
+        query["member_of"] = state.aggregate_uuid(rng.choice(AGGS))
+    elif roll < 0.2:
+        query["member_of"] = "in:" + ",".join(state.aggregate_uuid(a) for a in AGGS[:2])
+    elif roll < 0.25:
+        query["member_of"] = "!" + state.aggregate_uuid(rng.choice(AGGS))
+    if rng.random() < 0.1:
+        query["in_tree"] = uuid_for(rng.choice(sorted(state.ids)))
+    if rng.random() < 0.1:
+        query["root_required"] = rng.choice(TRAITS) if rng.random() < 0.7 else "!CUSTOM_GOLD"
+    if rng.random() < 0.3:
+        query["limit"] = str(rng.randint(1, 4))
+    return query
+
+
+_ELIGIBLE = flat.eligible
+# Seeds whose setups happen to satisfy none of their requests (kept to
+# notice if the generator drifts into testing nothing).
+_EMPTY_SEEDS = {19}
+
+
+def _answer(db, query: dict, version: Version, fast: bool, monkeypatch,
+            shuffle: int | None = None) -> dict:
+    monkeypatch.setattr(flat, "eligible", _ELIGIBLE if fast else (lambda request: False))
+    request = candidate_request.parse(dict(query), version)
+    options = find.Options(version=(version[0], version[1]))
+    if shuffle is not None:
+        # randomize_allocation_candidates: both paths draw alike from one seed.
+        options.randomize, options.rng = True, random.Random(shuffle)
+    result = find.find(db, request, options)
+    if not fast:
+        assert result.body is None
+    return orjson.loads(orjson.dumps(handler.view(result, version)))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_fast_path_matches_general_path(placement, placement_database, seed, monkeypatch):
+    rng = random.Random(seed)
+    state = State(placement_database.engine)
+    _populate(state, rng)
+    answered = 0
+    for _ in range(12):
+        query = _query(rng, state)
+        version = Version(1, rng.choice([29, 33, 34, 39]))
+        if version < (1, 35) and "root_required" in query:
+            del query["root_required"]
+        if version < (1, 39) and query.get("required", "").startswith("in:"):
+            del query["required"]
+        if version < (1, 32) and query.get("member_of", "").startswith("!"):
+            del query["member_of"]
+        shuffle = rng.randint(0, 99) if rng.random() < 0.25 else None
+        general = _answer(placement_database, query, version, False, monkeypatch, shuffle)
+        fast = _answer(placement_database, query, version, True, monkeypatch, shuffle)
+        assert fast == general, (seed, query, version, shuffle)
+        answered += bool(fast["allocation_requests"])
+    assert answered or seed in _EMPTY_SEEDS
+
+
+def test_fast_path_serves_flat_requests_and_skips_nested(placement, placement_database):
+    state = State(placement_database.engine)
+    state.provider("cn1", inventory={"VCPU": 8}, traits=["CUSTOM_GOLD"])
+    version = Version(1, 39)
+    request = candidate_request.parse({"resources": "VCPU:1"}, version)
+    assert flat.eligible(request)
+    result = find.find(placement_database, request, find.Options(version=(1, 39)))
+    assert result.body is not None and len(result.body["allocation_requests"]) == 1
+    # Not the shape: two groups, or an old microversion.
+    assert not flat.eligible(candidate_request.parse(
+        {"resources1": "VCPU:1", "resources2": "VCPU:1", "group_policy": "none"}, version))
+    assert not flat.eligible(candidate_request.parse({"resources": "VCPU:1"}, Version(1, 28)))
+    # A child anywhere: the general path answers (same candidates).
+    state.provider("numa", parent="cn1", inventory={"VCPU": 4})
+    result = find.find(placement_database, request, find.Options(version=(1, 39)))
+    assert result.body is None and len(result.candidates) == 2
+
