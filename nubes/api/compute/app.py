@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from nubes.api.compute import errors, microversions, middleware, policies, routes
+from nubes.api.compute.cell_buses import CellBuses
 from nubes.api.compute.state import ComputeState
 from nubes.cells.targeting import CellDatabases, CellRegistry
 from nubes.common import auth, policy
@@ -38,13 +39,15 @@ def placement_from_conf(conf) -> PlacementClient | None:
 
 def build_state(conf, *, api_db: Database | None = None,
                 databases: CellDatabases | None = None,
-                placement: PlacementClient | None = None) -> ComputeState:
+                placement: PlacementClient | None = None,
+                buses: CellBuses | None = None) -> ComputeState:
     api_db = api_db or database_from_conf(conf)
     return ComputeState(
         conf=conf, api_db=api_db,
         cells=CellRegistry(api_db, databases or CellDatabases.from_conf(conf)),
         policy=policy.Enforcer(conf, policies.list_rules()),
-        placement=placement if placement is not None else placement_from_conf(conf))
+        placement=placement if placement is not None else placement_from_conf(conf),
+        buses=buses if buses is not None else CellBuses(conf))
 
 
 def build(conf, *, state: ComputeState | None = None):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from nubes.api.compute.cell_buses import CellBuses
 from nubes.cells.targeting import CellRegistry
 from nubes.common import policy
 from nubes.common.db.transaction import Database
@@ -18,3 +19,5 @@ class ComputeState:
     # None when [placement_client] endpoint is unset: placement mirroring
     # and usage figures are then skipped with a warning.
     placement: PlacementClient | None
+    # The cells' buses (casts to compute hosts); None: the API casts nothing.
+    buses: CellBuses | None = None

@@ -9,9 +9,9 @@ functions; the super-conductor builds its own.
 from __future__ import annotations
 
 import dataclasses
-import threading
 from typing import Any
 
+from nubes.cells.buses import CellTransports
 from nubes.cells.records import CellMapping
 from nubes.cells.targeting import CellDatabases, CellRegistry
 from nubes.common import rpc
@@ -24,26 +24,19 @@ class CellBuses:
     """One transport per cell bus URL, opened on first use."""
 
     def __init__(self, conf: Any):
-        self._conf = conf
-        self._transports: dict[str, rpc.Transport] = {}
-        self._lock = threading.Lock()
+        self._transports = CellTransports(conf)
 
     def transport(self, cell: CellMapping) -> rpc.Transport:
-        url = cell.transport_url
-        with self._lock:
-            transport = self._transports.get(url)
-            if transport is None:
-                transport = self._transports[url] = rpc.from_conf(self._conf, url)
-            return transport
+        transport = self._transports.get(cell)
+        if transport is None:
+            raise rpc.InvalidTarget(f"cell {cell.name or cell.uuid} has no message bus")
+        return transport
 
     def compute(self, cell: CellMapping) -> ComputeAPI:
         return ComputeAPI(self.transport(cell))
 
     def close(self) -> None:
-        with self._lock:
-            transports, self._transports = list(self._transports.values()), {}
-        for transport in transports:
-            transport.close()
+        self._transports.close()
 
 
 @dataclasses.dataclass

@@ -3,6 +3,13 @@
 Services live in their cell's database; the API reaches them by uuid
 (2.53+, unique across cells), by integer id (older microversions; ambiguous
 when two cells use the same id) or by host and binary.
+
+Enabling or disabling a nova-compute service writes its record (the truth,
+which the host also picks up at its next liveness report) and then, after
+the commit, casts ``set_host_enabled`` to the host on its cell's bus so that
+its providers' ``COMPUTE_STATUS_DISABLED`` trait changes at once.  A host
+that is down gets no cast (it adopts the record when it reports again); a
+cast that cannot be delivered is logged: the API call still succeeds.
 """
 from __future__ import annotations
 
@@ -16,8 +23,10 @@ from nubes.cells.records import CellMapping
 from nubes.cells.repo import aggregates as aggregate_repo
 from nubes.cells.repo import host_instances, host_mapping_deletes, node_records, service_records
 from nubes.cells.repo.service_records import ServiceRecord
-from nubes.common import timeutils
+from nubes.common import rpc, timeutils
 from nubes.common.context import RequestContext
+from nubes.compute import messages as compute_messages
+from nubes.compute import rpcapi as compute_rpcapi
 from nubes.placement import client as placement_client
 
 LOG = logging.getLogger(__name__)
@@ -103,13 +112,51 @@ def find_by_host_binary(state: ComputeState, ctx: RequestContext, host: str, bin
 
 # --- changing status -------------------------------------------------------------
 
-def _apply(state: ComputeState, cell: CellMapping, record: ServiceRecord,
-           values: dict) -> ServiceStatus:
+def _apply(state: ComputeState, ctx: RequestContext, cell: CellMapping,
+           record: ServiceRecord, values: dict) -> ServiceStatus:
     def work(conn):
         if not service_records.update(conn, record.id, **values):
             raise exc.NotFound(f"Service {record.uuid or record.id} could not be found.")
         return service_records.get_live(conn, service_id=record.id)
-    return _one_status(state, cell, cells.write(state, cell, work))
+    status = _one_status(state, cell, cells.write(state, cell, work))
+    if "disabled" in values and status.record.binary == COMPUTE_BINARY:
+        _tell_host(state, ctx, status)   # after the commit
+    return status
+
+
+def _set_host_enabled_cast(transport: rpc.Transport, ctx: RequestContext, host: str,
+                           enabled: bool) -> rpc.Outgoing:
+    """``ComputeAPI.set_host_enabled`` as an encoded cast (the typed
+    ComputeAPI only has the call, which would hold the request until the
+    host answered)."""
+    client = rpc.RPCClient(transport, rpc.Target(compute_messages.TOPIC, host),
+                           version=compute_rpcapi.VERSION)
+    return client.message(ctx, "set_host_enabled", enabled=enabled)
+
+
+def _tell_host(state: ComputeState, ctx: RequestContext, status: ServiceStatus) -> None:
+    """Cast the new enabled state to a compute host; never fails the request."""
+    record, cell = status.record, status.cell
+    enabled = not record.disabled
+    if state.buses is None or not record.host:
+        return
+    if not status.up:
+        LOG.info("compute service on host %s is down: it takes the change (%s) from its "
+                 "service record when it reports again", record.host,
+                 "enabled" if enabled else "disabled")
+        return
+    try:
+        transport = state.buses.transport(cell)
+        if transport is None:
+            return
+        state.buses.cast_after_commit(
+            _set_host_enabled_cast(transport, ctx, record.host, enabled),
+            # Not taken by then, the host is down and reads the record anyway.
+            ttl=state.conf.service_down_time)
+    except Exception as err:  # noqa: BLE001 - the record is committed and is the truth
+        LOG.warning("could not cast set_host_enabled(%s) to host %s in cell %s: %s: %s; "
+                    "the host picks the change up at its next report", enabled,
+                    record.host, cell.label, type(err).__name__, err)
 
 
 def update_compute_service(state: ComputeState, ctx: RequestContext, uuid: str, *,
@@ -134,7 +181,7 @@ def update_compute_service(state: ComputeState, ctx: RequestContext, uuid: str, 
                                      else disabled_reason)
     if forced_down is not None:
         values["forced_down"] = forced_down
-    return _apply(state, cell, record, values)
+    return _apply(state, ctx, cell, record, values)
 
 
 def set_by_host_binary(state: ComputeState, ctx: RequestContext, host: str, binary: str, *,
@@ -148,7 +195,7 @@ def set_by_host_binary(state: ComputeState, ctx: RequestContext, host: str, bina
         values["disabled_reason"] = None if disabled_reason is _UNSET else disabled_reason
     if forced_down is not None:
         values["forced_down"] = forced_down
-    return _apply(state, cell, record, values)
+    return _apply(state, ctx, cell, record, values)
 
 
 # --- deleting -----------------------------------------------------------------------

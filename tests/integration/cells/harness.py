@@ -1,0 +1,270 @@
+"""A distributed nubes deployment for one test, torn down whatever happens.
+
+What a :class:`Distributed` owns, and removes in :meth:`Distributed.close`:
+throw-away databases (``nubes_test_<random>``: API, placement, cell0, cell1,
+cell2) on one backend, one RabbitMQ vhost per cell, config files and logs in
+a work directory, and the processes it started.  Each step that talks to a
+server fails the test (``pytest.fail``) when the server cannot be reached.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+import kombu
+import pytest
+import requests
+
+from nubes.common.rpc.rabbit import kombu_urls
+from nubes.common.rpc.rabbit_consumer import connect_once
+from tests.fixtures import databases
+
+RABBIT_ENV = "NUBES_TEST_RABBIT_URL"
+STOP_TIMEOUT = 20.0        # seconds the processes get to exit on SIGTERM
+COMMAND_TIMEOUT = 120.0    # seconds a nubes-manage command may take
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str,
+             interval: float = 0.1, alive: Callable[[], None] | None = None) -> Any:
+    """Poll ``predicate`` until it returns something truthy; ``alive`` is
+    called between polls to fail early (a process that died)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            last = predicate()
+        except requests.RequestException as exc:   # not listening yet, or too busy
+            last = exc
+        else:
+            if last:
+                return last
+        if alive is not None:
+            alive()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what} "
+                                 f"(last seen: {last!r:.1500})")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def entry_point(script: str, module: str) -> list[str]:
+    """The installed console script, or its module when the package was
+    installed before the script was declared (same ``main``)."""
+    exe = Path(sys.executable).parent / script
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", module]
+
+
+def ini(groups: dict[str, dict[str, Any]]) -> str:
+    lines: list[str] = []
+    for group, options in groups.items():
+        lines.append(f"[{group}]")
+        lines += [f"{name} = {value}" for name, value in options.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+class Process:
+    def __init__(self, name: str, argv: list[str], log: Path, env: dict[str, str]):
+        self.name = name
+        self.argv = argv
+        self.log = log
+        with open(log, "wb") as out:
+            self.popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                          stdin=subprocess.DEVNULL, env=env)
+
+    def tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def check_alive(self) -> None:
+        code = self.popen.poll()
+        if code is not None:
+            pytest.fail(f"{self.name} exited with {code}:\n{self.tail()}")
+
+    def terminate(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """Exit code, or None if it had to be killed."""
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(10)
+            return None
+
+
+class Distributed:
+    CELLS = ("cell1", "cell2")
+
+    def __init__(self, backend: str, workdir: Path):
+        self.backend = backend
+        self.workdir = workdir
+        self.tag = uuid.uuid4().hex[:8]
+        self.db_urls: dict[str, str] = {}
+        self.bus_urls: dict[str, str] = {}
+        self.processes: dict[str, Process] = {}
+        self._databases: list[databases.TemporaryDatabase] = []
+        self._vhosts: list[str] = []
+        self._stopped: set[str] = set()   # stopped on purpose by the test
+        self._env = {k: v for k, v in os.environ.items() if k != "NUBES_CONFIG_FILE"}
+
+    # --- servers ------------------------------------------------------------------
+
+    @staticmethod
+    def check_environment(backend: str) -> str:
+        """The RabbitMQ base URL; skips when a variable is unset and fails
+        when RabbitMQ is configured but does not answer."""
+        var = databases.ENV[backend]
+        if not os.environ.get(var):
+            pytest.skip(f"{var} is not set")
+        base = os.environ.get(RABBIT_ENV)
+        if not base:
+            pytest.skip(f"{RABBIT_ENV} is not set")
+        conn = kombu.Connection(kombu_urls(base)[0][0], connect_timeout=5)
+        try:
+            connect_once(conn)
+        except Exception as exc:  # noqa: BLE001 - any failure to connect fails the test
+            pytest.fail(f"{RABBIT_ENV} is set but RabbitMQ cannot be reached: {exc}",
+                        pytrace=False)
+        finally:
+            conn.release()
+        return base
+
+    def create_databases(self, names: tuple[str, ...]) -> None:
+        for name in names:
+            try:
+                tmp = databases.TemporaryDatabase(self.backend)
+            except RuntimeError as exc:  # set but unreachable: fail, never skip
+                pytest.fail(str(exc), pytrace=False)
+            self._databases.append(tmp)
+            self.db_urls[name] = tmp.url
+
+    def create_vhosts(self, base: str) -> None:
+        split = urllib.parse.urlsplit(base.replace("rabbit://", "amqp://", 1))
+        user = urllib.parse.unquote(split.username or "guest")
+        scheme, _, rest = base.partition("://")
+        netlocs = rest.split("/", 1)[0]
+
+        def create(cell: str) -> None:
+            vhost = f"nubes-it-{self.tag}-{cell}"
+            self._rabbitmqctl("add_vhost", vhost)
+            self._vhosts.append(vhost)
+            self._rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+            self.bus_urls[cell] = f"{scheme}://{netlocs}/{urllib.parse.quote(vhost, safe='')}"
+
+        with concurrent.futures.ThreadPoolExecutor(len(self.CELLS)) as pool:
+            jobs = [pool.submit(create, cell) for cell in self.CELLS]
+        for job in jobs:
+            job.result()   # a failure fails the test; close() deletes what was made
+
+    @staticmethod
+    def _rabbitmqctl(*args: str) -> None:
+        exe = shutil.which("rabbitmqctl")
+        if exe is None:
+            pytest.fail(f"{RABBIT_ENV} is set but rabbitmqctl is not installed")
+        proc = subprocess.run([exe, "-q", *args], capture_output=True, text=True, timeout=60)
+        if proc.returncode != 0:
+            pytest.fail(f"rabbitmqctl {' '.join(args)} failed: {proc.stderr or proc.stdout}")
+
+    # --- files and commands ---------------------------------------------------------
+
+    def write_conf(self, name: str, groups: dict[str, dict[str, Any]]) -> str:
+        path = self.workdir / f"{name}.conf"
+        path.write_text(ini(groups))
+        return str(path)
+
+    def manage(self, confs: list[str], *args: str) -> str:
+        """Run ``nubes-manage``; its output, or the test fails on a non-zero exit."""
+        argv = entry_point("nubes-manage", "nubes.cmd.manage")
+        for conf in confs:
+            argv += ["--config-file", conf]
+        argv += list(args)
+        proc = subprocess.run(argv, capture_output=True, text=True, env=self._env,
+                              timeout=COMMAND_TIMEOUT)
+        if proc.returncode != 0:
+            pytest.fail(f"nubes-manage {' '.join(args)} exited with {proc.returncode}:\n"
+                        f"{proc.stdout}\n{proc.stderr}")
+        return proc.stdout
+
+    def start(self, name: str, argv: list[str], *, env: dict[str, str] | None = None
+              ) -> Process:
+        process = Process(name, argv, self.workdir / f"{name}.log",
+                          dict(self._env, **(env or {})))
+        self.processes[name] = process
+        return process
+
+    def check_alive(self) -> None:
+        """Fail the test if a process it did not stop has exited."""
+        for process in self.processes.values():
+            if process.name not in self._stopped:
+                process.check_alive()
+
+    def stop(self, name: str) -> int | None:
+        """SIGTERM one process; its exit code (None: it had to be killed)."""
+        self._stopped.add(name)
+        process = self.processes[name]
+        process.terminate()
+        return process.wait()
+
+    # --- tear-down --------------------------------------------------------------------
+
+    def close(self) -> list[str]:
+        """Stop every process, drop every database, delete every vhost; each
+        step runs even if an earlier one failed.  Returns what went wrong."""
+        problems: list[str] = []
+        running = [p for p in self.processes.values() if p.popen.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for process in running:
+            if process.wait(max(deadline - time.monotonic(), 0.1)) is None:
+                problems.append(f"{process.name} did not stop on SIGTERM: killed")
+        for process in self.processes.values():
+            print(f"----- {process.name}: {' '.join(process.argv)} "
+                  f"(exit {process.popen.returncode})\n{process.tail()}")
+        # Dropping a database can take seconds (PostgreSQL checkpoints):
+        # drop them, and delete the vhosts, all at once.
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            jobs = [pool.submit(self._drop, tmp) for tmp in self._databases]
+            jobs += [pool.submit(self._delete_vhost, vhost) for vhost in self._vhosts]
+        problems += [job.result() for job in jobs if job.result()]
+        return problems
+
+    @staticmethod
+    def _drop(tmp: databases.TemporaryDatabase) -> str | None:
+        try:
+            tmp.drop()
+        except Exception as exc:  # noqa: BLE001 - reported; the rest is still cleaned up
+            return f"could not drop {tmp.name}: {exc}"
+        return None
+
+    @staticmethod
+    def _delete_vhost(vhost: str) -> str | None:
+        try:
+            proc = subprocess.run([shutil.which("rabbitmqctl") or "rabbitmqctl", "-q",
+                                   "delete_vhost", vhost], capture_output=True, text=True,
+                                  timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"could not delete vhost {vhost}: {exc}"
+        if proc.returncode != 0:
+            return f"could not delete vhost {vhost}: {proc.stderr or proc.stdout}"
+        return None
