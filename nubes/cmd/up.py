@@ -10,6 +10,7 @@ directory keeps its data.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--cells must be at least 1 and --hosts-per-cell at least 0")
     ports = Ports(host=args.host, identity=args.identity_port, compute=args.compute_port,
                   placement=args.placement_port, image=args.image_port)
-    cloud = EmbeddedCloud(Options(state_dir=args.state_dir, cells=args.cells,
+    cloud = EmbeddedCloud(Options(state_dir=os.path.abspath(args.state_dir), cells=args.cells,
                                   hosts_per_cell=args.hosts_per_cell, ports=ports),
                           say=lambda line: print(line, flush=True))
     stop = threading.Event()
