@@ -33,6 +33,8 @@ API_OPTS = [
                     "secret in [identity] token_secret_file."),
     cfg.IntOpt("max_limit", default=1000, min=1,
                help="The most items one list request returns."),
+    cfg.BoolOpt("enable_instance_password", default=True,
+                help="Return a generated adminPass when a server is created."),
 ]
 
 # The compute API's view of services and availability zones (nova's names).
@@ -361,6 +363,18 @@ SCHEDULER_OPTS = [
                help="Scheduling requests served at once by one nubes-scheduler."),
 ]
 
+# How the compute API reaches the image API (nubes.image.client).
+IMAGE_CLIENT_OPTS = [
+    cfg.StrOpt("endpoint",
+               help="Base URL of the image API, e.g. http://127.0.0.1:9292; unset: "
+                    "[identity] image_endpoint."),
+    cfg.StrOpt("token", secret=True,
+               help="X-Auth-Token sent when the caller's own token is not known "
+                    "(with noauth2 image API, 'admin')."),
+    cfg.FloatOpt("timeout", default=30.0, min=0.1,
+                 help="Seconds to wait for the image API to answer one request."),
+]
+
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(DEFAULT_OPTS)
@@ -370,6 +384,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(PLACEMENT_OPTS, group="placement")
     conf.register_opts(COMPUTE_OPTS)
     conf.register_opts(PLACEMENT_CLIENT_OPTS, group="placement_client")
+    conf.register_opts(IMAGE_CLIENT_OPTS, group="image_client")
     conf.register_opts(CORS_OPTS, group="cors")
     conf.register_opts(RPC_OPTS)
     conf.register_opts(RABBIT_OPTS, group="oslo_messaging_rabbit")

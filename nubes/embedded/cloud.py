@@ -46,6 +46,9 @@ class Options:
     cells: int = 2
     hosts_per_cell: int = 2
     ports: Ports = dataclasses.field(default_factory=Ports)
+    # {group: {option: value}} over nubes.conf ("DEFAULT" for the default
+    # group): tests and benchmarks size the fake hosts, quotas, ...
+    overrides: dict = dataclasses.field(default_factory=dict)
 
 
 class EmbeddedCloud:
@@ -66,7 +69,8 @@ class EmbeddedCloud:
         ports = self.options.ports
         if self.layout.write_config(ports):
             self.say(f"nubes: wrote {self.layout.config_file}")
-        self.conf = config.load(config_files=[self.layout.config_file], prog="nubes")
+        self.conf = config.load(config_files=[self.layout.config_file], prog="nubes",
+                                overrides=self.options.overrides or None)
         log.setup(self.conf)
         self._point_endpoints_at(ports)
         passwords = identity_bootstrap.ensure_files(self.conf)
@@ -83,6 +87,9 @@ class EmbeddedCloud:
             ports.placement)
         compute_state = compute_app.build_state(self.conf, api_db=api_db,
                                                 databases=self.databases)
+        self._closers.append(compute_state.buses.close)
+        if compute_state.api_transport is not None:
+            self._closers.append(compute_state.api_transport.close)
         self.urls["compute"] = self.servers.serve(
             "compute", compute_app.build(self.conf, state=compute_state), ports.host,
             ports.compute)

@@ -7,10 +7,13 @@ from nubes.api.compute import errors, microversions, middleware, policies, route
 from nubes.api.compute.cell_buses import CellBuses
 from nubes.api.compute.state import ComputeState
 from nubes.cells.targeting import CellDatabases, CellRegistry
-from nubes.common import auth, policy
+from nubes.common import auth, policy, rpc
 from nubes.common.db.transaction import Database
 from nubes.common.wsgi import app as wsgi_app
 from nubes.common.wsgi import cors
+from nubes.conductor.tasks.context import ApiLevel
+from nubes.conductor.tasks.context import CellBuses as TaskCellBuses
+from nubes.image.client import ImageClient
 from nubes.placement.client import PlacementClient
 
 LOG = logging.getLogger(__name__)
@@ -42,12 +45,31 @@ def build_state(conf, *, api_db: Database | None = None,
                 placement: PlacementClient | None = None,
                 buses: CellBuses | None = None) -> ComputeState:
     api_db = api_db or database_from_conf(conf)
+    databases = databases or CellDatabases.from_conf(conf)
+    placement = placement if placement is not None else placement_from_conf(conf)
+    api_transport = api_transport_from_conf(conf)
+    buses = buses if buses is not None else CellBuses(conf)
     return ComputeState(
         conf=conf, api_db=api_db,
-        cells=CellRegistry(api_db, databases or CellDatabases.from_conf(conf)),
+        cells=CellRegistry(api_db, databases),
         policy=policy.Enforcer(conf, policies.list_rules()),
-        placement=placement if placement is not None else placement_from_conf(conf),
-        buses=buses if buses is not None else CellBuses(conf))
+        placement=placement,
+        buses=buses,
+        api_transport=api_transport,
+        # Deletes and actions reach the cells over the same transports.
+        api_level=(ApiLevel.build(conf, api_db, databases=databases, placement=placement,
+                                  buses=TaskCellBuses(conf, transports=buses.transports))
+                   if placement is not None else None),
+        images=ImageClient.from_conf(conf))
+
+
+def api_transport_from_conf(conf) -> rpc.Transport | None:
+    """The API-level bus (``[DEFAULT] transport_url``), where the
+    super-conductor listens; None (with a warning) when unset."""
+    if not conf.transport_url:
+        LOG.warning("[DEFAULT] transport_url is not set: POST /servers answers 503")
+        return None
+    return rpc.from_conf(conf)
 
 
 def build(conf, *, state: ComputeState | None = None):

@@ -106,6 +106,10 @@ class CellBuses:
 
     transport_url = staticmethod(CellTransports.url_of)
 
+    @property
+    def transports(self) -> CellTransports:
+        return self._transports
+
     def transport(self, cell: CellMapping) -> rpc.Transport | None:
         """The cell's transport (None: the cell has no bus)."""
         return self._transports.get(cell)

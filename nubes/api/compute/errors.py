@@ -39,6 +39,7 @@ _MAPPING: list[tuple[type[Exception], type[errors.HTTPError]]] = [
     (exc.Invalid, errors.BadRequest),
     (exc.Conflict, errors.Conflict),
     (exc.Unavailable, ServiceUnavailable),
+    (exc.Forbidden, errors.Forbidden),
 ]
 
 

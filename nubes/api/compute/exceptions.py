@@ -21,3 +21,11 @@ class Conflict(ComputeError):
 
 class Unavailable(ComputeError):
     """503 serviceUnavailable: a dependency (placement) did not answer."""
+
+
+class Forbidden(ComputeError):
+    """403 forbidden: allowed in general, not this (e.g. a forced host)."""
+
+
+class QuotaExceeded(Forbidden):
+    """403 forbidden: the project's quota has no room (server create)."""

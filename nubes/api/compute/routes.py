@@ -11,7 +11,7 @@ from nubes.api.compute.handlers import (aggregates, availability_zones, hypervis
                                         versions)
 from nubes.api.compute.handlers import (flavor_access, flavor_extra_specs, flavors, key_pairs,
                                         limits, server_groups)
-from nubes.api.compute.handlers import servers
+from nubes.api.compute.handlers import instance_actions, server_actions, servers
 
 V = "/v2.1"
 _HYP = V + "/os-hypervisors"
@@ -83,10 +83,16 @@ ROUTES = [
         "GET": key_pairs.show_keypair,
         "DELETE": key_pairs.delete_keypair,
     }),
-    # Servers (read side; create, update, delete and actions join these).
-    (V + "/servers", {"GET": servers.list_servers}),
+    # Servers (update is still to come).
+    (V + "/servers", {"GET": servers.list_servers, "POST": servers.create_server}),
     (V + "/servers/detail", {"GET": servers.list_servers_detail}),
-    (V + "/servers/{server_id}", {"GET": servers.show_server}),
+    (V + "/servers/{server_id}", {"GET": servers.show_server,
+                                  "DELETE": servers.delete_server}),
+    (V + "/servers/{server_id}/action", {"POST": server_actions.server_action}),
+    (V + "/servers/{server_id}/os-instance-actions", {
+        "GET": instance_actions.list_actions}),
+    (V + "/servers/{server_id}/os-instance-actions/{request_id}", {
+        "GET": instance_actions.show_action}),
 ]
 
 

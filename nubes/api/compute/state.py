@@ -5,8 +5,10 @@ import dataclasses
 
 from nubes.api.compute.cell_buses import CellBuses
 from nubes.cells.targeting import CellRegistry
-from nubes.common import policy
+from nubes.common import policy, rpc
 from nubes.common.db.transaction import Database
+from nubes.conductor.tasks.context import ApiLevel
+from nubes.image.client import ImageClient
 from nubes.placement.client import PlacementClient
 
 
@@ -21,3 +23,11 @@ class ComputeState:
     placement: PlacementClient | None
     # The cells' buses (casts to compute hosts); None: the API casts nothing.
     buses: CellBuses | None = None
+    # The API-level bus ([DEFAULT] transport_url): casts to the
+    # super-conductor.  None when unset: servers cannot be created.
+    api_transport: rpc.Transport | None = None
+    # What deletes and server actions run with (API DB, cells, their
+    # buses, placement); None without placement or an API bus.
+    api_level: ApiLevel | None = None
+    # The image API (imageRef lookups); None when no endpoint is set.
+    images: ImageClient | None = None

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 
 from nubes.cells.cell_db.models import (instance_actions, instance_actions_events,
-                                        instance_faults, instances, tags)
+                                        instance_faults, instance_metadata, instances, tags)
 
 INSTANCE_COLUMNS = frozenset(c.name for c in instances.c) - {"id", "deleted", "deleted_at"}
 _ANY: Any = object()
@@ -30,6 +30,16 @@ def add_tags(conn: sa.Connection, instance_uuid: str, names: Iterable[str]) -> N
     rows = [{"resource_id": instance_uuid, "tag": t} for t in sorted(set(names))]
     if rows:
         conn.execute(sa.insert(tags), rows)
+
+
+def add_metadata(conn: sa.Connection, instance_uuid: str, items: dict[str, str] | None,
+                 now: datetime.datetime) -> None:
+    """The user metadata the API accepted (carried in the build request's
+    serialized instance as ``metadata``)."""
+    rows = [{"instance_uuid": instance_uuid, "key": k, "value": v, "created_at": now}
+            for k, v in sorted((items or {}).items())]
+    if rows:
+        conn.execute(sa.insert(instance_metadata), rows)
 
 
 def get(conn: sa.Connection, instance_uuid: str, *, for_update: bool = False) -> dict | None:

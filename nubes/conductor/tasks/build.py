@@ -131,6 +131,7 @@ class PlaceInCell(Task):
             now = utcnow()
             cell_repo.create(conn, values, now)
             cell_repo.add_tags(conn, uuid, tags)
+            cell_repo.add_metadata(conn, uuid, values.get("metadata"), now)
             cell_repo.start_action(conn, uuid, Action.CREATE, request_id=self.ctx.request_id,
                                    user_id=self.ctx.user_id or self.spec.user_id,
                                    project_id=self.spec.project_id, now=now)

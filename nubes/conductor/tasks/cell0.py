@@ -45,6 +45,7 @@ def bury(api: ApiLevel, ctx: RequestContext, instance_uuid: str, spec: RequestSp
         now = utcnow()
         cell_repo.create(conn, values, now)
         cell_repo.add_tags(conn, instance_uuid, _tags(build_request))
+        cell_repo.add_metadata(conn, instance_uuid, values.get("metadata"), now)
         cell_repo.add_fault(conn, instance_uuid, code=FAULT_CODE, message=reason,
                             details=details, host=None, now=now)
         action_id = cell_repo.start_action(conn, instance_uuid, Action.CREATE,

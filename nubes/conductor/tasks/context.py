@@ -23,8 +23,9 @@ from nubes.placement.client import PlacementClient
 class CellBuses:
     """One transport per cell bus URL, opened on first use."""
 
-    def __init__(self, conf: Any):
-        self._transports = CellTransports(conf)
+    def __init__(self, conf: Any, *, transports: CellTransports | None = None):
+        # Shared with the caller's own casts when given (the compute API).
+        self._transports = transports or CellTransports(conf)
 
     def transport(self, cell: CellMapping) -> rpc.Transport:
         transport = self._transports.get(cell)

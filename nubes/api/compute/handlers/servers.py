@@ -1,13 +1,15 @@
-"""/servers: list, list with details, show.
+"""/servers: list, list with details, show, create, delete.
 
-(Create, update, delete and ``/servers/{id}/action`` are added here by the
-write-side flow, next to these handlers.)
+(``/servers/{id}/action`` is in ``server_actions``; update is still to come.)
 """
 from __future__ import annotations
 
 from nubes.api.compute.handlers import request
 from nubes.api.compute.policies import servers as policy
+from nubes.api.compute.schemas import server_create as create_schema
 from nubes.api.compute.schemas import servers as schema
+from nubes.api.compute.service import server_actions as actions_service
+from nubes.api.compute.service import server_create as create_service
 from nubes.api.compute.service import server_status
 from nubes.api.compute.service import servers as service
 from nubes.api.compute.views import servers as view
@@ -214,3 +216,91 @@ def show_server(req, resp, server_id: str) -> None:
 def _authorize_show(req, server: service.Server) -> None:
     if not _can(req, policy.SHOW, server.instance.get("project_id")):
         raise errors.Forbidden(f"Policy does not allow {policy.SHOW} to be performed.")
+
+
+# --- create and delete -----------------------------------------------------------------
+
+def _availability_zone(req, value: str | None) -> tuple[str | None, str | None, str | None]:
+    """``az``, ``az:host``, ``az:host:node``, ``az::node`` -> (zone, host,
+    node); a host or node needs the forced-host rule (admins)."""
+    if not value:
+        return None, None, None
+    zone, _, rest = value.partition(":")
+    host, _, node = rest.partition(":")
+    if host or node:
+        request.authorize(req, policy.CREATE_FORCED_HOST)
+    return zone or None, host or None, node or None
+
+
+def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool]:
+    version = request.version(req)
+    server = body["server"]
+    image_ref = server.get("imageRef") or ""
+    if server.get("block_device_mapping_v2") and create_schema.boot_from_volume(
+            server["block_device_mapping_v2"], image_ref):
+        raise errors.BadRequest("Booting from a volume (block_device_mapping_v2 other than "
+                                "the image as the local root disk) is not supported yet.")
+    networks = server.get("networks")
+    if isinstance(networks, list) and networks:
+        raise errors.BadRequest("Requesting networks is not supported: nubes has no "
+                                "networking service (use 'auto' or 'none').")
+    min_count, max_count = create_schema.counts(server)
+    if "hostname" in server and max_count > 1:
+        raise errors.BadRequest("Cannot set hostname when creating more than one server "
+                                "(max_count > 1).")
+    zone, host, node = _availability_zone(req, server.get("availability_zone"))
+    if version >= (2, 74) and ("host" in server or "hypervisor_hostname" in server):
+        request.authorize(req, policy.CREATE_FORCED_HOST)
+        host = server.get("host") or host
+        node = server.get("hypervisor_hostname") or node
+    hints = dict(body.get("os:scheduler_hints") or body.get("OS-SCH-HNT:scheduler_hints")
+                 or {})
+    if "group" in hints:
+        hints["group"] = request.parse_uuid(hints["group"], "server group")
+    name = server["name"]
+    hostnames = None
+    if "hostname" not in server:
+        hostnames = [create_schema.hostname_from(f"{name}-{i + 1}" if max_count > 1 else name)
+                     for i in range(max_count)]
+    parsed = create_service.CreateRequest(
+        name=name, flavor_ref=create_schema.image_id(str(server["flavorRef"])),
+        image_id=create_schema.image_id(image_ref) if image_ref else None,
+        min_count=min_count, max_count=max_count,
+        networks=networks if networks is not None else "auto",
+        availability_zone=zone, forced_host=host, forced_node=node,
+        key_name=server.get("key_name"), metadata=dict(server.get("metadata") or {}),
+        user_data=create_schema.user_data(server.get("user_data")),
+        description=server.get("description"), tags=list(server.get("tags") or []),
+        hostname=server.get("hostname"), hostnames=hostnames,
+        scheduler_hints=hints, admin_pass=server.get("adminPass"),
+        config_drive=create_schema.boolish(server.get("config_drive", False)),
+        auto_disk_config=server.get("OS-DCF:diskConfig", "MANUAL") == "AUTO",
+        access_ip_v4=server.get("accessIPv4"), access_ip_v6=server.get("accessIPv6"))
+    return parsed, create_schema.boolish(server.get("return_reservation_id", False))
+
+
+def create_server(req, resp) -> None:
+    request.authorize(req, policy.CREATE)
+    body = request.read_body(req, create_schema.schema(request.version(req)))
+    parsed, reservation_only = _create_request(req, body)
+    created = create_service.create(request.state(req), request.ctx(req), parsed)
+    if reservation_only:
+        request.send(resp, {"reservation_id": created.reservation_id}, 202)
+        return
+    links = _links(req)
+    first = created.uuids[0]
+    server = {"id": first, "links": links.of("servers", first),
+              "OS-DCF:diskConfig": "AUTO" if parsed.auto_disk_config else "MANUAL",
+              "security_groups": [{"name": "default"}]}
+    if created.admin_pass is not None:
+        server["adminPass"] = created.admin_pass
+    resp.set_header("Location", links.of("servers", first)[0]["href"])
+    request.send(resp, {"server": server}, 202)
+
+
+def delete_server(req, resp, server_id: str) -> None:
+    server = service.find(request.state(req), request.ctx(req), server_id)
+    if not _can(req, policy.DELETE, server.instance.get("project_id")):
+        raise errors.Forbidden(f"Policy does not allow {policy.DELETE} to be performed.")
+    actions_service.delete(request.state(req), request.ctx(req), server.uuid)
+    request.empty(resp, 204)

@@ -17,11 +17,20 @@ SHOW_HOST_STATUS = _BASE % "show:host_status"
 SHOW_HOST_STATUS_UNKNOWN_ONLY = _BASE % "show:host_status:unknown-only"
 SHOW_FLAVOR_EXTRA_SPECS = _BASE % "show:flavor-extra-specs"
 EXTENDED_ATTRIBUTES = "os_compute_api:os-extended-server-attributes"
-# (Create, update, delete and the actions add their rules here.)
+CREATE = _BASE % "create"
+CREATE_FORCED_HOST = _BASE % "create:forced_host"
+CREATE_ATTACH_NETWORK = _BASE % "create:attach_network"
+DELETE = _BASE % "delete"
+REBOOT = _BASE % "reboot"
+STOP = _BASE % "stop"
+START = _BASE % "start"
 
 # A member (or reader) of the server's project, or an admin.
 PROJECT_READER_OR_ADMIN = ("rule:context_is_admin or "
                            "(role:reader and project_id:%(project_id)s) or "
+                           "(role:member and project_id:%(project_id)s)")
+# A member of the server's project, or an admin.
+PROJECT_MEMBER_OR_ADMIN = ("rule:context_is_admin or "
                            "(role:member and project_id:%(project_id)s)")
 
 RULES = [
@@ -53,4 +62,20 @@ RULES = [
                     "Show a server's extended attributes (host, hypervisor_hostname, "
                     "instance_name, and from 2.3 reservation_id, launch_index, "
                     "hostname, kernel_id, ramdisk_id, root_device_name, user_data)."),
+    base.operation(CREATE, "POST", "/servers", "Create a server.",
+                   check=PROJECT_MEMBER_OR_ADMIN),
+    base.operation(CREATE_FORCED_HOST, "POST", "/servers",
+                   "Create a server on a given host and node (availability_zone "
+                   "'az:host[:node]'), bypassing the scheduler's filters."),
+    base.operation(CREATE_ATTACH_NETWORK, "POST", "/servers",
+                   "Create a server with the requested networks ('auto'/'none').",
+                   check=PROJECT_MEMBER_OR_ADMIN),
+    base.operation(DELETE, "DELETE", "/servers/{server_id}", "Delete a server.",
+                   check=PROJECT_MEMBER_OR_ADMIN),
+    base.operation(REBOOT, "POST", "/servers/{server_id}/action (reboot)",
+                   "Reboot a server.", check=PROJECT_MEMBER_OR_ADMIN),
+    base.operation(STOP, "POST", "/servers/{server_id}/action (os-stop)",
+                   "Stop a server.", check=PROJECT_MEMBER_OR_ADMIN),
+    base.operation(START, "POST", "/servers/{server_id}/action (os-start)",
+                   "Start a server.", check=PROJECT_MEMBER_OR_ADMIN),
 ]

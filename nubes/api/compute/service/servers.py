@@ -174,7 +174,8 @@ def list_servers(state: ComputeState, ctx: RequestContext, req: ListRequest) -> 
         raise exc.Unavailable(f"Unable to find marker {err.marker}: its cell is not "
                               "responding.") from None
     cells = {c.uuid: c for c in state.cells.cells()}
-    servers = [Server(BUILD_REQUEST, r, tags=list(r.get("tags") or ()))
+    servers = [Server(BUILD_REQUEST, r, tags=list(r.get("tags") or ()),
+                      metadata=dict(r.get("metadata") or {}))
                for r in page.build_requests]
     servers += [Server(IN_CELL, r, cell=cells.get(r["cell_uuid"])) for r in page.instances]
     _add_extras(state, ctx, servers, req.extras)
@@ -209,7 +210,8 @@ def find(state: ComputeState, ctx: RequestContext, uuid: str, *,
     if mapping.cell_id is None:
         record = state.api_db.read(lambda conn: build_requests.get_record(conn, uuid))
         if record is not None:
-            return Server(BUILD_REQUEST, record, tags=list(record.get("tags") or ()))
+            return Server(BUILD_REQUEST, record, tags=list(record.get("tags") or ()),
+                          metadata=dict(record.get("metadata") or {}))
         # The super-conductor may have just moved it to a cell.
         mapping = state.api_db.read(lambda conn: instance_mappings.get(conn, uuid))
         if mapping is None or mapping.cell_id is None:

@@ -1,0 +1,272 @@
+"""Creating servers: flow step 1 (``POST /servers``).
+
+1. resolve what the request names: the flavor (visible to the project),
+   the image (through the image API: :mod:`nubes.image.client`), the key
+   pair, the server group and its members' hosts;
+2. check counted quota (:mod:`quota`): ``max_count`` shrinks to what fits,
+   but not below ``min_count`` (403 otherwise);
+3. **one API-database transaction** for every instance of the request:
+   build request + request spec + instance mapping (no cell), and the
+   server-group memberships;
+4. after the commit, **one cast** ``schedule_and_build_instances`` to the
+   super-conductor on the API-level bus.
+
+Nothing is written when a check fails; the scheduler's answer comes later
+(the server goes ACTIVE in a cell, or ERROR in cell0 with a fault).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import secrets
+import string
+import uuid as uuidlib
+from typing import Any
+
+from nubes.api.compute import exceptions as exc
+from nubes.api.compute.service import limits as limits_service
+from nubes.api.compute.service import quota
+from nubes.api.compute.state import ComputeState
+from nubes.cells.repo import build_requests_write, flavors, instance_mappings, key_pairs
+from nubes.cells.repo import instance_writes, server_groups
+from nubes.common.context import RequestContext
+from nubes.common.rpc.postcommit import PostCommitCasts
+from nubes.common.timeutils import utcnow
+from nubes.compute.states import PowerState, TaskState, VmState
+from nubes.conductor.rpcapi import SuperConductorAPI
+from nubes.image.client import Image, ImageClientError, ImageUnavailable
+from nubes.scheduler.messages import Destination, Flavor, RequestSpec, ServerGroup
+
+LOG = logging.getLogger(__name__)
+
+_PASSWORD_CHARS = string.ascii_letters + string.digits
+
+
+@dataclasses.dataclass
+class CreateRequest:
+    """``POST /servers`` as the handler parsed it."""
+    name: str
+    flavor_ref: str
+    image_id: str | None
+    min_count: int = 1
+    max_count: int = 1
+    networks: Any = None                 # "auto", "none", [] (recorded only)
+    availability_zone: str | None = None
+    forced_host: str | None = None       # admin: az:host[:node], or 2.74 host
+    forced_node: str | None = None
+    key_name: str | None = None
+    metadata: dict[str, str] = dataclasses.field(default_factory=dict)
+    user_data: str | None = None
+    description: str | None = None
+    tags: list[str] = dataclasses.field(default_factory=list)
+    hostname: str | None = None
+    hostnames: list[str] | None = None   # derived per instance when hostname is unset
+    scheduler_hints: dict[str, Any] = dataclasses.field(default_factory=dict)
+    admin_pass: str | None = None
+    config_drive: bool = False
+    auto_disk_config: bool = False
+    access_ip_v4: str | None = None
+    access_ip_v6: str | None = None
+
+
+@dataclasses.dataclass
+class Created:
+    uuids: list[str]
+    reservation_id: str
+    admin_pass: str | None
+
+
+def new_reservation_id() -> str:
+    return "r-" + "".join(secrets.choice(string.ascii_lowercase + string.digits)
+                          for _ in range(8))
+
+
+def _password() -> str:
+    return "".join(secrets.choice(_PASSWORD_CHARS) for _ in range(12))
+
+
+# --- resolving what the request names ----------------------------------------------------
+
+def _image(state: ComputeState, ctx: RequestContext, image_id: str | None) -> Image | None:
+    if not image_id:
+        raise exc.Invalid("Missing imageRef attribute: booting from a volume is not "
+                          "supported yet.")
+    if state.images is None:
+        raise exc.Unavailable("The image service is not configured "
+                              "([image_client] endpoint).")
+    try:
+        # Across the process boundary: the image API, with the caller's token.
+        image = state.images.get_image(image_id, token=ctx.auth_token,
+                                       request_id=ctx.request_id)
+    except ImageUnavailable as err:
+        raise exc.Unavailable(f"The image service did not answer: {err}") from None
+    except ImageClientError as err:
+        raise exc.Invalid(f"Image {image_id} could not be read: {err}") from None
+    if image is None:
+        raise exc.Invalid(f"Image {image_id} could not be found.")
+    if image.status != "active":
+        raise exc.Invalid(f"Image {image_id} is not active.")
+    return image
+
+
+def _member_hosts(state: ComputeState, members: tuple[str, ...]) -> list[str]:
+    """The hosts the group's members run on (one entry per member)."""
+    if not members:
+        return []
+    cells_by_id = {c.id: c for c in state.cells.cells()}
+    where = state.api_db.read(lambda conn: instance_mappings.cells_of(conn, members))
+    by_cell: dict[int, list[str]] = {}
+    for uuid, cell_id in where.items():
+        if cell_id is not None and cell_id in cells_by_id:
+            by_cell.setdefault(cell_id, []).append(uuid)
+    hosts = []
+    for cell_id, uuids in by_cell.items():
+        db = state.cells.database(cells_by_id[cell_id])
+        for uuid in uuids:
+            row = db.read(lambda conn, u=uuid: instance_writes.get(conn, u))
+            if row and not row.get("deleted") and row.get("host"):
+                hosts.append(row["host"])
+    return hosts
+
+
+@dataclasses.dataclass
+class _Resolved:
+    flavor: Any
+    image: Image
+    key: Any
+    group: Any
+
+
+def _resolve(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> _Resolved:
+    image = _image(state, ctx, req.image_id)
+
+    def work(conn):
+        flavor = flavors.get(conn, req.flavor_ref, visible_to=ctx.project_id,
+                             admin=ctx.is_admin)
+        key = key_pairs.get(conn, ctx.user_id, req.key_name) if req.key_name else None
+        group_uuid = req.scheduler_hints.get("group")
+        group = server_groups.get(conn, group_uuid) if group_uuid else None
+        return flavor, key, group, group_uuid
+    flavor, key, group, group_uuid = state.api_db.read(work)
+    if flavor is None:
+        raise exc.Invalid(f"Flavor {req.flavor_ref} could not be found.")
+    if flavor.disabled:
+        raise exc.Invalid(f"Flavor {req.flavor_ref} is disabled.")
+    if req.key_name and key is None:
+        raise exc.Invalid("Invalid key_name provided.")
+    if group_uuid and (group is None or (not ctx.is_admin
+                                         and group.project_id != ctx.project_id)):
+        raise exc.Invalid(f"Invalid server group {group_uuid}: not found.")
+    if image.min_ram and flavor.memory_mb < image.min_ram:
+        raise exc.Invalid("Flavor's memory is too small for requested image.")
+    if image.min_disk and flavor.root_gb and flavor.root_gb < image.min_disk:
+        raise exc.Invalid("Flavor's disk is too small for requested image.")
+    return _Resolved(flavor, image, key, group)
+
+
+# --- the create ------------------------------------------------------------------------
+
+def _spec(ctx: RequestContext, req: CreateRequest, r: _Resolved, count: int,
+          group: ServerGroup | None) -> RequestSpec:
+    f = r.flavor
+    destination = None
+    if req.forced_host or req.forced_node:
+        destination = Destination(host=req.forced_host, node=req.forced_node)
+    hints = {k: v for k, v in req.scheduler_hints.items()}
+    return RequestSpec(
+        flavor=Flavor(vcpus=f.vcpus, memory_mb=f.memory_mb, root_gb=f.root_gb,
+                      ephemeral_gb=f.ephemeral_gb, swap=f.swap,
+                      extra_specs=dict(f.extra_specs), name=f.name, flavorid=f.flavorid),
+        project_id=ctx.project_id, user_id=ctx.user_id,
+        image_properties=dict(r.image.properties),
+        availability_zone=req.availability_zone, scheduler_hints=hints,
+        server_group=group, num_instances=count, requested_destination=destination)
+
+
+def _flavor_json(f) -> str:
+    return json.dumps({"name": f.name, "flavorid": f.flavorid, "vcpus": f.vcpus,
+                       "memory_mb": f.memory_mb, "root_gb": f.root_gb,
+                       "ephemeral_gb": f.ephemeral_gb, "swap": f.swap,
+                       "extra_specs": dict(f.extra_specs)})
+
+
+def _instance(ctx: RequestContext, req: CreateRequest, r: _Resolved, *, name: str,
+              hostname: str, index: int, reservation_id: str, now) -> dict[str, Any]:
+    f = r.flavor
+    return {
+        "display_name": name, "display_description": req.description,
+        "hostname": hostname, "user_id": ctx.user_id,
+        "vm_state": VmState.BUILDING, "task_state": TaskState.SCHEDULING,
+        "power_state": PowerState.NOSTATE, "progress": 0,
+        "image_ref": r.image.id, "flavor": _flavor_json(f),
+        "vcpus": f.vcpus, "memory_mb": f.memory_mb, "root_gb": f.root_gb,
+        "ephemeral_gb": f.ephemeral_gb,
+        "availability_zone": req.availability_zone,
+        "reservation_id": reservation_id, "launch_index": index,
+        "key_name": req.key_name, "key_data": r.key.public_key if r.key else None,
+        "user_data": req.user_data, "config_drive": "True" if req.config_drive else "",
+        "access_ip_v4": req.access_ip_v4, "access_ip_v6": req.access_ip_v6,
+        "auto_disk_config": req.auto_disk_config, "locked": False,
+        "metadata": dict(req.metadata), "created_at": now, "updated_at": None,
+    }
+
+
+def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Created:
+    if state.api_transport is None:
+        raise exc.Unavailable("Servers cannot be created: [DEFAULT] transport_url (the "
+                              "API-level bus) is not set.")
+    r = _resolve(state, ctx, req)
+    limits = limits_service.for_project(state, ctx.project_id).limits
+    if 0 <= limits["metadata_items"] < len(req.metadata):
+        raise exc.QuotaExceeded(f"Quota exceeded for metadata_items: Requested "
+                                f"{len(req.metadata)}, but the limit is "
+                                f"{limits['metadata_items']}")
+    count = quota.allowed_count(state, ctx, ctx.project_id, quota.Request(
+        req.min_count, req.max_count, r.flavor.vcpus, r.flavor.memory_mb))
+
+    group = None
+    if r.group is not None:
+        group = ServerGroup(uuid=r.group.uuid, policy=r.group.policy or "",
+                            hosts=_member_hosts(state, r.group.members),
+                            members=list(r.group.members), rules=dict(r.group.rules))
+    reservation_id = new_reservation_id()
+    uuids = [str(uuidlib.uuid4()) for _ in range(count)]
+    spec = _spec(ctx, req, r, count, group)
+    image = {"id": r.image.id, "name": r.image.name, "min_ram": r.image.min_ram,
+             "min_disk": r.image.min_disk, "properties": dict(r.image.properties)}
+    now = utcnow()
+    rows = []
+    for index, uuid in enumerate(uuids):
+        name = f"{req.name}-{index + 1}" if count > 1 else req.name
+        hostname = req.hostname or (req.hostnames[index] if req.hostnames else name)
+        instance = _instance(ctx, req, r, name=name, hostname=hostname, index=index,
+                             reservation_id=reservation_id, now=now)
+        spec_dict = dict(spec.to_dict(), instance_uuid=uuid, image=image,
+                         networks=req.networks, reservation_id=reservation_id)
+        rows.append((uuid, instance, spec_dict))
+
+    casts = PostCommitCasts()
+    message = SuperConductorAPI(state.api_transport).message(ctx, uuids)
+
+    def work(conn) -> None:
+        casts.discard()
+        for uuid, instance, spec_dict in rows:
+            build_requests_write.create(conn, instance_uuid=uuid, project_id=ctx.project_id,
+                                        user_id=ctx.user_id, instance=instance,
+                                        spec=spec_dict, tags=req.tags)
+        if r.group is not None:
+            server_groups.add_members(conn, r.group.id, uuids)
+        casts.add(message)
+    state.api_db.write(work)
+    try:
+        casts.send()    # after the commit: the super-conductor reads what we wrote
+    except Exception as err:  # noqa: BLE001 - committed; the servers stay in BUILD
+        LOG.error("accepted %s but could not cast to the super-conductor: %s", uuids, err)
+        raise exc.Unavailable(f"The servers were accepted but the build could not be "
+                              f"requested: {err}") from None
+    LOG.info("accepted %d server(s) %s (reservation %s)", count, uuids, reservation_id)
+    admin_pass = None
+    if state.conf.api.enable_instance_password:
+        admin_pass = req.admin_pass or _password()
+    return Created(uuids=uuids, reservation_id=reservation_id, admin_pass=admin_pass)

@@ -1,0 +1,113 @@
+"""A typed HTTP client for the image API, for the services that call it
+(the compute API resolves ``imageRef`` through it)::
+
+    images = ImageClient.from_conf(conf)
+    image = images.get_image(image_id, token=ctx.auth_token,
+                             request_id=ctx.request_id)   # None: unknown or not visible
+
+* the caller's token is forwarded, so the image API decides what the
+  caller may see (a private image of another project is "unknown");
+  without one, ``[image_client] token`` is sent;
+* the endpoint is ``[image_client] endpoint``, else ``[identity]
+  image_endpoint`` (the catalog's);
+* failures are typed: :class:`ImageUnavailable` (no answer, or a 5xx),
+  :class:`ImageClientError` for the rest.  Names are not resolved here:
+  clients resolve names themselves through the image API.
+"""
+from __future__ import annotations
+
+import dataclasses
+import uuid as uuidlib
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+REQUEST_ID_HEADER = "X-OpenStack-Request-ID"
+# Glance's base attributes; everything else in an image body is a property.
+_BASE = frozenset({"id", "name", "status", "visibility", "protected", "os_hidden", "owner",
+                   "size", "virtual_size", "checksum", "os_hash_algo", "os_hash_value",
+                   "min_ram", "min_disk", "disk_format", "container_format", "tags",
+                   "created_at", "updated_at", "self", "file", "schema", "direct_url",
+                   "locations"})
+
+
+class ImageClientError(Exception):
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class ImageUnavailable(ImageClientError):
+    """No answer (connection refused, timeout) or a server-side error."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Image:
+    id: str
+    name: str | None
+    status: str
+    min_ram: int = 0
+    min_disk: int = 0
+    size: int | None = None
+    properties: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> "Image":
+        return cls(id=body["id"], name=body.get("name"), status=body.get("status") or "",
+                   min_ram=int(body.get("min_ram") or 0),
+                   min_disk=int(body.get("min_disk") or 0), size=body.get("size"),
+                   properties={k: v for k, v in body.items() if k not in _BASE})
+
+
+class ImageClient:
+    def __init__(self, endpoint: str, *, token: str | None = None, timeout: float = 30.0,
+                 session: requests.Session | None = None):
+        self.endpoint = endpoint.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._session = session or requests.Session()
+        if session is None:
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32)
+            self._session.mount("http://", adapter)
+            self._session.mount("https://", adapter)
+
+    @classmethod
+    def from_conf(cls, conf) -> "ImageClient | None":
+        """None when neither ``[image_client] endpoint`` nor ``[identity]
+        image_endpoint`` is set."""
+        endpoint = conf.image_client.endpoint or conf.identity.image_endpoint
+        if not endpoint:
+            return None
+        return cls(endpoint, token=conf.image_client.token, timeout=conf.image_client.timeout)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def get_image(self, image_id: str, *, token: str | None = None,
+                  request_id: str | None = None) -> Image | None:
+        """The image, or None when it does not exist or the caller may not
+        see it (the image API answers 404 for both)."""
+        try:
+            uuidlib.UUID(image_id)
+        except ValueError:
+            return None     # the image API only knows uuids
+        headers = {"Accept": "application/json"}
+        if token or self.token:
+            headers["X-Auth-Token"] = token or self.token
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        url = f"{self.endpoint}/v2/images/{image_id}"
+        try:
+            resp = self._session.get(url, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ImageUnavailable(f"GET {url}: no answer from the image API: {exc}") from None
+        if resp.status_code == 404:
+            return None
+        if resp.status_code >= 500:
+            raise ImageUnavailable(f"GET {url}: {resp.status_code} {resp.text[:200]}",
+                                   status=resp.status_code)
+        if resp.status_code != 200:
+            raise ImageClientError(f"GET {url}: {resp.status_code} {resp.text[:200]}",
+                                   status=resp.status_code)
+        return Image.from_body(resp.json())
