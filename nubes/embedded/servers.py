@@ -48,7 +48,12 @@ class Servers:
             def close_all(server=server):
                 for channel in list(server._map.values()):
                     channel.close()
-            server.trigger.pull_trigger(close_all)
+            try:
+                server.trigger.pull_trigger(close_all)
+            except OSError:
+                # The loop's wake-up pipe is already gone (the loop ended on
+                # an error): close the channels from here instead.
+                close_all()
             thread.join(timeout=5)
             server.task_dispatcher.shutdown()
             LOG.info("%s stopped", name)
