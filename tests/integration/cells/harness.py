@@ -158,7 +158,10 @@ class Distributed:
             self._databases.append(tmp)
             self.db_urls[name] = tmp.url
 
-    def create_vhosts(self, base: str) -> None:
+    def create_vhosts(self, base: str, names: tuple[str, ...] | None = None) -> None:
+        """A vhost per name (default: per cell; e.g. add ``"api"`` for the
+        API-level bus); ``bus_urls[name]`` is its URL."""
+        names = self.CELLS if names is None else names
         split = urllib.parse.urlsplit(base.replace("rabbit://", "amqp://", 1))
         user = urllib.parse.unquote(split.username or "guest")
         scheme, _, rest = base.partition("://")
@@ -171,8 +174,8 @@ class Distributed:
             self._rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
             self.bus_urls[cell] = f"{scheme}://{netlocs}/{urllib.parse.quote(vhost, safe='')}"
 
-        with concurrent.futures.ThreadPoolExecutor(len(self.CELLS)) as pool:
-            jobs = [pool.submit(create, cell) for cell in self.CELLS]
+        with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
+            jobs = [pool.submit(create, name) for name in names]
         for job in jobs:
             job.result()   # a failure fails the test; close() deletes what was made
 
