@@ -64,18 +64,20 @@ PLACEMENT_CLIENT_OPTS = [
                     "aggregates) after placement reports a concurrent update."),
 ]
 
-PLACEMENT_DATABASE_OPTS = [
-    cfg.StrOpt("connection", secret=True,
-               help="SQLAlchemy URL of the placement database, e.g. "
-                    "sqlite:////var/lib/nubes/placement.sqlite, "
-                    "mysql+pymysql://user:pw@host/placement, "
-                    "postgresql+psycopg://user:pw@host/placement."),
-    cfg.IntOpt("max_pool_size", default=10, min=1),
-    cfg.IntOpt("max_overflow", default=20, min=0),
-    cfg.IntOpt("max_retries", default=10, min=0,
-               help="Retries of a transaction that hit a deadlock, a "
-                    "serialisation failure or a generation race."),
-]
+def _database_opts(what: str, example: str) -> list[cfg.Opt]:
+    return [
+        cfg.StrOpt("connection", secret=True,
+                   help=f"SQLAlchemy URL of the {what}, e.g. {example}."),
+        cfg.IntOpt("max_pool_size", default=10, min=1),
+        cfg.IntOpt("max_overflow", default=20, min=0),
+        cfg.IntOpt("max_retries", default=10, min=0,
+                   help="Retries of a transaction that hit a deadlock, a "
+                        "serialisation failure or a lost generation race."),
+    ]
+
+
+PLACEMENT_DATABASE_OPTS = _database_opts(
+    "placement database", "mysql+pymysql://user:pw@host/placement")
 
 PLACEMENT_OPTS = [
     cfg.BoolOpt("randomize_allocation_candidates", default=False,
@@ -100,18 +102,6 @@ TRANSPORT_OPTS = [
                     "rabbit://user:pw@host:5672/cell1.  create_cell and "
                     "simple_cell_setup use it as the new cell's default."),
 ]
-
-
-def _database_opts(what: str, example: str) -> list[cfg.Opt]:
-    return [
-        cfg.StrOpt("connection", secret=True,
-                   help=f"SQLAlchemy URL of the {what}, e.g. {example}."),
-        cfg.IntOpt("max_pool_size", default=10, min=1),
-        cfg.IntOpt("max_overflow", default=20, min=0),
-        cfg.IntOpt("max_retries", default=10, min=0,
-                   help="Retries of a transaction that hit a deadlock or a "
-                        "serialisation failure."),
-    ]
 
 
 # [api_database]: the one API database (cell, host and instance mappings,

@@ -147,15 +147,6 @@ def provider_inventories(conn, flt: GroupFilter) -> list[tuple]:
     return conn.execute(query.order_by(inventories.c.resource_provider_id)).all()
 
 
-def capacity(total: int, reserved: int, ratio: float) -> int:
-    return int((total - reserved) * ratio)
-
-
-def fits(amount: int, total, reserved, ratio, min_unit, max_unit, step, used) -> bool:
-    return (min_unit <= amount <= max_unit and amount % step == 0
-            and int((total - reserved) * ratio) - int(used) >= amount)
-
-
 def providers_matching(conn, flt: GroupFilter) -> list[tuple]:
     """A resourceless group: ``(id, uuid, parent_id, root_id)`` of every
     provider passing the group's filters."""

@@ -11,6 +11,7 @@ from nubes.placement.models import (allocations, inventories, placement_aggregat
 
 _parent = rp.alias("parent")
 _root = rp.alias("root")
+_tree = rp.alias("tree")  # another provider of the same tree (in_tree)
 
 _COLUMNS = (rp.c.id, rp.c.uuid, rp.c.name, rp.c.generation, rp.c.parent_provider_id,
             rp.c.root_provider_id, rp.c.created_at, rp.c.updated_at,
@@ -214,5 +215,3 @@ def list_filtered(conn: sa.Connection, *, name=None, uuid=None, in_tree=None,
         query = query.where(has_capacity(class_id, amount))
     return list(conn.execute(query.order_by(rp.c.id)))
 
-
-_tree = rp.alias("tree")
