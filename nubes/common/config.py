@@ -206,8 +206,8 @@ IMAGE_OPTS = [
                help="The most images one list request returns."),
 ]
 
-# [quota]: default limits (nova's names and defaults).  Until counted
-# quotas land they only feed GET /limits; -1 means unlimited.
+# [quota]: default limits (nova's names and defaults; -1 means
+# unlimited) and the super-conductor's recheck (nubes.cells.quota).
 QUOTA_OPTS = [
     cfg.IntOpt("instances", default=10, min=-1, help="Servers per project."),
     cfg.IntOpt("cores", default=20, min=-1, help="Instance cores (VCPU) per project."),
@@ -222,6 +222,12 @@ QUOTA_OPTS = [
     cfg.IntOpt("server_groups", default=10, min=-1, help="Server groups per project."),
     cfg.IntOpt("server_group_members", default=10, min=-1,
                help="Servers per server group."),
+    cfg.BoolOpt("recheck_quota", default=True,
+                help="Count instances, cores and RAM again after scheduling, "
+                     "before the servers are created in their cells: a "
+                     "request that racing creates pushed over quota goes to "
+                     "ERROR (in cell0, with a quota fault) instead of "
+                     "exceeding it."),
 ]
 
 

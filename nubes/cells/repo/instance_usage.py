@@ -1,10 +1,14 @@
 """SQL for counted quotas: what a project's servers use (instances, cores,
-RAM), in one cell database and in the API database's build requests."""
+RAM), in one cell database and in the API database's build requests; how
+many live servers of a user a server group holds."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from nubes.cells.api_db.models import build_requests as br
+from nubes.cells.api_db.models import instance_group_member as igm
+from nubes.cells.api_db.models import instance_groups as ig
+from nubes.cells.api_db.models import instance_mappings as im
 from nubes.cells.cell_db.models import instances as inst
 from nubes.cells.repo.build_requests import decode_instance
 
@@ -23,13 +27,42 @@ def in_cell(conn: sa.Connection, project_id: str) -> dict[str, int]:
     return {"instances": int(row[0]), "cores": int(row[1]), "ram": int(row[2])}
 
 
-def in_build_requests(conn: sa.Connection, project_id: str) -> dict[str, int]:
+def in_build_requests(conn: sa.Connection, project_id: str, *,
+                      up_to_id: int | None = None) -> dict[str, int]:
     """Servers accepted but not in a cell yet (their flavor's vcpus and
-    memory are in the serialized instance)."""
+    memory are in the serialized instance); only build requests whose id
+    is at most ``up_to_id`` when given."""
     used = {"instances": 0, "cores": 0, "ram": 0}
-    for (text,) in conn.execute(sa.select(br.c.instance).where(br.c.project_id == project_id)):
+    query = sa.select(br.c.instance).where(br.c.project_id == project_id)
+    if up_to_id is not None:
+        query = query.where(br.c.id <= up_to_id)
+    for (text,) in conn.execute(query):
         values = decode_instance(text)
         used["instances"] += 1
         used["cores"] += int(values.get("vcpus") or 0)
         used["ram"] += int(values.get("memory_mb") or 0)
     return used
+
+
+def build_request_ids(conn: sa.Connection, instance_uuids: list[str]) -> list[int]:
+    """Ids of the build requests still there among ``instance_uuids``."""
+    if not instance_uuids:
+        return []
+    return list(conn.scalars(sa.select(br.c.id).where(br.c.instance_uuid.in_(instance_uuids))))
+
+
+def lock_group(conn: sa.Connection, group_id: int) -> None:
+    """Serialise member additions to one group (row lock where the backend
+    has them; SQLite writers are serialised anyway)."""
+    conn.execute(sa.select(ig.c.id).where(ig.c.id == group_id).with_for_update())
+
+
+def group_members(conn: sa.Connection, group_id: int, user_id: str | None) -> int:
+    """Members of the group that belong to ``user_id`` and are not
+    deleted (their instance mapping is not queued for delete)."""
+    query = (sa.select(sa.func.count()).select_from(
+        igm.join(im, im.c.instance_uuid == igm.c.instance_uuid))
+        .where(igm.c.group_id == group_id, im.c.queued_for_delete == sa.false()))
+    if user_id is not None:
+        query = query.where(im.c.user_id == user_id)
+    return conn.execute(query).scalar_one()

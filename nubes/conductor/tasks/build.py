@@ -7,7 +7,8 @@
    plus unclaimed alternates from the same cell);
 3. if scheduling fails (no valid host, or anything else) every instance is
    buried in cell0 (:mod:`cell0`) and claims are released;
-4. otherwise each instance is placed by :class:`PlaceInCell`.
+4. the quota is counted again (:mod:`quota_recheck`); over it, likewise;
+5. otherwise each instance is placed by :class:`PlaceInCell`.
 
 :class:`PlaceInCell` (one instance), in the order that keeps the API from
 ever seeing half a server:
@@ -38,7 +39,7 @@ from nubes.cells.repo.build_requests import decode_instance
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
 from nubes.compute.states import Action, VmState
-from nubes.conductor.tasks import cell0
+from nubes.conductor.tasks import cell0, quota_recheck
 from nubes.conductor.tasks.base import Task
 from nubes.conductor.tasks.context import ApiLevel
 from nubes.conductor.tasks.instance_values import instance_values
@@ -78,6 +79,9 @@ class ScheduleAndBuild(Task):
                 f"Build of instance failed while scheduling: {type(exc).__name__}: {exc}"
             return {u: "cell0" if cell0.bury(self.api, self.ctx, u, spec, reason)
                     else "deleted" for u in uuids}
+        refused = quota_recheck.refuse_if_over(self.api, self.ctx, spec, uuids)
+        if refused is not None:     # racing creates took the room: cell0, claims released
+            return refused
         outcome = {}
         for uuid, per_instance in zip(uuids, selections):
             try:

@@ -1,7 +1,8 @@
 """Bury in cell0: an instance that never got a host (no valid host, a
-scheduler failure, a host with no mapping) is created in cell0 in ERROR,
-with a fault and a failed ``create`` action, so the user sees the server
-and why it failed; its mapping points at cell0 and its build request goes.
+scheduler failure, a host with no mapping, a failed quota recheck) is
+created in cell0 in ERROR, with a fault and a failed ``create`` action,
+so the user sees the server and why it failed; its mapping points at
+cell0 and its build request goes.
 
 If the build request is already gone the user deleted the server while it
 was scheduling: the cell0 row is deleted again at once.
@@ -27,9 +28,10 @@ FAULT_CODE = 500
 
 
 def bury(api: ApiLevel, ctx: RequestContext, instance_uuid: str, spec: RequestSpec,
-         reason: str, *, details: str | None = None) -> bool:
-    """Record the instance in cell0 in ERROR; False if its build request
-    was already gone (deleted by the user: nothing is left behind)."""
+         reason: str, *, details: str | None = None, code: int = FAULT_CODE) -> bool:
+    """Record the instance in cell0 in ERROR with a fault of ``code`` and
+    ``reason``; False if its build request was already gone (deleted by
+    the user: nothing is left behind)."""
     build_request = api.api_db.read(lambda conn: api_repo.get_build_request(conn,
                                                                             instance_uuid))
     if build_request is None:
@@ -46,7 +48,7 @@ def bury(api: ApiLevel, ctx: RequestContext, instance_uuid: str, spec: RequestSp
         cell_repo.create(conn, values, now)
         cell_repo.add_tags(conn, instance_uuid, _tags(build_request))
         cell_repo.add_metadata(conn, instance_uuid, values.get("metadata"), now)
-        cell_repo.add_fault(conn, instance_uuid, code=FAULT_CODE, message=reason,
+        cell_repo.add_fault(conn, instance_uuid, code=code, message=reason,
                             details=details, host=None, now=now)
         action_id = cell_repo.start_action(conn, instance_uuid, Action.CREATE,
                                            request_id=ctx.request_id,

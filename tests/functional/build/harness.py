@@ -42,7 +42,10 @@ class BuildCloud:
             "DEFAULT": dict(FAST, transport_url=self.api_url),
             "api_database": {"connection": self.deployment.api_url},
             "placement_client": {"endpoint": placement_url, "token": "admin"},
-            "scheduler": {"host_state_cache_ttl": 0.0, "max_attempts": max_attempts}})
+            "scheduler": {"host_state_cache_ttl": 0.0, "max_attempts": max_attempts},
+            # Counted quotas unlimited unless a test writes project quota rows
+            # (test_quota_recheck): the race tests build 60 servers in p1.
+            "quota": {"instances": -1, "cores": -1, "ram": -1}})
         self.transport = rpc.get_transport(self.api_url)
         api_db = self.deployment.api_db
         self.scheduler = Scheduler(self.conf, api_db, self.transport,

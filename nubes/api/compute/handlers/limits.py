@@ -15,4 +15,4 @@ def show_limits(req, resp) -> None:
         req.context.state.policy.authorize(ctx, policy.OTHER_PROJECT,
                                            {"project_id": project_id})
     request.send(resp, view.limits(request.version(req),
-                                   service.for_project(request.state(req), project_id)))
+                                   service.for_project(request.state(req), ctx, project_id)))

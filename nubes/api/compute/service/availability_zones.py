@@ -5,12 +5,17 @@ zones of disabled services that no enabled service shares are listed as
 not available.  The plain list leaves out the internal zone (where
 conductors and schedulers live); the admin detail includes it and shows,
 for each available zone, every host with its enabled services.
+
+A server may be created in an available zone (internal excepted) or in
+``[DEFAULT] default_availability_zone``; any other is a 400
+(:func:`check_requested`).
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime
 
+from nubes.api.compute import exceptions as exc
 from nubes.api.compute.service import liveness
 from nubes.api.compute.service import services as service_ops
 from nubes.api.compute.state import ComputeState
@@ -54,3 +59,12 @@ def list_zones(state: ComputeState, ctx: RequestContext, *, detail: bool) -> lis
     zones.extend(Zone(name, False, None) for name in unavailable
                  if detail or name != internal)
     return zones
+
+
+def check_requested(state: ComputeState, ctx: RequestContext, name: str) -> None:
+    """400 unless servers may be created in zone ``name``."""
+    if name == state.conf.default_availability_zone:
+        return
+    if not any(z.available and z.name == name
+               for z in list_zones(state, ctx, detail=False)):
+        raise exc.Invalid("The requested availability zone is not available")

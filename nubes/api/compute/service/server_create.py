@@ -3,11 +3,13 @@
 1. resolve what the request names: the flavor (visible to the project),
    the image (through the image API: :mod:`nubes.image.client`), the key
    pair, the server group and its members' hosts;
-2. check counted quota (:mod:`quota`): ``max_count`` shrinks to what fits,
-   but not below ``min_count`` (403 otherwise);
+2. check the requested availability zone (400 unless it is available or
+   the default zone) and counted quota (:mod:`quota`): ``max_count``
+   shrinks to what fits, but not below ``min_count`` (403 otherwise);
 3. **one API-database transaction** for every instance of the request:
    build request + request spec + instance mapping (no cell), and the
-   server-group memberships;
+   server-group memberships (403 when they would pass the group's
+   ``server_group_members`` quota: the transaction is rolled back);
 4. after the commit, **one cast** ``schedule_and_build_instances`` to the
    super-conductor on the API-level bus.
 
@@ -25,8 +27,8 @@ import uuid as uuidlib
 from typing import Any
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import limits as limits_service
-from nubes.api.compute.service import quota
+from nubes.api.compute.service import availability_zones, quota
+from nubes.api.compute.service import server_groups as group_service
 from nubes.api.compute.state import ComputeState
 from nubes.cells.repo import build_requests_write, flavors, instance_mappings, key_pairs
 from nubes.cells.repo import instance_writes, server_groups
@@ -217,7 +219,9 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
         raise exc.Unavailable("Servers cannot be created: [DEFAULT] transport_url (the "
                               "API-level bus) is not set.")
     r = _resolve(state, ctx, req)
-    limits = limits_service.for_project(state, ctx.project_id).limits
+    if req.availability_zone and not (req.forced_host or req.forced_node):
+        availability_zones.check_requested(state, ctx, req.availability_zone)
+    limits = quota.limits(state, ctx.project_id)
     if 0 <= limits["metadata_items"] < len(req.metadata):
         raise exc.QuotaExceeded(f"Quota exceeded for metadata_items: Requested "
                                 f"{len(req.metadata)}, but the limit is "
@@ -251,6 +255,8 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
 
     def work(conn) -> None:
         casts.discard()
+        if r.group is not None:
+            group_service.check_member_quota(state, ctx, conn, r.group.id, len(uuids))
         for uuid, instance, spec_dict in rows:
             build_requests_write.create(conn, instance_uuid=uuid, project_id=ctx.project_id,
                                         user_id=ctx.user_id, instance=instance,

@@ -1,10 +1,16 @@
-"""Server groups (API database).  Not counted against quota yet."""
+"""Server groups (API database).
+
+Quota: ``server_group_members`` is checked when a create adds servers to
+a group (:func:`check_member_quota`); ``server_groups`` is shown by
+GET /limits.
+"""
 from __future__ import annotations
 
 import uuid as uuidlib
 
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.state import ComputeState
+from nubes.cells import quota as cell_quota
 from nubes.cells.repo import server_groups as repo
 from nubes.cells.repo.server_groups import ServerGroupRecord
 from nubes.common.context import RequestContext
@@ -41,3 +47,16 @@ def delete(state: ComputeState, group: ServerGroupRecord) -> None:
         if not repo.delete(conn, group.id):
             raise exc.NotFound(f"Instance group {group.uuid} could not be found.")
     state.api_db.write(work)
+
+
+def check_member_quota(state: ComputeState, ctx: RequestContext, conn, group_id: int,
+                       adding: int) -> None:
+    """Inside the transaction adding ``adding`` servers of ``ctx``'s user
+    to the group: 403 when the user's live servers in it would pass
+    ``server_group_members`` (OpenStack: "Quota exceeded, too many servers
+    in group")."""
+    try:
+        cell_quota.check_group_members(conn, state.conf, ctx.project_id, group_id,
+                                       ctx.user_id, adding)
+    except cell_quota.QuotaExceeded as err:
+        raise exc.QuotaExceeded(str(err)) from None
