@@ -129,10 +129,12 @@ def headroom(found: dict[str, int], used: dict[str, int], per: dict[str, int],
 
 def allowed_count(conf: Any, api_db: Database, cells: CellRegistry, ctx: RequestContext,
                   project_id: str, *, min_count: int, max_count: int, vcpus: int,
-                  memory_mb: int) -> int:
+                  memory_mb: int, found: dict[str, int] | None = None) -> int:
     """How many servers may be created (``max_count``, or fewer but at
-    least ``min_count``); raises :class:`QuotaExceeded` otherwise."""
-    found = limits(conf, api_db, project_id)
+    least ``min_count``); raises :class:`QuotaExceeded` otherwise.
+    ``found``: the project's limits, if the caller has just read them."""
+    if found is None:
+        found = limits(conf, api_db, project_id)
     if counted_unlimited(found):
         return max_count
     used = usage(api_db, cells, ctx, project_id)

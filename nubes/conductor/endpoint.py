@@ -51,13 +51,16 @@ class CellConductorEndpoint:
 
     def instance_update(self, ctx: RequestContext, *, instance_uuid: str, values: dict,
                         expect: dict | None = None) -> Any:
-        expect = expect or {}
-        kwargs = {}
-        if "task_state" in expect:
-            kwargs["expected_task_state"] = expect["task_state"]
-        if "vm_state" in expect:
-            kwargs["expected_vm_state"] = expect["vm_state"]
-        return instance_records.update(self._db, instance_uuid, values, **kwargs)
+        return instance_records.update(self._db, instance_uuid, values,
+                                       **_expectations(expect))
+
+    def instance_update_with_event(self, ctx: RequestContext, *, instance_uuid: str,
+                                   values: dict, event: str, phase: str,
+                                   host: str | None = None, finish_action: bool = False,
+                                   expect: dict | None = None) -> Any:
+        return instance_records.update_with_event(
+            self._db, ctx, instance_uuid, values, event=event, phase=phase, host=host,
+            finish_action=finish_action, **_expectations(expect))
 
     def instance_destroy(self, ctx: RequestContext, *, instance_uuid: str,
                          values: dict | None = None) -> Any:
@@ -95,3 +98,14 @@ class CellConductorEndpoint:
             if self._placement is None:
                 self._placement = PlacementClient.from_conf(self._conf)
             return self._placement
+
+
+def _expectations(expect: dict | None) -> dict[str, Any]:
+    """The wire form of expected states -> keyword arguments."""
+    expect = expect or {}
+    kwargs = {}
+    if "task_state" in expect:
+        kwargs["expected_task_state"] = expect["task_state"]
+    if "vm_state" in expect:
+        kwargs["expected_vm_state"] = expect["vm_state"]
+    return kwargs

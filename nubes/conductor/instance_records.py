@@ -38,6 +38,29 @@ def get(db: Database, instance_uuid: str) -> InstanceRecord:
     return InstanceRecord.from_row(row)
 
 
+def _expectations(expected_task_state, expected_vm_state) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if expected_task_state is not _UNSET:
+        kwargs["task_states"] = list(expected_task_state)
+    if expected_vm_state is not _UNSET:
+        kwargs["vm_states"] = list(expected_vm_state)
+    return kwargs
+
+
+def _update_in(conn, instance_uuid: str, values: dict[str, Any], now,
+               kwargs: dict[str, Any]) -> InstanceRecord | Exception:
+    """The updated record, or the error to raise once the transaction is
+    over (it may still have to write an event)."""
+    if repo.update(conn, instance_uuid, values, now, **kwargs):
+        return InstanceRecord.from_row(repo.get(conn, instance_uuid))
+    row = repo.get(conn, instance_uuid)
+    if row is None or row["deleted"]:
+        return InstanceNotFound(f"instance {instance_uuid} could not be found")
+    return UnexpectedTaskState(
+        f"instance {instance_uuid} is in vm_state {row['vm_state']}, task_state "
+        f"{row['task_state']}; expected {kwargs}", row["task_state"])
+
+
 def update(db: Database, instance_uuid: str, values: dict[str, Any], *,
            expected_task_state: Iterable[str | None] | Any = _UNSET,
            expected_vm_state: Iterable[str] | Any = _UNSET) -> InstanceRecord:
@@ -45,22 +68,55 @@ def update(db: Database, instance_uuid: str, values: dict[str, Any], *,
     :class:`UnexpectedTaskState` if not, :class:`InstanceNotFound` if it is
     gone (deleted)."""
     values = _coerce(values)
-    kwargs: dict[str, Any] = {}
-    if expected_task_state is not _UNSET:
-        kwargs["task_states"] = list(expected_task_state)
-    if expected_vm_state is not _UNSET:
-        kwargs["vm_states"] = list(expected_vm_state)
+    kwargs = _expectations(expected_task_state, expected_vm_state)
+    result = db.write(lambda conn: _update_in(conn, instance_uuid, values, utcnow(), kwargs))
+    if isinstance(result, Exception):
+        raise result
+    return result
 
-    def work(conn) -> InstanceRecord:
-        if repo.update(conn, instance_uuid, values, utcnow(), **kwargs):
-            return InstanceRecord.from_row(repo.get(conn, instance_uuid))
-        row = repo.get(conn, instance_uuid)
-        if row is None or row["deleted"]:
-            raise InstanceNotFound(f"instance {instance_uuid} could not be found")
-        raise UnexpectedTaskState(
-            f"instance {instance_uuid} is in vm_state {row['vm_state']}, task_state "
-            f"{row['task_state']}; expected {kwargs}", row["task_state"])
-    return db.write(work)
+
+def update_with_event(db: Database, ctx: RequestContext, instance_uuid: str,
+                      values: dict[str, Any], *, event: str, phase: str,
+                      host: str | None, finish_action: bool = False,
+                      expected_task_state: Iterable[str | None] | Any = _UNSET,
+                      expected_vm_state: Iterable[str] | Any = _UNSET) -> InstanceRecord:
+    """One transaction for a step of a compute operation: the instance
+    update and the start (``phase="start"``) or the successful finish
+    (``phase="finish"``, with the action too if ``finish_action``) of
+    ``event`` on the action of ``ctx``'s request.
+
+    If the instance is not in an expected state the update is not made,
+    the event is finished with the reason as its error (and the action
+    with it), and :class:`UnexpectedTaskState` or
+    :class:`InstanceNotFound` is raised after the commit.
+    """
+    if phase not in ("start", "finish"):
+        raise ValueError(f"phase must be start or finish, not {phase!r}")
+    values = _coerce(values)
+    kwargs = _expectations(expected_task_state, expected_vm_state)
+
+    def work(conn) -> InstanceRecord | Exception:
+        now = utcnow()
+        action_id = repo.find_action(conn, instance_uuid, ctx.request_id)
+        result = _update_in(conn, instance_uuid, values, now, kwargs)
+        if action_id is None:
+            return result
+        if isinstance(result, Exception):
+            repo.finish_event(conn, action_id, event, result=ERROR, host=host, now=now,
+                              traceback=f"{type(result).__name__}: {result}")
+            repo.finish_action(conn, action_id, now, failed=True)
+        elif phase == "start":
+            repo.start_event(conn, action_id, event, host=host, now=now)
+        else:
+            repo.finish_event(conn, action_id, event, result=SUCCESS, traceback=None,
+                              host=host, now=now)
+            if finish_action:
+                repo.finish_action(conn, action_id, now)
+        return result
+    result = db.write(work)
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def destroy(db: Database, instance_uuid: str, values: dict[str, Any] | None = None

@@ -56,13 +56,27 @@ class CellConductorAPI:
                         timeout: float | None = None) -> InstanceRecord:
         """Raises :class:`InstanceNotFound` (deleted) or
         :class:`UnexpectedTaskState` (not in an expected state)."""
-        expect = {}
-        if expected_task_state is not None:
-            expect["task_state"] = list(expected_task_state)
-        if expected_vm_state is not None:
-            expect["vm_state"] = list(expected_vm_state)
         data = self._client.call(ctx, "instance_update", timeout=timeout,
-                                 instance_uuid=instance_uuid, values=values, expect=expect)
+                                 instance_uuid=instance_uuid, values=values,
+                                 expect=_expect(expected_task_state, expected_vm_state))
+        return InstanceRecord.from_wire(data)
+
+    def instance_update_with_event(self, ctx: RequestContext | None, instance_uuid: str,
+                                   values: dict, *, event: str, phase: str,
+                                   host: str | None = None, finish_action: bool = False,
+                                   expected_task_state: list | None = None,
+                                   expected_vm_state: list | None = None,
+                                   timeout: float | None = None) -> InstanceRecord:
+        """One round trip and one transaction for a step of an operation:
+        the update plus the start (``phase="start"``) or the successful
+        finish (``phase="finish"``) of ``event``.  When the instance is not
+        in an expected state nothing is updated, the event is finished
+        with that error, and :class:`InstanceNotFound` or
+        :class:`UnexpectedTaskState` is raised."""
+        data = self._client.call(ctx, "instance_update_with_event", timeout=timeout,
+                                 instance_uuid=instance_uuid, values=values, event=event,
+                                 phase=phase, host=host, finish_action=finish_action,
+                                 expect=_expect(expected_task_state, expected_vm_state))
         return InstanceRecord.from_wire(data)
 
     def instance_get(self, ctx: RequestContext | None, instance_uuid: str, *,
@@ -107,6 +121,15 @@ class CellConductorAPI:
         self._client.cast(ctx, "build_instances", instance_uuid=instance_uuid,
                           request_spec=request_spec, alternates=alternates,
                           attempt=attempt, failed_host=failed_host, reason=reason)
+
+
+def _expect(task_states: list | None, vm_states: list | None) -> dict:
+    expect = {}
+    if task_states is not None:
+        expect["task_state"] = list(task_states)
+    if vm_states is not None:
+        expect["vm_state"] = list(vm_states)
+    return expect
 
 
 class SuperConductorAPI:

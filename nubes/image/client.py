@@ -23,6 +23,8 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from nubes.common.http_session import service_session
+
 REQUEST_ID_HEADER = "X-OpenStack-Request-ID"
 # Glance's base attributes; everything else in an image body is a property.
 _BASE = frozenset({"id", "name", "status", "visibility", "protected", "os_hidden", "owner",
@@ -66,11 +68,8 @@ class ImageClient:
         self.endpoint = endpoint.rstrip("/")
         self.token = token
         self.timeout = timeout
-        self._session = session or requests.Session()
-        if session is None:
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32)
-            self._session.mount("http://", adapter)
-            self._session.mount("https://", adapter)
+        self._session = session or service_session(
+            self.endpoint, HTTPAdapter(pool_connections=4, pool_maxsize=32))
 
     @classmethod
     def from_conf(cls, conf) -> "ImageClient | None":

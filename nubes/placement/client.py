@@ -32,6 +32,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from nubes.common.http_session import service_session
+
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -130,16 +132,14 @@ class PlacementClient:
         self.endpoint = endpoint.rstrip("/")
         self.timeout = timeout
         self.conflict_retries = conflict_retries
-        self._session = session or requests.Session()
         if session is None:
             # Reconnect on refused/reset connections for idempotent calls
             # only; a request placement received is never sent twice here.
             retry = Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.1,
                           allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE"}))
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_maxsize,
-                                  max_retries=retry)
-            self._session.mount("http://", adapter)
-            self._session.mount("https://", adapter)
+            session = service_session(self.endpoint, HTTPAdapter(
+                pool_connections=4, pool_maxsize=pool_maxsize, max_retries=retry))
+        self._session = session
         self._session.headers["Accept"] = "application/json"
         if token:
             self._session.headers["X-Auth-Token"] = token

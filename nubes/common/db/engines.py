@@ -13,11 +13,20 @@ Each backend gets the settings that make concurrent writers correct:
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+from typing import ContextManager
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 WRITER_OPTION = "nubes_writer"
+
+# One lock per SQLite file, shared by every engine of this process on it.
+_SQLITE_WRITER_LOCKS: dict[str, threading.RLock] = {}
+_SQLITE_WRITER_LOCKS_GUARD = threading.Lock()
 
 
 def normalise_url(url: str) -> sa.engine.URL:
@@ -80,3 +89,21 @@ def _sqlite_engine(parsed: sa.engine.URL, pool_size: int, max_overflow: int) -> 
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def writer_gate(engine: sa.Engine) -> ContextManager:
+    """What a writer holds around its whole transaction.
+
+    SQLite allows one writer per file; a writer that finds another one
+    waits in SQLite's busy handler, which polls with sleeps of up to
+    100 ms, so under contention most of the time goes to sleeping.  Writers
+    of this process therefore queue on a lock per file first and are
+    handed the file the moment the previous one commits; the busy handler
+    only still waits for writers in other processes.  Server databases
+    need no gate (row locks and retries do the work).
+    """
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return contextlib.nullcontext()
+    path = os.path.realpath(engine.url.database)
+    with _SQLITE_WRITER_LOCKS_GUARD:
+        return _SQLITE_WRITER_LOCKS.setdefault(path, threading.RLock())

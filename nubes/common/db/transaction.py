@@ -67,6 +67,7 @@ class Database:
                                             max_overflow=max_overflow)
         self.max_retries = max_retries
         self.backend = self.engine.dialect.name  # sqlite, mysql, postgresql
+        self._writer_gate = engines.writer_gate(self.engine)
 
     def read(self, work: Callable[[sa.Connection], T]) -> T:
         """Run ``work`` in a read transaction, again on a fresh connection
@@ -83,11 +84,13 @@ class Database:
         attempt = 0
         while True:
             try:
-                with self.engine.connect() as conn:
-                    if writer:
+                if writer:
+                    with self._writer_gate, self.engine.connect() as conn:
                         conn = conn.execution_options(**{engines.WRITER_OPTION: True})
-                    with conn.begin():
-                        return work(conn)
+                        with conn.begin():
+                            return work(conn)
+                with self.engine.connect() as conn, conn.begin():
+                    return work(conn)
             except RetryRequest as exc:
                 if attempt >= self.max_retries:
                     raise exc.final from None

@@ -4,10 +4,12 @@ The super-conductor (or, on a reschedule, the cell conductor) created the
 instance row (vm_state building, task_state scheduling, host/node = this
 host), claimed the selection in placement, and cast here.  Then:
 
-1. ``compute__do_build_and_run_instance`` starts on the request's action;
-   the task state goes scheduling -> spawning;
+1. ``compute__do_build_and_run_instance`` starts on the request's action
+   and the task state goes scheduling -> spawning (one conductor call,
+   one cell transaction);
 2. the driver spawns the guest;
-3. vm_state active, no task, power state running, ``launched_at``.
+3. vm_state active, no task, power state running, ``launched_at``, the
+   event and the action finished (one call, one transaction).
 
 A driver failure: the guest is cleaned up, **this host's claim is released**
 (``DELETE /allocations/{instance}``), the event finishes with Error, and the
@@ -43,19 +45,17 @@ def build_and_run_instance(host: Host, ctx: RequestContext, *, instance_uuid: st
 
 def _build(host: Host, ctx, instance_uuid, request_spec, selection, alternates, attempt):
     conductor = host.conductor
-    conductor.action_event_start(ctx, instance_uuid, EVENT, host=host.name)
     try:
-        conductor.instance_update(
+        conductor.instance_update_with_event(
             ctx, instance_uuid,
             {"task_state": TaskState.SPAWNING, "host": host.name,
              "node": selection.nodename, "launched_on": host.name},
+            event=EVENT, phase="start", host=host.name,
             expected_task_state=[TaskState.SCHEDULING, None],
             expected_vm_state=[VmState.BUILDING])
     except (InstanceNotFound, UnexpectedTaskState) as exc:
         LOG.info("not building %s: %s", instance_uuid, exc)
         _release(host, ctx, instance_uuid)
-        conductor.action_event_finish(ctx, instance_uuid, EVENT, host=host.name,
-                                      error=f"build aborted: {exc}")
         return "gone"
 
     try:
@@ -67,10 +67,11 @@ def _build(host: Host, ctx, instance_uuid, request_spec, selection, alternates, 
         return "rescheduled"
 
     try:
-        conductor.instance_update(
+        conductor.instance_update_with_event(
             ctx, instance_uuid,
             {"vm_state": VmState.ACTIVE, "task_state": None, "power_state": power_state,
              "launched_at": utcnow().isoformat()},
+            event=EVENT, phase="finish", host=host.name, finish_action=True,
             expected_task_state=[TaskState.SPAWNING])
     except (InstanceNotFound, UnexpectedTaskState) as exc:
         # A delete came while spawning: it is waiting for this lock and
@@ -79,11 +80,7 @@ def _build(host: Host, ctx, instance_uuid, request_spec, selection, alternates, 
         if isinstance(exc, InstanceNotFound):
             host.driver.destroy(instance_uuid)
             _release(host, ctx, instance_uuid)
-        conductor.action_event_finish(ctx, instance_uuid, EVENT, host=host.name,
-                                      error=f"deleted while building: {exc}")
         return "gone"
-    conductor.action_event_finish(ctx, instance_uuid, EVENT, host=host.name,
-                                  finish_action=True)
     LOG.info("instance %s is active on %s", instance_uuid, host.name)
     return "active"
 

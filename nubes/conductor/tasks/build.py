@@ -111,14 +111,14 @@ class PlaceInCell(Task):
 
     def _execute(self) -> str:
         api, uuid, chosen = self.api, self.uuid, self.chosen
-        mapping = api.api_db.read(lambda conn: host_mappings.get_by_host(
-            conn, chosen.service_host))
+        mapping, build_request = api.api_db.read(lambda conn: (
+            host_mappings.get_by_host(conn, chosen.service_host),
+            api_repo.get_build_request(conn, uuid)))
         if mapping is None:
             _release(api, self.ctx, uuid)
             reason = f"Host '{chosen.service_host}' is not mapped to any cell"
             return "cell0" if cell0.bury(api, self.ctx, uuid, self.spec, reason) else "deleted"
         cell = self._cell = api.cells.get(mapping.cell_uuid)
-        build_request = api.api_db.read(lambda conn: api_repo.get_build_request(conn, uuid))
         if build_request is None:
             LOG.info("instance %s was deleted while scheduling; releasing its claim", uuid)
             _release(api, self.ctx, uuid)

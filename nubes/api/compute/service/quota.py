@@ -21,14 +21,15 @@ class Request:
 
 
 def allowed_count(state: ComputeState, ctx: RequestContext, project_id: str,
-                  req: Request) -> int:
+                  req: Request, found: dict[str, int] | None = None) -> int:
     """How many of ``req`` may be created (``max_count``, or fewer but at
-    least ``min_count``); raises :class:`exc.QuotaExceeded` otherwise."""
+    least ``min_count``); raises :class:`exc.QuotaExceeded` otherwise.
+    ``found``: the project's limits when the caller has read them."""
     try:
         return cell_quota.allowed_count(
             state.conf, state.api_db, state.cells, ctx, project_id,
             min_count=req.min_count, max_count=req.max_count, vcpus=req.vcpus,
-            memory_mb=req.memory_mb)
+            memory_mb=req.memory_mb, found=found)
     except cell_quota.QuotaExceeded as err:
         raise exc.QuotaExceeded(str(err)) from None
 

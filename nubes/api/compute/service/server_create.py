@@ -227,7 +227,7 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
                                 f"{len(req.metadata)}, but the limit is "
                                 f"{limits['metadata_items']}")
     count = quota.allowed_count(state, ctx, ctx.project_id, quota.Request(
-        req.min_count, req.max_count, r.flavor.vcpus, r.flavor.memory_mb))
+        req.min_count, req.max_count, r.flavor.vcpus, r.flavor.memory_mb), found=limits)
 
     group = None
     if r.group is not None:

@@ -1,0 +1,26 @@
+"""HTTP sessions for the service-to-service clients (placement, image).
+
+``requests`` looks at the environment on every request (``*_proxy``,
+``no_proxy``, ``.netrc``, CA bundle variables), which costs about as much
+as the rest of a local request.  A service session reads the environment
+once, for its one endpoint, when it is made: a change of the environment
+needs a restart, as with every other setting of a service.
+"""
+from __future__ import annotations
+
+import os
+
+import requests
+from requests.adapters import HTTPAdapter
+
+
+def service_session(endpoint: str, adapter: HTTPAdapter) -> requests.Session:
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(endpoint))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

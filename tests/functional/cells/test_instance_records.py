@@ -1,0 +1,114 @@
+"""The cell conductor's one-transaction steps: an instance update together
+with the start or finish of an action event (what a compute agent's build
+sends), on every backend."""
+from __future__ import annotations
+
+import uuid as uuidlib
+
+import pytest
+import sqlalchemy as sa
+
+from nubes.cells.cell_db import models as cell_models
+from nubes.cells.repo import instance_writes
+from nubes.common.context import RequestContext
+from nubes.common.timeutils import utcnow
+from nubes.conductor import instance_records
+from nubes.conductor.messages import InstanceNotFound, UnexpectedTaskState
+
+EVENT = "compute__do_build_and_run_instance"
+
+
+@pytest.fixture
+def cell(deployment):
+    return deployment.cell_dbs["cell1"]
+
+
+def _building(db, ctx) -> str:
+    uuid = str(uuidlib.uuid4())
+
+    def work(conn):
+        now = utcnow()
+        instance_writes.create(conn, {"uuid": uuid, "project_id": "p1", "user_id": "u1",
+                                      "vm_state": "building", "task_state": "scheduling"},
+                               now)
+        instance_writes.start_action(conn, uuid, "create", request_id=ctx.request_id,
+                                     user_id="u1", project_id="p1", now=now)
+    db.write(work)
+    return uuid
+
+
+def _action_and_events(db, uuid):
+    actions, events = cell_models.instance_actions, cell_models.instance_actions_events
+
+    def work(conn):
+        action = conn.execute(sa.select(actions).where(actions.c.instance_uuid == uuid)).one()
+        evs = conn.execute(sa.select(events).where(events.c.action_id == action.id)
+                           .order_by(events.c.id)).all()
+        return action, evs
+    return db.read(work)
+
+
+def test_start_then_finish_writes_state_event_and_action(cell):
+    ctx = RequestContext(request_id="req-build-1")
+    uuid = _building(cell, ctx)
+
+    record = instance_records.update_with_event(
+        cell, ctx, uuid, {"task_state": "spawning", "host": "h1"}, event=EVENT,
+        phase="start", host="h1", expected_task_state=["scheduling", None],
+        expected_vm_state=["building"])
+    assert (record.task_state, record.host) == ("spawning", "h1")
+    action, (event,) = _action_and_events(cell, uuid)
+    assert event.event == EVENT and event.start_time is not None
+    assert event.finish_time is None and action.finish_time is None
+
+    record = instance_records.update_with_event(
+        cell, ctx, uuid, {"vm_state": "active", "task_state": None}, event=EVENT,
+        phase="finish", host="h1", finish_action=True, expected_task_state=["spawning"])
+    assert (record.vm_state, record.task_state) == ("active", None)
+    action, (event,) = _action_and_events(cell, uuid)
+    assert (event.result, event.traceback) == ("Success", None)
+    assert event.finish_time is not None
+    assert action.finish_time is not None and action.message is None
+
+
+def test_unexpected_state_updates_nothing_and_fails_the_event(cell):
+    ctx = RequestContext(request_id="req-build-2")
+    uuid = _building(cell, ctx)
+    cell.write(lambda conn: instance_writes.update(conn, uuid, {"task_state": "deleting"},
+                                                   utcnow()))
+
+    with pytest.raises(UnexpectedTaskState):
+        instance_records.update_with_event(
+            cell, ctx, uuid, {"task_state": "spawning"}, event=EVENT, phase="start",
+            host="h1", expected_task_state=["scheduling", None])
+    row = cell.read(lambda conn: instance_writes.get(conn, uuid))
+    assert row["task_state"] == "deleting"
+    action, (event,) = _action_and_events(cell, uuid)
+    assert event.result == "Error" and "UnexpectedTaskState" in event.traceback
+    assert action.finish_time is not None and action.message == "Error"
+
+
+def test_deleted_instance_raises_not_found_after_recording_the_error(cell):
+    ctx = RequestContext(request_id="req-build-3")
+    uuid = _building(cell, ctx)
+    cell.write(lambda conn: instance_writes.update(conn, uuid, {"task_state": "spawning"},
+                                                   utcnow()))
+    instance_records.destroy(cell, uuid)
+
+    with pytest.raises(InstanceNotFound):
+        instance_records.update_with_event(
+            cell, ctx, uuid, {"vm_state": "active", "task_state": None}, event=EVENT,
+            phase="finish", host="h1", finish_action=True,
+            expected_task_state=["spawning"])
+    _, (event,) = _action_and_events(cell, uuid)
+    assert event.result == "Error" and "InstanceNotFound" in event.traceback
+
+
+def test_bad_phase_is_refused_before_any_write(cell):
+    ctx = RequestContext(request_id="req-build-4")
+    uuid = _building(cell, ctx)
+    with pytest.raises(ValueError):
+        instance_records.update_with_event(cell, ctx, uuid, {"task_state": "spawning"},
+                                           event=EVENT, phase="middle", host="h1")
+    assert cell.read(lambda conn: instance_writes.get(conn, uuid))["task_state"] == \
+        "scheduling"
