@@ -47,6 +47,8 @@ LOG = logging.getLogger(__name__)
 
 # CycleState key: uuids of nodes placement refused a claim on (capacity).
 _FULL_NODES = "full_nodes"
+# CycleState key: the hosts of the last ranking, best first.
+_LAST_RANKING = "last_ranking"
 
 
 class SchedulerService:
@@ -181,6 +183,7 @@ class SchedulerService:
                instance_uuid: str, hosts: list[HostState],
                request_id: str) -> tuple[HostState, dict] | None:
         ranked, weights = self._ranked(cycle, spec, hosts)
+        cycle.set(_LAST_RANKING, ranked)
         for host in self._order(ranked, weights):
             request = host.fitting_request()
             if request is None:  # an earlier instance of this request took the room
@@ -245,7 +248,15 @@ class SchedulerService:
         """Per instance, the best remaining hosts of its host's cell, after
         this request's claims (so server group filters see them)."""
         chosen = {h.uuid for _, h, _ in claimed}
-        ranked, _ = self._ranked(cycle, spec, [h for h in hosts if h.uuid not in chosen])
+        if spec.server_group is None:
+            # Claims change only the claimed hosts' weights (and whether a
+            # host still fits, which the caller checks per alternate): the
+            # last ranking stands.
+            ranked = [h for h in cycle.get(_LAST_RANKING, ())
+                      if h.uuid not in chosen and self._eligible(cycle, h, spec)]
+        else:   # group filters see this request's claims
+            ranked, _ = self._ranked(cycle, spec,
+                                     [h for h in hosts if h.uuid not in chosen])
         out: dict[str, list[HostState]] = {}
         for instance_uuid, host, _ in claimed:
             same_cell = [h for h in ranked if h.cell_uuid == host.cell_uuid]
