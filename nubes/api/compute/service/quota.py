@@ -34,6 +34,7 @@ def allowed_count(state: ComputeState, ctx: RequestContext, project_id: str,
         raise exc.QuotaExceeded(str(err)) from None
 
 
-def limits(state: ComputeState, project_id: str) -> dict[str, int]:
-    """Every resource's limit for ``project_id`` (-1: unlimited)."""
-    return cell_quota.limits(state.conf, state.api_db, project_id)
+def limits_in(conn, state: ComputeState, project_id: str) -> dict[str, int]:
+    """Every resource's limit for ``project_id`` (-1: unlimited), read on an
+    open API-database connection."""
+    return cell_quota.limits_in(conn, state.conf, project_id)

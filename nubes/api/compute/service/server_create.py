@@ -138,6 +138,7 @@ class _Resolved:
     image: Image
     key: Any
     group: Any
+    limits: dict[str, int]     # the project's quota limits
 
 
 def _resolve(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> _Resolved:
@@ -149,8 +150,8 @@ def _resolve(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> _R
         key = key_pairs.get(conn, ctx.user_id, req.key_name) if req.key_name else None
         group_uuid = req.scheduler_hints.get("group")
         group = server_groups.get(conn, group_uuid) if group_uuid else None
-        return flavor, key, group, group_uuid
-    flavor, key, group, group_uuid = state.api_db.read(work)
+        return flavor, key, group, group_uuid, quota.limits_in(conn, state, ctx.project_id)
+    flavor, key, group, group_uuid, limits = state.api_db.read(work)
     if flavor is None:
         raise exc.Invalid(f"Flavor {req.flavor_ref} could not be found.")
     if flavor.disabled:
@@ -164,7 +165,7 @@ def _resolve(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> _R
         raise exc.Invalid("Flavor's memory is too small for requested image.")
     if image.min_disk and flavor.root_gb and flavor.root_gb < image.min_disk:
         raise exc.Invalid("Flavor's disk is too small for requested image.")
-    return _Resolved(flavor, image, key, group)
+    return _Resolved(flavor, image, key, group, limits)
 
 
 # --- the create ------------------------------------------------------------------------
@@ -221,7 +222,7 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
     r = _resolve(state, ctx, req)
     if req.availability_zone and not (req.forced_host or req.forced_node):
         availability_zones.check_requested(state, ctx, req.availability_zone)
-    limits = quota.limits(state, ctx.project_id)
+    limits = r.limits
     if 0 <= limits["metadata_items"] < len(req.metadata):
         raise exc.QuotaExceeded(f"Quota exceeded for metadata_items: Requested "
                                 f"{len(req.metadata)}, but the limit is "
