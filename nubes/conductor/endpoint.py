@@ -57,8 +57,8 @@ class CellConductorEndpoint:
     def instance_update_with_event(self, ctx: RequestContext, *, instance_uuid: str,
                                    values: dict, event: str, phase: str,
                                    host: str | None = None, finish_action: bool = False,
-                                   expect: dict | None = None) -> Any:
-        return instance_records.update_with_event(
+                                   expect: dict | None = None) -> None:
+        instance_records.update_with_event(
             self._db, ctx, instance_uuid, values, event=event, phase=phase, host=host,
             finish_action=finish_action, **_expectations(expect))
 

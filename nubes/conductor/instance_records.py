@@ -48,11 +48,12 @@ def _expectations(expected_task_state, expected_vm_state) -> dict[str, Any]:
 
 
 def _update_in(conn, instance_uuid: str, values: dict[str, Any], now,
-               kwargs: dict[str, Any]) -> InstanceRecord | Exception:
-    """The updated record, or the error to raise once the transaction is
-    over (it may still have to write an event)."""
+               kwargs: dict[str, Any], *, record: bool = True
+               ) -> InstanceRecord | Exception | None:
+    """The updated record (None if not ``record``), or the error to raise
+    once the transaction is over (it may still have to write an event)."""
     if repo.update(conn, instance_uuid, values, now, **kwargs):
-        return InstanceRecord.from_row(repo.get(conn, instance_uuid))
+        return InstanceRecord.from_row(repo.get(conn, instance_uuid)) if record else None
     row = repo.get(conn, instance_uuid)
     if row is None or row["deleted"]:
         return InstanceNotFound(f"instance {instance_uuid} could not be found")
@@ -79,7 +80,7 @@ def update_with_event(db: Database, ctx: RequestContext, instance_uuid: str,
                       values: dict[str, Any], *, event: str, phase: str,
                       host: str | None, finish_action: bool = False,
                       expected_task_state: Iterable[str | None] | Any = _UNSET,
-                      expected_vm_state: Iterable[str] | Any = _UNSET) -> InstanceRecord:
+                      expected_vm_state: Iterable[str] | Any = _UNSET) -> None:
     """One transaction for a step of a compute operation: the instance
     update and the start (``phase="start"``) or the successful finish
     (``phase="finish"``, with the action too if ``finish_action``) of
@@ -95,10 +96,10 @@ def update_with_event(db: Database, ctx: RequestContext, instance_uuid: str,
     values = _coerce(values)
     kwargs = _expectations(expected_task_state, expected_vm_state)
 
-    def work(conn) -> InstanceRecord | Exception:
+    def work(conn) -> Exception | None:
         now = utcnow()
         action_id = repo.find_action(conn, instance_uuid, ctx.request_id)
-        result = _update_in(conn, instance_uuid, values, now, kwargs)
+        result = _update_in(conn, instance_uuid, values, now, kwargs, record=False)
         if action_id is None:
             return result
         if isinstance(result, Exception):
@@ -116,7 +117,6 @@ def update_with_event(db: Database, ctx: RequestContext, instance_uuid: str,
     result = db.write(work)
     if isinstance(result, Exception):
         raise result
-    return result
 
 
 def destroy(db: Database, instance_uuid: str, values: dict[str, Any] | None = None

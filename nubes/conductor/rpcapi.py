@@ -66,18 +66,17 @@ class CellConductorAPI:
                                    host: str | None = None, finish_action: bool = False,
                                    expected_task_state: list | None = None,
                                    expected_vm_state: list | None = None,
-                                   timeout: float | None = None) -> InstanceRecord:
+                                   timeout: float | None = None) -> None:
         """One round trip and one transaction for a step of an operation:
         the update plus the start (``phase="start"``) or the successful
         finish (``phase="finish"``) of ``event``.  When the instance is not
         in an expected state nothing is updated, the event is finished
         with that error, and :class:`InstanceNotFound` or
         :class:`UnexpectedTaskState` is raised."""
-        data = self._client.call(ctx, "instance_update_with_event", timeout=timeout,
-                                 instance_uuid=instance_uuid, values=values, event=event,
-                                 phase=phase, host=host, finish_action=finish_action,
-                                 expect=_expect(expected_task_state, expected_vm_state))
-        return InstanceRecord.from_wire(data)
+        self._client.call(ctx, "instance_update_with_event", timeout=timeout,
+                          instance_uuid=instance_uuid, values=values, event=event,
+                          phase=phase, host=host, finish_action=finish_action,
+                          expect=_expect(expected_task_state, expected_vm_state))
 
     def instance_get(self, ctx: RequestContext | None, instance_uuid: str, *,
                      timeout: float | None = None) -> InstanceRecord:

@@ -52,19 +52,21 @@ def test_start_then_finish_writes_state_event_and_action(cell):
     ctx = RequestContext(request_id="req-build-1")
     uuid = _building(cell, ctx)
 
-    record = instance_records.update_with_event(
+    instance_records.update_with_event(
         cell, ctx, uuid, {"task_state": "spawning", "host": "h1"}, event=EVENT,
         phase="start", host="h1", expected_task_state=["scheduling", None],
         expected_vm_state=["building"])
-    assert (record.task_state, record.host) == ("spawning", "h1")
+    row = cell.read(lambda conn: instance_writes.get(conn, uuid))
+    assert (row["task_state"], row["host"]) == ("spawning", "h1")
     action, (event,) = _action_and_events(cell, uuid)
     assert event.event == EVENT and event.start_time is not None
     assert event.finish_time is None and action.finish_time is None
 
-    record = instance_records.update_with_event(
+    instance_records.update_with_event(
         cell, ctx, uuid, {"vm_state": "active", "task_state": None}, event=EVENT,
         phase="finish", host="h1", finish_action=True, expected_task_state=["spawning"])
-    assert (record.vm_state, record.task_state) == ("active", None)
+    row = cell.read(lambda conn: instance_writes.get(conn, uuid))
+    assert (row["vm_state"], row["task_state"]) == ("active", None)
     action, (event,) = _action_and_events(cell, uuid)
     assert (event.result, event.traceback) == ("Success", None)
     assert event.finish_time is not None
