@@ -17,7 +17,7 @@ from nubes.cells import schema_sync as cell_schema
 from nubes.cells.admin import cells as cell_admin
 from nubes.cells.admin import hosts as host_admin
 from nubes.cells.targeting import CellDatabases
-from nubes.common import config, log, rpc, tokens
+from nubes.common import config, local_wsgi, log, rpc, tokens
 from nubes.common.db.transaction import Database
 from nubes.conductor.super_conductor import SuperConductor
 from nubes.embedded import cell_services, defaults
@@ -82,9 +82,16 @@ class EmbeddedCloud:
 
         self.urls["identity"] = self.servers.serve(
             "identity", identity_app.build(self.conf), ports.host, ports.identity)
-        self.urls["placement"] = self.servers.serve(
-            "placement", placement_app.build(self.conf, placement_db), ports.host,
-            ports.placement)
+        placement = placement_app.build(self.conf, placement_db)
+        self.urls["placement"] = self.servers.serve("placement", placement, ports.host,
+                                                    ports.placement)
+        image = image_app.build(self.conf, image_db)
+        self.urls["image"] = self.servers.serve("image", image, ports.host, ports.image)
+        # This process's own calls to placement and the image API go to the
+        # apps directly, not through a socket (users' clients use HTTP).
+        self._serve_locally(self.conf.placement_client.endpoint, placement)
+        self._serve_locally(self.conf.image_client.endpoint or self.conf.identity.image_endpoint,
+                            image)
         compute_state = compute_app.build_state(self.conf, api_db=api_db,
                                                 databases=self.databases)
         self._closers.append(compute_state.buses.close)
@@ -93,8 +100,6 @@ class EmbeddedCloud:
         self.urls["compute"] = self.servers.serve(
             "compute", compute_app.build(self.conf, state=compute_state), ports.host,
             ports.compute)
-        self.urls["image"] = self.servers.serve(
-            "image", image_app.build(self.conf, image_db), ports.host, ports.image)
         self.servers.wait_until_answering(list(self.urls.values()))
         if defaults.seed_once(self.layout.defaults_marker, api_db, image_db):
             self.say("nubes: created the default flavors (m1.*) and image (cirros)")
@@ -129,6 +134,10 @@ class EmbeddedCloud:
             # A nubes.conf written before the image API existed.
             conf.set_override("connection", self.layout.image_database,
                               group="image_database")
+
+    def _serve_locally(self, endpoint: str, app) -> None:
+        local_wsgi.register(endpoint, app)
+        self._closers.append(lambda: local_wsgi.unregister(endpoint))
 
     def _mint_service_token(self) -> None:
         codec = tokens.codec_from_conf(self.conf)
