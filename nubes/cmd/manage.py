@@ -2,7 +2,8 @@
 
 Exit codes: 0 success, 1 the command failed (the message says why and what
 to do next), 2 bad usage.  ``cell_v2`` commands have their own codes,
-matching ``nova-manage cell_v2`` (see ``nubes-manage cell_v2 <command> --help``).
+matching ``nova-manage cell_v2`` (see ``nubes-manage cell_v2 <command> --help``),
+and so does ``placement audit`` (``nova-manage placement audit``).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from nubes.cells import urls
 from nubes.cells.admin import Report
 from nubes.cells.admin import setup as cell_setup
 from nubes.cells.exceptions import CellsError
-from nubes.cmd import manage_cell_v2
+from nubes.cmd import manage_cell_v2, manage_placement
 from nubes.common import config
 from nubes.common.db.transaction import Database
 from nubes.placement import app as placement_app
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     api_sync.set_defaults(func=_api_db_sync)
 
     manage_cell_v2.add_parsers(sub)
+    manage_placement.add_parsers(sub)
     return parser
 
 

@@ -1,0 +1,152 @@
+"""``nubes-manage placement ...``: argument parsing, output and exit codes.
+
+The work lives in ``nubes.cells.admin.placement_audit``; exit codes match
+``nova-manage placement audit``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+import time
+
+from nubes.cells.admin import Report
+from nubes.cells.admin import placement_audit
+from nubes.cells.targeting import CellDatabases
+from nubes.common.db.transaction import Database
+from nubes.placement.client import PlacementClient, PlacementError
+
+NONE_FOUND = 0
+ERROR = 1
+FOUND = 3
+DELETED = 4
+INVALID_INPUT = 127
+
+# At most this often (seconds) a progress line on stderr, plus the last one.
+PROGRESS_EVERY = 2.0
+
+
+def _out(message: str) -> None:
+    print(message, flush=True)
+
+
+def _err(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+def _progress_printer(verbose: bool):
+    last = [time.monotonic()]  # the first line after PROGRESS_EVERY, or at the end
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            line = f"Checked {done}/{total} resource provider(s)"
+            if verbose:
+                _out(line)
+            else:
+                print(line, file=sys.stderr, flush=True)
+    return progress
+
+
+def _audit(conf, args) -> int:
+    if not conf.api_database.connection:
+        _err("[api_database] connection is not set; add it to the config file given with "
+             "--config-file")
+        return ERROR
+    if not conf.placement_client.endpoint:
+        _err("[placement_client] endpoint is not set; add it (and token, if placement "
+             "needs one) to the config file given with --config-file")
+        return ERROR
+    api_db = Database(conf.api_database.connection,
+                      max_retries=conf.api_database.max_retries,
+                      pool_size=conf.api_database.max_pool_size,
+                      max_overflow=conf.api_database.max_overflow)
+    databases = CellDatabases.from_conf(conf)
+    placement = PlacementClient.from_conf(conf)
+    report = Report(info=_out, detail=_out if args.verbose else (lambda _m: None))
+    try:
+        result = placement_audit.audit(
+            api_db, databases, placement, provider_uuid=args.resource_provider,
+            delete=args.delete, report=report, progress=_progress_printer(args.verbose))
+    except placement_audit.InvalidAuditInput as err:
+        _err(str(err))
+        return INVALID_INPUT
+    except PlacementError as err:
+        _err(f"{err}; check [placement_client] endpoint and that placement is up, then "
+             "run the audit again")
+        return ERROR
+    except Exception as err:  # noqa: BLE001 - the operator gets one line and 1
+        orig = getattr(err, "orig", None) or err
+        first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+        _err(f"{type(orig).__name__}: {first}")
+        return ERROR
+    finally:
+        placement.close()
+        databases.dispose()
+        api_db.dispose()
+    return _summarise(result, args)
+
+
+def _summarise(result: placement_audit.AuditResult, args) -> int:
+    scope = (f"{result.providers_checked} resource provider(s), "
+             f"{result.consumers_checked} consumer(s)")
+    code = NONE_FOUND
+    if not result.orphans:
+        _out(f"No orphaned allocations found ({scope} checked).")
+    elif not args.delete:
+        _out(f"Found {len(result.orphans)} orphaned allocation(s) of "
+             f"{len(result.orphaned_consumers)} consumer(s) ({scope} checked); run again "
+             "with --delete to remove them.")
+        code = FOUND
+    else:
+        _out(f"Deleted {len(result.deleted)} of {len(result.orphans)} orphaned "
+             f"allocation(s) ({scope} checked).")
+        code = DELETED
+        if result.no_longer_orphaned:
+            _out(f"{len(result.no_longer_orphaned)} allocation(s) turned out to be in use "
+                 "when checked again and were kept.")
+        if result.failed:
+            _err(f"{len(result.failed)} orphaned allocation(s) could not be deleted (see "
+                 "above); check that placement is up and run the audit with --delete again.")
+            code = ERROR
+    if result.unverified:
+        cells = sorted(set(result.unverified.values()))
+        _err(f"{len(result.unverified)} consumer(s) could not be checked and were left "
+             f"alone: {'; '.join(cells)}.  Fix access to the cell database(s) and run the "
+             "audit again.")
+        code = ERROR
+    return code
+
+
+def add_parsers(categories) -> None:
+    placement = categories.add_parser("placement", help="placement housekeeping")
+    sub = placement.add_subparsers(dest="action", required=True)
+    description = (
+        "Find allocations in placement whose consumer compute no longer knows: no live "
+        "instance in the cell its instance mapping names and no build request in flight "
+        "(e.g. a delete while placement was unreachable, a crash between claim and "
+        "instance creation).  Every resource provider is checked, or only "
+        "--resource_provider.  --delete removes the orphaned allocations from the "
+        "checked provider(s) only; a consumer's allocations elsewhere stay.  Progress "
+        "(providers checked / total) goes to stderr, or to stdout with --verbose.")
+    codes = "\n  ".join([
+        "exit codes:",
+        "0    no orphaned allocations found",
+        "1    an unexpected error (placement or a database unreachable, a deletion "
+        "failed,",
+        "     a cell database unreadable so some consumers could not be checked)",
+        "3    orphaned allocations found (run again with --delete to remove them)",
+        "4    every orphaned allocation found was deleted",
+        "127  invalid input: a malformed --resource_provider uuid or no such provider",
+        "(2 means bad or missing arguments, as argparse reports them)"])
+    p = sub.add_parser("audit", help="find (and with --delete remove) orphaned allocations",
+                       description=textwrap.fill(description, 79), epilog=codes,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true",
+                   help="print every provider and consumer checked, and the verdict")
+    p.add_argument("--delete", action="store_true",
+                   help="delete the orphaned allocations found")
+    p.add_argument("--resource_provider", "--resource-provider", dest="resource_provider",
+                   metavar="UUID", help="audit only this resource provider")
+    p.set_defaults(func=_audit)
