@@ -1,10 +1,15 @@
-"""A distributed nubes deployment for one test, torn down whatever happens.
+"""A distributed nubes deployment, torn down whatever happens.
 
-What a :class:`Distributed` owns, and removes in :meth:`Distributed.close`:
-throw-away databases (``nubes_test_<random>``: API, placement, cell0, cell1,
-cell2) on one backend, one RabbitMQ vhost per cell, config files and logs in
-a work directory, and the processes it started.  Each step that talks to a
-server fails the test (``pytest.fail``) when the server cannot be reached.
+What a :class:`Deployment` owns, and removes in :meth:`Deployment.close`:
+throw-away databases (``nubes_test_<random>``, one per schema) on one
+backend, RabbitMQ vhosts, config files and logs in a work directory, and
+the processes it started.  It knows nothing of pytest: a step that cannot be
+done raises :class:`DeploymentError` (``benchmarks/boot_distributed.py``
+builds on it).
+
+:class:`Distributed` is the tests' flavour: such a step fails the test
+(``pytest.fail``), and :meth:`Distributed.check_environment` skips when the
+servers are not configured.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ import time
 import urllib.parse
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn, TextIO
 
 import kombu
 import pytest
@@ -32,6 +37,10 @@ from tests.fixtures import databases
 RABBIT_ENV = "NUBES_TEST_RABBIT_URL"
 STOP_TIMEOUT = 20.0        # seconds the processes get to exit on SIGTERM
 COMMAND_TIMEOUT = 120.0    # seconds a nubes-manage command may take
+
+
+class DeploymentError(RuntimeError):
+    """A server could not be reached, a command or a process failed."""
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, what: str,
@@ -78,6 +87,18 @@ def ini(groups: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def backend_of(url: str) -> str:
+    """``mysql`` or ``postgresql`` (the keys of ``databases.ENV``) for a
+    server URL such as ``mysql+pymysql://root@host/db``."""
+    scheme = url.split("://", 1)[0].split("+", 1)[0]
+    backend = {"mysql": "mysql", "mariadb": "mysql", "postgresql": "postgresql",
+               "postgres": "postgresql"}.get(scheme)
+    if backend is None:
+        raise DeploymentError(f"unsupported database server URL {url!r}: "
+                              "use mysql+pymysql:// or postgresql+psycopg://")
+    return backend
+
+
 class Process:
     def __init__(self, name: str, argv: list[str], log: Path, env: dict[str, str]):
         self.name = name
@@ -93,10 +114,10 @@ class Process:
         except OSError:
             return ""
 
-    def check_alive(self) -> None:
+    def exited(self) -> str | None:
+        """Why it is not running any more (with its log's tail), or None."""
         code = self.popen.poll()
-        if code is not None:
-            pytest.fail(f"{self.name} exited with {code}:\n{self.tail()}")
+        return None if code is None else f"{self.name} exited with {code}:\n{self.tail()}"
 
     def terminate(self) -> None:
         if self.popen.poll() is None:
@@ -112,8 +133,13 @@ class Process:
             return None
 
 
-class Distributed:
+class Deployment:
+    """Databases, vhosts, config files, ``nubes-manage`` and processes of one
+    deployment; failures raise :class:`DeploymentError` through
+    :meth:`fail`."""
+
     CELLS = ("cell1", "cell2")
+    VHOST_PREFIX = "nubes-it"
 
     def __init__(self, backend: str, workdir: Path):
         self.backend = backend
@@ -124,37 +150,24 @@ class Distributed:
         self.processes: dict[str, Process] = {}
         self._databases: list[databases.TemporaryDatabase] = []
         self._vhosts: list[str] = []
-        self._stopped: set[str] = set()   # stopped on purpose by the test
+        self._stopped: set[str] = set()   # stopped on purpose
         self._env = {k: v for k, v in os.environ.items() if k != "NUBES_CONFIG_FILE"}
 
-    # --- servers ------------------------------------------------------------------
+    def fail(self, message: str) -> NoReturn:
+        raise DeploymentError(message)
 
-    @staticmethod
-    def check_environment(backend: str) -> str:
-        """The RabbitMQ base URL; skips when a variable is unset and fails
-        when RabbitMQ is configured but does not answer."""
-        var = databases.ENV[backend]
-        if not os.environ.get(var):
-            pytest.skip(f"{var} is not set")
-        base = os.environ.get(RABBIT_ENV)
-        if not base:
-            pytest.skip(f"{RABBIT_ENV} is not set")
-        conn = kombu.Connection(kombu_urls(base)[0][0], connect_timeout=5)
-        try:
-            connect_once(conn)
-        except Exception as exc:  # noqa: BLE001 - any failure to connect fails the test
-            pytest.fail(f"{RABBIT_ENV} is set but RabbitMQ cannot be reached: {exc}",
-                        pytrace=False)
-        finally:
-            conn.release()
-        return base
+    def command(self, script: str, module: str) -> list[str]:
+        """argv of a nubes command (console script or ``python -m``)."""
+        return entry_point(script, module)
+
+    # --- servers ------------------------------------------------------------------
 
     def create_databases(self, names: tuple[str, ...]) -> None:
         for name in names:
             try:
                 tmp = databases.TemporaryDatabase(self.backend)
             except RuntimeError as exc:  # set but unreachable: fail, never skip
-                pytest.fail(str(exc), pytrace=False)
+                self.fail(str(exc))
             self._databases.append(tmp)
             self.db_urls[name] = tmp.url
 
@@ -168,25 +181,24 @@ class Distributed:
         netlocs = rest.split("/", 1)[0]
 
         def create(cell: str) -> None:
-            vhost = f"nubes-it-{self.tag}-{cell}"
+            vhost = f"{self.VHOST_PREFIX}-{self.tag}-{cell}"
             self._rabbitmqctl("add_vhost", vhost)
             self._vhosts.append(vhost)
             self._rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
             self.bus_urls[cell] = f"{scheme}://{netlocs}/{urllib.parse.quote(vhost, safe='')}"
 
-        with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
+        with concurrent.futures.ThreadPoolExecutor(min(len(names), 8)) as pool:
             jobs = [pool.submit(create, name) for name in names]
         for job in jobs:
-            job.result()   # a failure fails the test; close() deletes what was made
+            job.result()   # a failure fails; close() deletes what was made
 
-    @staticmethod
-    def _rabbitmqctl(*args: str) -> None:
+    def _rabbitmqctl(self, *args: str) -> None:
         exe = shutil.which("rabbitmqctl")
         if exe is None:
-            pytest.fail(f"{RABBIT_ENV} is set but rabbitmqctl is not installed")
+            self.fail("RabbitMQ is configured but rabbitmqctl is not installed")
         proc = subprocess.run([exe, "-q", *args], capture_output=True, text=True, timeout=60)
         if proc.returncode != 0:
-            pytest.fail(f"rabbitmqctl {' '.join(args)} failed: {proc.stderr or proc.stdout}")
+            self.fail(f"rabbitmqctl {' '.join(args)} failed: {proc.stderr or proc.stdout}")
 
     # --- files and commands ---------------------------------------------------------
 
@@ -196,16 +208,16 @@ class Distributed:
         return str(path)
 
     def manage(self, confs: list[str], *args: str) -> str:
-        """Run ``nubes-manage``; its output, or the test fails on a non-zero exit."""
-        argv = entry_point("nubes-manage", "nubes.cmd.manage")
+        """Run ``nubes-manage``; its output (a non-zero exit fails)."""
+        argv = self.command("nubes-manage", "nubes.cmd.manage")
         for conf in confs:
             argv += ["--config-file", conf]
         argv += list(args)
         proc = subprocess.run(argv, capture_output=True, text=True, env=self._env,
                               timeout=COMMAND_TIMEOUT)
         if proc.returncode != 0:
-            pytest.fail(f"nubes-manage {' '.join(args)} exited with {proc.returncode}:\n"
-                        f"{proc.stdout}\n{proc.stderr}")
+            self.fail(f"nubes-manage {' '.join(args)} exited with {proc.returncode}:\n"
+                      f"{proc.stdout}\n{proc.stderr}")
         return proc.stdout
 
     def start(self, name: str, argv: list[str], *, env: dict[str, str] | None = None
@@ -216,10 +228,12 @@ class Distributed:
         return process
 
     def check_alive(self) -> None:
-        """Fail the test if a process it did not stop has exited."""
+        """Fail if a process that was not stopped on purpose has exited."""
         for process in self.processes.values():
             if process.name not in self._stopped:
-                process.check_alive()
+                why = process.exited()
+                if why is not None:
+                    self.fail(why)
 
     def stop(self, name: str) -> int | None:
         """SIGTERM one process; its exit code (None: it had to be killed)."""
@@ -230,9 +244,10 @@ class Distributed:
 
     # --- tear-down --------------------------------------------------------------------
 
-    def close(self) -> list[str]:
+    def close(self, *, tails: TextIO | None = sys.stdout) -> list[str]:
         """Stop every process, drop every database, delete every vhost; each
-        step runs even if an earlier one failed.  Returns what went wrong."""
+        step runs even if an earlier one failed.  Returns what went wrong;
+        each process's command and log tail go to ``tails`` (None: nowhere)."""
         problems: list[str] = []
         running = [p for p in self.processes.values() if p.popen.poll() is None]
         for process in running:
@@ -241,9 +256,10 @@ class Distributed:
         for process in running:
             if process.wait(max(deadline - time.monotonic(), 0.1)) is None:
                 problems.append(f"{process.name} did not stop on SIGTERM: killed")
-        for process in self.processes.values():
-            print(f"----- {process.name}: {' '.join(process.argv)} "
-                  f"(exit {process.popen.returncode})\n{process.tail()}")
+        if tails is not None:
+            for process in self.processes.values():
+                print(f"----- {process.name}: {' '.join(process.argv)} "
+                      f"(exit {process.popen.returncode})\n{process.tail()}", file=tails)
         # Dropping a database can take seconds (PostgreSQL checkpoints):
         # drop them, and delete the vhosts, all at once.
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
@@ -271,3 +287,30 @@ class Distributed:
         if proc.returncode != 0:
             return f"could not delete vhost {vhost}: {proc.stderr or proc.stdout}"
         return None
+
+
+class Distributed(Deployment):
+    """A deployment for one test: what cannot be done fails the test."""
+
+    def fail(self, message: str) -> NoReturn:
+        pytest.fail(message, pytrace=False)
+
+    @staticmethod
+    def check_environment(backend: str) -> str:
+        """The RabbitMQ base URL; skips when a variable is unset and fails
+        when RabbitMQ is configured but does not answer."""
+        var = databases.ENV[backend]
+        if not os.environ.get(var):
+            pytest.skip(f"{var} is not set")
+        base = os.environ.get(RABBIT_ENV)
+        if not base:
+            pytest.skip(f"{RABBIT_ENV} is not set")
+        conn = kombu.Connection(kombu_urls(base)[0][0], connect_timeout=5)
+        try:
+            connect_once(conn)
+        except Exception as exc:  # noqa: BLE001 - any failure to connect fails the test
+            pytest.fail(f"{RABBIT_ENV} is set but RabbitMQ cannot be reached: {exc}",
+                        pytrace=False)
+        finally:
+            conn.release()
+        return base
