@@ -133,10 +133,15 @@ class PlacementClient:
         self.timeout = timeout
         self.conflict_retries = conflict_retries
         if session is None:
-            # Reconnect on refused/reset connections for idempotent calls
-            # only; a request placement received is never sent twice here.
-            retry = Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.1,
-                          allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE"}))
+            # A refused connection is tried again for every call (nothing
+            # was sent).  A connection that breaks once the request is out
+            # (e.g. the server closed an idle keep-alive connection just as
+            # it was reused) is tried again only for calls that mean the
+            # same when repeated: reads, and DELETE /allocations (a repeat
+            # finds nothing and says so).  A PUT or POST that may have been
+            # received is never sent twice: its generations would refuse it.
+            retry = Retry(total=3, connect=2, read=2, status=0, backoff_factor=0.1,
+                          allowed_methods=frozenset({"GET", "HEAD", "DELETE"}))
             session = service_session(self.endpoint, HTTPAdapter(
                 pool_connections=4, pool_maxsize=pool_maxsize, max_retries=retry))
         self._session = session
