@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from nubes.common.http_session import service_session
 
@@ -68,8 +69,12 @@ class ImageClient:
         self.endpoint = endpoint.rstrip("/")
         self.token = token
         self.timeout = timeout
+        # Reads are tried again when the connection breaks (e.g. a reused
+        # keep-alive connection the server had just closed); writes are not.
+        retry = Retry(total=3, connect=2, read=2, status=0, backoff_factor=0.1,
+                      allowed_methods=frozenset({"GET", "HEAD"}))
         self._session = session or service_session(
-            self.endpoint, HTTPAdapter(pool_connections=4, pool_maxsize=32))
+            self.endpoint, HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=retry))
 
     @classmethod
     def from_conf(cls, conf) -> "ImageClient | None":
