@@ -23,23 +23,30 @@ from nubes.cells.repo.build_requests import encode_instance
 from nubes.common.timeutils import utcnow
 
 
+_INSERT_BUILD_REQUEST = sa.insert(br)
+_INSERT_SPEC = sa.insert(rs)
+_INSERT_MAPPING = sa.insert(im)
+
+
 def create(conn: sa.Connection, *, instance_uuid: str, project_id: str,
            user_id: str | None, instance: dict[str, Any], spec: dict[str, Any],
            tags: Iterable[str] = (), block_device_mappings: list[dict] | None = None) -> None:
     """The three rows of a server the API accepted (call once per instance,
     all of a request in one transaction)."""
+    # Parameters apart from the statement: the statement is then the same
+    # every time and SQLAlchemy builds and compiles it once.
     now = utcnow()
-    conn.execute(sa.insert(br).values(
+    conn.execute(_INSERT_BUILD_REQUEST, dict(
         instance_uuid=instance_uuid, project_id=project_id,
         instance=encode_instance(dict(instance, uuid=instance_uuid, project_id=project_id,
                                       user_id=user_id)),
         block_device_mappings=json.dumps(block_device_mappings or []),
         tags=json.dumps(list(tags)), created_at=now))
-    conn.execute(sa.insert(rs).values(instance_uuid=instance_uuid, spec=json.dumps(spec),
-                                      created_at=now))
-    conn.execute(sa.insert(im).values(instance_uuid=instance_uuid, project_id=project_id,
-                                      user_id=user_id, cell_id=None,
-                                      queued_for_delete=False, created_at=now))
+    conn.execute(_INSERT_SPEC, dict(instance_uuid=instance_uuid, spec=json.dumps(spec),
+                                    created_at=now))
+    conn.execute(_INSERT_MAPPING, dict(instance_uuid=instance_uuid, project_id=project_id,
+                                       user_id=user_id, cell_id=None,
+                                       queued_for_delete=False, created_at=now))
 
 
 def get_build_request(conn: sa.Connection, instance_uuid: str) -> sa.Row | None:
