@@ -85,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             while not stop.wait(1.0):
                 pass
     finally:
-        for agent in agents:
-            agent.stop()
+        # All at once: each may wait a little for work under way.
+        with ThreadPoolExecutor(START_WORKERS) as pool:
+            list(pool.map(lambda agent: agent.stop(), agents))
         placement.close()
         transport.close()
     return code

@@ -46,6 +46,10 @@ from nubes.placement.client import PlacementClient
 LOG = logging.getLogger(__name__)
 REGISTER_TIMEOUT = 10.0     # seconds one registration attempt waits for a conductor
 MAX_WAIT_INTERVAL = 10.0    # longest pause between attempts
+# Seconds stop() waits for a periodic run under way: one blocked on a call
+# to a conductor that has gone would otherwise hold it for the whole RPC
+# timeout.  The run is abandoned (its thread is a daemon).
+STOP_WAIT = 5.0
 
 
 class AgentStopped(Exception):
@@ -100,8 +104,8 @@ class ComputeAgent:
     def stop(self) -> None:
         self.stop_requested.set()
         with self._lifecycle:
-            self._heartbeat.stop()
-            self._resources.stop()
+            self._heartbeat.stop(timeout=STOP_WAIT)
+            self._resources.stop(timeout=STOP_WAIT)
             self._server.stop()
         LOG.info("compute host %s stopped", self.host)
 

@@ -132,3 +132,35 @@ def test_conductor_and_computes_as_processes(deployment, placement, placement_se
                 proc.kill()
                 proc.wait(10)
         cloud.close()
+
+
+def test_computes_stop_promptly_when_their_conductor_is_gone(deployment, placement_server,
+                                                             rabbit_cell_url, tmp_path):
+    """Liveness reports left waiting for a conductor that stopped do not
+    hold up the computes' own stop (each would wait the RPC timeout)."""
+    cloud = Cloud(deployment, placement_server.url, bus_urls={"cell1": rabbit_cell_url})
+    common = ["[DEFAULT]", f"transport_url = {rabbit_cell_url}", "report_interval = 0.2",
+              "rpc_response_timeout = 120",
+              "[oslo_messaging_rabbit]", "rabbit_retry_interval = 0.2",
+              "rabbit_interval_max = 1"]
+    conductor_conf = _write(tmp_path / "conductor.conf", common + [
+        "host = rmq-conductor", "[database]", f"connection = {deployment.cell_urls['cell1']}"])
+    compute_conf = _write(tmp_path / "compute.conf", common + [
+        "[fake_driver]", "vcpus = 8", "[placement_client]",
+        f"endpoint = {placement_server.url}", "token = admin"])
+    conductor = _start(tmp_path, "conductor", "nubes.cmd.conductor",
+                       "--config-file", conductor_conf)
+    compute = _start(tmp_path, "compute", "nubes.cmd.compute", "--config-file", compute_conf,
+                     "--hosts", "6", "--host-prefix", "gone-")
+    try:
+        wait_for(lambda: len(cloud.services()) == 6, timeout=60, what="six compute services")
+        assert _stop(conductor, tmp_path, "conductor") == 0
+        time.sleep(1.0)     # every host now has a report waiting for an answer
+        # _stop allows 30 s; six hosts each waiting out a 120 s timeout would not make it.
+        assert _stop(compute, tmp_path, "compute") == 0
+    finally:
+        for proc in (compute, conductor):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+        cloud.close()
