@@ -4,9 +4,12 @@ exactly the trees the kept candidates touch, all in one read transaction
 (a snapshot: REPEATABLE READ on MariaDB/PostgreSQL, SQLite's read
 transaction) so concurrent writes never show half-applied.
 
-The dominant request (one unsuffixed group, every tree a single provider)
-is answered by :mod:`.flat` in that same transaction, straight to the
-answer body; the machinery below serves everything else."""
+The dominant request (one unsuffixed group, 1.29+) is answered in that
+same transaction by :mod:`.flat` (every tree a single provider) or
+:mod:`.tree` (nested trees), from the process's provider cache
+(:mod:`.provider_cache`, checked against the transaction's own reads)
+straight to the answer's JSON; the machinery below serves everything
+else (granular groups, ``same_subtree``, microversions before 1.29)."""
 from __future__ import annotations
 
 import dataclasses
@@ -15,7 +18,7 @@ import random
 
 from nubes.common.db.transaction import Database
 from nubes.placement import exceptions as exc
-from nubes.placement.candidates import assemble, flat, search
+from nubes.placement.candidates import assemble, flat, provider_cache, search
 from nubes.placement.candidates.request import CandidateRequest, RequestGroup
 
 
@@ -36,6 +39,9 @@ class Options:
     version: tuple[int, int]
     randomize: bool = False
     rng: random.Random | None = None
+    # False: the general path even for requests the fast paths serve (tests
+    # compare them).
+    fast_path: bool = True
 
 
 def _snapshot_read(db: Database, work):
@@ -47,14 +53,16 @@ def _snapshot_read(db: Database, work):
 
 
 def find(db: Database, request: CandidateRequest, options: Options) -> Result:
-    return _snapshot_read(db, lambda conn: _find(conn, request, options))
+    cache = provider_cache.for_engine(db.engine)
+    return _snapshot_read(db, lambda conn: _find(conn, request, options, cache))
 
 
 def _empty() -> Result:
     return Result([], {}, {}, {})
 
 
-def _find(conn, request: CandidateRequest, options: Options) -> Result:
+def _find(conn, request: CandidateRequest, options: Options,
+          cache: provider_cache.ProviderCache) -> Result:
     all_classes = search.all_class_names(conn)
     wanted = request.class_names()
     class_ids = {name: cid for cid, name in all_classes.items() if name in wanted}
@@ -80,10 +88,10 @@ def _find(conn, request: CandidateRequest, options: Options) -> Result:
         if flt is None:
             return _empty()
         filters.append((rgroup, flt))
-    if flat.eligible(request):
-        body = flat.find(conn, request, filters[0][1], all_classes, trait_ids, options)
-        if body is not None:
-            return Result([], {}, {}, {}, body)
+    if options.fast_path and flat.eligible(request):
+        body = flat.find(conn, request, filters[0][1], all_classes, trait_ids, options,
+                         cache)
+        return Result([], {}, {}, {}, body)
     state = _State()
     if request.limit is None:
         chosen = list(_window(conn, request, filters, trait_ids, options, state, None))

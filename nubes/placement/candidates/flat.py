@@ -1,19 +1,19 @@
 """The fast path for the dominant request: one unsuffixed request group,
 1.29 or later, and no provider with a parent anywhere (every tree is a
-single provider, possibly with sharing providers lending to it).
+single provider, possibly with sharing providers lending to it); when
+some provider has a parent, :mod:`.tree` answers instead.
 
 It gives exactly what the general path (:mod:`.find` with
-:mod:`.assemble`) gives, in the same order, but goes from database rows
-straight to the body of the answer:
+:mod:`.assemble`) gives, in the same order, but from the provider cache
+(:mod:`.provider_cache`) straight to the JSON of the answer:
 
-* one statement reads every inventory (all classes: the summaries need
-  them) of the providers in scope, with capacity, usage and whether the
-  row can give the requested amount already computed; two more read
-  their uuids and traits;
-* required and any-of traits no sharing provider carries are pushed to
-  SQL as gates (a candidate's traits are then its compute node's);
-* candidates reuse per-provider JSON-ready objects: every candidate of a
-  tree served by one provider shares one ``{"resources": ...}`` dict.
+* the cache hands over every provider in scope as of the request's
+  transaction (inventories with capacity and usage, traits, the encoded
+  summary), re-reading only providers whose generation changed;
+* what the cache does not hold is read fresh: who shares, aggregate
+  membership (``member_of`` and what sharing providers lend to);
+* fit, filters and trait checks run over the entries; candidates are
+  joined from pre-encoded pieces (:mod:`.flat_answer`).
 
 With a limit, trees are read a window of ids at a time, as in the
 general path, and stop once enough candidates are found.
@@ -23,7 +23,8 @@ from __future__ import annotations
 import itertools
 import random
 
-from nubes.placement.candidates import flat_sql, search
+from nubes.placement.candidates import flat_sql, provider_cache, search, tree, windows
+from nubes.placement.candidates.flat_answer import Answer
 from nubes.placement.candidates.request import CandidateRequest
 
 
@@ -39,83 +40,100 @@ def eligible(request: CandidateRequest) -> bool:
 class _Scope:
     """The facts read so far, across windows."""
 
-    def __init__(self, conn, flt: search.GroupFilter, class_name: dict[int, str],
-                 sharing: set[int], gates: list[set[int]]):
-        self.conn, self.flt, self.class_name = conn, flt, class_name
-        self.sharing, self.gates = sharing, gates
+    def __init__(self, conn, cache: provider_cache.ProviderCache, flt: search.GroupFilter,
+                 class_name: dict[int, str], sharing: set[int],
+                 required: frozenset[int], any_of: tuple[frozenset[int], ...]):
+        self.conn, self.cache, self.flt, self.class_name = conn, cache, flt, class_name
+        self.sharing = sharing
+        self.required, self.any_of = required, any_of
         self.classes = sorted(flt.amounts)
-        self.uuid: dict[int, str] = {}
-        self.resources: dict[int, dict] = {}     # pid -> summary "resources"
-        self.traits: dict[int, list[str]] = {}   # pid -> trait names, sorted
+        self.view: dict[int, provider_cache.Entry] = {}   # every provider read
+        # Aggregate membership is not cached (it may change without a
+        # generation bump): read once per request.
+        self.member_sets = [flat_sql.members(conn, s) for s in flt.any_of_aggs]
+        self.banned = flat_sql.members(conn, flt.forbidden_aggs)
         # Sharing providers that fit -> the roots (in the window) they lend to.
         self.links: dict[int, set[int]] = {}
         self.seen: set = set()
 
+    def _passing(self, view):
+        """``(id, entry)`` of the providers in scope: the group's filters,
+        and the trait gates (trait sets no sharing provider has one of: a
+        candidate has one only through its own tree's provider)."""
+        flt, sharing = self.flt, self.sharing
+        lent: set[int] = set()
+        for sid in sharing:
+            entry = view.get(sid)
+            if entry is not None:
+                lent |= entry.trait_ids
+        gate_all = self.required - lent
+        gate_any = [s for s in self.any_of if not s & lent]
+        member_sets, banned = self.member_sets, self.banned
+        forbidden, root = flt.forbidden_traits, flt.tree_root
+        if not (member_sets or banned or forbidden or root is not None or gate_all
+                or gate_any):
+            return view.items()
+        out = []
+        for pid, entry in view.items():
+            if root is not None and pid != root:
+                continue
+            if banned and pid in banned:
+                continue
+            if member_sets and not all(pid in m for m in member_sets):
+                continue
+            have = entry.trait_ids
+            if forbidden and have & forbidden:
+                continue
+            if pid not in sharing and not (gate_all <= have
+                                           and all(have & s for s in gate_any)):
+                continue
+            out.append((pid, entry))
+        return out
+
     def read(self, window):
         """Per requested class, the providers (ascending) that can give it."""
-        conn, flt, gates = self.conn, self.flt, self.gates
-        fits: dict[int, list[int]] = {c: [] for c in self.classes}
-        names, resources = self.class_name, self.resources
-        last, mine = None, None
-        rows = flat_sql.inventory_rows(conn, flt, window, self.sharing, gates)
-        for pid, cid, capacity, used, ok, *_ in rows:
-            if pid != last:
-                last = pid
-                mine = resources.get(pid)
-                if mine is None:
-                    mine = resources[pid] = {}
-            mine[names[cid]] = {"capacity": capacity, "used": used}
-            if ok:
-                fits[cid].append(pid)
+        if any(not s for s in self.flt.any_of_aggs):
+            self.links = {}
+            return {c: [] for c in self.classes}, set()
+        view = self.cache.view(self.conn, self.class_name, window,
+                               self.sharing if window is not None else ())
+        self.view.update(view)
+        passing = self._passing(view)
+        fits: dict[int, list[int]] = {}
+        for cid in self.classes:
+            amount = self.flt.amounts[cid]
+            fits[cid] = [pid for pid, entry in passing
+                         if (limit := entry.limits.get(cid)) is not None
+                         and amount <= limit[0] and amount >= limit[1]
+                         and amount % limit[2] == 0]
         fitted = set()
         for pids in fits.values():
             fitted.update(pids)
-        if not fitted:
-            self.links = {}
-            return fits, fitted
-        if window is None:
-            self.uuid.update(flat_sql.provider_uuids(conn, flt, window, self.sharing, gates))
-        else:
-            self.uuid.update((row[0], row[5]) for row in rows)
-        traits: dict[int, list[str]] = {}
-        for pid, name in flat_sql.provider_traits(conn, flt, window, self.sharing, gates):
-            have = traits.get(pid)
-            if have is None:
-                traits[pid] = [name]
-            else:
-                have.append(name)
-        self.traits.update(traits)   # sharing providers are read by every window
         # Sharing providers that fit: the trees (in the window) they lend to,
         # their own included.
         lending = self.sharing & fitted
         links = {sid: {sid} for sid in lending}
-        for sid, pid in flat_sql.sharing_links(conn, lending, window):
+        for sid, pid in flat_sql.sharing_links(self.conn, lending, window):
             links[sid].add(pid)
         self.links = links
         return fits, fitted
 
 
 def find(conn, request: CandidateRequest, flt: search.GroupFilter,
-         class_name: dict[int, str], trait_ids: dict[str, int], options) -> dict | None:
-    """The answer body, or None when the trees are not all flat."""
+         class_name: dict[int, str], trait_ids: dict[str, int], options,
+         cache: provider_cache.ProviderCache) -> dict:
+    """The answer body (from :mod:`.tree` when some provider has a parent)."""
     top, nested = flat_sql.shape(conn)
     if nested:
-        return None
+        return tree.find(conn, request, flt, class_name, trait_ids, options, cache, top)
     group = request.groups[0]
-    sharing = search.sharing_providers(conn)
+    sharing = flat_sql.sharing_providers(conn)
     required = frozenset(trait_ids[n] for n in group.traits.required)
     any_of = tuple(frozenset(trait_ids[n] for n in s) for s in group.traits.any_of)
-    # Trait sets no sharing provider has a member of: a candidate has one
-    # only through its tree, so SQL keeps only providers with one.
-    lent = flat_sql.sharing_with_traits(conn, sharing, set(required).union(*any_of))
-    gates = [{t} for t in sorted(required - lent)] + [set(s) for s in any_of if not s & lent]
-    scope = _Scope(conn, flt, class_name, sharing, gates)
-    root_ok = _root_check(conn, request, trait_ids)
-    # The candidate-level check, on names (the summaries' trait lists).
-    check = ((frozenset(group.traits.required),
-              tuple(frozenset(s) for s in group.traits.any_of))
-             if (required or any_of) else None)
-    answer = _Answer(scope, with_mappings=options.version >= (1, 34))
+    scope = _Scope(conn, cache, flt, class_name, sharing, required, any_of)
+    root_ok = _root_check(scope, request, trait_ids)
+    check = (required, any_of) if (required or any_of) else None
+    answer = Answer(flt.amounts, class_name, with_mappings=options.version >= (1, 34))
     rng = options.rng or random
     if request.limit is None:
         fits, fitted = scope.read(None)
@@ -124,50 +142,31 @@ def find(conn, request: CandidateRequest, flt: search.GroupFilter,
             rng.shuffle(order)
         _candidates(scope, fits, order, check, answer, None)
     else:
-        for window in _windows(top, request.limit, options.randomize, rng):
+        for window in windows.sweep(top, request.limit, options.randomize, rng):
             fits, fitted = scope.read(window)
             order = _anchors(scope, fits, root_ok, window)
             if options.randomize:
                 rng.shuffle(order)
-            _candidates(scope, fits, order, check, answer,
-                        request.limit - len(answer.requests))
-            if len(answer.requests) >= request.limit:
+            _candidates(scope, fits, order, check, answer, request.limit - len(answer))
+            if len(answer) >= request.limit:
                 break
-    return {"allocation_requests": answer.requests,
-            "provider_summaries": answer.summaries}
+    return answer.body()
 
 
-def _root_check(conn, request: CandidateRequest, trait_ids):
+def _root_check(scope: _Scope, request: CandidateRequest, trait_ids):
     root_traits = request.root_traits
     if not root_traits:
         return None
-    need = {trait_ids[n] for n in root_traits.required}
-    banned = {trait_ids[n] for n in root_traits.forbidden}
-    traits_of = search.providers_with_traits(conn, need | banned)
+    need = frozenset(trait_ids[n] for n in root_traits.required)
+    banned = frozenset(trait_ids[n] for n in root_traits.forbidden)
+    view = scope.view
+    nothing: frozenset = frozenset()
 
     def root_ok(root: int) -> bool:
-        have = traits_of.get(root, set())
+        entry = view.get(root)
+        have = entry.trait_ids if entry is not None else nothing
         return need <= have and not (banned & have)
     return root_ok
-
-
-def _windows(top: int | None, limit: int, randomize: bool, rng):
-    """Id ranges as the general path sweeps them: the first sized for the
-    limit, each next twice as wide; random start (wrapping) if asked."""
-    if top is None:
-        return
-    first = max(limit * 4, 64)
-    start = rng.randint(1, top) if randomize else 1
-    lo, width = start, first
-    while lo <= top:
-        yield lo, min(lo + width, top + 1)
-        lo += width
-        width *= 2
-    lo, width = 1, first
-    while lo < start:
-        yield lo, min(lo + width, start)
-        lo += width
-        width *= 2
 
 
 def _anchors(scope: _Scope, fits, root_ok, window) -> list[int]:
@@ -178,9 +177,8 @@ def _anchors(scope: _Scope, fits, root_ok, window) -> list[int]:
     anchors: set[int] | None = None
     for c in scope.classes:
         reach = set(fits[c])
-        for sid in fits[c]:
-            if sid in links:
-                reach |= links[sid]
+        for sid in links.keys() & reach:
+            reach |= links[sid]
         anchors = reach if anchors is None else anchors & reach
     anchors = anchors or set()
     if window is not None:
@@ -191,140 +189,116 @@ def _anchors(scope: _Scope, fits, root_ok, window) -> list[int]:
     return sorted(anchors)
 
 
-class _Answer:
-    """The answer being built: allocation requests and the summaries of
-    the providers they use, from JSON-ready pieces made once and shared
-    (every candidate served by one provider shares one resources dict)."""
-
-    def __init__(self, scope: _Scope, with_mappings: bool):
-        self.scope = scope
-        amounts, names = scope.flt.amounts, scope.class_name
-        self.full = {"resources": {names[c]: a for c, a in amounts.items()}}
-        self.with_mappings = with_mappings
-        self.requests: list[dict] = []
-        self.summaries: dict[str, dict] = {}
-        self._parts: dict[tuple[int, ...], dict] = {}
-
-    def _part(self, class_ids: tuple[int, ...]) -> dict:
-        found = self._parts.get(class_ids)
-        if found is None:
-            amounts, names = self.scope.flt.amounts, self.scope.class_name
-            found = self._parts[class_ids] = {
-                "resources": {names[c]: amounts[c] for c in class_ids}}
-        return found
-
-    def _summary(self, pid: int, uuid: str) -> None:
-        self.summaries[uuid] = {
-            "resources": self.scope.resources.get(pid, {}),
-            "traits": self.scope.traits.get(pid, []),
-            "parent_provider_uuid": None, "root_provider_uuid": uuid}
-
-    def add(self, pids: tuple[int, ...], class_ids: tuple[tuple[int, ...], ...]) -> None:
-        uuid = self.scope.uuid
-        n = len(self.scope.classes)
-        allocations = {}
-        uuids = []
-        for pid, mine in zip(pids, class_ids):
-            u = uuid[pid]
-            uuids.append(u)
-            allocations[u] = self.full if len(mine) == n else self._part(mine)
-            if u not in self.summaries:
-                self._summary(pid, u)
-        if self.with_mappings:
-            self.requests.append({"allocations": allocations, "mappings": {"": uuids}})
-        else:
-            self.requests.append({"allocations": allocations})
-
-    def add_simple(self, anchors: list[int]) -> None:
-        """One candidate per provider serving every class (the bulk)."""
-        uuid, resources, traits = self.scope.uuid, self.scope.resources, self.scope.traits
-        full, requests, summaries = self.full, self.requests, self.summaries
-        none: list = []
-        with_mappings = self.with_mappings
-        for pid in anchors:
-            u = uuid[pid]
-            if with_mappings:
-                requests.append({"allocations": {u: full}, "mappings": {"": [u]}})
-            else:
-                requests.append({"allocations": {u: full}})
-            if u not in summaries:
-                summaries[u] = {"resources": resources[pid], "traits": traits.get(pid, none),
-                                "parent_provider_uuid": None, "root_provider_uuid": u}
-
-
 _ANCHOR = -1   # stands for the anchor in a template
 
 
 def _candidates(scope: _Scope, fits: dict[int, list[int]], order: list[int], check,
-                answer: _Answer, need: int | None) -> None:
+                answer: Answer, need: int | None) -> None:
     """Add the candidates of the anchors, in order, up to ``need`` more.
 
     A candidate takes, per requested class (ascending id), the anchor if
     it can give the class, else one of the sharing providers lending to
     the anchor, in every combination.  Anchors alike in what they can
-    give themselves and in who lends them what share one list of
-    templates (computed once)."""
+    give themselves and in who lends them what (one bit per class they
+    give, one per (class, sharing provider) lending to them: the
+    anchor's *kind*) share one list of templates, computed and encoded
+    around the anchor once."""
     classes = scope.classes
-    sharing, links, traits = scope.sharing, scope.links, scope.traits
+    sharing, links, view = scope.sharing, scope.links, scope.view
     fit_sets = [set(fits[c]) for c in classes]
     everything = set.intersection(*fit_sets)
-    # Per anchor, per class, the sharing providers (ascending) lending it.
-    borrow: dict[int, list[list[int]]] = {}
-    for k, c in enumerate(classes):
-        for sid in fits[c]:
-            if sid not in sharing:
-                continue
+    n = len(classes)
+    # Per anchor, the bits of the (class, sharing provider) pairs lending it.
+    lending: list[tuple[int, int]] = []     # bit i -> (class index, sharing id)
+    lent_bits: dict[int, int] = {}
+    for k, fs in enumerate(fit_sets):
+        for sid in sorted(sharing.intersection(fs)):
+            bit = 1 << (n + len(lending))
+            lending.append((k, sid))
             for root in links.get(sid, ()):
                 if root != sid:
-                    per_class = borrow.get(root)
-                    if per_class is None:
-                        per_class = borrow[root] = [[] for _ in classes]
-                    per_class[k].append(sid)
+                    lent_bits[root] = lent_bits.get(root, 0) | bit
     # One provider of its own serving every class, nothing lent, not a
     # sharing provider (those are deduplicated): one candidate.
-    simple = everything - borrow.keys() - links.keys()
+    simple = everything - lent_bits.keys() - links.keys()
     if check is not None:
-        simple = {a for a in simple if _traits_ok((a,), check, traits)}
-    templates: dict[tuple, list] = {}
+        simple = {a for a in simple if _traits_ok((a,), check, view)}
+    own_bits = [(fs, 1 << k) for k, fs in enumerate(fit_sets)]
+    templates: dict[int, list] = {}
+    # Kinds whose candidates are all encoded around the anchor: the key of
+    # that encoding and the pieces, once one anchor of the kind was added.
+    blocks: dict[int, tuple[bytes, list]] = {}
     seen = scope.seen
-    run: list[int] = []      # consecutive simple anchors, added in bulk
+    run: list = []      # consecutive simple anchors, added in bulk
     count = 0
     for anchor in order:
-        if need is not None and count >= need:
-            break
         if anchor in simple:
-            run.append(anchor)
+            if need is not None and count >= need:
+                break
+            run.append(view[anchor])
             count += 1
             continue
-        lent = borrow.get(anchor)
-        if lent is None and anchor in everything and anchor not in links:
+        if need is not None and count >= need:
+            break
+        lent = lent_bits.get(anchor, 0)
+        if not lent and anchor in everything and anchor not in links:
             continue                    # failed the trait check
-        own = tuple([anchor in fs for fs in fit_sets])
-        key = (own, tuple(map(tuple, lent)) if lent else None)
-        found = templates.get(key)
+        kind = lent
+        for fs, bit in own_bits:
+            if anchor in fs:
+                kind |= bit
+        found = templates.get(kind)
         if found is None:
-            found = templates[key] = _templates(classes, own, lent)
+            found = templates[kind] = _encoded_templates(classes, kind, lending, answer, view)
         if not found:
             continue
         if run:
             answer.add_simple(run)
             run = []
         anchor_shares = anchor in links
-        for slots, at, class_ids in found:
+        entry = view[anchor]
+        block = blocks.get(kind)
+        if (block is not None and check is None and not anchor_shares
+                and (need is None or count + len(found) <= need)):
+            # Seen this kind before: its other providers are summarized.
+            answer.add_block(block[0], block[1], entry)
+            count += len(found)
+            continue
+        if check is None and not anchor_shares and all(t[1] >= 0 for t in found):
+            blocks[kind] = (b"\x00".join(b"\x00".join(t[3]) for t in found),
+                            [t[3] for t in found])
+        for slots, at, class_ids, around in found:
             if need is not None and count >= need:
                 break
             pids = slots if at < 0 else slots[:at] + (anchor,) + slots[at + 1:]
-            if check is not None and not _traits_ok(pids, check, traits):
+            if check is not None and not _traits_ok(pids, check, view):
                 continue
             if at < 0 or anchor_shares:
                 # Sharing providers only: the same for every anchor they reach.
                 if (pids, class_ids) in seen:
                     continue
                 seen.add((pids, class_ids))
-            answer.add(pids, class_ids)
+                answer.add(pids, class_ids, view)
+            else:
+                answer.add_around(around, entry, pids, view)
             count += 1
     if run:
         answer.add_simple(run)
+
+
+def _encoded_templates(classes: list[int], kind: int, lending: list[tuple[int, int]],
+                       answer: Answer, view) -> list:
+    """The templates of an anchor kind, each with its encoding around the
+    anchor (None for those without the anchor)."""
+    n = len(classes)
+    own = tuple(bool(kind & (1 << k)) for k in range(n))
+    lent: list[list[int]] = [[] for _ in classes]
+    for i, (k, sid) in enumerate(lending):
+        if kind & (1 << (n + i)):
+            lent[k].append(sid)
+    return [(slots, at, class_ids,
+             answer.encode_around(slots, at, class_ids, view) if at >= 0 else None)
+            for slots, at, class_ids in _templates(classes, own, lent if any(lent) else None)]
 
 
 def _templates(classes: list[int], own: tuple[bool, ...], lent: list[list[int]] | None
@@ -351,9 +325,9 @@ def _templates(classes: list[int], own: tuple[bool, ...], lent: list[list[int]] 
     return out
 
 
-def _traits_ok(pids, check, traits: dict[int, list[str]]) -> bool:
+def _traits_ok(pids, check, view) -> bool:
     required, any_of = check
     have: set = set()
     for pid in pids:
-        have.update(traits.get(pid, ()))
+        have.update(view[pid].trait_ids)
     return required <= have and all(have & s for s in any_of)

@@ -53,34 +53,46 @@ class ProviderRow:
     root_id: int
 
 
-def _ids(conn, table, names: Iterable[str]) -> dict[str, int]:
+# Statements every request runs, built once (building a Select costs
+# about as much as running a small one).
+_NAMES = sa.bindparam("names", expanding=True)
+_BY_NAME = {
+    "classes": sa.select(resource_classes.c.id, resource_classes.c.name)
+    .where(resource_classes.c.name.in_(_NAMES)),
+    "traits": sa.select(traits.c.id, traits.c.name).where(traits.c.name.in_(_NAMES)),
+    "aggregates": sa.select(placement_aggregates.c.id, placement_aggregates.c.uuid)
+    .where(placement_aggregates.c.uuid.in_(_NAMES)),
+}
+_PROVIDER_BY_UUID = sa.select(rp.c.id, rp.c.uuid, rp.c.parent_provider_id,
+                              rp.c.root_provider_id).where(rp.c.uuid == sa.bindparam("uuid"))
+_ALL_CLASS_NAMES = sa.select(resource_classes.c.id, resource_classes.c.name)
+_MAX_PROVIDER_ID = sa.select(sa.func.max(rp.c.id))
+SHARING_PROVIDERS = (sa.select(rpt.c.resource_provider_id)
+            .join(traits, traits.c.id == rpt.c.trait_id)
+            .where(traits.c.name == SHARES_TRAIT))
+
+
+def _ids(conn, kind: str, names: Iterable[str]) -> dict[str, int]:
     names = sorted(set(names))
     if not names:
         return {}
-    return {r[1]: r[0] for r in conn.execute(
-        sa.select(table.c.id, table.c.name).where(table.c.name.in_(names)))}
+    return {r[1]: r[0] for r in conn.execute(_BY_NAME[kind], {"names": names})}
 
 
 def class_ids(conn, names) -> dict[str, int]:
-    return _ids(conn, resource_classes, names)
+    return _ids(conn, "classes", names)
 
 
 def trait_ids(conn, names) -> dict[str, int]:
-    return _ids(conn, traits, names)
+    return _ids(conn, "traits", names)
 
 
 def aggregate_ids(conn, uuids) -> dict[str, int]:
-    uuids = sorted(set(uuids))
-    if not uuids:
-        return {}
-    return {r[1]: r[0] for r in conn.execute(
-        sa.select(placement_aggregates.c.id, placement_aggregates.c.uuid)
-        .where(placement_aggregates.c.uuid.in_(uuids)))}
+    return _ids(conn, "aggregates", uuids)
 
 
 def provider_by_uuid(conn, uuid: str) -> ProviderRow | None:
-    row = conn.execute(sa.select(rp.c.id, rp.c.uuid, rp.c.parent_provider_id,
-                                 rp.c.root_provider_id).where(rp.c.uuid == uuid)).first()
+    row = conn.execute(_PROVIDER_BY_UUID, {"uuid": uuid}).first()
     return ProviderRow(*row) if row else None
 
 
@@ -158,14 +170,11 @@ def providers_matching(conn, flt: GroupFilter) -> list[tuple]:
 
 
 def max_provider_id(conn) -> int | None:
-    return conn.scalar(sa.select(sa.func.max(rp.c.id)))
+    return conn.scalar(_MAX_PROVIDER_ID)
 
 
 def sharing_providers(conn) -> set[int]:
-    return set(conn.scalars(
-        sa.select(rpt.c.resource_provider_id)
-        .join(traits, traits.c.id == rpt.c.trait_id)
-        .where(traits.c.name == SHARES_TRAIT)))
+    return set(conn.scalars(SHARING_PROVIDERS))
 
 
 def sharing_links(conn, sharing_ids: set[int]) -> dict[int, set[int]]:
@@ -265,7 +274,7 @@ def class_names(conn, ids: set[int]) -> dict[int, str]:
 
 
 def all_class_names(conn) -> dict[int, str]:
-    return dict(conn.execute(sa.select(resource_classes.c.id, resource_classes.c.name)).all())
+    return dict(conn.execute(_ALL_CLASS_NAMES).all())
 
 
 def summary_traits(conn, roots: set[int]) -> list[tuple]:

@@ -3,7 +3,7 @@ path does: randomized small flat setups (sharing providers, usage,
 reserved/min/max/step, fractional ratios, traits, aggregates) and
 randomized single-group requests, both paths compared body for body
 (allocation request order, mappings, summaries), on every backend.
-Also: a nested provider anywhere sends the request to the general path.
+The same for nested trees (the tree fast path).
 """
 from __future__ import annotations
 
@@ -135,13 +135,111 @@ def test_fast_path_serves_flat_requests_and_skips_nested(placement, placement_da
     request = candidate_request.parse({"resources": "VCPU:1"}, version)
     assert flat.eligible(request)
     result = find.find(placement_database, request, find.Options(version=(1, 39)))
-    assert result.body is not None and len(result.body["allocation_requests"]) == 1
+    assert result.body is not None
+    assert len(orjson.loads(orjson.dumps(result.body))["allocation_requests"]) == 1
     # Not the shape: two groups, or an old microversion.
     assert not flat.eligible(candidate_request.parse(
         {"resources1": "VCPU:1", "resources2": "VCPU:1", "group_policy": "none"}, version))
     assert not flat.eligible(candidate_request.parse({"resources": "VCPU:1"}, Version(1, 28)))
-    # A child anywhere: the general path answers (same candidates).
+    # A child anywhere: the tree fast path answers, as the general path.
     state.provider("numa", parent="cn1", inventory={"VCPU": 4})
     result = find.find(placement_database, request, find.Options(version=(1, 39)))
-    assert result.body is None and len(result.candidates) == 2
+    assert result.body is not None
+    assert len(orjson.loads(orjson.dumps(result.body))["allocation_requests"]) == 2
+    general = find.find(placement_database, request,
+                        find.Options(version=(1, 39), fast_path=False))
+    assert general.body is None and len(general.candidates) == 2
 
+
+def _populate_trees(state: State, rng: random.Random) -> None:
+    """Like ``_populate``, with trees: a provider may be the child of an
+    earlier one (sharing providers too, rarely), up to three deep."""
+    specs, allocs = [], []
+    depth: dict[str, int] = {}
+    for i in range(rng.randint(2, 10)):
+        sharing = rng.random() < 0.25
+        classes = (rng.sample(CLASSES, rng.randint(1, 2)) if sharing
+                   else [c for c in CLASSES if rng.random() < 0.6])
+        traits = [t for t in TRAITS if rng.random() < 0.3] + ([SHARES] if sharing else [])
+        name = f"p{i}"
+        spec = {"name": name, "traits": traits,
+                "aggregates": [a for a in AGGS if rng.random() < 0.35],
+                "inventory": {c: _inventory(rng) for c in classes}}
+        parents = [n for n, d in depth.items() if d < 2]
+        if parents and rng.random() < (0.15 if sharing else 0.6):
+            spec["parent"] = rng.choice(parents)
+            depth[name] = depth[spec["parent"]] + 1
+        else:
+            depth[name] = 0
+        specs.append(spec)
+        for c in classes:
+            if rng.random() < 0.4:
+                allocs.append((name, c, rng.randint(1, 6)))
+    specs.append({"name": "bare", "aggregates": [rng.choice(AGGS)], "traits": list(TRAITS)})
+    state.bulk(specs, allocs)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_tree_fast_path_matches_general_path(placement, placement_database, seed):
+    rng = random.Random(1000 + seed)
+    state = State(placement_database.engine)
+    _populate_trees(state, rng)
+    for _ in range(12):
+        query = _query(rng, state)
+        version = Version(1, rng.choice([29, 33, 34, 39]))
+        if version < (1, 35) and "root_required" in query:
+            del query["root_required"]
+        if version < (1, 39) and query.get("required", "").startswith("in:"):
+            del query["required"]
+        if version < (1, 32) and query.get("member_of", "").startswith("!"):
+            del query["member_of"]
+        shuffle = rng.randint(0, 99) if rng.random() < 0.25 else None
+        answers = []
+        for fast in (False, True):
+            request = candidate_request.parse(dict(query), version)
+            options = find.Options(version=(version[0], version[1]), fast_path=fast)
+            if shuffle is not None:
+                options.randomize, options.rng = True, random.Random(shuffle)
+            result = find.find(placement_database, request, options)
+            answers.append(orjson.loads(orjson.dumps(handler.view(result, version))))
+        assert answers[1] == answers[0], (seed, query, version, shuffle)
+
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["flat", "nested"])
+def test_fast_paths_match_general_path_across_windows(placement, placement_database, nested):
+    """Enough trees for a limit to sweep several windows of root ids."""
+    rng = random.Random(7)
+    state = State(placement_database.engine)
+    specs, allocs = [], []
+    for i in range(160):
+        name = f"h{i}"
+        host = {"name": name, "aggregates": [AGGS[i % 3]],
+                "traits": ["CUSTOM_GOLD"] if i % 7 == 0 else [],
+                "inventory": {"DISK_GB": 50} if nested else {
+                    "VCPU": 8, "MEMORY_MB": 4096, "DISK_GB": 50}}
+        specs.append(host)
+        if nested:
+            for j in range(rng.randint(1, 2)):
+                specs.append({"name": f"{name}_n{j}", "parent": name,
+                              "inventory": {"VCPU": 8, "MEMORY_MB": 4096}})
+        if rng.random() < 0.3:
+            allocs.append((name, "DISK_GB", 45))
+    specs.append({"name": "share", "aggregates": ["a1"], "traits": [SHARES],
+                  "inventory": {"DISK_GB": 1000}})
+    state.bulk(specs, allocs)
+    version = Version(1, 39)
+    for limit in (1, 7, 40, 90, 300):
+        for shuffle in (None, 3):
+            query = {"resources": "VCPU:1,MEMORY_MB:512,DISK_GB:10", "limit": str(limit)}
+            answers = []
+            for fast in (False, True):
+                options = find.Options(version=(1, 39), fast_path=fast)
+                if shuffle is not None:
+                    options.randomize, options.rng = True, random.Random(shuffle)
+                result = find.find(placement_database,
+                                   candidate_request.parse(dict(query), version), options)
+                answers.append(orjson.loads(orjson.dumps(handler.view(result, version))))
+            assert answers[1] == answers[0], (limit, shuffle)
+            got = len(answers[1]["allocation_requests"])
+            assert got == limit if limit <= 40 else got <= limit

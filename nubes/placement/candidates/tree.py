@@ -1,0 +1,243 @@
+"""The fast path for one unsuffixed request group (1.29 or later) over
+nested provider trees: what :mod:`.flat` does for single-provider trees,
+for trees of any shape.
+
+It answers exactly as the general path (:mod:`.find` with
+:mod:`.assemble`, its ``_only_unsuffixed``) does, candidate for
+candidate, from the provider cache (:mod:`.provider_cache`): per tree,
+per requested class, the tree's providers that can give it and the
+sharing providers lending to the tree; every choice of one provider per
+class (first class outermost); the summaries of every provider of the
+trees used, by id.  What the cache does not hold is read afresh: the
+trees themselves (parent and root of every provider in scope), who
+shares, and aggregate membership.
+
+With a limit, trees are read a window of root ids at a time, as in the
+general path, and stop once enough candidates are found.
+"""
+from __future__ import annotations
+
+import itertools
+import random
+
+from nubes.placement.candidates import flat_sql, provider_cache, search, windows
+from nubes.placement.candidates.request import CandidateRequest
+from nubes.placement.candidates.tree_answer import TreeAnswer
+
+
+class _Scope:
+    """What the windows read, kept for the summaries."""
+
+    def __init__(self, conn, cache: provider_cache.ProviderCache, flt: search.GroupFilter,
+                 class_name: dict[int, str], sharing: set[int]):
+        self.conn, self.cache, self.flt, self.class_name = conn, cache, flt, class_name
+        self.sharing = sharing
+        self.classes = sorted(flt.amounts)
+        self.view: dict[int, provider_cache.Entry] = {}
+        self.tree: dict[int, tuple] = {}          # provider -> (parent, root)
+        self.member_sets = [flat_sql.members(conn, s) for s in flt.any_of_aggs]
+        self.banned = flat_sql.members(conn, flt.forbidden_aggs)
+        self.seen: set = set()
+        self.windows: list = []      # the windows read (None: everything)
+
+    def complete(self, root: int) -> bool:
+        """Whether every provider of the tree has been read."""
+        return any(w is None or w[0] <= root < w[1] for w in self.windows)
+
+    def _passes(self, pid: int, entry: provider_cache.Entry, root: int) -> bool:
+        """The group's per-provider filters (aggregates on the provider or
+        its root, as the general path's)."""
+        flt = self.flt
+        if flt.tree_root is not None and root != flt.tree_root:
+            return False
+        banned = self.banned
+        if banned and (pid in banned or root in banned):
+            return False
+        for members in self.member_sets:
+            if pid not in members and root not in members:
+                return False
+        return not (flt.forbidden_traits and entry.trait_ids & flt.forbidden_traits)
+
+    def read(self, window):
+        """Per requested class the providers (ascending) that can give it,
+        and the trees each sharing provider that can give something lends
+        to (its own included)."""
+        if any(not s for s in self.flt.any_of_aggs):
+            return {c: [] for c in self.classes}, {}
+        view, tree = self.cache.tree_view(self.conn, self.class_name, window=window,
+                                          also=self.sharing if window is not None else ())
+        self.view.update(view)
+        self.tree.update(tree)
+        self.windows.append(window)
+        flt = self.flt
+        if (self.member_sets or self.banned or flt.forbidden_traits
+                or flt.tree_root is not None):
+            passing = [(pid, entry) for pid, entry in view.items()
+                       if self._passes(pid, entry, tree[pid][1])]
+        else:
+            passing = view.items()
+        fits: dict[int, list[int]] = {}
+        for cid in self.classes:
+            amount = self.flt.amounts[cid]
+            fits[cid] = [pid for pid, entry in passing
+                         if (limit := entry.limits.get(cid)) is not None
+                         and amount <= limit[0] and amount >= limit[1]
+                         and amount % limit[2] == 0]
+        fitted: set[int] = set()
+        for pids in fits.values():
+            fitted.update(pids)
+        lending = self.sharing & fitted
+        links = {sid: {tree[sid][1]} for sid in lending}
+        for sid, root in flat_sql.sharing_roots(self.conn, lending, window):
+            links[sid].add(root)
+        return fits, links
+
+
+def find(conn, request: CandidateRequest, flt: search.GroupFilter,
+         class_name: dict[int, str], trait_ids: dict[str, int], options,
+         cache: provider_cache.ProviderCache, top: int | None) -> dict:
+    """The answer body (``top``: the highest provider id)."""
+    group = request.groups[0]
+    scope = _Scope(conn, cache, flt, class_name, flat_sql.sharing_providers(conn))
+    required = frozenset(trait_ids[n] for n in group.traits.required)
+    any_of = tuple(frozenset(trait_ids[n] for n in s) for s in group.traits.any_of)
+    check = (required, any_of) if (required or any_of) else None
+    root_ok = _root_check(scope, request, trait_ids)
+    answer = TreeAnswer(scope, options.version >= (1, 34))
+    rng = options.rng or random
+    sweep = [None] if request.limit is None else windows.sweep(
+        top, request.limit, options.randomize, rng)
+    for window in sweep:
+        fits, links = scope.read(window)
+        order = _anchors(scope, fits, links, root_ok, window)
+        if options.randomize:
+            rng.shuffle(order)
+        need = None if request.limit is None else request.limit - len(answer)
+        _candidates(scope, fits, links, order, check, answer, need)
+        if request.limit is not None and len(answer) >= request.limit:
+            break
+    return answer.body()
+
+
+def _root_check(scope: _Scope, request: CandidateRequest, trait_ids):
+    root_traits = request.root_traits
+    if not root_traits:
+        return None
+    need = frozenset(trait_ids[n] for n in root_traits.required)
+    banned = frozenset(trait_ids[n] for n in root_traits.forbidden)
+    view = scope.view
+    nothing: frozenset = frozenset()
+
+    def root_ok(root: int) -> bool:
+        entry = view.get(root)
+        have = entry.trait_ids if entry is not None else nothing
+        return need <= have and not (banned & have)
+    return root_ok
+
+
+def _anchors(scope: _Scope, fits, links, root_ok, window) -> list[int]:
+    """Trees every requested class can come to, from one of the tree's
+    providers or from a sharing provider lending to it, ascending."""
+    tree = scope.tree
+    anchors: set[int] | None = None
+    for c in scope.classes:
+        reach = {tree[p][1] for p in fits[c]}
+        for sid in links.keys() & set(fits[c]):
+            reach |= links[sid]
+        anchors = reach if anchors is None else anchors & reach
+    anchors = anchors or set()
+    if window is not None:
+        lo, hi = window
+        anchors = {a for a in anchors if lo <= a < hi}
+    if root_ok is not None:
+        anchors = {a for a in anchors if root_ok(a)}
+    return sorted(anchors)
+
+
+def _candidates(scope: _Scope, fits, links, order: list[int], check, answer: TreeAnswer,
+                need: int | None) -> None:
+    """Add the candidates of the anchors, in order, up to ``need`` more:
+    as the general path's ``_only_unsuffixed``."""
+    classes, tree, view = scope.classes, scope.tree, scope.view
+    n = len(classes)
+    by_root: dict[int, dict[int, list[int]]] = {}
+    shared_rc: dict[int, list[int]] = {}
+    for c in classes:
+        for pid in fits[c]:
+            root = tree[pid][1]
+            per_class = by_root.get(root)
+            if per_class is None:
+                by_root[root] = {c: [pid]}
+            else:
+                found = per_class.get(c)
+                if found is None:
+                    per_class[c] = [pid]
+                else:
+                    found.append(pid)
+        shared_rc[c] = [pid for pid in fits[c] if pid in links] if links else []
+    lent_to: set[int] = set()
+    for shared in shared_rc.values():
+        for sid in shared:
+            lent_to |= links[sid]
+    first = classes[0]
+    shared_lists = [shared_rc[c] for c in classes]
+    empty: list[int] = []
+    count = 0
+    for anchor in order:
+        if need is not None and count >= need:
+            return
+        own = by_root.get(anchor)
+        if own is not None and anchor not in lent_to and len(own) == n:
+            firsts = own[first]
+            if len(firsts) == 1 and all(own[c] == firsts for c in classes):
+                pid = firsts[0]
+                if check is not None and not _traits_ok((pid,), check, view):
+                    continue
+                answer.add_whole(pid)
+                count += 1
+                continue
+        own = own or {}
+        own_lists = [own.get(c, empty) for c in classes]
+        if anchor in lent_to:
+            lists = [providers + [s for s in shared
+                                  if tree[s][1] != anchor and anchor in links[s]]
+                     if shared else providers
+                     for providers, shared in zip(own_lists, shared_lists)]
+        else:
+            lists = own_lists
+        if all(lists):
+            mine = list(dict.fromkeys(itertools.chain.from_iterable(own_lists)))
+            if check is None and links.keys().isdisjoint(mine):
+                # Trees alike in shape (which of their providers give which
+                # class, who lends them what) share one encoded template.
+                local = dict(zip(mine, range(len(mine))))
+                if lists is own_lists:
+                    kind = tuple([tuple([local[p] for p in providers]) for providers in lists])
+                else:
+                    kind = tuple([tuple([local[p] if p in local else -1 - p for p in providers])
+                                  for providers in lists])
+                count += answer.add_kind(kind, mine, anchor, None if need is None
+                                         else need - count)
+                continue
+            for combo in itertools.product(*lists):
+                if need is not None and count >= need:
+                    return
+                pids = tuple(dict.fromkeys(combo))
+                if check is not None and not _traits_ok(pids, check, view):
+                    continue
+                if all(p in links for p in pids):
+                    # Sharing providers only: the same for every anchor.
+                    key = (tuple(sorted(zip(combo, classes))), pids)
+                    if key in scope.seen:
+                        continue
+                    scope.seen.add(key)
+                answer.add(combo, pids)
+                count += 1
+
+
+def _traits_ok(pids, check, view) -> bool:
+    required, any_of = check
+    have: set = set()
+    for pid in pids:
+        have.update(view[pid].trait_ids)
+    return required <= have and all(have & s for s in any_of)
