@@ -252,7 +252,8 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
         rows.append((uuid, instance, spec_dict))
 
     casts = PostCommitCasts()
-    message = SuperConductorAPI(state.api_transport).message(ctx, uuids)
+    # The spec travels with the cast: the super-conductor need not read it back.
+    message = SuperConductorAPI(state.api_transport).message(ctx, uuids, request_spec=spec)
 
     def work(conn) -> None:
         casts.discard()
