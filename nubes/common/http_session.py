@@ -16,15 +16,14 @@ from requests.adapters import HTTPAdapter
 from nubes.common import local_wsgi
 
 
-def service_session(endpoint: str, adapter: HTTPAdapter) -> requests.Session:
-    """A session for calls to ``endpoint``; handed to the WSGI app itself
-    when this process serves it (:mod:`nubes.common.local_wsgi`)."""
-    session = requests.Session()
+def service_session(endpoint: str, adapter: HTTPAdapter
+                    ) -> requests.Session | local_wsgi.LocalSession:
+    """A session for calls to ``endpoint``; one that hands them to the WSGI
+    app itself when this process serves it (:mod:`nubes.common.local_wsgi`)."""
     app = local_wsgi.app_for(endpoint)
     if app is not None:
-        session.trust_env = False
-        session.mount(endpoint.rstrip("/") + "/", local_wsgi.WSGIAdapter(app))
-        return session
+        return local_wsgi.LocalSession(endpoint, app)
+    session = requests.Session()
     session.proxies.update(requests.utils.get_environ_proxies(endpoint))
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     if bundle:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 from requests.adapters import HTTPAdapter
 
 from nubes.common import local_wsgi
@@ -43,7 +44,8 @@ def test_requests_reach_the_app_with_method_path_query_headers_and_body(register
     session = service_session(ENDPOINT, HTTPAdapter())
     session.headers["X-Auth-Token"] = "secret"
     resp = session.request("PUT", ENDPOINT + "/allocations/a%20b",
-                           params={"resources": "VCPU:1", "limit": 5},
+                           params={"resources": "VCPU:1", "limit": 5, "skipped": None,
+                                   "member_of": ["a", "b"]},
                            json={"allocations": {}},
                            headers={"OpenStack-API-Version": "placement 1.28"})
     assert resp.status_code == 201 and resp.reason == "Created"
@@ -51,7 +53,7 @@ def test_requests_reach_the_app_with_method_path_query_headers_and_body(register
     seen = resp.json()
     assert seen["method"] == "PUT"
     assert seen["path"] == "/placement/allocations/a b"
-    assert seen["query"] == "resources=VCPU%3A1&limit=5"
+    assert seen["query"] == "resources=VCPU%3A1&limit=5&member_of=a&member_of=b"
     assert json.loads(seen["body"]) == {"allocations": {}}
     assert seen["content_type"] == "application/json"
     assert (seen["token"], seen["version"]) == ("secret", "placement 1.28")
@@ -61,6 +63,14 @@ def test_error_statuses_come_back_as_they_are(registered):
     resp = service_session(ENDPOINT, HTTPAdapter()).get(ENDPOINT + "/missing/x")
     assert resp.status_code == 404 and not resp.ok
     assert resp.json()["method"] == "GET" and resp.json()["body"] == ""
+
+
+def test_the_query_is_encoded_as_requests_encodes_it(registered):
+    params = [("resources", "VCPU:1,MEMORY_MB:512"), ("member_of", "in:a,b"),
+              ("required", "!CUSTOM_X"), ("limit", 3)]
+    local = service_session(ENDPOINT, HTTPAdapter()).get(ENDPOINT + "/x", params=params)
+    prepared = requests.Request("GET", ENDPOINT + "/x", params=params).prepare()
+    assert local.json()["query"] == prepared.url.split("?", 1)[1]
 
 
 def test_without_registration_the_session_uses_http():
