@@ -28,6 +28,7 @@ import hmac
 import os
 import secrets
 import threading
+import time
 
 import orjson
 
@@ -87,13 +88,35 @@ def new_audit_id() -> str:
 
 
 class Revocations:
-    """Audit ids of revoked tokens, kept in a file (``None``: memory only)."""
+    """Audit ids of revoked tokens, kept in a file (``None``: memory only).
 
-    def __init__(self, path: str | None):
+    A revocation made in this process counts at once for every check that
+    uses the same instance (:meth:`shared` gives one per file); one made
+    by another process is seen once the file is next looked at, at most
+    ``recheck_interval`` seconds later (a stat per check would cost more
+    than the rest of the check)."""
+
+    _shared: dict[str, "Revocations"] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(self, path: str | None, *, recheck_interval: float = 1.0):
         self.path = path
+        self.recheck_interval = recheck_interval
         self._lock = threading.Lock()
         self._ids: dict[str, int] = {}        # audit id -> expiry (epoch)
         self._seen: tuple[int, int] | None = None
+        self._checked_at: float | None = None
+
+    @classmethod
+    def shared(cls, path: str | None) -> "Revocations":
+        """This process's instance for ``path``."""
+        if path is None:
+            return cls(None)
+        with cls._shared_lock:
+            found = cls._shared.get(path)
+            if found is None:
+                found = cls._shared[path] = cls(path)
+            return found
 
     def revoke(self, claims: TokenClaims) -> None:
         line = f"{claims.audit_ids[0]} {_epoch(claims.expires_at)}\n"
@@ -115,6 +138,10 @@ class Revocations:
     def _refresh(self) -> None:
         if self.path is None:
             return
+        now = time.monotonic()
+        if self._checked_at is not None and now - self._checked_at < self.recheck_interval:
+            return
+        self._checked_at = now
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -232,4 +259,4 @@ def load_secret(path: str | None) -> bytes:
 def codec_from_conf(conf) -> TokenCodec:
     """The codec for ``[identity] token_secret_file`` and ``revoked_tokens_file``."""
     return TokenCodec(load_secret(conf.identity.token_secret_file),
-                      Revocations(conf.identity.revoked_tokens_file))
+                      Revocations.shared(conf.identity.revoked_tokens_file))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import stat
+import time
 
 import pytest
 import yaml
@@ -142,7 +143,8 @@ def test_token_expiry():
 def test_revocations_are_shared_through_the_file(tmp_path):
     path = str(tmp_path / "revoked")
     issuer = tokens.TokenCodec(SECRET, tokens.Revocations(path))
-    checker = tokens.TokenCodec(SECRET, tokens.Revocations(path))
+    # Another process's view (it looks at the file at every check here).
+    checker = tokens.TokenCodec(SECRET, tokens.Revocations(path, recheck_interval=0))
     token, claims = issuer.issue(user_id="u", user_name="n", ttl=600)
     other, _ = issuer.issue(user_id="u", user_name="n", ttl=600)
     assert checker.verify(token) == claims
@@ -201,3 +203,27 @@ def test_write_clouds_yaml_keeps_known_passwords_and_other_clouds(tmp_path):
     assert data["nubes"]["auth"]["auth_url"] == "http://127.0.0.1:5001/v3"
     assert data["nubes-demo"]["auth"]["password"] == "d2"
     assert data["mine"] == {"auth_type": "none", "auth": {"endpoint": "http://x"}}
+
+
+def test_revocations_reach_other_processes_within_the_recheck_interval(tmp_path):
+    path = str(tmp_path / "revoked")
+    issuer = tokens.TokenCodec(SECRET, tokens.Revocations(path))
+    checker = tokens.TokenCodec(SECRET, tokens.Revocations(path, recheck_interval=0.2))
+    token, claims = issuer.issue(user_id="u", user_name="n", ttl=600)
+    assert checker.verify(token) == claims
+    issuer.revocations.revoke(claims)
+    time.sleep(0.3)
+    with pytest.raises(tokens.TokenRevoked):
+        checker.verify(token)
+
+
+def test_one_process_shares_one_revocation_list_per_file(tmp_path):
+    path = str(tmp_path / "revoked")
+    assert tokens.Revocations.shared(path) is tokens.Revocations.shared(path)
+    issuer = tokens.TokenCodec(SECRET, tokens.Revocations.shared(path))
+    checker = tokens.TokenCodec(SECRET, tokens.Revocations.shared(path))
+    token, claims = issuer.issue(user_id="u", user_name="n", ttl=600)
+    assert checker.verify(token) == claims
+    issuer.revocations.revoke(claims)
+    with pytest.raises(tokens.TokenRevoked):     # at once, no file look needed
+        checker.verify(token)
