@@ -79,13 +79,26 @@ class Created:
     admin_pass: str | None
 
 
+def _random_text(alphabet: str, length: int) -> str:
+    """``length`` characters of ``alphabet`` (at most 256), uniformly, from
+    one read of the system's randomness (``secrets.choice`` reads it once
+    per character).  Bytes past the last whole multiple of the alphabet's
+    size are skipped, so no character is likelier than another."""
+    size = len(alphabet)
+    usable = 256 - 256 % size
+    out: list[str] = []
+    while len(out) < length:
+        out.extend(alphabet[b % size] for b in secrets.token_bytes(2 * length)
+                   if b < usable)
+    return "".join(out[:length])
+
+
 def new_reservation_id() -> str:
-    return "r-" + "".join(secrets.choice(string.ascii_lowercase + string.digits)
-                          for _ in range(8))
+    return "r-" + _random_text(string.ascii_lowercase + string.digits, 8)
 
 
 def _password() -> str:
-    return "".join(secrets.choice(_PASSWORD_CHARS) for _ in range(12))
+    return _random_text(_PASSWORD_CHARS, 12)
 
 
 # --- resolving what the request names ----------------------------------------------------
