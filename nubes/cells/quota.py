@@ -148,12 +148,14 @@ def allowed_count(conf: Any, api_db: Database, cells: CellRegistry, ctx: Request
 
 def recheck(conf: Any, api_db: Database, cells: CellRegistry, ctx: RequestContext,
             project_id: str, instance_uuids: list[str], *, vcpus: int,
-            memory_mb: int) -> Over | None:
+            memory_mb: int, found: dict[str, int] | None = None) -> Over | None:
     """After scheduling: is the project over a counted limit, with this
     request's servers (still build requests) counted?  ``None`` when not,
     when everything counted is unlimited, or when none of the request's
-    build requests is left (deleted meanwhile: nothing to refuse)."""
-    found = limits(conf, api_db, project_id)
+    build requests is left (deleted meanwhile: nothing to refuse).
+    ``found``: the project's limits, if the caller has just read them."""
+    if found is None:
+        found = limits(conf, api_db, project_id)
     if counted_unlimited(found):
         return None
     ids = api_db.read(lambda conn: instance_usage.build_request_ids(conn, instance_uuids))

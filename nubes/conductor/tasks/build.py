@@ -29,9 +29,12 @@ the row was created, puts it in ERROR with a fault.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+from typing import Any
 
+from nubes.cells import quota
 from nubes.cells.repo import build_requests_write as api_repo
 from nubes.cells.repo import host_mappings
 from nubes.cells.repo import instance_writes as cell_repo
@@ -79,18 +82,39 @@ class ScheduleAndBuild(Task):
                 f"Build of instance failed while scheduling: {type(exc).__name__}: {exc}"
             return {u: "cell0" if cell0.bury(self.api, self.ctx, u, spec, reason)
                     else "deleted" for u in uuids}
-        refused = quota_recheck.refuse_if_over(self.api, self.ctx, spec, uuids)
+        known = self._read_api_rows(spec, selections)
+        refused = quota_recheck.refuse_if_over(self.api, self.ctx, spec, uuids,
+                                               limits=known.limits)
         if refused is not None:     # racing creates took the room: cell0, claims released
             return refused
         outcome = {}
         for uuid, per_instance in zip(uuids, selections):
             try:
-                outcome[uuid] = PlaceInCell(self.api, self.ctx, uuid, spec,
-                                            per_instance).execute()
+                outcome[uuid] = PlaceInCell(
+                    self.api, self.ctx, uuid, spec, per_instance,
+                    mapping=known.mappings.get(per_instance[0].service_host),
+                    build_request=known.build_requests.get(uuid)).execute()
             except Exception:  # noqa: BLE001 - rolled back; the others go on
                 LOG.exception("placing instance %s failed", uuid)
                 outcome[uuid] = "failed"
         return outcome
+
+    def _read_api_rows(self, spec: RequestSpec, selections: list[list[Selection]]
+                       ) -> "_ApiRows":
+        """One read of the API database for what the rest needs: the
+        project's limits (for the recheck), the chosen hosts' mappings and
+        the build requests."""
+        recheck = self.api.conf.quota.recheck_quota
+        project_id = spec.project_id or self.ctx.project_id
+
+        def work(conn) -> _ApiRows:
+            return _ApiRows(
+                limits=quota.limits_in(conn, self.api.conf, project_id) if recheck else None,
+                mappings={s[0].service_host: host_mappings.get_by_host(conn, s[0].service_host)
+                          for s in selections},
+                build_requests={u: api_repo.get_build_request(conn, u)
+                                for u in self.instance_uuids})
+        return self.api.api_db.read(work)
 
     def _load_spec(self) -> RequestSpec | None:
         data = self.api.api_db.read(lambda conn: api_repo.get_spec(conn,
@@ -98,22 +122,38 @@ class ScheduleAndBuild(Task):
         return None if data is None else RequestSpec.from_dict(data)
 
 
+@dataclasses.dataclass(frozen=True)
+class _ApiRows:
+    limits: dict[str, int] | None
+    mappings: dict[str, Any]            # host -> its host mapping (None: unmapped)
+    build_requests: dict[str, Any]      # instance uuid -> its build request (None: gone)
+
+
+_UNREAD: Any = object()
+
+
 class PlaceInCell(Task):
     def __init__(self, api: ApiLevel, ctx: RequestContext, instance_uuid: str,
-                 spec: RequestSpec, selections: list[Selection]):
+                 spec: RequestSpec, selections: list[Selection], *,
+                 mapping: Any = _UNREAD, build_request: Any = _UNREAD):
+        """``mapping`` and ``build_request``: the chosen host's mapping and
+        the build request, when the caller has just read them."""
         self.api = api
         self.ctx = ctx
         self.uuid = instance_uuid
         self.spec = spec
         self.chosen, self.alternates = selections[0], list(selections[1:])
+        self._mapping, self._build_request = mapping, build_request
         self._cell = None
         self._created = False
 
     def _execute(self) -> str:
         api, uuid, chosen = self.api, self.uuid, self.chosen
-        mapping, build_request = api.api_db.read(lambda conn: (
-            host_mappings.get_by_host(conn, chosen.service_host),
-            api_repo.get_build_request(conn, uuid)))
+        mapping, build_request = self._mapping, self._build_request
+        if mapping is _UNREAD or build_request is _UNREAD:
+            mapping, build_request = api.api_db.read(lambda conn: (
+                host_mappings.get_by_host(conn, chosen.service_host),
+                api_repo.get_build_request(conn, uuid)))
         if mapping is None:
             _release(api, self.ctx, uuid)
             reason = f"Host '{chosen.service_host}' is not mapped to any cell"

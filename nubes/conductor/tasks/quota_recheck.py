@@ -27,9 +27,11 @@ FAULT_CODE = 403
 
 
 def refuse_if_over(api: ApiLevel, ctx: RequestContext, spec: RequestSpec,
-                   instance_uuids: list[str]) -> dict[str, str] | None:
+                   instance_uuids: list[str], *, limits: dict[str, int] | None = None
+                   ) -> dict[str, str] | None:
     """None when the request may go on; otherwise what became of each
-    instance (``cell0``, or ``deleted`` if the user deleted it meanwhile)."""
+    instance (``cell0``, or ``deleted`` if the user deleted it meanwhile).
+    ``limits``: the project's limits, if the caller has just read them."""
     if not api.conf.quota.recheck_quota:
         return None
     project_id = spec.project_id or ctx.project_id
@@ -37,7 +39,7 @@ def refuse_if_over(api: ApiLevel, ctx: RequestContext, spec: RequestSpec,
     try:
         over = quota.recheck(api.conf, api.api_db, api.cells, ctx, project_id,
                              list(instance_uuids), vcpus=flavor.vcpus if flavor else 0,
-                             memory_mb=flavor.memory_mb if flavor else 0)
+                             memory_mb=flavor.memory_mb if flavor else 0, found=limits)
     except Exception:  # noqa: BLE001 - a failed count must not lose the build
         LOG.exception("quota recheck of %s failed; building anyway", instance_uuids)
         return None
