@@ -52,8 +52,10 @@ class ProviderUsage:
     summaries, updated by this cycle's own claims."""
 
     def __init__(self, summaries: dict[str, dict]):
-        self._usage: dict[str, dict[str, list[float]]] = {
-            rp: {rc: [float(v.get("capacity", 0)), float(v.get("used", 0))]
+        # Placement's numbers are integers (capacity truncated as placement
+        # does); this cycle's claims add integers too.
+        self._usage: dict[str, dict[str, list[int]]] = {
+            rp: {rc: [v.get("capacity", 0), v.get("used", 0)]
                  for rc, v in (summary.get("resources") or {}).items()}
             for rp, summary in summaries.items()}
 
@@ -140,6 +142,12 @@ class Snapshot:
     aggregates_of_host: dict[str, list[AggregateRecord]]
     failed_cells: list[str]
     loaded_at: float
+    # Per node, what its host state takes from these rows (made once per
+    # snapshot, not per request): HostState keyword arguments, and the
+    # window of times in which its service counts as up (None: down).
+    statics: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    up_windows: dict[str, tuple[datetime.datetime, datetime.datetime] | None] = \
+        dataclasses.field(default_factory=dict)
 
 
 def _cpu_info(text: str | None) -> dict[str, Any]:
@@ -152,16 +160,18 @@ def _cpu_info(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def service_is_up(service: service_records.ServiceRecord, now: datetime.datetime,
-                  down_time: int) -> bool:
-    """Up unless forced down, never heard from, or silent longer than
-    ``down_time`` seconds (the compute API's rule)."""
+def up_window(service: service_records.ServiceRecord, down_time: int
+              ) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """The times at which the service counts as up: within ``down_time``
+    seconds of its last report, either way (None: never; forced down or
+    never heard from).  The compute API's rule."""
     if service.forced_down:
-        return False
+        return None
     last = service.last_seen_up or service.created_at
     if last is None:
-        return False
-    return abs((now - last).total_seconds()) <= down_time
+        return None
+    margin = datetime.timedelta(seconds=down_time)
+    return last - margin, last + margin
 
 
 class HostCatalog:
@@ -244,11 +254,26 @@ class HostCatalog:
                 aggregates_of_host.setdefault(host, []).append(aggregate)
                 if aggregate.availability_zone and host not in zone_of_host:
                     zone_of_host[host] = aggregate.availability_zone
+        default_zone = self.conf.default_availability_zone
+        down_time = int(self.conf.service_down_time)
+        statics, up_windows = {}, {}
+        for uuid, row in nodes.items():
+            node = row.node
+            statics[uuid] = dict(
+                host=node.host, nodename=node.hypervisor_hostname or node.host,
+                uuid=node.uuid, cell_uuid=row.cell_uuid,
+                availability_zone=zone_of_host.get(node.host, default_zone),
+                service_disabled=row.service.disabled,
+                hypervisor_type=node.hypervisor_type,
+                hypervisor_version=node.hypervisor_version,
+                cpu_info=_cpu_info(node.cpu_info),
+                aggregates=aggregates_of_host.get(node.host, []))
+            up_windows[uuid] = up_window(row.service, down_time)
         LOG.debug("loaded %d compute nodes from %d cell(s) in %.1f ms", len(nodes),
                   len(cells) - len(failed), (self.clock() - started) * 1000)
         return Snapshot(nodes=nodes, aggregates=aggregates, zone_of_host=zone_of_host,
                         aggregates_of_host=aggregates_of_host, failed_cells=failed,
-                        loaded_at=self.clock())
+                        loaded_at=self.clock(), statics=statics, up_windows=up_windows)
 
     # --- joining with placement's answer ------------------------------------------------
 
@@ -275,29 +300,19 @@ class HostCatalog:
         destination = spec.requested_destination
         wanted_cell = destination.cell_uuid if destination else None
         now = timeutils.utcnow()
-        down_time = int(self.conf.service_down_time)
-        default_zone = self.conf.default_availability_zone
         states = []
         unknown = 0
         for root, requests in by_root.items():
-            row = snap.nodes.get(root)
-            if row is None:
+            static = snap.statics.get(root)
+            if static is None:
                 unknown += 1
                 continue
-            if wanted_cell and row.cell_uuid != wanted_cell:
+            if wanted_cell and static["cell_uuid"] != wanted_cell:
                 continue
-            node, service = row.node, row.service
+            window = snap.up_windows[root]
             summary = summaries.get(root) or {}
             states.append(HostState(
-                host=node.host, nodename=node.hypervisor_hostname or node.host,
-                uuid=node.uuid, cell_uuid=row.cell_uuid,
-                availability_zone=snap.zone_of_host.get(node.host, default_zone),
-                service_up=service_is_up(service, now, down_time),
-                service_disabled=service.disabled,
-                hypervisor_type=node.hypervisor_type,
-                hypervisor_version=node.hypervisor_version,
-                cpu_info=_cpu_info(node.cpu_info),
-                aggregates=snap.aggregates_of_host.get(node.host, []),
+                **static, service_up=window is not None and window[0] <= now <= window[1],
                 traits=frozenset(summary.get("traits") or ()),
                 allocation_requests=requests, usage=usage))
         if unknown:
