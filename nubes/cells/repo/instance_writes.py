@@ -8,6 +8,7 @@ Every function takes an open ``Connection``; callers own transactions.
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any, Iterable
 
 import sqlalchemy as sa
@@ -61,20 +62,43 @@ def update(conn: sa.Connection, instance_uuid: str, values: dict[str, Any],
            vm_states: Iterable[str] | Any = _ANY) -> int:
     """Update a live instance, only while its task and vm state are among
     the given ones (when given); the number of rows changed (0 or 1)."""
-    query = sa.update(instances).where(instances.c.uuid == instance_uuid,
-                                       instances.c.deleted == 0)
+    row = {k: v for k, v in values.items() if k in INSTANCE_COLUMNS}
+    row["updated_at"] = now
+    row["_uuid"] = instance_uuid
+    named: list[str] = []
+    with_none = False
     if task_states is not _ANY:
         wanted = list(task_states)
         named = [t for t in wanted if t is not None]
-        conds = [instances.c.task_state.in_(named)] if named else []
-        if None in wanted:
+        with_none = None in wanted
+        if named:
+            row["_task_states"] = named
+    if vm_states is not _ANY:
+        row["_vm_states"] = list(vm_states)
+    query = _guarded_update(task_states is not _ANY, bool(named), with_none,
+                            vm_states is not _ANY)
+    return conn.execute(query, row).rowcount
+
+
+@functools.lru_cache(maxsize=None)
+def _guarded_update(by_task: bool, named_tasks: bool, no_task: bool,
+                    by_vm: bool) -> sa.Update:
+    """The UPDATE of one live instance for one shape of expected states,
+    built once (values and states are parameters)."""
+    query = sa.update(instances).where(instances.c.uuid == sa.bindparam("_uuid"),
+                                       instances.c.deleted == 0)
+    if by_task:
+        conds = []
+        if named_tasks:
+            conds.append(instances.c.task_state.in_(
+                sa.bindparam("_task_states", expanding=True)))
+        if no_task:
             conds.append(instances.c.task_state.is_(None))
         query = query.where(sa.or_(*conds) if conds else sa.false())
-    if vm_states is not _ANY:
-        query = query.where(instances.c.vm_state.in_(list(vm_states)))
-    row = {k: v for k, v in values.items() if k in INSTANCE_COLUMNS}
-    row["updated_at"] = now
-    return conn.execute(query, row).rowcount
+    if by_vm:
+        query = query.where(instances.c.vm_state.in_(
+            sa.bindparam("_vm_states", expanding=True)))
+    return query
 
 
 def soft_delete(conn: sa.Connection, instance_uuid: str, now: datetime.datetime,
@@ -105,21 +129,25 @@ def start_action(conn: sa.Connection, instance_uuid: str, action: str, *,
         created_at=now)).inserted_primary_key[0]
 
 
+_FIND_ACTION = (sa.select(instance_actions.c.id)
+                .where(instance_actions.c.instance_uuid == sa.bindparam("uuid"),
+                       instance_actions.c.request_id == sa.bindparam("request_id"))
+                .order_by(instance_actions.c.id.desc()).limit(1))
+_UPDATE_ACTION = sa.update(instance_actions).where(
+    instance_actions.c.id == sa.bindparam("action_id"))
+
+
 def find_action(conn: sa.Connection, instance_uuid: str, request_id: str) -> int | None:
     """The newest action of the instance started by ``request_id``."""
-    return conn.scalar(sa.select(instance_actions.c.id).where(
-        instance_actions.c.instance_uuid == instance_uuid,
-        instance_actions.c.request_id == request_id)
-        .order_by(instance_actions.c.id.desc()).limit(1))
+    return conn.scalar(_FIND_ACTION, {"uuid": instance_uuid, "request_id": request_id})
 
 
 def finish_action(conn: sa.Connection, action_id: int, now: datetime.datetime, *,
                   failed: bool = False) -> None:
-    values: dict[str, Any] = {"finish_time": now, "updated_at": now}
+    values: dict[str, Any] = {"action_id": action_id, "finish_time": now, "updated_at": now}
     if failed:
         values["message"] = "Error"
-    conn.execute(sa.update(instance_actions).where(instance_actions.c.id == action_id)
-                 .values(**values))
+    conn.execute(_UPDATE_ACTION, values)
 
 
 def start_event(conn: sa.Connection, action_id: int, event: str, *, host: str | None,
@@ -133,11 +161,17 @@ def finish_event(conn: sa.Connection, action_id: int, event: str, *, result: str
                  traceback: str | None, host: str | None, now: datetime.datetime) -> None:
     """Finish the newest unfinished ``event`` of the action (one is created,
     already started, if there is none)."""
-    ev = instance_actions_events
-    event_id = conn.scalar(sa.select(ev.c.id).where(
-        ev.c.action_id == action_id, ev.c.event == event, ev.c.finish_time.is_(None))
-        .order_by(ev.c.id.desc()).limit(1))
+    event_id = conn.scalar(_OPEN_EVENT, {"action_id": action_id, "event": event})
     if event_id is None:
         event_id = start_event(conn, action_id, event, host=host, now=now)
-    conn.execute(sa.update(ev).where(ev.c.id == event_id).values(
-        finish_time=now, result=result, traceback=traceback, updated_at=now))
+    conn.execute(_UPDATE_EVENT, {"event_id": event_id, "finish_time": now, "result": result,
+                                 "traceback": traceback, "updated_at": now})
+
+
+_OPEN_EVENT = (sa.select(instance_actions_events.c.id)
+               .where(instance_actions_events.c.action_id == sa.bindparam("action_id"),
+                      instance_actions_events.c.event == sa.bindparam("event"),
+                      instance_actions_events.c.finish_time.is_(None))
+               .order_by(instance_actions_events.c.id.desc()).limit(1))
+_UPDATE_EVENT = sa.update(instance_actions_events).where(
+    instance_actions_events.c.id == sa.bindparam("event_id"))
