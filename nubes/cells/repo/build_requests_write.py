@@ -49,13 +49,18 @@ def create(conn: sa.Connection, *, instance_uuid: str, project_id: str,
                                        queued_for_delete=False, created_at=now))
 
 
+_GET_BUILD_REQUEST = sa.select(br).where(br.c.instance_uuid == sa.bindparam("uuid"))
+_DELETE_BUILD_REQUEST = sa.delete(br).where(br.c.instance_uuid == sa.bindparam("uuid"))
+_UPDATE_MAPPING = sa.update(im).where(im.c.instance_uuid == sa.bindparam("uuid"))
+
+
 def get_build_request(conn: sa.Connection, instance_uuid: str) -> sa.Row | None:
-    return conn.execute(sa.select(br).where(br.c.instance_uuid == instance_uuid)).first()
+    return conn.execute(_GET_BUILD_REQUEST, {"uuid": instance_uuid}).first()
 
 
 def delete_build_request(conn: sa.Connection, instance_uuid: str) -> bool:
     """False if it was already gone (the server was deleted, or built)."""
-    return conn.execute(sa.delete(br).where(br.c.instance_uuid == instance_uuid)).rowcount == 1
+    return conn.execute(_DELETE_BUILD_REQUEST, {"uuid": instance_uuid}).rowcount == 1
 
 
 def get_spec(conn: sa.Connection, instance_uuid: str) -> dict[str, Any] | None:
@@ -68,13 +73,13 @@ def delete_spec(conn: sa.Connection, instance_uuid: str) -> None:
 
 
 def point_mapping_at_cell(conn: sa.Connection, instance_uuid: str, cell_id: int) -> bool:
-    return conn.execute(sa.update(im).where(im.c.instance_uuid == instance_uuid)
-                        .values(cell_id=cell_id, updated_at=utcnow())).rowcount == 1
+    return conn.execute(_UPDATE_MAPPING, {"uuid": instance_uuid, "cell_id": cell_id,
+                                          "updated_at": utcnow()}).rowcount == 1
 
 
 def queue_for_delete(conn: sa.Connection, instance_uuid: str) -> bool:
-    return conn.execute(sa.update(im).where(im.c.instance_uuid == instance_uuid)
-                        .values(queued_for_delete=True, updated_at=utcnow())).rowcount == 1
+    return conn.execute(_UPDATE_MAPPING, {"uuid": instance_uuid, "queued_for_delete": True,
+                                          "updated_at": utcnow()}).rowcount == 1
 
 
 def delete_mapping(conn: sa.Connection, instance_uuid: str) -> None:

@@ -22,8 +22,11 @@ def _record(row) -> HostMapping:
                        cell_name=row.cell_name)
 
 
+_GET_BY_HOST = _select().where(hm.c.host == sa.bindparam("host"))
+
+
 def get_by_host(conn: sa.Connection, host: str) -> HostMapping | None:
-    row = conn.execute(_select().where(hm.c.host == host)).first()
+    row = conn.execute(_GET_BY_HOST, {"host": host}).first()
     return None if row is None else _record(row)
 
 

@@ -14,11 +14,15 @@ def _limits(rows) -> dict[str, int]:
     return {r.resource: -1 if r.hard_limit is None else r.hard_limit for r in rows}
 
 
+_PROJECT = sa.select(q.c.resource, q.c.hard_limit).where(
+    q.c.project_id == sa.bindparam("project_id"))
+_CLASS = sa.select(qc.c.resource, qc.c.hard_limit).where(
+    qc.c.class_name == sa.bindparam("class_name"))
+
+
 def project_limits(conn: sa.Connection, project_id: str) -> dict[str, int]:
-    return _limits(conn.execute(sa.select(q.c.resource, q.c.hard_limit)
-                                .where(q.c.project_id == project_id)))
+    return _limits(conn.execute(_PROJECT, {"project_id": project_id}))
 
 
 def class_limits(conn: sa.Connection, class_name: str = DEFAULT_CLASS) -> dict[str, int]:
-    return _limits(conn.execute(sa.select(qc.c.resource, qc.c.hard_limit)
-                                .where(qc.c.class_name == class_name)))
+    return _limits(conn.execute(_CLASS, {"class_name": class_name}))
