@@ -38,6 +38,10 @@ class FlavorRecord:
     extra_specs: dict[str, str]
 
 
+_SPECS_OF = sa.select(fes.c.flavor_id, fes.c.key, fes.c.value).where(
+    fes.c.flavor_id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def _load(conn: sa.Connection, where=None) -> list[FlavorRecord]:
     query = sa.select(fl).order_by(fl.c.id)
     if where is not None:
@@ -48,8 +52,7 @@ def _load(conn: sa.Connection, where=None) -> list[FlavorRecord]:
     specs: dict[int, dict[str, str]] = {r.id: {} for r in rows}
     ids = list(specs)
     for chunk in range(0, len(ids), 500):
-        for r in conn.execute(sa.select(fes.c.flavor_id, fes.c.key, fes.c.value)
-                              .where(fes.c.flavor_id.in_(ids[chunk:chunk + 500]))):
+        for r in conn.execute(_SPECS_OF, {"ids": ids[chunk:chunk + 500]}):
             specs[r.flavor_id][r.key] = r.value
     return [FlavorRecord(id=r.id, flavorid=r.flavorid, name=r.name, memory_mb=r.memory_mb,
                          vcpus=r.vcpus, root_gb=r.root_gb, ephemeral_gb=r.ephemeral_gb,

@@ -41,6 +41,15 @@ class ImageRecord:
     tags: tuple[str, ...]
 
 
+# Built once; values are parameters.
+_GET = sa.select(img).where(img.c.id == sa.bindparam("id"))
+_PROPERTIES_OF = sa.select(props.c.image_id, props.c.name, props.c.value).where(
+    props.c.image_id.in_(sa.bindparam("ids", expanding=True)))
+_TAGS_OF = (sa.select(tags_t.c.image_id, tags_t.c.value)
+            .where(tags_t.c.image_id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(tags_t.c.id))
+
+
 def _records(conn: sa.Connection, rows) -> list[ImageRecord]:
     rows = list(rows)
     if not rows:
@@ -49,12 +58,10 @@ def _records(conn: sa.Connection, rows) -> list[ImageRecord]:
     extra: dict[str, dict[str, str]] = {i: {} for i in ids}
     tagged: dict[str, list[str]] = {i: [] for i in ids}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for r in conn.execute(sa.select(props.c.image_id, props.c.name, props.c.value)
-                              .where(props.c.image_id.in_(chunk))):
+        chunk = {"ids": ids[start:start + 500]}
+        for r in conn.execute(_PROPERTIES_OF, chunk):
             extra[r.image_id][r.name] = r.value
-        for r in conn.execute(sa.select(tags_t.c.image_id, tags_t.c.value)
-                              .where(tags_t.c.image_id.in_(chunk)).order_by(tags_t.c.id)):
+        for r in conn.execute(_TAGS_OF, chunk):
             tagged[r.image_id].append(r.value)
     return [ImageRecord(**{c: getattr(r, c) for c in ("id", *COLUMNS, "created_at",
                                                         "updated_at")},
@@ -63,7 +70,7 @@ def _records(conn: sa.Connection, rows) -> list[ImageRecord]:
 
 
 def get(conn: sa.Connection, image_id: str) -> ImageRecord | None:
-    found = _records(conn, conn.execute(sa.select(img).where(img.c.id == image_id)))
+    found = _records(conn, conn.execute(_GET, {"id": image_id}))
     return found[0] if found else None
 
 
