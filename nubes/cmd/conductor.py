@@ -45,9 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if not conf.transport_url:
         print("nubes-conductor: [DEFAULT] transport_url is not set", file=sys.stderr)
         return 1
-    db = Database(conf.database.connection, max_retries=conf.database.max_retries,
-                  pool_size=conf.database.max_pool_size,
-                  max_overflow=conf.database.max_overflow)
+    db = Database.from_options(conf.database)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -75,9 +73,7 @@ def _run_super(conf) -> int:
         print("nubes-conductor --super: [DEFAULT] transport_url is not set",
               file=sys.stderr)
         return 1
-    opts = conf.api_database
-    api_db = Database(opts.connection, max_retries=opts.max_retries,
-                      pool_size=opts.max_pool_size, max_overflow=opts.max_overflow)
+    api_db = Database.from_options(conf.api_database)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -7,7 +7,6 @@ already expect from ``nova-manage cell_v2``.
 from __future__ import annotations
 
 import argparse
-import sys
 import textwrap
 from typing import Callable
 
@@ -19,6 +18,7 @@ from nubes.cells.admin import hosts as hosts_admin
 from nubes.cells.admin import instances as instances_admin
 from nubes.cells.admin import setup as setup_admin
 from nubes.cells.targeting import CellDatabases
+from nubes.cmd.manage_output import err as _err, one_line, out as _out
 from nubes.common.db.transaction import Database
 
 # Every cell_v2 command: 255 when it cannot run at all (no [api_database]
@@ -28,14 +28,6 @@ UNUSABLE = 255
 COMMON_CODES = ("255  [api_database] connection missing, a database unreachable, or an "
                 "unexpected error\n  (2 also means bad or missing arguments, as argparse "
                 "reports them)")
-
-
-def _out(message: str) -> None:
-    print(message, flush=True)
-
-
-def _err(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr, flush=True)
 
 
 def _report(verbose: bool) -> Report:
@@ -354,16 +346,12 @@ def run(conf, args) -> int:
         _err("[api_database] connection is not set; add it to the config file given with "
              "--config-file")
         return UNUSABLE
-    api_db = Database(url, max_retries=conf.api_database.max_retries,
-                      pool_size=conf.api_database.max_pool_size,
-                      max_overflow=conf.api_database.max_overflow)
+    api_db = Database.from_options(conf.api_database)
     databases = CellDatabases.from_conf(conf)
     try:
         return args.func(conf, args, api_db, databases)
     except Exception as err:  # noqa: BLE001 - the operator gets one line and 255
-        orig = getattr(err, "orig", None) or err
-        first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
-        _err(f"{type(orig).__name__}: {first}")
+        _err(one_line(err))
         return UNUSABLE
     finally:
         databases.dispose()

@@ -13,6 +13,7 @@ import time
 from nubes.cells.admin import Report
 from nubes.cells.admin import placement_audit
 from nubes.cells.targeting import CellDatabases
+from nubes.cmd.manage_output import err as _err, one_line, out as _out
 from nubes.common.db.transaction import Database
 from nubes.placement.client import PlacementClient, PlacementError
 
@@ -24,14 +25,6 @@ INVALID_INPUT = 127
 
 # At most this often (seconds) a progress line on stderr, plus the last one.
 PROGRESS_EVERY = 2.0
-
-
-def _out(message: str) -> None:
-    print(message, flush=True)
-
-
-def _err(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr, flush=True)
 
 
 def _progress_printer(verbose: bool):
@@ -58,10 +51,7 @@ def _audit(conf, args) -> int:
         _err("[placement_client] endpoint is not set; add it (and token, if placement "
              "needs one) to the config file given with --config-file")
         return ERROR
-    api_db = Database(conf.api_database.connection,
-                      max_retries=conf.api_database.max_retries,
-                      pool_size=conf.api_database.max_pool_size,
-                      max_overflow=conf.api_database.max_overflow)
+    api_db = Database.from_options(conf.api_database)
     databases = CellDatabases.from_conf(conf)
     placement = PlacementClient.from_conf(conf)
     report = Report(info=_out, detail=_out if args.verbose else (lambda _m: None))
@@ -77,9 +67,7 @@ def _audit(conf, args) -> int:
              "run the audit again")
         return ERROR
     except Exception as err:  # noqa: BLE001 - the operator gets one line and 1
-        orig = getattr(err, "orig", None) or err
-        first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
-        _err(f"{type(orig).__name__}: {first}")
+        _err(one_line(err))
         return ERROR
     finally:
         placement.close()

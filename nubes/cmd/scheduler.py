@@ -33,10 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         if not value:
             print(f"nubes-scheduler: [{group}] {option} is not set", file=sys.stderr)
             return 1
-    api_db = Database(conf.api_database.connection,
-                      max_retries=conf.api_database.max_retries,
-                      pool_size=conf.api_database.max_pool_size,
-                      max_overflow=conf.api_database.max_overflow)
+    api_db = Database.from_options(conf.api_database)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -25,9 +25,7 @@ def database_from_conf(conf) -> Database:
     url = conf.image_database.connection
     if not url:
         raise RuntimeError("[image_database] connection is not set in the configuration")
-    return Database(url, max_retries=conf.image_database.max_retries,
-                    pool_size=conf.image_database.max_pool_size,
-                    max_overflow=conf.image_database.max_overflow)
+    return Database.from_options(conf.image_database)
 
 
 def build(conf, db: Database | None = None):

@@ -28,9 +28,7 @@ def database_from_conf(conf) -> Database:
     url = conf.placement_database.connection
     if not url:
         raise RuntimeError("[placement_database] connection is not set in the configuration")
-    return Database(url, max_retries=conf.placement_database.max_retries,
-                    pool_size=conf.placement_database.max_pool_size,
-                    max_overflow=conf.placement_database.max_overflow)
+    return Database.from_options(conf.placement_database)
 
 
 def build(conf, db: Database | None = None, *, sync_names: bool = True):

@@ -26,9 +26,7 @@ def database_from_conf(conf) -> Database:
     url = conf.api_database.connection
     if not url:
         raise RuntimeError("[api_database] connection is not set in the configuration")
-    return Database(url, max_retries=conf.api_database.max_retries,
-                    pool_size=conf.api_database.max_pool_size,
-                    max_overflow=conf.api_database.max_overflow)
+    return Database.from_options(conf.api_database)
 
 
 def placement_from_conf(conf) -> PlacementClient | None:

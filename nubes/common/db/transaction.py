@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -68,6 +68,14 @@ class Database:
         self.max_retries = max_retries
         self.backend = self.engine.dialect.name  # sqlite, mysql, postgresql
         self._writer_gate = engines.writer_gate(self.engine)
+
+    @classmethod
+    def from_options(cls, opts: Any, url: str | None = None) -> "Database":
+        """From a database option group (``connection``, ``max_retries``,
+        ``max_pool_size``, ``max_overflow``); ``url`` instead of its
+        ``connection`` (e.g. a cell's, from its mapping)."""
+        return cls(url or opts.connection, max_retries=opts.max_retries,
+                   pool_size=opts.max_pool_size, max_overflow=opts.max_overflow)
 
     def read(self, work: Callable[[sa.Connection], T]) -> T:
         """Run ``work`` in a read transaction, again on a fresh connection

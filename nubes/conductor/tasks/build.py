@@ -129,15 +129,12 @@ class _ApiRows:
     build_requests: dict[str, Any]      # instance uuid -> its build request (None: gone)
 
 
-_UNREAD: Any = object()
-
-
 class PlaceInCell(Task):
     def __init__(self, api: ApiLevel, ctx: RequestContext, instance_uuid: str,
                  spec: RequestSpec, selections: list[Selection], *,
-                 mapping: Any = _UNREAD, build_request: Any = _UNREAD):
+                 mapping: Any, build_request: Any):
         """``mapping`` and ``build_request``: the chosen host's mapping and
-        the build request, when the caller has just read them."""
+        the build request as the caller has just read them (None: none)."""
         self.api = api
         self.ctx = ctx
         self.uuid = instance_uuid
@@ -150,10 +147,6 @@ class PlaceInCell(Task):
     def _execute(self) -> str:
         api, uuid, chosen = self.api, self.uuid, self.chosen
         mapping, build_request = self._mapping, self._build_request
-        if mapping is _UNREAD or build_request is _UNREAD:
-            mapping, build_request = api.api_db.read(lambda conn: (
-                host_mappings.get_by_host(conn, chosen.service_host),
-                api_repo.get_build_request(conn, uuid)))
         if mapping is None:
             _release(api, self.ctx, uuid)
             reason = f"Host '{chosen.service_host}' is not mapped to any cell"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from nubes.placement.candidates import flat_sql, provider_cache, search, tree, windows
+from nubes.placement.candidates import fit, flat_sql, provider_cache, search, tree, windows
 from nubes.placement.candidates.flat_answer import Answer
 from nubes.placement.candidates.request import CandidateRequest
 
@@ -99,16 +99,7 @@ class _Scope:
                                self.sharing if window is not None else ())
         self.view.update(view)
         passing = self._passing(view)
-        fits: dict[int, list[int]] = {}
-        for cid in self.classes:
-            amount = self.flt.amounts[cid]
-            fits[cid] = [pid for pid, entry in passing
-                         if (limit := entry.limits.get(cid)) is not None
-                         and amount <= limit[0] and amount >= limit[1]
-                         and amount % limit[2] == 0]
-        fitted = set()
-        for pids in fits.values():
-            fitted.update(pids)
+        fits, fitted = fit.by_class(passing, self.classes, self.flt.amounts)
         # Sharing providers that fit: the trees (in the window) they lend to,
         # their own included.
         lending = self.sharing & fitted
@@ -131,7 +122,7 @@ def find(conn, request: CandidateRequest, flt: search.GroupFilter,
     required = frozenset(trait_ids[n] for n in group.traits.required)
     any_of = tuple(frozenset(trait_ids[n] for n in s) for s in group.traits.any_of)
     scope = _Scope(conn, cache, flt, class_name, sharing, required, any_of)
-    root_ok = _root_check(scope, request, trait_ids)
+    root_ok = fit.root_check(scope.view, request.root_traits, trait_ids)
     check = (required, any_of) if (required or any_of) else None
     answer = Answer(flt.amounts, class_name, with_mappings=options.version >= (1, 34))
     rng = options.rng or random
@@ -151,22 +142,6 @@ def find(conn, request: CandidateRequest, flt: search.GroupFilter,
             if len(answer) >= request.limit:
                 break
     return answer.body()
-
-
-def _root_check(scope: _Scope, request: CandidateRequest, trait_ids):
-    root_traits = request.root_traits
-    if not root_traits:
-        return None
-    need = frozenset(trait_ids[n] for n in root_traits.required)
-    banned = frozenset(trait_ids[n] for n in root_traits.forbidden)
-    view = scope.view
-    nothing: frozenset = frozenset()
-
-    def root_ok(root: int) -> bool:
-        entry = view.get(root)
-        have = entry.trait_ids if entry is not None else nothing
-        return need <= have and not (banned & have)
-    return root_ok
 
 
 def _anchors(scope: _Scope, fits, root_ok, window) -> list[int]:

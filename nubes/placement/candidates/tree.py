@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from nubes.placement.candidates import flat_sql, provider_cache, search, windows
+from nubes.placement.candidates import fit, flat_sql, provider_cache, search, windows
 from nubes.placement.candidates.request import CandidateRequest
 from nubes.placement.candidates.tree_answer import TreeAnswer
 
@@ -76,16 +76,7 @@ class _Scope:
                        if self._passes(pid, entry, tree[pid][1])]
         else:
             passing = view.items()
-        fits: dict[int, list[int]] = {}
-        for cid in self.classes:
-            amount = self.flt.amounts[cid]
-            fits[cid] = [pid for pid, entry in passing
-                         if (limit := entry.limits.get(cid)) is not None
-                         and amount <= limit[0] and amount >= limit[1]
-                         and amount % limit[2] == 0]
-        fitted: set[int] = set()
-        for pids in fits.values():
-            fitted.update(pids)
+        fits, fitted = fit.by_class(passing, self.classes, self.flt.amounts)
         lending = self.sharing & fitted
         links = {sid: {tree[sid][1]} for sid in lending}
         for sid, root in flat_sql.sharing_roots(self.conn, lending, window):
@@ -102,7 +93,7 @@ def find(conn, request: CandidateRequest, flt: search.GroupFilter,
     required = frozenset(trait_ids[n] for n in group.traits.required)
     any_of = tuple(frozenset(trait_ids[n] for n in s) for s in group.traits.any_of)
     check = (required, any_of) if (required or any_of) else None
-    root_ok = _root_check(scope, request, trait_ids)
+    root_ok = fit.root_check(scope.view, request.root_traits, trait_ids)
     answer = TreeAnswer(scope, options.version >= (1, 34))
     rng = options.rng or random
     sweep = [None] if request.limit is None else windows.sweep(
@@ -117,22 +108,6 @@ def find(conn, request: CandidateRequest, flt: search.GroupFilter,
         if request.limit is not None and len(answer) >= request.limit:
             break
     return answer.body()
-
-
-def _root_check(scope: _Scope, request: CandidateRequest, trait_ids):
-    root_traits = request.root_traits
-    if not root_traits:
-        return None
-    need = frozenset(trait_ids[n] for n in root_traits.required)
-    banned = frozenset(trait_ids[n] for n in root_traits.forbidden)
-    view = scope.view
-    nothing: frozenset = frozenset()
-
-    def root_ok(root: int) -> bool:
-        entry = view.get(root)
-        have = entry.trait_ids if entry is not None else nothing
-        return need <= have and not (banned & have)
-    return root_ok
 
 
 def _anchors(scope: _Scope, fits, links, root_ok, window) -> list[int]:

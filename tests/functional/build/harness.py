@@ -92,8 +92,12 @@ class BuildCloud:
 
     def write_build_requests(self, request_spec: RequestSpec, count: int = 1,
                              name: str = "vm") -> list[str]:
+        """What the compute API writes for one accepted request (with the
+        flavor's vcpus and memory in the serialized instance, which counted
+        quotas read)."""
         uuids = [str(uuidlib.uuid4()) for _ in range(count)]
         request_spec.num_instances = count
+        flavor = request_spec.flavor
 
         def work(conn):
             for index, uuid in enumerate(uuids):
@@ -101,7 +105,8 @@ class BuildCloud:
                     conn, instance_uuid=uuid, project_id=request_spec.project_id,
                     user_id=request_spec.user_id,
                     instance={"display_name": f"{name}-{index}", "vm_state": "building",
-                              "task_state": "scheduling", "launch_index": index},
+                              "task_state": "scheduling", "launch_index": index,
+                              "vcpus": flavor.vcpus, "memory_mb": flavor.memory_mb},
                     spec=dict(request_spec.to_dict(), instance_uuid=uuid), tags=["t1"])
         self.deployment.api_db.write(work)
         return uuids

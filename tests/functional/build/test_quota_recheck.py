@@ -5,13 +5,11 @@ live servers than the quota allows; the refused ones are ERROR in cell0
 with a quota fault and hold no claim in placement."""
 from __future__ import annotations
 
-import uuid as uuidlib
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
 from nubes.cells.api_db import models as api_models
-from nubes.cells.repo import build_requests_write
 from nubes.common.timeutils import utcnow
 from tests.functional.build.harness import spec
 from tests.functional.compute.cloud import wait_for
@@ -28,23 +26,7 @@ def _quota(build_cloud, project: str = "p1", **limits: int) -> None:
 
 
 def _accepted(build_cloud, request_spec, count: int = 1) -> list[str]:
-    """What the compute API writes for one accepted request (the flavor's
-    vcpus and memory in the serialized instance, which quota counts)."""
-    uuids = [str(uuidlib.uuid4()) for _ in range(count)]
-    request_spec.num_instances = count
-    flavor = request_spec.flavor
-
-    def work(conn):
-        for index, uuid in enumerate(uuids):
-            build_requests_write.create(
-                conn, instance_uuid=uuid, project_id=request_spec.project_id,
-                user_id=request_spec.user_id,
-                instance={"display_name": f"q-{index}", "vm_state": "building",
-                          "task_state": "scheduling", "launch_index": index,
-                          "vcpus": flavor.vcpus, "memory_mb": flavor.memory_mb},
-                spec=dict(request_spec.to_dict(), instance_uuid=uuid), tags=[])
-    build_cloud.deployment.api_db.write(work)
-    return uuids
+    return build_cloud.write_build_requests(request_spec, count, name="q")
 
 
 def _cast(build_cloud, uuids: list[str]) -> None:

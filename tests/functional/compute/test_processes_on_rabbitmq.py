@@ -72,6 +72,34 @@ def _start(tmp_path, name: str, *argv: str) -> subprocess.Popen:
                             stdin=subprocess.DEVNULL)
 
 
+def _start_cell(tmp_path, deployment, placement_url: str, bus_url: str,
+                defaults: list[str], *, hosts: int, prefix: str
+                ) -> tuple[subprocess.Popen, subprocess.Popen]:
+    """A cell conductor and a compute process with ``hosts`` fake hosts, on
+    cell1's database and ``bus_url``; ``defaults``: more [DEFAULT] lines."""
+    common = ["[DEFAULT]", f"transport_url = {bus_url}", *defaults,
+              "[oslo_messaging_rabbit]", "rabbit_retry_interval = 0.2",
+              "rabbit_interval_max = 1"]
+    conductor_conf = _write(tmp_path / "conductor.conf", common + [
+        "host = rmq-conductor", "[database]", f"connection = {deployment.cell_urls['cell1']}"])
+    # The computes get no database at all: only the bus and placement.
+    compute_conf = _write(tmp_path / "compute.conf", common + [
+        "[fake_driver]", "vcpus = 8", "[placement_client]",
+        f"endpoint = {placement_url}", "token = admin"])
+    conductor = _start(tmp_path, "conductor", "nubes.cmd.conductor",
+                       "--config-file", conductor_conf)
+    compute = _start(tmp_path, "compute", "nubes.cmd.compute", "--config-file", compute_conf,
+                     "--hosts", str(hosts), "--host-prefix", prefix)
+    return conductor, compute
+
+
+def _kill(*procs: subprocess.Popen) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 def _stop(proc: subprocess.Popen, tmp_path, name: str, timeout: float = 30.0) -> int:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -87,19 +115,9 @@ def _stop(proc: subprocess.Popen, tmp_path, name: str, timeout: float = 30.0) ->
 def test_conductor_and_computes_as_processes(deployment, placement, placement_server,
                                              rabbit_cell_url, tmp_path):
     cloud = Cloud(deployment, placement_server.url, bus_urls={"cell1": rabbit_cell_url})
-    common = ["[DEFAULT]", f"transport_url = {rabbit_cell_url}", "report_interval = 0.3",
-              "[oslo_messaging_rabbit]", "rabbit_retry_interval = 0.2",
-              "rabbit_interval_max = 1"]
-    conductor_conf = _write(tmp_path / "conductor.conf", common + [
-        "host = rmq-conductor", "[database]", f"connection = {deployment.cell_urls['cell1']}"])
-    # The computes get no database at all: only the bus and placement.
-    compute_conf = _write(tmp_path / "compute.conf", common + [
-        "[fake_driver]", "vcpus = 8", "[placement_client]",
-        f"endpoint = {placement_server.url}", "token = admin"])
-    conductor = _start(tmp_path, "conductor", "nubes.cmd.conductor",
-                       "--config-file", conductor_conf)
-    compute = _start(tmp_path, "compute", "nubes.cmd.compute", "--config-file", compute_conf,
-                     "--hosts", "3", "--host-prefix", "rmq-")
+    conductor, compute = _start_cell(tmp_path, deployment, placement_server.url,
+                                     rabbit_cell_url, ["report_interval = 0.3"],
+                                     hosts=3, prefix="rmq-")
     try:
         hosts = ["rmq-1", "rmq-2", "rmq-3"]
         wait_for(lambda: sorted(cloud.services()) == hosts, timeout=60,
@@ -127,10 +145,7 @@ def test_conductor_and_computes_as_processes(deployment, placement, placement_se
         assert {h: s.report_count for h, s in cloud.services().items()} == stopped
         assert _stop(conductor, tmp_path, "conductor") == 0
     finally:
-        for proc in (compute, conductor):
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
+        _kill(compute, conductor)
         cloud.close()
 
 
@@ -139,19 +154,9 @@ def test_computes_stop_promptly_when_their_conductor_is_gone(deployment, placeme
     """Liveness reports left waiting for a conductor that stopped do not
     hold up the computes' own stop (each would wait the RPC timeout)."""
     cloud = Cloud(deployment, placement_server.url, bus_urls={"cell1": rabbit_cell_url})
-    common = ["[DEFAULT]", f"transport_url = {rabbit_cell_url}", "report_interval = 0.2",
-              "rpc_response_timeout = 120",
-              "[oslo_messaging_rabbit]", "rabbit_retry_interval = 0.2",
-              "rabbit_interval_max = 1"]
-    conductor_conf = _write(tmp_path / "conductor.conf", common + [
-        "host = rmq-conductor", "[database]", f"connection = {deployment.cell_urls['cell1']}"])
-    compute_conf = _write(tmp_path / "compute.conf", common + [
-        "[fake_driver]", "vcpus = 8", "[placement_client]",
-        f"endpoint = {placement_server.url}", "token = admin"])
-    conductor = _start(tmp_path, "conductor", "nubes.cmd.conductor",
-                       "--config-file", conductor_conf)
-    compute = _start(tmp_path, "compute", "nubes.cmd.compute", "--config-file", compute_conf,
-                     "--hosts", "6", "--host-prefix", "gone-")
+    conductor, compute = _start_cell(
+        tmp_path, deployment, placement_server.url, rabbit_cell_url,
+        ["report_interval = 0.2", "rpc_response_timeout = 120"], hosts=6, prefix="gone-")
     try:
         wait_for(lambda: len(cloud.services()) == 6, timeout=60, what="six compute services")
         assert _stop(conductor, tmp_path, "conductor") == 0
@@ -161,8 +166,5 @@ def test_computes_stop_promptly_when_their_conductor_is_gone(deployment, placeme
         # abandoning the reports, seconds (90 allows for a loaded machine).
         assert _stop(compute, tmp_path, "compute", timeout=90.0) == 0
     finally:
-        for proc in (compute, conductor):
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
+        _kill(compute, conductor)
         cloud.close()

@@ -8,10 +8,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import sqlalchemy as sa
 
 from nubes.cells.api_db import models as api_models
-from tests.fixtures.cloud import DEMO_PROJECT, ServersCloud
+from tests.fixtures.cloud import DEMO_PROJECT, ServersCloud, server_body
 
 pytestmark = pytest.mark.slow
 INSTANCES = 4           # [quota] instances for this module
@@ -33,18 +32,12 @@ def image(cloud):
     return cloud.image_id()
 
 
-def _server(image: str, **kw) -> dict:
-    body = {"name": "q", "imageRef": image, "flavorRef": "1", "networks": "none"}
-    body.update(kw)
-    return {"server": body}
+_server = server_body
 
 
 def _api_rows(cloud) -> int:
-    def work(conn):
-        return sum(conn.scalar(sa.select(sa.func.count()).select_from(t)) for t in (
-            api_models.build_requests, api_models.request_specs,
-            api_models.instance_mappings, api_models.instance_group_member))
-    return cloud.api_db.read(work)
+    return cloud.count_rows(api_models.build_requests, api_models.request_specs,
+                            api_models.instance_mappings, api_models.instance_group_member)
 
 
 def _used(api, **kw) -> tuple[int, int, int]:

@@ -12,10 +12,9 @@ import subprocess
 import sys
 
 import pytest
-import sqlalchemy as sa
 
 from nubes.cells.api_db import models as api_models
-from tests.fixtures.cloud import DEMO_PROJECT, ServersCloud
+from tests.fixtures.cloud import DEMO_PROJECT, ServersCloud, server_body
 
 pytestmark = pytest.mark.slow
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
@@ -34,18 +33,12 @@ def image(cloud):
     return cloud.image_id()
 
 
-def _server(image: str, **kw) -> dict:
-    body = {"name": "s1", "imageRef": image, "flavorRef": "1", "networks": "none"}
-    body.update(kw)
-    return {"server": body}
+_server = server_body
 
 
 def _api_rows(cloud) -> int:
-    def work(conn):
-        return sum(conn.scalar(sa.select(sa.func.count()).select_from(t)) for t in (
-            api_models.build_requests, api_models.request_specs,
-            api_models.instance_mappings))
-    return cloud.api_db.read(work)
+    return cloud.count_rows(api_models.build_requests, api_models.request_specs,
+                            api_models.instance_mappings)
 
 
 def _delete_all(cloud, api, ids):
