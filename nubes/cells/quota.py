@@ -30,7 +30,7 @@ import dataclasses
 from typing import Any
 
 from nubes.cells import scatter_gather as sg
-from nubes.cells.repo import instance_usage, quota_limits
+from nubes.cells.repo import quota_usage, quota_limits
 from nubes.cells.targeting import CellRegistry, cell_of
 from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
@@ -92,11 +92,11 @@ def usage(api_db: Database, cells: CellRegistry, ctx: RequestContext, project_id
     database is read before the cells: a server moving from build request
     to cell row (cell row first) is then counted once or twice, never
     missed."""
-    used = api_db.read(lambda conn: instance_usage.in_build_requests(
+    used = api_db.read(lambda conn: quota_usage.in_build_requests(
         conn, project_id, up_to_id=up_to_build_request))
 
     def work(cctx):
-        return cell_of(cctx).db.read(lambda conn: instance_usage.in_cell(conn, project_id))
+        return cell_of(cctx).db.read(lambda conn: quota_usage.in_cell(conn, project_id))
     for found in sg.scatter_gather_all_cells(ctx, cells, work).values():
         if not sg.is_failure(found):
             for name in COUNTED:
@@ -158,7 +158,7 @@ def recheck(conf: Any, api_db: Database, cells: CellRegistry, ctx: RequestContex
         found = limits(conf, api_db, project_id)
     if counted_unlimited(found):
         return None
-    ids = api_db.read(lambda conn: instance_usage.build_request_ids(conn, instance_uuids))
+    ids = api_db.read(lambda conn: quota_usage.build_request_ids(conn, instance_uuids))
     if not ids:
         return None
     used = usage(api_db, cells, ctx, project_id, up_to_build_request=max(ids))
@@ -183,7 +183,7 @@ def check_group_members(conn, conf: Any, project_id: str | None, group_id: int,
         return
     # The lock first: on snapshot backends the reads below then see every
     # member a concurrent create committed before it let go.
-    instance_usage.lock_group(conn, group_id)
+    quota_usage.lock_group(conn, group_id)
     limit = limits_in(conn, conf, project_id)["server_group_members"]
-    if limit >= 0 and instance_usage.group_members(conn, group_id, user_id) + adding > limit:
+    if limit >= 0 and quota_usage.group_members(conn, group_id, user_id) + adding > limit:
         raise QuotaExceeded(GROUP_FULL)

@@ -135,6 +135,23 @@ class CellRegistry:
             raise exceptions.CellNotFound(f"cell {cell_uuid} not found")
         return cell
 
+    def by_id(self, cell_id: int) -> CellMapping:
+        """The cell with API-database id ``cell_id`` (mappings cached before
+        the cell was created are read again once); ``CellNotFound`` if none."""
+        for attempt in range(2):
+            for cell in self.cells():
+                if cell.id == cell_id:
+                    return cell
+            if attempt == 0:
+                self.refresh()
+        raise exceptions.CellNotFound(f"no cell with id {cell_id}")
+
+    def cell0(self) -> CellMapping:
+        for cell in self.cells():
+            if cell.is_cell0:
+                return cell
+        raise exceptions.CellNotFound("cell0 is not mapped (nubes-manage cell_v2 map_cell0)")
+
     def database(self, cell: CellMapping) -> Database:
         return self.databases.get(cell.database_connection)
 

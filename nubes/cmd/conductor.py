@@ -24,7 +24,7 @@ import threading
 
 from nubes.common import config, log, rpc
 from nubes.common.db.transaction import Database
-from nubes.conductor.runner import CellConductor
+from nubes.conductor.cell.process import CellConductor
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_super(conf) -> int:
-    from nubes.conductor.super_conductor import SuperConductor
+    from nubes.conductor.super.process import SuperConductor
     if not conf.api_database.connection:
         print("nubes-conductor --super: [api_database] connection is not set",
               file=sys.stderr)

@@ -233,6 +233,13 @@ def add_parsers(categories) -> None:
         p.set_defaults(func=func, needs_api_db=True)
         return p
 
+    _add_cell_commands(command)
+    _add_host_commands(command)
+    _add_instance_commands(command)
+
+
+def _add_cell_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """map_cell0, create_cell, list_cells, update_cell, delete_cell."""
     p = command("map_cell0", _map_cell0,
                 "Create the cell0 mapping (idempotent).  Without --database_connection, "
                 "cell0's database is [database] connection's with '_cell0' added to the "
@@ -290,6 +297,10 @@ def add_parsers(categories) -> None:
     _both(p, "cell_uuid", required=True)
     p.add_argument("--force", action="store_true")
 
+
+
+def _add_host_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """discover_hosts, list_hosts."""
     p = command("discover_hosts", _discover_hosts,
                 "Map the compute hosts of every cell (or of --cell_uuid) to their cell.  "
                 "Idempotent; re-run after adding computes.",
@@ -307,6 +318,10 @@ def add_parsers(categories) -> None:
                 "--cell_uuid).", _codes("0    listed", "1    no cell with that uuid"))
     _both(p, "cell_uuid")
 
+
+
+def _add_instance_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """map_instances, verify_instance, simple_cell_setup."""
     p = command("map_instances", _map_instances,
                 "Create the missing instance mappings of a cell's instances, oldest first, "
                 "in batches of 50.  A run cut short by --max-count resumes where it "

@@ -15,7 +15,7 @@ import threading
 
 from nubes.common import config, log, rpc
 from nubes.common.db.transaction import Database
-from nubes.scheduler.runner import Scheduler
+from nubes.scheduler.process import Scheduler
 
 
 def main(argv: list[str] | None = None) -> int:

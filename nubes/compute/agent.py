@@ -39,8 +39,8 @@ from nubes.compute.messages import BINARY, SERVICE_VERSION, TOPIC, HostStatus, N
 from nubes.compute.resource_tracker import ResourceTracker, SyncResult
 from nubes.compute.virt import load_driver
 from nubes.compute.virt.driver import Driver
-from nubes.conductor.messages import ServiceNotFound, ServiceRecord
-from nubes.conductor.rpcapi import CellConductorAPI
+from nubes.conductor.cell.messages import ServiceNotFound, RegisteredService
+from nubes.conductor.cell.rpcapi import CellConductorAPI
 from nubes.placement.client import PlacementClient
 
 LOG = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class ComputeAgent:
         self.driver = driver if driver is not None else load_driver(conf, host)
         self.conductor = conductor or CellConductorAPI(transport)
         self.tracker = ResourceTracker(conf, host, self.driver, self.conductor, placement)
-        self.service: ServiceRecord | None = None
+        self.service: RegisteredService | None = None
         self._server = rpc.RPCServer(transport, TOPIC, host, [ComputeEndpoint(self)],
                                      conf=conf)
         self._heartbeat = Periodic(f"report {host}", conf.report_interval, self._report)
@@ -148,7 +148,7 @@ class ComputeAgent:
     def _context(self) -> RequestContext:
         return RequestContext.admin(self.conf)
 
-    def _register(self, wait: float | None) -> ServiceRecord:
+    def _register(self, wait: float | None) -> RegisteredService:
         deadline = None if wait is None else time.monotonic() + wait
         pause = 0.2
         while True:
@@ -167,7 +167,7 @@ class ComputeAgent:
                 raise AgentStopped(f"{self.host} was stopped while starting")
             pause = min(pause * 2, MAX_WAIT_INTERVAL)
 
-    def _set_service(self, record: ServiceRecord) -> bool:
+    def _set_service(self, record: RegisteredService) -> bool:
         """Adopt the service record; True if the tracker has something new
         to act on (the disabled flag, or a new record after a re-register)."""
         changed = (self.service is None or record.id != self.service.id

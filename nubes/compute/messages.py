@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from nubes.conductor.messages import COMPUTE_BINARY, COMPUTE_TOPIC
+from nubes.common.service_names import COMPUTE_BINARY, COMPUTE_TOPIC
 
 TOPIC = COMPUTE_TOPIC      # each host is a server of it: Target("compute", host)
 BINARY = COMPUTE_BINARY    # what the service record says

@@ -49,8 +49,8 @@ import os_traits
 
 from nubes.common.context import RequestContext
 from nubes.compute.virt.driver import Driver, NodeResources
-from nubes.conductor.messages import ComputeNodeRecord, NodeReport
-from nubes.conductor.rpcapi import CellConductorAPI
+from nubes.conductor.cell.messages import RecordedNode, NodeReport
+from nubes.conductor.cell.rpcapi import CellConductorAPI
 from nubes.placement.client import (Inventory, PlacementClient, PlacementConflict,
                                     PlacementError)
 
@@ -108,7 +108,7 @@ class ResourceTracker:
         self.service_id: int | None = None
         # Read by each update; the agent sets it from the service record.
         self.disabled = False
-        self.nodes: dict[str, ComputeNodeRecord] = {}   # nodename -> record
+        self.nodes: dict[str, RecordedNode] = {}   # nodename -> record
         self._views: dict[str, ProviderView] = {}       # node uuid -> view
         self._node_traits: dict[str, frozenset[str]] = {}  # node uuid -> node traits we set
         self.conflicts_retried = 0
@@ -159,7 +159,7 @@ class ResourceTracker:
     # --- compute node records (cell conductor) ----------------------------------------
 
     def _sync_record(self, ctx: RequestContext, nodename: str, resources: NodeResources,
-                     ratios: dict[str, float | None]) -> ComputeNodeRecord:
+                     ratios: dict[str, float | None]) -> RecordedNode:
         old = self.nodes.get(nodename)
         report = NodeReport(
             host=self.host, hypervisor_hostname=nodename, service_id=self.service_id,
@@ -194,7 +194,7 @@ class ResourceTracker:
 
     # --- placement -------------------------------------------------------------------
 
-    def _sync_provider(self, ctx: RequestContext, record: ComputeNodeRecord,
+    def _sync_provider(self, ctx: RequestContext, record: RecordedNode,
                        resources: NodeResources) -> ProviderView:
         retries = self.placement.conflict_retries
         attempt = 0
@@ -214,7 +214,7 @@ class ResourceTracker:
                 self._views.pop(record.uuid, None)  # unsure what stuck: re-read next time
                 raise
 
-    def _view(self, ctx: RequestContext, record: ComputeNodeRecord, *,
+    def _view(self, ctx: RequestContext, record: RecordedNode, *,
               force: bool) -> ProviderView:
         view = self._views.get(record.uuid)
         refresh = self.conf.compute.resource_provider_association_refresh
@@ -231,7 +231,7 @@ class ResourceTracker:
         self._views[record.uuid] = view
         return view
 
-    def _create_provider(self, ctx: RequestContext, record: ComputeNodeRecord):
+    def _create_provider(self, ctx: RequestContext, record: RecordedNode):
         try:
             provider = self.placement.create_provider(
                 record.hypervisor_hostname, uuid=record.uuid, request_id=ctx.request_id)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from nubes.cells.targeting import CellDatabases
 from nubes.common import rpc
 from nubes.compute.agent import ComputeAgent
-from nubes.conductor.runner import CellConductor
+from nubes.conductor.cell.process import CellConductor
 from nubes.placement.client import PlacementClient
 
 CONDUCTOR_WAIT = 30.0  # seconds a host waits for its cell conductor

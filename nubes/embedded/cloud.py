@@ -19,7 +19,7 @@ from nubes.cells.admin import hosts as host_admin
 from nubes.cells.targeting import CellDatabases
 from nubes.common import config, local_wsgi, log, rpc, tokens
 from nubes.common.db.transaction import Database
-from nubes.conductor.super_conductor import SuperConductor
+from nubes.conductor.super.process import SuperConductor
 from nubes.embedded import cell_services, defaults
 from nubes.embedded.layout import API_TRANSPORT_URL, Layout, Ports
 from nubes.embedded.servers import Servers
@@ -30,7 +30,7 @@ from nubes.image import app as image_app
 from nubes.image import schema_sync as image_schema
 from nubes.placement import app as placement_app
 from nubes.placement import schema_sync as placement_schema
-from nubes.scheduler.runner import Scheduler
+from nubes.scheduler.process import Scheduler
 
 LOG = logging.getLogger(__name__)
 

@@ -30,19 +30,20 @@ import threading
 import time
 from typing import Any, Callable
 
-from nubes.cells import scatter_gather
+from nubes.cells import liveness, scatter_gather
+from nubes.cells.records import AggregateRecord, ComputeNodeRecord, ServiceRecord
 from nubes.cells.repo import aggregates as aggregate_repo
+from nubes.cells.repo import compute_nodes as node_repo
 from nubes.cells.repo import host_mappings as host_mapping_repo
-from nubes.cells.repo import node_records, service_records
-from nubes.cells.repo.aggregates import AggregateRecord
+from nubes.cells.repo import services as service_repo
 from nubes.cells.targeting import CellRegistry
 from nubes.common import timeutils
 from nubes.common.context import RequestContext
+from nubes.common.service_names import COMPUTE_BINARY
 from nubes.placement.client import AllocationCandidates
 from nubes.scheduler.messages import RequestSpec
 
 LOG = logging.getLogger(__name__)
-COMPUTE_BINARY = "nova-compute"
 
 
 # --- usage per provider -------------------------------------------------------
@@ -128,8 +129,8 @@ class HostState:
 
 @dataclasses.dataclass(frozen=True)
 class NodeRow:
-    node: node_records.NodeRecord
-    service: service_records.ServiceRecord
+    node: ComputeNodeRecord
+    service: ServiceRecord
     cell_uuid: str
 
 
@@ -158,20 +159,6 @@ def _cpu_info(text: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def up_window(service: service_records.ServiceRecord, down_time: int
-              ) -> tuple[datetime.datetime, datetime.datetime] | None:
-    """The times at which the service counts as up: within ``down_time``
-    seconds of its last report, either way (None: never; forced down or
-    never heard from).  The compute API's rule."""
-    if service.forced_down:
-        return None
-    last = service.last_seen_up or service.created_at
-    if last is None:
-        return None
-    margin = datetime.timedelta(seconds=down_time)
-    return last - margin, last + margin
 
 
 class HostCatalog:
@@ -215,8 +202,8 @@ class HostCatalog:
 
         def cell_work(cell_ctx):
             def work(conn):
-                return (node_records.list_live(conn),
-                        service_records.list_live(conn, binary=COMPUTE_BINARY))
+                return (node_repo.list_live(conn),
+                        service_repo.list_live(conn, binary=COMPUTE_BINARY))
             return cell_ctx.cell.db.read(work)
 
         cells = self.cells.cells(include_cell0=False, include_disabled=False)
@@ -268,7 +255,7 @@ class HostCatalog:
                 hypervisor_version=node.hypervisor_version,
                 cpu_info=_cpu_info(node.cpu_info),
                 aggregates=aggregates_of_host.get(node.host, []))
-            up_windows[uuid] = up_window(row.service, down_time)
+            up_windows[uuid] = liveness.up_window(row.service, down_time)
         LOG.debug("loaded %d compute nodes from %d cell(s) in %.1f ms", len(nodes),
                   len(cells) - len(failed), (self.clock() - started) * 1000)
         return Snapshot(nodes=nodes, aggregates=aggregates, zone_of_host=zone_of_host,

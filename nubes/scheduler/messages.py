@@ -12,9 +12,10 @@ import dataclasses
 from typing import Any
 
 from nubes.common import rpc
+from nubes.common.service_names import SCHEDULER_BINARY, SCHEDULER_TOPIC
 
-TOPIC = "scheduler"
-BINARY = "nova-scheduler"
+TOPIC = SCHEDULER_TOPIC
+BINARY = SCHEDULER_BINARY
 
 # Placement consumer type of an instance's allocations (microversion 1.38).
 CONSUMER_TYPE_INSTANCE = "INSTANCE"

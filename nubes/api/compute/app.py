@@ -4,15 +4,13 @@ from __future__ import annotations
 import logging
 
 from nubes.api.compute import errors, microversions, middleware, policies, routes
-from nubes.api.compute.cell_buses import CellBuses
 from nubes.api.compute.state import ComputeState
+from nubes.cells.buses import CellBuses
 from nubes.cells.targeting import CellDatabases, CellRegistry
 from nubes.common import auth, policy, rpc
 from nubes.common.db.transaction import Database
 from nubes.common.wsgi import app as wsgi_app
 from nubes.common.wsgi import cors
-from nubes.conductor.tasks.context import ApiLevel
-from nubes.conductor.tasks.context import CellBuses as TaskCellBuses
 from nubes.image.client import ImageClient
 from nubes.placement.client import PlacementClient
 
@@ -54,10 +52,6 @@ def build_state(conf, *, api_db: Database | None = None,
         placement=placement,
         buses=buses,
         api_transport=api_transport,
-        # Deletes and actions reach the cells over the same transports.
-        api_level=(ApiLevel.build(conf, api_db, databases=databases, placement=placement,
-                                  buses=TaskCellBuses(conf, transports=buses.transports))
-                   if placement is not None else None),
         images=ImageClient.from_conf(conf))
 
 

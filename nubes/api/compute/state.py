@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from nubes.api.compute.cell_buses import CellBuses
+from nubes.cells.buses import CellBuses
 from nubes.cells.targeting import CellRegistry
 from nubes.common import policy, rpc
 from nubes.common.db.transaction import Database
-from nubes.conductor.tasks.context import ApiLevel
 from nubes.image.client import ImageClient
 from nubes.placement.client import PlacementClient
 
@@ -21,13 +20,11 @@ class ComputeState:
     # None when [placement_client] endpoint is unset: placement mirroring
     # and usage figures are then skipped with a warning.
     placement: PlacementClient | None
-    # The cells' buses (casts to compute hosts); None: the API casts nothing.
+    # The cells' buses (casts to compute hosts: deletes, power actions,
+    # service disables); None: the API casts nothing.
     buses: CellBuses | None = None
     # The API-level bus ([DEFAULT] transport_url): casts to the
     # super-conductor.  None when unset: servers cannot be created.
     api_transport: rpc.Transport | None = None
-    # What deletes and server actions run with (API DB, cells, their
-    # buses, placement); None without placement or an API bus.
-    api_level: ApiLevel | None = None
     # The image API (imageRef lookups); None when no endpoint is set.
     images: ImageClient | None = None

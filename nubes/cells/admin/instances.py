@@ -119,7 +119,7 @@ def verify_instance(api_db: Database, databases: CellDatabases,
         return Verification(Verdict.NO_CELL,
                             f"Instance {instance_uuid} is not mapped to a cell")
     row = _read_cell(cell, databases.get(cell.database_connection),
-                     lambda conn: instance_repo.get(conn, instance_uuid))
+                     lambda conn: instance_repo.get_brief(conn, instance_uuid))
     if row is None:
         return Verification(Verdict.ARCHIVED_STILL_MAPPED,
                             f"The instance {instance_uuid} has been archived but is still "

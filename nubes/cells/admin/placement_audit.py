@@ -260,7 +260,7 @@ class ConsumerJudge:
     def _judge_in_cell(self, cell: CellMapping, uuids: list[str]) -> dict[str, Judgement]:
         try:
             rows = self.databases.get(cell.database_connection).read(
-                lambda conn: {u: instance_repo.get(conn, u) for u in uuids})
+                lambda conn: {u: instance_repo.get_brief(conn, u) for u in uuids})
         except sa.exc.DBAPIError as err:
             why = f"cannot read the database of cell {cell.label}: {_first_line(err.orig)}"
             return {u: Judgement(Verdict.UNVERIFIED, why) for u in uuids}

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from nubes.cells.columns import MediumText, binary_string, flag, new_metadata, timestamps
+from nubes.cells.columns import (
+    MediumText,
+    binary_string,
+    flag,
+    new_metadata,
+    timestamps,
+)
 
 metadata = new_metadata()
 

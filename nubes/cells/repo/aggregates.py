@@ -6,8 +6,6 @@ for the compute API's services, zones and aggregate checks.
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime
 from typing import Iterable
 
 import sqlalchemy as sa
@@ -15,24 +13,9 @@ import sqlalchemy as sa
 from nubes.cells.api_db.models import aggregate_hosts as ah
 from nubes.cells.api_db.models import aggregate_metadata as am
 from nubes.cells.api_db.models import aggregates as agg
+from nubes.cells.records import AZ_KEY, AggregateRecord
 from nubes.common.timeutils import utcnow
 
-AZ_KEY = "availability_zone"
-
-
-@dataclasses.dataclass(frozen=True)
-class AggregateRecord:
-    id: int
-    uuid: str
-    name: str
-    created_at: datetime.datetime | None
-    updated_at: datetime.datetime | None
-    hosts: tuple[str, ...]
-    metadata: dict[str, str]
-
-    @property
-    def availability_zone(self) -> str | None:
-        return self.metadata.get(AZ_KEY)
 
 
 def _load(conn: sa.Connection, where=None) -> list[AggregateRecord]:

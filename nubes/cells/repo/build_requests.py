@@ -7,6 +7,12 @@ of ``instances`` column names (``uuid``, ``display_name``, ``vm_state``,
 timestamps as ISO 8601 strings.  :func:`encode_instance` and
 :func:`decode_instance` are the two halves; writers (the create flow) use
 the first, readers the second.  ``tags`` is a JSON list of strings.
+
+:func:`create` is the API's single write of a new server: its build
+request, request spec and instance mapping (no cell yet).  The
+super-conductor then points the mapping at a cell and deletes the build
+request (:mod:`.instance_mappings`, :func:`delete`); a delete before that
+removes the build request and marks the mapping ``queued_for_delete``.
 """
 from __future__ import annotations
 
@@ -17,6 +23,9 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 
 from nubes.cells.api_db.models import build_requests as br
+from nubes.cells.api_db.models import instance_mappings as im
+from nubes.cells.api_db.models import request_specs as rs
+from nubes.common.timeutils import utcnow
 
 _TIMESTAMPS = ("created_at", "updated_at", "deleted_at", "launched_at", "terminated_at",
                "scheduled_at")
@@ -66,3 +75,42 @@ def list_records(conn: sa.Connection, *, project_id: str | None = None,
 def get_record(conn: sa.Connection, instance_uuid: str) -> dict[str, Any] | None:
     row = conn.execute(sa.select(br).where(br.c.instance_uuid == instance_uuid)).first()
     return None if row is None else _record(row)
+
+
+# --- writes --------------------------------------------------------------------
+
+_INSERT_BUILD_REQUEST = sa.insert(br)
+_INSERT_SPEC = sa.insert(rs)
+_INSERT_MAPPING = sa.insert(im)
+_GET_BUILD_REQUEST = sa.select(br).where(br.c.instance_uuid == sa.bindparam("uuid"))
+_DELETE_BUILD_REQUEST = sa.delete(br).where(br.c.instance_uuid == sa.bindparam("uuid"))
+
+
+def create(conn: sa.Connection, *, instance_uuid: str, project_id: str,
+           user_id: str | None, instance: dict[str, Any], spec: dict[str, Any],
+           tags: Iterable[str] = (), block_device_mappings: list[dict] | None = None) -> None:
+    """The three rows of a server the API accepted (call once per instance,
+    all of a request in one transaction)."""
+    # Parameters apart from the statement: the statement is then the same
+    # every time and SQLAlchemy builds and compiles it once.
+    now = utcnow()
+    conn.execute(_INSERT_BUILD_REQUEST, dict(
+        instance_uuid=instance_uuid, project_id=project_id,
+        instance=encode_instance(dict(instance, uuid=instance_uuid, project_id=project_id,
+                                      user_id=user_id)),
+        block_device_mappings=json.dumps(block_device_mappings or []),
+        tags=json.dumps(list(tags)), created_at=now))
+    conn.execute(_INSERT_SPEC, dict(instance_uuid=instance_uuid, spec=json.dumps(spec),
+                                    created_at=now))
+    conn.execute(_INSERT_MAPPING, dict(instance_uuid=instance_uuid, project_id=project_id,
+                                       user_id=user_id, cell_id=None,
+                                       queued_for_delete=False, created_at=now))
+
+
+def get(conn: sa.Connection, instance_uuid: str) -> sa.Row | None:
+    return conn.execute(_GET_BUILD_REQUEST, {"uuid": instance_uuid}).first()
+
+
+def delete(conn: sa.Connection, instance_uuid: str) -> bool:
+    """False if it was already gone (the server was deleted, or built)."""
+    return conn.execute(_DELETE_BUILD_REQUEST, {"uuid": instance_uuid}).rowcount == 1

@@ -7,36 +7,13 @@ load the visible ones and the service sorts and pages them in Python
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime
-
 import sqlalchemy as sa
 
 from nubes.cells.api_db.models import flavor_extra_specs as fes
 from nubes.cells.api_db.models import flavor_projects as fp
 from nubes.cells.api_db.models import flavors as fl
+from nubes.cells.records import FlavorRecord
 from nubes.common.timeutils import utcnow
-
-
-@dataclasses.dataclass(frozen=True)
-class FlavorRecord:
-    id: int
-    flavorid: str
-    name: str
-    memory_mb: int
-    vcpus: int
-    root_gb: int
-    ephemeral_gb: int
-    swap: int
-    rxtx_factor: float
-    vcpu_weight: int | None
-    disabled: bool
-    is_public: bool
-    description: str | None
-    created_at: datetime.datetime | None
-    updated_at: datetime.datetime | None
-    extra_specs: dict[str, str]
-
 
 _SPECS_OF = sa.select(fes.c.flavor_id, fes.c.key, fes.c.value).where(
     fes.c.flavor_id.in_(sa.bindparam("ids", expanding=True)))

@@ -5,7 +5,8 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from nubes.cells.api_db.models import cell_mappings as cm, host_mappings as hm
+from nubes.cells.api_db.models import cell_mappings as cm
+from nubes.cells.api_db.models import host_mappings as hm
 from nubes.cells.records import HostMapping
 from nubes.common.db.dialect import insert_ignoring_duplicates
 from nubes.common.timeutils import utcnow
@@ -59,3 +60,7 @@ def insert_missing(conn: sa.Connection, cell_id: int, hosts: Iterable[str]) -> N
 
 def delete_in_cell(conn: sa.Connection, cell_id: int) -> int:
     return conn.execute(sa.delete(hm).where(hm.c.cell_id == cell_id)).rowcount
+
+
+def delete_by_host(conn: sa.Connection, host: str) -> int:
+    return conn.execute(sa.delete(hm).where(hm.c.host == host)).rowcount

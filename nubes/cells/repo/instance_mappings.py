@@ -31,6 +31,23 @@ def create(conn: sa.Connection, *, instance_uuid: str, project_id: str,
         cell_id=cell_id, queued_for_delete=queued_for_delete, created_at=utcnow()))
 
 
+_UPDATE = sa.update(im).where(im.c.instance_uuid == sa.bindparam("uuid"))
+
+
+def point_at_cell(conn: sa.Connection, instance_uuid: str, cell_id: int) -> bool:
+    return conn.execute(_UPDATE, {"uuid": instance_uuid, "cell_id": cell_id,
+                                  "updated_at": utcnow()}).rowcount == 1
+
+
+def queue_for_delete(conn: sa.Connection, instance_uuid: str) -> bool:
+    return conn.execute(_UPDATE, {"uuid": instance_uuid, "queued_for_delete": True,
+                                  "updated_at": utcnow()}).rowcount == 1
+
+
+def delete(conn: sa.Connection, instance_uuid: str) -> None:
+    conn.execute(sa.delete(im).where(im.c.instance_uuid == instance_uuid))
+
+
 def count_in_cell(conn: sa.Connection, cell_id: int) -> int:
     return conn.scalar(sa.select(sa.func.count()).select_from(im)
                        .where(im.c.cell_id == cell_id))

@@ -1,25 +1,11 @@
 """SQL for key pairs (API database); unique per (user, name)."""
 from __future__ import annotations
 
-import dataclasses
-import datetime
-
 import sqlalchemy as sa
 
 from nubes.cells.api_db.models import key_pairs as kp
+from nubes.cells.records import KeyPairRecord
 from nubes.common.timeutils import utcnow
-
-
-@dataclasses.dataclass(frozen=True)
-class KeyPairRecord:
-    id: int
-    name: str
-    user_id: str
-    fingerprint: str | None
-    public_key: str | None
-    type: str
-    created_at: datetime.datetime | None
-    updated_at: datetime.datetime | None
 
 
 def _record(row) -> KeyPairRecord:

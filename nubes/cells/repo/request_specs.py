@@ -1,4 +1,5 @@
-"""SQL for request specs (API database), as the compute API reads them.
+"""SQL for request specs (API database): read by the compute API, read and
+deleted by the super-conductor's build.
 
 ``request_specs.spec`` is the JSON of the scheduler's ``RequestSpec``
 (``nubes.scheduler.messages``: flavor, availability_zone, project_id,
@@ -30,3 +31,12 @@ def specs_of(conn: sa.Connection, instance_uuids: Iterable[str]) -> dict[str, di
             if isinstance(spec, dict):
                 found[r.instance_uuid] = spec
     return found
+
+
+def get(conn: sa.Connection, instance_uuid: str) -> dict[str, Any] | None:
+    text = conn.scalar(sa.select(rs.c.spec).where(rs.c.instance_uuid == instance_uuid))
+    return None if text is None else json.loads(text)
+
+
+def delete(conn: sa.Connection, instance_uuid: str) -> None:
+    conn.execute(sa.delete(rs).where(rs.c.instance_uuid == instance_uuid))

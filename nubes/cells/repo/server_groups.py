@@ -3,8 +3,6 @@ database).  One policy row per group: the policy name plus its rules as
 JSON text."""
 from __future__ import annotations
 
-import dataclasses
-import datetime
 import json
 
 import sqlalchemy as sa
@@ -12,20 +10,8 @@ import sqlalchemy as sa
 from nubes.cells.api_db.models import instance_group_member as igm
 from nubes.cells.api_db.models import instance_group_policy as igp
 from nubes.cells.api_db.models import instance_groups as ig
+from nubes.cells.records import ServerGroupRecord
 from nubes.common.timeutils import utcnow
-
-
-@dataclasses.dataclass(frozen=True)
-class ServerGroupRecord:
-    id: int
-    uuid: str
-    name: str | None
-    user_id: str | None
-    project_id: str | None
-    policy: str | None
-    rules: dict
-    members: tuple[str, ...]
-    created_at: datetime.datetime | None
 
 
 def _load(conn: sa.Connection, where=None, *, limit: int | None = None,

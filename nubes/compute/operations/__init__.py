@@ -16,7 +16,7 @@ import threading
 from typing import Iterator
 
 from nubes.compute.virt.driver import Driver
-from nubes.conductor.rpcapi import CellConductorAPI
+from nubes.conductor.cell.rpcapi import CellConductorAPI
 from nubes.placement.client import PlacementClient
 
 

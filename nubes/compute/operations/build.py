@@ -28,7 +28,7 @@ from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
 from nubes.compute.operations import Host
 from nubes.compute.states import TaskState, VmState
-from nubes.conductor.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
 from nubes.scheduler.messages import Selection
 
 LOG = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Callable
 from nubes.common.context import RequestContext
 from nubes.compute.operations import Host
 from nubes.compute.states import TaskState, VmState
-from nubes.conductor.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
 
 LOG = logging.getLogger(__name__)
 

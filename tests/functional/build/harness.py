@@ -13,14 +13,16 @@ import sqlalchemy as sa
 
 from nubes.cells.api_db import models as api_models
 from nubes.cells.cell_db import models as cell_models
-from nubes.cells.repo import build_requests_write
+from nubes.cells.repo import build_requests
 from nubes.common import config, rpc
 from nubes.common.context import RequestContext
-from nubes.conductor.rpcapi import SuperConductorAPI
-from nubes.conductor.super_conductor import SuperConductor
-from nubes.conductor.tasks.context import ApiLevel, CellBuses
+from nubes.api.compute import app as compute_app
+from nubes.cells.buses import CellBuses
+from nubes.conductor.super.api_level import ApiLevel
+from nubes.conductor.super.process import SuperConductor
+from nubes.conductor.super.rpcapi import SuperConductorAPI
 from nubes.scheduler.messages import Flavor, RequestSpec
-from nubes.scheduler.runner import Scheduler
+from nubes.scheduler.process import Scheduler
 from tests.functional.compute.cloud import FAST, Cloud, wait_for
 
 CELLS = ("cell0", "cell1", "cell2")
@@ -56,15 +58,21 @@ class BuildCloud:
                                               databases=cloud.databases,
                                               host="super-conductor-1").start()
         self.buses = CellBuses(self.conf)
-        # What the compute API holds to delete servers and act on them.
+        # What the super-conductor's tasks reach (tests run them directly).
         self.api = ApiLevel.build(self.conf, api_db, databases=cloud.databases,
                                   placement=cloud.placement, buses=self.buses)
+        # What the compute API holds: deletes and power actions run with it.
+        self.compute = compute_app.build_state(self.conf, api_db=api_db,
+                                               databases=cloud.databases,
+                                               placement=cloud.placement, buses=self.buses)
         self.super_api = SuperConductorAPI(self.transport)
 
     def close(self) -> None:
         self.super_conductor.stop()
         self.scheduler.stop()
         self.buses.close()
+        if self.compute.api_transport is not None:
+            self.compute.api_transport.close()
         self.transport.close()
 
     # --- arranging ---------------------------------------------------------------------
@@ -101,7 +109,7 @@ class BuildCloud:
 
         def work(conn):
             for index, uuid in enumerate(uuids):
-                build_requests_write.create(
+                build_requests.create(
                     conn, instance_uuid=uuid, project_id=request_spec.project_id,
                     user_id=request_spec.user_id,
                     instance={"display_name": f"{name}-{index}", "vm_state": "building",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from nubes.compute.virt.driver import DriverError
-from nubes.conductor.tasks.reschedule import max_retries_message
+from nubes.conductor.cell.reschedule import max_retries_message
 from tests.functional.build.harness import spec
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from nubes.api.compute import exceptions as exc
+from nubes.api.compute.service.server_delete import delete as delete_server
+
 from nubes.cells.cell_db import models as cell_models
-from nubes.cells.repo import build_requests_write
-from nubes.conductor.messages import InstanceNotFound
-from nubes.conductor.tasks.build import ScheduleAndBuild
-from nubes.conductor.tasks.delete import delete_server
+from nubes.cells.repo import build_requests, instance_mappings
+from nubes.conductor.super.build import ScheduleAndBuild
 from nubes.scheduler.rpcapi import SchedulerAPI
 from tests.functional.build.harness import spec
 from tests.functional.compute.cloud import wait_for
@@ -17,14 +18,14 @@ from tests.functional.compute.cloud import wait_for
 
 def test_delete_of_a_build_request(build_cloud):
     uuid, = build_cloud.write_build_requests(spec())
-    assert delete_server(build_cloud.api, build_cloud.context(), uuid) == "build_request"
+    assert delete_server(build_cloud.compute, build_cloud.context(), uuid) == "build_request"
     assert build_cloud.build_request(uuid) is None
     assert build_cloud.mapping(uuid).queued_for_delete
 
 
 def test_delete_of_an_unknown_server(build_cloud):
-    with pytest.raises(InstanceNotFound):
-        delete_server(build_cloud.api, build_cloud.context(), "no-such-server")
+    with pytest.raises(exc.NotFound):
+        delete_server(build_cloud.compute, build_cloud.context(), "no-such-server")
 
 
 class _DeleteWhileScheduling:
@@ -39,8 +40,8 @@ class _DeleteWhileScheduling:
                                                    return_alternates)
         self.claimed = {u: s[0] for u, s in zip(instance_uuids, selections)}
         self.api_db.write(lambda conn: [
-            (build_requests_write.delete_build_request(conn, u),
-             build_requests_write.queue_for_delete(conn, u)) for u in instance_uuids])
+            (build_requests.delete(conn, u),
+             instance_mappings.queue_for_delete(conn, u)) for u in instance_uuids])
         return selections
 
 
@@ -65,7 +66,7 @@ def test_delete_of_an_active_server_goes_through_its_compute(build_cloud):
     assert agents["cell1-c1"].driver.guests() == [uuid]
 
     ctx = build_cloud.context()
-    assert delete_server(build_cloud.api, ctx, uuid) == "compute"
+    assert delete_server(build_cloud.compute, ctx, uuid) == "compute"
     cell, row = build_cloud.wait_for_instance(uuid, vm_state="deleted")
     assert row.deleted == row.id and row.task_state is None
     assert row.terminated_at is not None
@@ -78,7 +79,7 @@ def test_delete_of_an_active_server_goes_through_its_compute(build_cloud):
     assert [(e.event, e.result) for e in events] == [
         ("compute_terminate_instance", "Success")]
     # A second delete finds nothing left to do.
-    assert delete_server(build_cloud.api, build_cloud.context(), uuid) == "already_deleted"
+    assert delete_server(build_cloud.compute, build_cloud.context(), uuid) == "already_deleted"
 
 
 def test_delete_with_the_host_down_is_local(build_cloud):
@@ -90,7 +91,7 @@ def test_delete_with_the_host_down_is_local(build_cloud):
     build_cloud.deployment.cell_dbs["cell1"].write(lambda conn: conn.execute(
         sa.update(services).where(services.c.host == "cell1-c1").values(forced_down=True)))
 
-    assert delete_server(build_cloud.api, build_cloud.context(), uuid) == "local"
+    assert delete_server(build_cloud.compute, build_cloud.context(), uuid) == "local"
     cell, row = build_cloud.instance(uuid)
     assert row.vm_state == "deleted" and row.deleted == row.id
     assert build_cloud.allocations(uuid) == {}
@@ -103,7 +104,7 @@ def test_delete_of_a_server_in_cell0_is_local(build_cloud):
     build_cloud.start_hosts({"cell1-c1": "cell1"}, vcpus=2)
     uuid, = build_cloud.create_servers(spec(vcpus=4))
     build_cloud.wait_for_instance(uuid, vm_state="error")
-    assert delete_server(build_cloud.api, build_cloud.context(), uuid) == "local"
+    assert delete_server(build_cloud.compute, build_cloud.context(), uuid) == "local"
     cell, row = build_cloud.instance(uuid)
     assert cell == "cell0" and row.vm_state == "deleted" and row.deleted
     assert build_cloud.mapping(uuid).queued_for_delete
@@ -121,7 +122,7 @@ def test_delete_while_the_build_is_spawning(build_cloud):
     agents["cell1-c1"].driver.hooks.add("spawn", slow_spawn)
     uuid, = build_cloud.create_servers(spec())
     assert spawning.wait(10)
-    assert delete_server(build_cloud.api, build_cloud.context(), uuid) == "compute"
+    assert delete_server(build_cloud.compute, build_cloud.context(), uuid) == "compute"
     release.set()
     build_cloud.wait_for_instance(uuid, vm_state="deleted")
     build_cloud.wait_no_allocations(uuid)

@@ -1,10 +1,10 @@
-"""Reboot, stop and start through the API-level entry points."""
+"""Reboot, stop and start through the compute API's service functions."""
 from __future__ import annotations
 
 import pytest
 
-from nubes.conductor.messages import InstanceInvalidState
-from nubes.conductor.tasks import power
+from nubes.api.compute import exceptions as exc
+from nubes.api.compute.service.server_power import power_action
 from tests.functional.build.harness import spec
 from tests.functional.compute.cloud import wait_for
 
@@ -13,24 +13,24 @@ def test_stop_start_reboot(build_cloud):
     agents = build_cloud.start_hosts({"cell1-c1": "cell1"})
     uuid, = build_cloud.create_servers(spec())
     build_cloud.wait_for_instance(uuid, vm_state="active")
-    api, driver = build_cloud.api, agents["cell1-c1"].driver
+    api, driver = build_cloud.compute, agents["cell1-c1"].driver
 
-    power.stop_server(api, build_cloud.context(), uuid)
+    power_action(api, build_cloud.context(), uuid, "stop")
     _, row = build_cloud.wait_for_instance(uuid, vm_state="stopped", task_state=None)
     assert row.power_state == 4 and driver.power_state(uuid) == 4
-    with pytest.raises(InstanceInvalidState):
-        power.stop_server(api, build_cloud.context(), uuid)
-    with pytest.raises(InstanceInvalidState):
-        power.reboot_server(api, build_cloud.context(), uuid)
+    with pytest.raises(exc.Conflict):
+        power_action(api, build_cloud.context(), uuid, "stop")
+    with pytest.raises(exc.Conflict):
+        power_action(api, build_cloud.context(), uuid, "reboot_soft")
 
-    power.start_server(api, build_cloud.context(), uuid)
+    power_action(api, build_cloud.context(), uuid, "start")
     _, row = build_cloud.wait_for_instance(uuid, vm_state="active", task_state=None)
     assert row.power_state == 1
 
-    power.reboot_server(api, build_cloud.context(), uuid, hard=True)
+    power_action(api, build_cloud.context(), uuid, "reboot_hard")
     build_cloud.wait_for_instance(uuid, vm_state="active", task_state=None)
     ctx = build_cloud.context()
-    power.reboot_server(api, ctx, uuid)
+    power_action(api, ctx, uuid, "reboot_soft")
     build_cloud.wait_for_instance(uuid, vm_state="active", task_state=None)
     actions = build_cloud.actions("cell1", uuid)
     assert [a.action for a, _ in actions] == ["create", "stop", "start", "reboot", "reboot"]
@@ -44,7 +44,7 @@ def test_a_failed_stop_leaves_the_server_active_with_a_fault(build_cloud):
     uuid, = build_cloud.create_servers(spec())
     build_cloud.wait_for_instance(uuid, vm_state="active")
     agents["cell1-c1"].driver.hooks.fail("power_off", times=1)
-    power.stop_server(build_cloud.api, build_cloud.context(), uuid)
+    power_action(build_cloud.compute, build_cloud.context(), uuid, "stop")
     fault, = wait_for(lambda: build_cloud.faults("cell1", uuid), what="a fault")
     assert "power_off" in fault.message
     _, row = build_cloud.wait_for_instance(uuid, vm_state="active", task_state=None)

@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from nubes.cells.cell_db import models as cell_models
-from nubes.cells.repo import instance_writes
+from nubes.cells.repo import instance_actions, instances
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
-from nubes.conductor import instance_records
-from nubes.conductor.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.cell import instances as instance_records
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
 
 EVENT = "compute__do_build_and_run_instance"
 
@@ -28,10 +28,10 @@ def _building(db, ctx) -> str:
 
     def work(conn):
         now = utcnow()
-        instance_writes.create(conn, {"uuid": uuid, "project_id": "p1", "user_id": "u1",
+        instances.create(conn, {"uuid": uuid, "project_id": "p1", "user_id": "u1",
                                       "vm_state": "building", "task_state": "scheduling"},
                                now)
-        instance_writes.start_action(conn, uuid, "create", request_id=ctx.request_id,
+        instance_actions.start_action(conn, uuid, "create", request_id=ctx.request_id,
                                      user_id="u1", project_id="p1", now=now)
     db.write(work)
     return uuid
@@ -56,7 +56,7 @@ def test_start_then_finish_writes_state_event_and_action(cell):
         cell, ctx, uuid, {"task_state": "spawning", "host": "h1"}, event=EVENT,
         phase="start", host="h1", expected_task_state=["scheduling", None],
         expected_vm_state=["building"])
-    row = cell.read(lambda conn: instance_writes.get(conn, uuid))
+    row = cell.read(lambda conn: instances.get(conn, uuid))
     assert (row["task_state"], row["host"]) == ("spawning", "h1")
     action, (event,) = _action_and_events(cell, uuid)
     assert event.event == EVENT and event.start_time is not None
@@ -65,7 +65,7 @@ def test_start_then_finish_writes_state_event_and_action(cell):
     instance_records.update_with_event(
         cell, ctx, uuid, {"vm_state": "active", "task_state": None}, event=EVENT,
         phase="finish", host="h1", finish_action=True, expected_task_state=["spawning"])
-    row = cell.read(lambda conn: instance_writes.get(conn, uuid))
+    row = cell.read(lambda conn: instances.get(conn, uuid))
     assert (row["vm_state"], row["task_state"]) == ("active", None)
     action, (event,) = _action_and_events(cell, uuid)
     assert (event.result, event.traceback) == ("Success", None)
@@ -76,14 +76,14 @@ def test_start_then_finish_writes_state_event_and_action(cell):
 def test_unexpected_state_updates_nothing_and_fails_the_event(cell):
     ctx = RequestContext(request_id="req-build-2")
     uuid = _building(cell, ctx)
-    cell.write(lambda conn: instance_writes.update(conn, uuid, {"task_state": "deleting"},
+    cell.write(lambda conn: instances.update(conn, uuid, {"task_state": "deleting"},
                                                    utcnow()))
 
     with pytest.raises(UnexpectedTaskState):
         instance_records.update_with_event(
             cell, ctx, uuid, {"task_state": "spawning"}, event=EVENT, phase="start",
             host="h1", expected_task_state=["scheduling", None])
-    row = cell.read(lambda conn: instance_writes.get(conn, uuid))
+    row = cell.read(lambda conn: instances.get(conn, uuid))
     assert row["task_state"] == "deleting"
     action, (event,) = _action_and_events(cell, uuid)
     assert event.result == "Error" and "UnexpectedTaskState" in event.traceback
@@ -93,7 +93,7 @@ def test_unexpected_state_updates_nothing_and_fails_the_event(cell):
 def test_deleted_instance_raises_not_found_after_recording_the_error(cell):
     ctx = RequestContext(request_id="req-build-3")
     uuid = _building(cell, ctx)
-    cell.write(lambda conn: instance_writes.update(conn, uuid, {"task_state": "spawning"},
+    cell.write(lambda conn: instances.update(conn, uuid, {"task_state": "spawning"},
                                                    utcnow()))
     instance_records.destroy(cell, uuid)
 
@@ -112,5 +112,5 @@ def test_bad_phase_is_refused_before_any_write(cell):
     with pytest.raises(ValueError):
         instance_records.update_with_event(cell, ctx, uuid, {"task_state": "spawning"},
                                            event=EVENT, phase="middle", host="h1")
-    assert cell.read(lambda conn: instance_writes.get(conn, uuid))["task_state"] == \
+    assert cell.read(lambda conn: instances.get(conn, uuid))["task_state"] == \
         "scheduling"

@@ -9,10 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from nubes.cells.api_db import models as api_models
-from nubes.cells.repo import build_requests_write
+from nubes.cells.repo import build_requests
 from nubes.common.timeutils import utcnow
-from tests.functional.cells.deployment import (DEAD_DATABASE, Deployment, Manage,
-                                               add_instance, archive_instance)
+from tests.functional.cells.deployment import (
+    DEAD_DATABASE,
+    Deployment,
+    Manage,
+    add_instance,
+    archive_instance,
+)
 
 RESOURCES = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 
@@ -85,7 +90,7 @@ class Cloud:
 
     def build_request(self) -> str:
         uuid = str(uuidlib.uuid4())
-        self.deployment.api_db.write(lambda conn: build_requests_write.create(
+        self.deployment.api_db.write(lambda conn: build_requests.create(
             conn, instance_uuid=uuid, project_id="p1", user_id="u1",
             instance={"display_name": "booting", "vm_state": "building"}, spec={}))
         return uuid

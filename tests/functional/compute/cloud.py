@@ -21,7 +21,7 @@ from nubes.cells.targeting import CellDatabases
 from nubes.common import config, rpc
 from nubes.common.rpc.transport import TransportOptions
 from nubes.compute.agent import ComputeAgent
-from nubes.conductor.runner import CellConductor
+from nubes.conductor.cell.process import CellConductor
 from nubes.placement.client import PlacementClient
 
 # Fast reports so liveness tests take a second, not a minute; the periodic

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from nubes.cells.cell_db import models as cell_models
 from nubes.common.timeutils import utcnow
-from nubes.conductor.messages import NodeReport, ServiceConflict, ServiceNotFound
-from nubes.conductor.rpcapi import CellConductorAPI
+from nubes.conductor.cell.messages import NodeReport, ServiceConflict, ServiceNotFound
+from nubes.conductor.cell.rpcapi import CellConductorAPI
 from tests.functional.compute.cloud import wait_for
 
 

@@ -25,7 +25,7 @@ from nubes.cells.repo import cell_mappings
 from nubes.cells.targeting import CellDatabases
 from nubes.common import config, rpc
 from nubes.compute.agent import ComputeAgent
-from nubes.conductor.runner import CellConductor
+from nubes.conductor.cell.process import CellConductor
 from nubes.placement.client import PlacementClient as TypedPlacementClient
 from tests.fixtures.compute import ComputeClient
 from tests.fixtures.servers import ThreadedServer

@@ -14,7 +14,7 @@ from nubes.common import rpc
 from nubes.common.context import RequestContext
 from nubes.scheduler.messages import NoValidHost, ServerGroup
 from nubes.scheduler.rpcapi import SchedulerAPI
-from nubes.scheduler.runner import Scheduler
+from nubes.scheduler.process import Scheduler
 from tests.functional.scheduler.helpers import spec
 
 

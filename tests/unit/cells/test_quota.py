@@ -53,7 +53,7 @@ def fake(monkeypatch):
     state = {"limits": dict(LIMITS), "used": {"instances": 0, "cores": 0, "ram": 0},
              "ids": [7, 8]}
     monkeypatch.setattr(quota, "limits", lambda conf, api_db, project: state["limits"])
-    monkeypatch.setattr(quota.instance_usage, "build_request_ids",
+    monkeypatch.setattr(quota.quota_usage, "build_request_ids",
                         lambda conn, uuids: list(state["ids"]))
 
     def usage(api_db, cells, ctx, project_id, *, up_to_build_request=None):

@@ -5,7 +5,7 @@ import dataclasses
 import itertools
 import uuid as uuidlib
 
-from nubes.conductor.messages import ComputeNodeRecord, NodeReport
+from nubes.conductor.cell.messages import RecordedNode, NodeReport
 from nubes.placement.client import (CONCURRENT_UPDATE, Inventories, PlacementConflict,
                                     Provider, ProviderAggregates, ProviderTraits)
 
@@ -112,7 +112,7 @@ class FakePlacement:
 
 class FakeConductor:
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], ComputeNodeRecord] = {}
+        self.rows: dict[tuple[str, str], RecordedNode] = {}
         self.reports: list[NodeReport] = []
         self._ids = itertools.count(1)
 
@@ -123,7 +123,7 @@ class FakeConductor:
         values = {f.name: getattr(node, f.name) for f in dataclasses.fields(NodeReport)}
         if old is None:
             values["uuid"] = node.uuid or str(uuidlib.uuid4())
-            record = ComputeNodeRecord(id=next(self._ids), **values)
+            record = RecordedNode(id=next(self._ids), **values)
         else:
             values = {k: v for k, v in values.items()
                       if not (v is None and (k.endswith("_ratio") or k == "uuid"))}

@@ -1,7 +1,7 @@
 """Prefilters add constraints to the placement query."""
 import pytest
 
-from nubes.cells.repo.aggregates import AggregateRecord
+from nubes.cells.records import AggregateRecord
 from nubes.common.context import RequestContext
 from nubes.scheduler import placement_query as pq
 from nubes.scheduler.messages import NoValidHost

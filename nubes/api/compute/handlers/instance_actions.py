@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nubes.api.compute.handlers import request
 from nubes.api.compute.policies import instance_actions as policy
-from nubes.api.compute.service import server_actions as service
+from nubes.api.compute.service import instance_actions as service
 from nubes.api.compute.views import instance_actions as view
 from nubes.common.wsgi import errors
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from nubes.api.compute.handlers import request
 from nubes.api.compute.policies import servers as policy
-from nubes.api.compute.service import server_actions as service
+from nubes.api.compute.service import server_power as service
 from nubes.api.compute.service import servers as server_service
 from nubes.common.wsgi import errors
 

@@ -8,13 +8,11 @@ from nubes.api.compute.handlers import request
 from nubes.api.compute.policies import servers as policy
 from nubes.api.compute.schemas import server_create as create_schema
 from nubes.api.compute.schemas import servers as schema
-from nubes.api.compute.service import server_actions as actions_service
+from nubes.api.compute.service import server_delete as delete_service
 from nubes.api.compute.service import server_create as create_service
 from nubes.api.compute.service import server_status
 from nubes.api.compute.service import servers as service
 from nubes.api.compute.views import servers as view
-from nubes.cells import lister
-from nubes.cells.instance_filters import ANY, InstanceFilters
 from nubes.common.wsgi import app as wsgi_app
 from nubes.common.wsgi import errors
 
@@ -86,14 +84,14 @@ def _status_filter(values: list[str], version) -> dict:
         return {"match_nothing": True}
     found = {"vm_states": vm_states, "task_states": task_states}
     if "DELETED" in statuses:
-        found["deleted"] = ANY
+        found["deleted"] = service.ANY
     if "SOFT_DELETED" in statuses:
         found["soft_deleted"] = True
     return found
 
 
 def _filters(req, params: dict[str, list[str]], allowed: frozenset[str],
-             all_tenants: bool) -> InstanceFilters:
+             all_tenants: bool) -> service.InstanceFilters:
     version = request.version(req)
     given = {k: v[-1] for k, v in params.items() if k in allowed and v}
     f: dict = {}
@@ -134,10 +132,10 @@ def _filters(req, params: dict[str, list[str]], allowed: frozenset[str],
     if "deleted" in given and _bool(given["deleted"], "deleted"):
         f["deleted"] = True
     elif ("changes_since" in f or "changes_before" in f) and "deleted" not in f:
-        f["deleted"] = ANY
+        f["deleted"] = service.ANY
     if "soft_deleted" in given:
         f["soft_deleted"] = _bool(given["soft_deleted"], "soft_deleted")
-    return InstanceFilters(**f)
+    return service.filters(**f)
 
 
 def _list_request(req, *, detail: bool) -> tuple[service.ListRequest, view.Shown]:
@@ -155,10 +153,7 @@ def _list_request(req, *, detail: bool) -> tuple[service.ListRequest, view.Shown
     filters = _filters(req, params, allowed, all_tenants)
     keys = schema.sort_keys(params.get("sort_key", []), version, admin)
     dirs = schema.sort_dirs(params.get("sort_dir", []))
-    try:
-        order = lister.sort_order(keys, dirs)
-    except ValueError as err:
-        raise errors.BadRequest(str(err)) from None
+    order = service.sort_order(keys, dirs)
     limit = request.query_limit(req, state.conf.api.max_limit)
     marker = request.query(req, "marker")
     used = {k for k in params if k in allowed or k in schema.PAGING}
@@ -172,10 +167,7 @@ def _list_request(req, *, detail: bool) -> tuple[service.ListRequest, view.Shown
 def _list(req, resp, *, detail: bool) -> None:
     version = request.version(req)
     list_req, shown = _list_request(req, detail=detail)
-    try:
-        found = service.list_servers(request.state(req), request.ctx(req), list_req)
-    except lister.MarkerNotFound as err:
-        raise errors.BadRequest(str(err)) from None
+    found = service.list_servers(request.state(req), request.ctx(req), list_req)
     links = _links(req)
     if detail:
         body = {"servers": [view.detail(version, s, links, shown) for s in found.servers]}
@@ -302,5 +294,5 @@ def delete_server(req, resp, server_id: str) -> None:
     server = service.find(request.state(req), request.ctx(req), server_id)
     if not _can(req, policy.DELETE, server.instance.get("project_id")):
         raise errors.Forbidden(f"Policy does not allow {policy.DELETE} to be performed.")
-    actions_service.delete(request.state(req), request.ctx(req), server.uuid)
+    delete_service.delete(request.state(req), request.ctx(req), server.uuid)
     request.empty(resp, 204)

@@ -19,13 +19,14 @@ from sqlalchemy import exc as sa_exc
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.service import cells, placement_mirror
 from nubes.api.compute.state import ComputeState
+from nubes.cells.records import AZ_KEY, AggregateRecord
 from nubes.cells.repo import aggregates as repo
-from nubes.cells.repo import host_instances, service_records
-from nubes.cells.repo.aggregates import AZ_KEY, AggregateRecord
+from nubes.cells.repo import instances as instance_repo
+from nubes.cells.repo import services as service_repo
 from nubes.common.context import RequestContext
+from nubes.common.service_names import COMPUTE_BINARY
 
 LOG = logging.getLogger(__name__)
-COMPUTE_BINARY = "nova-compute"
 UNSET = object()
 
 
@@ -150,7 +151,7 @@ def remove_host(state: ComputeState, ctx: RequestContext, aggregate_id: int,
 def _require_compute_host(state: ComputeState, host: str) -> None:
     cell = cells.cell_of_host(state, host)
     service = None if cell is None else cells.read(
-        state, cell, lambda conn: service_records.find_live(conn, host, COMPUTE_BINARY))
+        state, cell, lambda conn: service_repo.find_live(conn, host, COMPUTE_BINARY))
     if service is None:
         raise exc.NotFound(f"Compute host {host} could not be found.")
 
@@ -172,7 +173,7 @@ def _check_no_instances(state: ComputeState, ctx: RequestContext, aggregate: Agg
         return
     hosts = list(aggregate.hosts)
     gathered = cells.in_every_cell(state, ctx,
-                                   lambda conn: host_instances.count_on_hosts(conn, hosts))
+                                   lambda conn: instance_repo.count_on_hosts(conn, hosts))
     reason = None
     if any(count for _, count in gathered.answered):
         reason = "One or more hosts contain instances in this zone."

@@ -16,7 +16,6 @@ import dataclasses
 import datetime
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import liveness
 from nubes.api.compute.service import services as service_ops
 from nubes.api.compute.state import ComputeState
 from nubes.common.context import RequestContext
@@ -54,7 +53,7 @@ def list_zones(state: ComputeState, ctx: RequestContext, *, detail: bool) -> lis
             if s.zone == name:
                 hosts.setdefault(s.record.host, {})[s.record.binary] = ServiceState(
                     available=s.up, active=True,
-                    updated_at=liveness.shown_updated_at(s.record))
+                    updated_at=s.updated_at)
         zones.append(Zone(name, True, hosts))
     zones.extend(Zone(name, False, None) for name in unavailable
                  if detail or name != internal)

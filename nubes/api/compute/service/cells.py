@@ -59,10 +59,7 @@ def cell_of_host(state: ComputeState, host: str) -> CellMapping | None:
     mapping = state.api_db.read(lambda conn: host_mappings.get_by_host(conn, host))
     if mapping is None:
         return None
-    for cell in state.cells.cells():
-        if cell.id == mapping.cell_id:
-            return cell
-    return state.cells.get(mapping.cell_uuid)
+    return state.cells.by_id(mapping.cell_id)
 
 
 def hosts_of_cells(state: ComputeState, cells: list[CellMapping]) -> list[str]:

@@ -14,8 +14,8 @@ from sqlalchemy import exc as sa_exc
 
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.state import ComputeState
+from nubes.cells.records import FlavorRecord
 from nubes.cells.repo import flavors as repo
-from nubes.cells.repo.flavors import FlavorRecord
 from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
 

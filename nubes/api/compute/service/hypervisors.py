@@ -14,17 +14,18 @@ from typing import Callable, TypeVar
 import sqlalchemy as sa
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import cells, liveness
+from nubes.api.compute.service import cells
 from nubes.api.compute.state import ComputeState
-from nubes.cells.records import CellMapping
-from nubes.cells.repo import host_instances, node_records, service_records
-from nubes.cells.repo.node_records import NodeRecord
-from nubes.cells.repo.service_records import ServiceRecord
+from nubes.cells import liveness
+from nubes.cells.records import CellMapping, ComputeNodeRecord, ServiceRecord
+from nubes.cells.repo import compute_nodes as node_repo
+from nubes.cells.repo import instances as instance_repo
+from nubes.cells.repo import services as service_repo
 from nubes.common import timeutils
 from nubes.common.context import RequestContext
+from nubes.common.service_names import COMPUTE_BINARY
 
 LOG = logging.getLogger(__name__)
-COMPUTE_BINARY = "nova-compute"
 T = TypeVar("T")
 
 
@@ -37,7 +38,7 @@ class Server:
 @dataclasses.dataclass(frozen=True)
 class Hypervisor:
     cell: CellMapping
-    node: NodeRecord
+    node: ComputeNodeRecord
     service: ServiceRecord
     up: bool
     running_vms: int
@@ -53,15 +54,15 @@ def _reader(*, pattern: str | None, node_uuid: str | None, node_id: int | None,
             with_servers: bool) -> Callable[[sa.Connection], list[tuple]]:
     def read(conn):
         if node_uuid is not None or node_id is not None:
-            node = node_records.get_live(conn, uuid=node_uuid, node_id=node_id)
+            node = node_repo.get_live(conn, uuid=node_uuid, node_id=node_id)
             nodes = [node] if node is not None else []
         else:
-            nodes = node_records.list_live(conn, hostname_contains=pattern)
+            nodes = node_repo.list_live(conn, hostname_contains=pattern)
         if not nodes:
             return []
-        services = {s.host: s for s in service_records.list_live(conn, binary=COMPUTE_BINARY)}
-        counts = host_instances.counts_by_node(conn)
-        servers = (host_instances.on_nodes(conn, [(n.host, n.hypervisor_hostname)
+        services = {s.host: s for s in service_repo.list_live(conn, binary=COMPUTE_BINARY)}
+        counts = instance_repo.counts_by_node(conn)
+        servers = (instance_repo.on_nodes(conn, [(n.host, n.hypervisor_hostname)
                                                   for n in nodes]) if with_servers else {})
         rows = []
         for node in nodes:

@@ -9,8 +9,8 @@ from sqlalchemy import exc as sa_exc
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.service import key_material
 from nubes.api.compute.state import ComputeState
+from nubes.cells.records import KeyPairRecord
 from nubes.cells.repo import key_pairs as repo
-from nubes.cells.repo.key_pairs import KeyPairRecord
 
 
 class OverQuota(exc.ComputeError):

@@ -13,7 +13,7 @@ import logging
 
 from nubes.api.compute.service import cells
 from nubes.api.compute.state import ComputeState
-from nubes.cells.repo import node_records
+from nubes.cells.repo import compute_nodes as node_repo
 from nubes.common.context import RequestContext
 from nubes.placement import client as placement_client
 
@@ -25,7 +25,7 @@ def node_uuids_of_host(state: ComputeState, host: str) -> list[str]:
     if cell is None:
         return []
     return [n.uuid for n in cells.read(state, cell,
-                                       lambda conn: node_records.list_live(conn, host=host))]
+                                       lambda conn: node_repo.list_live(conn, host=host))]
 
 
 def mirror_host(state: ComputeState, ctx: RequestContext, aggregate_uuid: str, host: str, *,

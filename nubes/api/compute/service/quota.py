@@ -1,7 +1,7 @@
 """Counted quota for creating servers, as the compute API checks it before
 writing anything: a thin caller of :mod:`nubes.cells.quota` (limits,
 counting, headroom) that turns "no room" into a 403.  The super-conductor
-rechecks after scheduling (:mod:`nubes.conductor.tasks.quota_recheck`)."""
+rechecks after scheduling (:mod:`nubes.conductor.super.quota_recheck`)."""
 from __future__ import annotations
 
 import dataclasses

@@ -30,13 +30,19 @@ from nubes.api.compute import exceptions as exc
 from nubes.api.compute.service import availability_zones, quota
 from nubes.api.compute.service import server_groups as group_service
 from nubes.api.compute.state import ComputeState
-from nubes.cells.repo import build_requests_write, flavors, instance_mappings, key_pairs
-from nubes.cells.repo import instance_writes, server_groups
+from nubes.cells.repo import (
+    build_requests,
+    flavors,
+    instance_mappings,
+    instances,
+    key_pairs,
+    server_groups,
+)
 from nubes.common.context import RequestContext
 from nubes.common.rpc.postcommit import PostCommitCasts
 from nubes.common.timeutils import utcnow
 from nubes.compute.states import PowerState, TaskState, VmState
-from nubes.conductor.rpcapi import SuperConductorAPI
+from nubes.conductor.super.rpcapi import SuperConductorAPI
 from nubes.image.client import Image, ImageClientError, ImageUnavailable
 from nubes.scheduler.messages import Destination, Flavor, RequestSpec, ServerGroup
 
@@ -139,7 +145,7 @@ def _member_hosts(state: ComputeState, members: tuple[str, ...]) -> list[str]:
     for cell_id, uuids in by_cell.items():
         db = state.cells.database(cells_by_id[cell_id])
         for uuid in uuids:
-            row = db.read(lambda conn, u=uuid: instance_writes.get(conn, u))
+            row = db.read(lambda conn, u=uuid: instances.get(conn, u))
             if row and not row.get("deleted") and row.get("host"):
                 hosts.append(row["host"])
     return hosts
@@ -273,7 +279,7 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
         if r.group is not None:
             group_service.check_member_quota(state, ctx, conn, r.group.id, len(uuids))
         for uuid, instance, spec_dict in rows:
-            build_requests_write.create(conn, instance_uuid=uuid, project_id=ctx.project_id,
+            build_requests.create(conn, instance_uuid=uuid, project_id=ctx.project_id,
                                         user_id=ctx.user_id, instance=instance,
                                         spec=spec_dict, tags=req.tags)
         if r.group is not None:

@@ -11,8 +11,8 @@ import uuid as uuidlib
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.state import ComputeState
 from nubes.cells import quota as cell_quota
+from nubes.cells.records import ServerGroupRecord
 from nubes.cells.repo import server_groups as repo
-from nubes.cells.repo.server_groups import ServerGroupRecord
 from nubes.common.context import RequestContext
 
 

@@ -26,22 +26,28 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import liveness
 from nubes.api.compute.state import ComputeState
-from nubes.cells import lister
+from nubes.cells import lister, liveness
 from nubes.cells import scatter_gather as sg
+from nubes.cells.exceptions import CellNotFound
+from nubes.cells import instance_filters
 from nubes.cells.instance_filters import InstanceFilters, matches
 from nubes.cells.records import CellMapping
-from nubes.cells.repo import build_requests, instance_listing, instance_mappings
-from nubes.cells.repo import request_specs, service_records
+from nubes.cells.repo import (
+    build_requests,
+    instance_listing,
+    instance_mappings,
+    request_specs,
+)
+from nubes.cells.repo import services as service_repo
 from nubes.cells.targeting import cell_of
 from nubes.common import timeutils
 from nubes.common.context import RequestContext
+from nubes.common.service_names import COMPUTE_BINARY
 
 LOG = logging.getLogger(__name__)
 
 BUILD_REQUEST, IN_CELL, DOWN_CELL = "build_request", "in_cell", "down_cell"
-COMPUTE_BINARY = "nova-compute"
 # Seconds a list or show waits for the slowest cell (tests may lower it).
 CELL_TIMEOUT = sg.CELL_TIMEOUT
 
@@ -120,21 +126,14 @@ class ServerList:
 
 # --- where instances are ------------------------------------------------------------
 
-def _cell_by_id(state: ComputeState, cell_id: int) -> CellMapping | None:
-    for attempt in range(2):
-        for cell in state.cells.cells():
-            if cell.id == cell_id:
-                return cell
-        if attempt == 0:
-            state.cells.refresh()   # a cell created after we cached the list
-    return None
-
-
 def _mapped_cell(state: ComputeState, uuid: str) -> CellMapping | None:
     mapping = state.api_db.read(lambda conn: instance_mappings.get(conn, uuid))
     if mapping is None or mapping.cell_id is None:
         return None
-    return _cell_by_id(state, mapping.cell_id)
+    try:
+        return state.cells.by_id(mapping.cell_id)
+    except CellNotFound:
+        return None
 
 
 # --- listing ---------------------------------------------------------------------------
@@ -149,9 +148,25 @@ def _visible_build_requests(state: ComputeState, f: InstanceFilters) -> list[dic
                        flavor_id=flavor_of(r).get("flavorid"))]
 
 
+# What a listing may filter on (``deleted`` may be True, False or ANY).
+ANY = instance_filters.ANY
+
+
+def filters(**given) -> InstanceFilters:
+    return InstanceFilters(**given)
+
+
+def sort_order(keys: list[str], dirs: list[str]) -> lister.SortOrder:
+    """The listing order for the requested sort keys and directions (400 if
+    they do not pair up)."""
+    try:
+        return lister.sort_order(keys, dirs)
+    except ValueError as err:
+        raise exc.Invalid(str(err)) from None
+
+
 def list_servers(state: ComputeState, ctx: RequestContext, req: ListRequest) -> ServerList:
-    """One page of servers (build requests first).  Raises
-    ``lister.MarkerNotFound`` for an unknown marker."""
+    """One page of servers (build requests first); 400 for an unknown marker."""
     f = req.filters
 
     def cell_query(conn, cell, after, limit):
@@ -170,6 +185,8 @@ def list_servers(state: ComputeState, ctx: RequestContext, req: ListRequest) -> 
     try:
         page = lister.list_instances(ctx, state.cells, source, req.order, req.limit,
                                      req.marker, timeout=CELL_TIMEOUT)
+    except lister.MarkerNotFound as err:
+        raise exc.Invalid(str(err)) from None
     except lister.MarkerCellDown as err:
         raise exc.Unavailable(f"Unable to find marker {err.marker}: its cell is not "
                               "responding.") from None
@@ -216,9 +233,10 @@ def find(state: ComputeState, ctx: RequestContext, uuid: str, *,
         mapping = state.api_db.read(lambda conn: instance_mappings.get(conn, uuid))
         if mapping is None or mapping.cell_id is None:
             raise exc.NotFound(f"Instance {uuid} could not be found.")
-    cell = _cell_by_id(state, mapping.cell_id)
-    if cell is None:
-        raise exc.NotFound(f"Instance {uuid} could not be found.")
+    try:
+        cell = state.cells.by_id(mapping.cell_id)
+    except CellNotFound:
+        raise exc.NotFound(f"Instance {uuid} could not be found.") from None
     try:
         record = state.cells.database(cell).read(
             lambda conn: instance_listing.get(conn, uuid, include_deleted=False))
@@ -248,7 +266,7 @@ def _mapping_created(state: ComputeState, uuid: str):
 def _host_statuses(conn: sa.Connection, down_time: int) -> dict[str, str]:
     now = timeutils.utcnow()
     statuses = {}
-    for svc in service_records.list_live(conn, binary=COMPUTE_BINARY):
+    for svc in service_repo.list_live(conn, binary=COMPUTE_BINARY):
         if not svc.host:
             continue
         if not liveness.is_up(svc, now, down_time):

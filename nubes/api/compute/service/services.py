@@ -14,23 +14,27 @@ cast that cannot be delivered is logged: the API call still succeeds.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import cells, liveness, zones
+from nubes.api.compute.service import cells, zones
 from nubes.api.compute.state import ComputeState
-from nubes.cells.records import CellMapping
+from nubes.cells import liveness
+from nubes.cells.records import CellMapping, ServiceRecord
 from nubes.cells.repo import aggregates as aggregate_repo
-from nubes.cells.repo import host_instances, host_mapping_deletes, node_records, service_records
-from nubes.cells.repo.service_records import ServiceRecord
+from nubes.cells.repo import compute_nodes as node_repo
+from nubes.cells.repo import host_mappings as host_mapping_repo
+from nubes.cells.repo import instances as instance_repo
+from nubes.cells.repo import services as service_repo
 from nubes.common import rpc, timeutils
 from nubes.common.context import RequestContext
+from nubes.common.service_names import COMPUTE_BINARY
 from nubes.compute import messages as compute_messages
 from nubes.compute import rpcapi as compute_rpcapi
 from nubes.placement import client as placement_client
 
 LOG = logging.getLogger(__name__)
-COMPUTE_BINARY = zones.COMPUTE_BINARY
 _UNSET = object()
 
 
@@ -42,6 +46,7 @@ class ServiceStatus:
     record: ServiceRecord
     zone: str
     up: bool
+    updated_at: datetime.datetime | None   # its newest change or heartbeat
 
 
 @dataclasses.dataclass
@@ -57,7 +62,8 @@ def _status(state: ComputeState, cell: CellMapping, record: ServiceRecord,
     return ServiceStatus(cell=cell, record=record,
                          zone=zones.service_zone(state, record, host_zone),
                          up=liveness.is_up(record, timeutils.utcnow(),
-                                           state.conf.service_down_time))
+                                           state.conf.service_down_time),
+                         updated_at=liveness.last_activity(record))
 
 
 def _one_status(state: ComputeState, cell: CellMapping, record: ServiceRecord) -> ServiceStatus:
@@ -68,7 +74,7 @@ def _one_status(state: ComputeState, cell: CellMapping, record: ServiceRecord) -
 def list_services(state: ComputeState, ctx: RequestContext, *, host: str | None = None,
                   binary: str | None = None) -> ServiceList:
     gathered = cells.in_every_cell(
-        state, ctx, lambda conn: service_records.list_live(conn, host=host, binary=binary))
+        state, ctx, lambda conn: service_repo.list_live(conn, host=host, binary=binary))
     host_zone = zones.host_zones(state)
     found = [_status(state, cell, record, host_zone)
              for cell, records in gathered.answered for record in records]
@@ -94,17 +100,17 @@ def _find(state: ComputeState, ctx: RequestContext, read, what: str) -> tuple[Ce
 
 
 def find_by_uuid(state: ComputeState, ctx: RequestContext, uuid: str):
-    return _find(state, ctx, lambda conn: service_records.get_live(conn, uuid=uuid), uuid)
+    return _find(state, ctx, lambda conn: service_repo.get_live(conn, uuid=uuid), uuid)
 
 
 def find_by_id(state: ComputeState, ctx: RequestContext, service_id: int):
-    return _find(state, ctx, lambda conn: service_records.get_live(conn, service_id=service_id),
+    return _find(state, ctx, lambda conn: service_repo.get_live(conn, service_id=service_id),
                  str(service_id))
 
 
 def find_by_host_binary(state: ComputeState, ctx: RequestContext, host: str, binary: str):
     try:
-        return _find(state, ctx, lambda conn: service_records.find_live(conn, host, binary),
+        return _find(state, ctx, lambda conn: service_repo.find_live(conn, host, binary),
                      f"{binary} on host {host}")
     except exc.NotFound:
         raise exc.NotFound(f"Could not find binary {binary} on host {host}.") from None
@@ -115,9 +121,9 @@ def find_by_host_binary(state: ComputeState, ctx: RequestContext, host: str, bin
 def _apply(state: ComputeState, ctx: RequestContext, cell: CellMapping,
            record: ServiceRecord, values: dict) -> ServiceStatus:
     def work(conn):
-        if not service_records.update(conn, record.id, **values):
+        if not service_repo.update(conn, record.id, **values):
             raise exc.NotFound(f"Service {record.uuid or record.id} could not be found.")
-        return service_records.get_live(conn, service_id=record.id)
+        return service_repo.get_live(conn, service_id=record.id)
     status = _one_status(state, cell, cells.write(state, cell, work))
     if "disabled" in values and status.record.binary == COMPUTE_BINARY:
         _tell_host(state, ctx, status)   # after the commit
@@ -213,23 +219,23 @@ def delete_service(state: ComputeState, ctx: RequestContext, *, uuid: str | None
     else:
         cell, record = find_by_id(state, ctx, service_id)
     if record.binary != COMPUTE_BINARY or not record.host:
-        cells.write(state, cell, lambda conn: service_records.soft_delete(conn, record.id))
+        cells.write(state, cell, lambda conn: service_repo.soft_delete(conn, record.id))
         return
     host = record.host
     _refuse_if_hosting(cells.read(state, cell,
-                                  lambda conn: host_instances.count_on_hosts(conn, [host])))
-    nodes = cells.read(state, cell, lambda conn: node_records.list_live(conn, host=host))
+                                  lambda conn: instance_repo.count_on_hosts(conn, [host])))
+    nodes = cells.read(state, cell, lambda conn: node_repo.list_live(conn, host=host))
     _delete_providers(state, ctx, [n.uuid for n in nodes])
 
     def in_cell(conn):
-        _refuse_if_hosting(host_instances.count_on_hosts(conn, [host]))
-        node_records.soft_delete_on_host(conn, host)
-        service_records.soft_delete(conn, record.id)
+        _refuse_if_hosting(instance_repo.count_on_hosts(conn, [host]))
+        node_repo.soft_delete_on_host(conn, host)
+        service_repo.soft_delete(conn, record.id)
     cells.write(state, cell, in_cell)
 
     def in_api(conn):
         aggregate_repo.remove_host_everywhere(conn, host)
-        host_mapping_deletes.delete_by_host(conn, host)
+        host_mapping_repo.delete_by_host(conn, host)
     state.api_db.write(in_api)
 
 

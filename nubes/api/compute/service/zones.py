@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from nubes.api.compute.state import ComputeState
+from nubes.cells.records import ServiceRecord
 from nubes.cells.repo import aggregates as aggregate_repo
-from nubes.cells.repo.service_records import ServiceRecord
-
-COMPUTE_BINARY = "nova-compute"
+from nubes.common.service_names import COMPUTE_BINARY
 
 
 def host_zones(state: ComputeState, hosts: Iterable[str] | None = None) -> dict[str, str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from nubes.api.compute.views.timestamps import iso
-from nubes.cells.repo.aggregates import AggregateRecord
+from nubes.cells.records import AggregateRecord
 
 
 def aggregate(version, agg: AggregateRecord, *, full: bool = True) -> dict:

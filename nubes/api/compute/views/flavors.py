@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from nubes.cells.repo.flavors import FlavorRecord
+from nubes.cells.records import FlavorRecord
 
 
 def links(url, flavorid: str) -> list[dict]:

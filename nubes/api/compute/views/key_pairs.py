@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from nubes.api.compute.views.timestamps import iso
-from nubes.cells.repo.key_pairs import KeyPairRecord
+from nubes.cells.records import KeyPairRecord
 
 
 def _base(version, kp: KeyPairRecord) -> dict:

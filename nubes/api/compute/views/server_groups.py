@@ -2,7 +2,7 @@
 ``policy`` and ``rules`` from 2.64; project_id and user_id from 2.13."""
 from __future__ import annotations
 
-from nubes.cells.repo.server_groups import ServerGroupRecord
+from nubes.cells.records import ServerGroupRecord
 
 
 def group(version, found: ServerGroupRecord) -> dict:

@@ -1,7 +1,6 @@
 """os-services bodies."""
 from __future__ import annotations
 
-from nubes.api.compute.service import liveness
 from nubes.api.compute.service.services import ServiceStatus
 from nubes.api.compute.views.timestamps import iso
 
@@ -15,7 +14,7 @@ def service(version, s: ServiceStatus) -> dict:
         "zone": s.zone,
         "status": "disabled" if r.disabled else "enabled",
         "state": "up" if s.up else "down",
-        "updated_at": iso(liveness.shown_updated_at(r)),
+        "updated_at": iso(s.updated_at),
         "disabled_reason": r.disabled_reason,
     }
     if version >= (2, 11):

@@ -3,8 +3,8 @@
 Revision ID: api_0001
 Revises: 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = 'api_0001'

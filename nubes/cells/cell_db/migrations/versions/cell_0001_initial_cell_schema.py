@@ -3,8 +3,8 @@
 Revision ID: cell_0001
 Revises: 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = 'cell_0001'

@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from nubes.cells.records import ServiceRecord
 from nubes.common import rpc
 from nubes.common.db.transaction import Database
 from nubes.common.periodic import Periodic
-from nubes.conductor import service_records
-from nubes.conductor.endpoint import CellConductorEndpoint
-from nubes.conductor.messages import (CONDUCTOR_BINARY, CONDUCTOR_TOPIC, TOPIC,
-                                      ServiceNotFound, ServiceRecord)
+from nubes.common.service_names import CONDUCTOR_BINARY, CONDUCTOR_TOPIC
+from nubes.conductor.cell import services
+from nubes.conductor.cell.endpoint import CellConductorEndpoint
+from nubes.conductor.cell.messages import TOPIC, ServiceNotFound
 from nubes.placement.client import PlacementClient
 
 LOG = logging.getLogger(__name__)
@@ -56,12 +57,12 @@ class CellConductor:
         LOG.info("cell conductor %s stopped", self.host)
 
     def _register(self) -> ServiceRecord:
-        return service_records.register(self.db, host=self.host, binary=CONDUCTOR_BINARY,
+        return services.register(self.db, host=self.host, binary=CONDUCTOR_BINARY,
                                         topic=CONDUCTOR_TOPIC, version=SERVICE_VERSION)
 
     def _report(self) -> None:
         try:
-            self.service = service_records.report_alive(self.db, self.service.id)
+            self.service = services.report_alive(self.db, self.service.id)
         except ServiceNotFound:
             LOG.warning("service record of %s on %s was deleted; registering again",
                         CONDUCTOR_BINARY, self.host)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import logging
 
-from nubes.cells.repo import build_requests_write as api_repo
-from nubes.cells.repo import instance_writes as cell_repo
-from nubes.cells.repo.build_requests import decode_instance
+from nubes.cells.repo import build_requests, instance_mappings
+from nubes.cells.repo import instance_actions as action_repo
+from nubes.cells.repo import instances as cell_repo
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
 from nubes.compute.states import ERROR, Action, PowerState, VmState
-from nubes.conductor.tasks.context import ApiLevel
-from nubes.conductor.tasks.instance_values import instance_values
+from nubes.conductor.super.api_level import ApiLevel
+from nubes.conductor.super.instance_values import instance_values
 from nubes.scheduler.messages import RequestSpec
 
 LOG = logging.getLogger(__name__)
@@ -32,14 +32,14 @@ def bury(api: ApiLevel, ctx: RequestContext, instance_uuid: str, spec: RequestSp
     """Record the instance in cell0 in ERROR with a fault of ``code`` and
     ``reason``; False if its build request was already gone (deleted by
     the user: nothing is left behind)."""
-    build_request = api.api_db.read(lambda conn: api_repo.get_build_request(conn,
+    build_request = api.api_db.read(lambda conn: build_requests.get(conn,
                                                                             instance_uuid))
     if build_request is None:
         LOG.info("instance %s was deleted while scheduling", instance_uuid)
         return False
-    cell0 = api.cell0()
-    db = api.cell_db(cell0)
-    values = instance_values(decode_instance(build_request.instance), instance_uuid, spec)
+    cell0 = api.cells.cell0()
+    db = api.cells.database(cell0)
+    values = instance_values(build_requests.decode_instance(build_request.instance), instance_uuid, spec)
     values.update(vm_state=VmState.ERROR, task_state=None, power_state=PowerState.NOSTATE,
                   host=None, node=None)
 
@@ -50,19 +50,19 @@ def bury(api: ApiLevel, ctx: RequestContext, instance_uuid: str, spec: RequestSp
         cell_repo.add_metadata(conn, instance_uuid, values.get("metadata"), now)
         cell_repo.add_fault(conn, instance_uuid, code=code, message=reason,
                             details=details, host=None, now=now)
-        action_id = cell_repo.start_action(conn, instance_uuid, Action.CREATE,
+        action_id = action_repo.start_action(conn, instance_uuid, Action.CREATE,
                                            request_id=ctx.request_id,
                                            user_id=ctx.user_id or spec.user_id,
                                            project_id=spec.project_id, now=now)
-        cell_repo.start_event(conn, action_id, EVENT, host=None, now=now)
-        cell_repo.finish_event(conn, action_id, EVENT, result=ERROR, traceback=details or reason,
+        action_repo.start_event(conn, action_id, EVENT, host=None, now=now)
+        action_repo.finish_event(conn, action_id, EVENT, result=ERROR, traceback=details or reason,
                                host=None, now=now)
-        cell_repo.finish_action(conn, action_id, now, failed=True)
+        action_repo.finish_action(conn, action_id, now, failed=True)
     db.write(cell_work)
 
     def api_work(conn) -> bool:
-        api_repo.point_mapping_at_cell(conn, instance_uuid, cell0.id)
-        return api_repo.delete_build_request(conn, instance_uuid)
+        instance_mappings.point_at_cell(conn, instance_uuid, cell0.id)
+        return build_requests.delete(conn, instance_uuid)
     if not api.api_db.write(api_work):
         LOG.info("instance %s was deleted while being buried in cell0", instance_uuid)
         db.write(lambda conn: cell_repo.soft_delete(

@@ -11,12 +11,17 @@ from __future__ import annotations
 import datetime
 from typing import Any, Iterable
 
-from nubes.cells.repo import instance_writes as repo
+from nubes.cells.repo import instance_actions as action_repo
+from nubes.cells.repo import instances as repo
 from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
 from nubes.common.timeutils import utcnow
 from nubes.compute.states import ERROR, SUCCESS, VmState
-from nubes.conductor.messages import InstanceNotFound, InstanceRecord, UnexpectedTaskState
+from nubes.conductor.cell.messages import (
+    InstanceNotFound,
+    InstanceRecord,
+    UnexpectedTaskState,
+)
 
 _TIMESTAMPS = ("launched_at", "terminated_at", "scheduled_at")
 _UNSET: Any = object()
@@ -98,21 +103,21 @@ def update_with_event(db: Database, ctx: RequestContext, instance_uuid: str,
 
     def work(conn) -> Exception | None:
         now = utcnow()
-        action_id = repo.find_action(conn, instance_uuid, ctx.request_id)
+        action_id = action_repo.find_action(conn, instance_uuid, ctx.request_id)
         result = _update_in(conn, instance_uuid, values, now, kwargs, record=False)
         if action_id is None:
             return result
         if isinstance(result, Exception):
-            repo.finish_event(conn, action_id, event, result=ERROR, host=host, now=now,
+            action_repo.finish_event(conn, action_id, event, result=ERROR, host=host, now=now,
                               traceback=f"{type(result).__name__}: {result}")
-            repo.finish_action(conn, action_id, now, failed=True)
+            action_repo.finish_action(conn, action_id, now, failed=True)
         elif phase == "start":
-            repo.start_event(conn, action_id, event, host=host, now=now)
+            action_repo.start_event(conn, action_id, event, host=host, now=now)
         else:
-            repo.finish_event(conn, action_id, event, result=SUCCESS, traceback=None,
+            action_repo.finish_event(conn, action_id, event, result=SUCCESS, traceback=None,
                               host=host, now=now)
             if finish_action:
-                repo.finish_action(conn, action_id, now)
+                action_repo.finish_action(conn, action_id, now)
         return result
     result = db.write(work)
     if isinstance(result, Exception):
@@ -142,7 +147,7 @@ def add_fault(db: Database, instance_uuid: str, *, code: int, message: str,
 
 def start_action(db: Database, ctx: RequestContext, instance_uuid: str, action: str,
                  *, project_id: str | None = None) -> None:
-    db.write(lambda conn: repo.start_action(
+    db.write(lambda conn: action_repo.start_action(
         conn, instance_uuid, action, request_id=ctx.request_id, user_id=ctx.user_id,
         project_id=project_id or ctx.project_id, now=utcnow()))
 
@@ -152,10 +157,10 @@ def event_start(db: Database, ctx: RequestContext, instance_uuid: str, event: st
     """Start ``event`` on the action of ``ctx``'s request; False if there
     is no such action (the event is then not recorded)."""
     def work(conn) -> bool:
-        action_id = repo.find_action(conn, instance_uuid, ctx.request_id)
+        action_id = action_repo.find_action(conn, instance_uuid, ctx.request_id)
         if action_id is None:
             return False
-        repo.start_event(conn, action_id, event, host=host, now=utcnow())
+        action_repo.start_event(conn, action_id, event, host=host, now=utcnow())
         return True
     return db.write(work)
 
@@ -167,12 +172,12 @@ def event_finish(db: Database, ctx: RequestContext, instance_uuid: str, event: s
     ``Success``); an error, or ``finish_action``, also finishes the action."""
     def work(conn) -> bool:
         now = utcnow()
-        action_id = repo.find_action(conn, instance_uuid, ctx.request_id)
+        action_id = action_repo.find_action(conn, instance_uuid, ctx.request_id)
         if action_id is None:
             return False
-        repo.finish_event(conn, action_id, event, result=ERROR if error else SUCCESS,
+        action_repo.finish_event(conn, action_id, event, result=ERROR if error else SUCCESS,
                           traceback=error, host=host, now=now)
         if error or finish_action:
-            repo.finish_action(conn, action_id, now, failed=bool(error))
+            action_repo.finish_action(conn, action_id, now, failed=bool(error))
         return True
     return db.write(work)

@@ -22,9 +22,9 @@ from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import TaskState, VmState
-from nubes.conductor import instance_records
-from nubes.conductor.messages import InstanceNotFound, UnexpectedTaskState
-from nubes.conductor.tasks.base import Task
+from nubes.conductor.cell import instances
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.task import Task
 from nubes.placement.client import PlacementClient
 from nubes.scheduler.messages import RequestSpec, Selection
 
@@ -59,7 +59,7 @@ class Reschedule(Task):
     def _execute(self) -> str:
         """``rescheduled``, ``error`` or ``gone`` (deleted meanwhile)."""
         try:
-            instance = instance_records.get(self.db, self.uuid)
+            instance = instances.get(self.db, self.uuid)
         except InstanceNotFound:
             return "gone"
         if instance.deleted or instance.task_state == TaskState.DELETING:
@@ -70,7 +70,7 @@ class Reschedule(Task):
             if not self._claim(alternate):
                 continue
             try:
-                instance_records.update(
+                instances.update(
                     self.db, self.uuid,
                     {"task_state": TaskState.SCHEDULING, "host": alternate.service_host,
                      "node": alternate.nodename,
@@ -116,17 +116,17 @@ class Reschedule(Task):
         LOG.warning("build of %s failed for good: %s (last error: %s)", self.uuid, message,
                     self.reason)
         try:
-            instance_records.update(self.db, self.uuid,
+            instances.update(self.db, self.uuid,
                                     {"vm_state": VmState.ERROR, "task_state": None,
                                      "host": None, "node": None},
                                     expected_vm_state=[VmState.BUILDING])
         except (InstanceNotFound, UnexpectedTaskState) as exc:
             LOG.info("not failing %s: %s", self.uuid, exc)
             return
-        instance_records.add_fault(self.db, self.uuid, code=FAULT_CODE, message=message,
+        instances.add_fault(self.db, self.uuid, code=FAULT_CODE, message=message,
                                    details=self.reason)
-        instance_records.event_start(self.db, self.ctx, self.uuid, EVENT, host=None)
-        instance_records.event_finish(self.db, self.ctx, self.uuid, EVENT, host=None,
+        instances.event_start(self.db, self.ctx, self.uuid, EVENT, host=None)
+        instances.event_finish(self.db, self.ctx, self.uuid, EVENT, host=None,
                                       error=self.reason or message)
 
     def rollback(self, exc: Exception) -> None:

@@ -17,8 +17,8 @@ import logging
 
 from nubes.cells import quota
 from nubes.common.context import RequestContext
-from nubes.conductor.tasks import cell0
-from nubes.conductor.tasks.context import ApiLevel
+from nubes.conductor.super import cell0
+from nubes.conductor.super.api_level import ApiLevel
 from nubes.scheduler.messages import RequestSpec
 
 LOG = logging.getLogger(__name__)

@@ -2,7 +2,10 @@
 
 Records travel as JSON objects (orjson encodes the dataclasses); the
 receiving side rebuilds them with ``from_wire``, which ignores fields it
-does not know so either side can be upgraded first.
+does not know so either side can be upgraded first.  The conductor answers
+with the cell database's rows (:mod:`nubes.cells.records`); these are the
+parts of them its callers (compute agents, which hold no database code)
+read back.
 """
 from __future__ import annotations
 
@@ -11,17 +14,11 @@ import datetime
 from typing import Any, TypeVar
 
 from nubes.common import rpc
+from nubes.common.service_names import CONDUCTOR_TOPIC
 
 T = TypeVar("T")
 
-TOPIC = "conductor"
-# The binaries and topics services register under (the names clients know;
-# nubes.cells.repo.services.COMPUTE_BINARY, which discover_hosts --by-service
-# looks for, is the same name: kept apart so computes import no SQL).
-COMPUTE_BINARY = "nova-compute"
-COMPUTE_TOPIC = "compute"
-CONDUCTOR_BINARY = "nova-conductor"
-CONDUCTOR_TOPIC = "conductor"
+TOPIC = CONDUCTOR_TOPIC   # on the cell's bus
 
 
 def _from_wire(cls: type[T], data: dict[str, Any]) -> T:
@@ -37,8 +34,10 @@ def _from_wire(cls: type[T], data: dict[str, Any]) -> T:
 
 
 @dataclasses.dataclass(frozen=True)
-class ServiceRecord:
-    """A row of the cell's ``services`` table."""
+class RegisteredService:
+    """What ``service_register`` and ``service_report`` answer: the
+    service's row (:class:`nubes.cells.records.ServiceRecord`) as its
+    service sees it."""
     id: int
     uuid: str
     host: str
@@ -52,7 +51,7 @@ class ServiceRecord:
     version: int = 0
 
     @classmethod
-    def from_wire(cls, data: dict[str, Any]) -> "ServiceRecord":
+    def from_wire(cls, data: dict[str, Any]) -> "RegisteredService":
         return _from_wire(cls, data)
 
 
@@ -84,8 +83,9 @@ class NodeReport:
 
 
 @dataclasses.dataclass(frozen=True)
-class ComputeNodeRecord:
-    """A row of the cell's ``compute_nodes`` table (the fields computes use)."""
+class RecordedNode:
+    """What ``compute_node_sync`` answers: the node's row
+    (:class:`nubes.cells.records.ComputeNodeRecord`), the fields computes use."""
     id: int
     uuid: str
     host: str
@@ -103,7 +103,7 @@ class ComputeNodeRecord:
     mapped: int = 0
 
     @classmethod
-    def from_wire(cls, data: dict[str, Any]) -> "ComputeNodeRecord":
+    def from_wire(cls, data: dict[str, Any]) -> "RecordedNode":
         return _from_wire(cls, data)
 
     def matches(self, report: NodeReport) -> bool:
@@ -133,9 +133,7 @@ class NodeConflict(Exception):
     """Another live compute node already has the uuid a report asked for."""
 
 
-# --- instances (added with the build and delete flows) ------------------------
-
-SUPER_TOPIC = "conductor"   # the super-conductor's topic, on the API-level bus
+# --- instances -----------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)

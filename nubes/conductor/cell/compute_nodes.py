@@ -11,10 +11,11 @@ import dataclasses
 import logging
 import uuid as uuidlib
 
+from nubes.cells.records import ComputeNodeRecord
+from nubes.cells.repo import compute_nodes as repo
 from nubes.common.db.transaction import Database
 from nubes.common.timeutils import utcnow
-from nubes.conductor.messages import ComputeNodeRecord, NodeConflict, NodeReport
-from nubes.conductor.repo import compute_nodes as repo
+from nubes.conductor.cell.messages import NodeConflict, NodeReport
 
 LOG = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ _REPORTED = [f.name for f in dataclasses.fields(NodeReport) if f.name != "uuid"]
 def sync(db: Database, report: NodeReport) -> ComputeNodeRecord:
     def work(conn) -> ComputeNodeRecord:
         now = utcnow()
-        record = repo.get_live(conn, report.host, report.hypervisor_hostname)
+        record = repo.find_live(conn, report.host, report.hypervisor_hostname)
         if record is None:
             return _create(conn, report, now)
         changes = {}
@@ -52,7 +53,7 @@ def _create(conn, report: NodeReport, now) -> ComputeNodeRecord:
     values = {name: getattr(report, name) for name in _REPORTED}
     values["uuid"] = node_uuid
     repo.insert_if_missing(conn, values, now)
-    record = repo.get_live(conn, report.host, report.hypervisor_hostname)
+    record = repo.find_live(conn, report.host, report.hypervisor_hostname)
     if record is None:
         raise NodeConflict(f"could not create node {report.hypervisor_hostname} of "
                            f"{report.host}")

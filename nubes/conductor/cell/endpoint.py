@@ -12,9 +12,9 @@ from nubes.common import rpc
 from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
 from nubes.compute.rpcapi import ComputeAPI
-from nubes.conductor import compute_node_records, instance_records, service_records
-from nubes.conductor.messages import NodeReport
-from nubes.conductor.tasks.reschedule import Reschedule
+from nubes.conductor.cell import compute_nodes, instances, services
+from nubes.conductor.cell.messages import NodeReport
+from nubes.conductor.cell.reschedule import Reschedule
 from nubes.placement.client import PlacementClient
 from nubes.scheduler.messages import Selection
 
@@ -35,51 +35,51 @@ class CellConductorEndpoint:
 
     def service_register(self, ctx: RequestContext, *, host: str, binary: str,
                          topic: str, version: int = 0) -> Any:
-        return service_records.register(self._db, host=host, binary=binary,
+        return services.register(self._db, host=host, binary=binary,
                                         topic=topic, version=version)
 
     def service_report(self, ctx: RequestContext, *, service_id: int) -> Any:
-        return service_records.report_alive(self._db, service_id)
+        return services.report_alive(self._db, service_id)
 
     def compute_node_sync(self, ctx: RequestContext, *, node: dict) -> Any:
-        return compute_node_records.sync(self._db, NodeReport.from_wire(node))
+        return compute_nodes.sync(self._db, NodeReport.from_wire(node))
 
-    # --- instances (added with the build, delete and power flows) ----------------
+    # --- instances -------------------------------------------------------------
 
     def instance_get(self, ctx: RequestContext, *, instance_uuid: str) -> Any:
-        return instance_records.get(self._db, instance_uuid)
+        return instances.get(self._db, instance_uuid)
 
     def instance_update(self, ctx: RequestContext, *, instance_uuid: str, values: dict,
                         expect: dict | None = None) -> Any:
-        return instance_records.update(self._db, instance_uuid, values,
+        return instances.update(self._db, instance_uuid, values,
                                        **_expectations(expect))
 
     def instance_update_with_event(self, ctx: RequestContext, *, instance_uuid: str,
                                    values: dict, event: str, phase: str,
                                    host: str | None = None, finish_action: bool = False,
                                    expect: dict | None = None) -> None:
-        instance_records.update_with_event(
+        instances.update_with_event(
             self._db, ctx, instance_uuid, values, event=event, phase=phase, host=host,
             finish_action=finish_action, **_expectations(expect))
 
     def instance_destroy(self, ctx: RequestContext, *, instance_uuid: str,
                          values: dict | None = None) -> Any:
-        return instance_records.destroy(self._db, instance_uuid, values)
+        return instances.destroy(self._db, instance_uuid, values)
 
     def instance_fault_create(self, ctx: RequestContext, *, instance_uuid: str, code: int,
                               message: str, details: str | None = None,
                               host: str | None = None) -> None:
-        instance_records.add_fault(self._db, instance_uuid, code=code, message=message,
+        instances.add_fault(self._db, instance_uuid, code=code, message=message,
                                    details=details, host=host)
 
     def action_event_start(self, ctx: RequestContext, *, instance_uuid: str, event: str,
                            host: str | None = None) -> bool:
-        return instance_records.event_start(self._db, ctx, instance_uuid, event, host=host)
+        return instances.event_start(self._db, ctx, instance_uuid, event, host=host)
 
     def action_event_finish(self, ctx: RequestContext, *, instance_uuid: str, event: str,
                             host: str | None = None, error: str | None = None,
                             finish_action: bool = False) -> bool:
-        return instance_records.event_finish(self._db, ctx, instance_uuid, event, host=host,
+        return instances.event_finish(self._db, ctx, instance_uuid, event, host=host,
                                              error=error, finish_action=finish_action)
 
     def build_instances(self, ctx: RequestContext, *, instance_uuid: str,

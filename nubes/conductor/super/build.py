@@ -35,17 +35,22 @@ import logging
 from typing import Any
 
 from nubes.cells import quota
-from nubes.cells.repo import build_requests_write as api_repo
-from nubes.cells.repo import host_mappings
-from nubes.cells.repo import instance_writes as cell_repo
-from nubes.cells.repo.build_requests import decode_instance
+from nubes.cells.repo import (
+    build_requests,
+    host_mappings,
+    instance_mappings,
+    request_specs,
+)
+from nubes.cells.repo import instance_actions as action_repo
+from nubes.cells.repo import instances as cell_repo
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
+from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import Action, VmState
-from nubes.conductor.tasks import cell0, quota_recheck
-from nubes.conductor.tasks.base import Task
-from nubes.conductor.tasks.context import ApiLevel
-from nubes.conductor.tasks.instance_values import instance_values
+from nubes.conductor.super import cell0, quota_recheck
+from nubes.conductor.super.api_level import ApiLevel
+from nubes.conductor.super.instance_values import instance_values
+from nubes.conductor.task import Task
 from nubes.scheduler.messages import NoValidHost, RequestSpec, Selection
 from nubes.scheduler.rpcapi import SchedulerAPI
 
@@ -112,12 +117,12 @@ class ScheduleAndBuild(Task):
                 limits=quota.limits_in(conn, self.api.conf, project_id) if recheck else None,
                 mappings={s[0].service_host: host_mappings.get_by_host(conn, s[0].service_host)
                           for s in selections},
-                build_requests={u: api_repo.get_build_request(conn, u)
+                build_requests={u: build_requests.get(conn, u)
                                 for u in self.instance_uuids})
         return self.api.api_db.read(work)
 
     def _load_spec(self) -> RequestSpec | None:
-        data = self.api.api_db.read(lambda conn: api_repo.get_spec(conn,
+        data = self.api.api_db.read(lambda conn: request_specs.get(conn,
                                                                    self.instance_uuids[0]))
         return None if data is None else RequestSpec.from_dict(data)
 
@@ -155,10 +160,10 @@ class PlaceInCell(Task):
         if build_request is None:
             LOG.info("instance %s was deleted while scheduling; releasing its claim", uuid)
             _release(api, self.ctx, uuid)
-            api.api_db.write(lambda conn: api_repo.delete_mapping(conn, uuid))
+            api.api_db.write(lambda conn: instance_mappings.delete(conn, uuid))
             return "deleted"
 
-        values = instance_values(decode_instance(build_request.instance), uuid, self.spec)
+        values = instance_values(build_requests.decode_instance(build_request.instance), uuid, self.spec)
         values.update(host=chosen.service_host, node=chosen.nodename, scheduled_at=utcnow())
         if chosen.availability_zone:
             values["availability_zone"] = chosen.availability_zone
@@ -169,23 +174,23 @@ class PlaceInCell(Task):
             cell_repo.create(conn, values, now)
             cell_repo.add_tags(conn, uuid, tags)
             cell_repo.add_metadata(conn, uuid, values.get("metadata"), now)
-            cell_repo.start_action(conn, uuid, Action.CREATE, request_id=self.ctx.request_id,
+            action_repo.start_action(conn, uuid, Action.CREATE, request_id=self.ctx.request_id,
                                    user_id=self.ctx.user_id or self.spec.user_id,
                                    project_id=self.spec.project_id, now=now)
-        api.cell_db(cell).write(cell_work)
+        api.cells.database(cell).write(cell_work)
         self._created = True
 
         def api_work(conn) -> bool:
-            api_repo.point_mapping_at_cell(conn, uuid, cell.id)
-            return api_repo.delete_build_request(conn, uuid)
+            instance_mappings.point_at_cell(conn, uuid, cell.id)
+            return build_requests.delete(conn, uuid)
         if not api.api_db.write(api_work):
             LOG.info("instance %s was deleted while being created in %s", uuid, cell.label)
-            api.cell_db(cell).write(lambda conn: cell_repo.soft_delete(
+            api.cells.database(cell).write(lambda conn: cell_repo.soft_delete(
                 conn, uuid, utcnow(), {"vm_state": VmState.DELETED, "task_state": None}))
             _release(api, self.ctx, uuid)
             return "deleted"
 
-        api.buses.compute(cell).build_and_run_instance(
+        ComputeAPI(api.buses.require(cell)).build_and_run_instance(
             self.ctx, chosen.service_host, instance_uuid=uuid,
             request_spec=dict(self.spec.to_dict(), instance_uuid=uuid),
             selection=chosen, alternates=self.alternates).send()
@@ -196,7 +201,7 @@ class PlaceInCell(Task):
         _release(self.api, self.ctx, self.uuid)
         if not self._created:
             return
-        db = self.api.cell_db(self._cell)
+        db = self.api.cells.database(self._cell)
         message = f"Build of instance {self.uuid} failed: {type(exc).__name__}: {exc}"
         db.write(lambda conn: (
             cell_repo.update(conn, self.uuid, {"vm_state": VmState.ERROR, "task_state": None,
@@ -205,8 +210,8 @@ class PlaceInCell(Task):
                                 host=None, now=utcnow())))
 
         def api_work(conn) -> None:
-            api_repo.point_mapping_at_cell(conn, self.uuid, self._cell.id)
-            api_repo.delete_build_request(conn, self.uuid)
+            instance_mappings.point_at_cell(conn, self.uuid, self._cell.id)
+            build_requests.delete(conn, self.uuid)
         self.api.api_db.write(api_work)
 
 

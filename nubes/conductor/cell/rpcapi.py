@@ -16,9 +16,13 @@ from __future__ import annotations
 
 from nubes.common import rpc
 from nubes.common.context import RequestContext
-from nubes.conductor.messages import (SUPER_TOPIC, TOPIC, ComputeNodeRecord,
-                                      InstanceRecord, NodeReport, ServiceRecord)
-from nubes.scheduler.messages import RequestSpec
+from nubes.conductor.cell.messages import (
+    TOPIC,
+    InstanceRecord,
+    NodeReport,
+    RecordedNode,
+    RegisteredService,
+)
 
 VERSION = "1.0"
 
@@ -30,21 +34,21 @@ class CellConductorAPI:
 
     def service_register(self, ctx: RequestContext | None, *, host: str, binary: str,
                          topic: str, version: int = 0,
-                         timeout: float | None = None) -> ServiceRecord:
+                         timeout: float | None = None) -> RegisteredService:
         data = self._client.call(ctx, "service_register", timeout=timeout, host=host,
                                   binary=binary, topic=topic, version=version)
-        return ServiceRecord.from_wire(data)
+        return RegisteredService.from_wire(data)
 
     def service_report(self, ctx: RequestContext | None, service_id: int, *,
-                       timeout: float | None = None) -> ServiceRecord:
+                       timeout: float | None = None) -> RegisteredService:
         data = self._client.call(ctx, "service_report", timeout=timeout,
                                  service_id=service_id)
-        return ServiceRecord.from_wire(data)
+        return RegisteredService.from_wire(data)
 
     def compute_node_sync(self, ctx: RequestContext | None, node: NodeReport, *,
-                          timeout: float | None = None) -> ComputeNodeRecord:
+                          timeout: float | None = None) -> RecordedNode:
         data = self._client.call(ctx, "compute_node_sync", timeout=timeout, node=node)
-        return ComputeNodeRecord.from_wire(data)
+        return RecordedNode.from_wire(data)
 
     # --- instances (added with the build, delete and power flows) ----------------
     # Calls the compute agents make to write their instances' rows; the
@@ -129,34 +133,3 @@ def _expect(task_states: list | None, vm_states: list | None) -> dict:
     if vm_states is not None:
         expect["vm_state"] = list(vm_states)
     return expect
-
-
-class SuperConductorAPI:
-    """Client side of the super-conductor (topic ``conductor`` on the
-    API-level bus, ``[DEFAULT] transport_url`` of the API services)::
-
-        SuperConductorAPI(api_transport).schedule_and_build_instances(
-            ctx, instance_uuids)
-
-    Cast it after committing the build requests, request specs and instance
-    mappings (:func:`nubes.cells.repo.build_requests_write.create`).
-    """
-
-    def __init__(self, transport: rpc.Transport, *, timeout: float | None = None):
-        self._client = rpc.RPCClient(transport, rpc.Target(SUPER_TOPIC), timeout=timeout,
-                                     version=VERSION)
-
-    def schedule_and_build_instances(self, ctx: RequestContext | None,
-                                     instance_uuids: list[str], *,
-                                     request_spec: RequestSpec | None = None) -> None:
-        """One request's instances (a multi-create is one call).  Without
-        ``request_spec`` the super-conductor reads the first instance's from
-        the API database."""
-        self.message(ctx, instance_uuids, request_spec=request_spec).send()
-
-    def message(self, ctx: RequestContext | None, instance_uuids: list[str], *,
-                request_spec: RequestSpec | None = None) -> rpc.Outgoing:
-        """The encoded cast, for :class:`~nubes.common.rpc.PostCommitCasts`."""
-        return self._client.message(
-            ctx, "schedule_and_build_instances", instance_uuids=list(instance_uuids),
-            request_spec=None if request_spec is None else request_spec.to_dict())

@@ -3,9 +3,9 @@ API-level bus (``[DEFAULT] transport_url`` of the API services), with the
 API database, every cell's database and bus, the scheduler and placement.
 
 It turns build requests into instances in cells (or cell0):
-:class:`~nubes.conductor.tasks.build.ScheduleAndBuild`.  Cell services never
+:class:`~nubes.conductor.super.build.ScheduleAndBuild`.  Cell services never
 call it (no up-calls); the compute API casts to it through
-:class:`nubes.conductor.rpcapi.SuperConductorAPI`.
+:class:`nubes.conductor.super.rpcapi.SuperConductorAPI`.
 
 ``nubes-conductor --super`` builds one from the configuration; tests and the
 embedded cloud build them directly::
@@ -23,31 +23,15 @@ from typing import Any
 
 from nubes.cells.targeting import CellDatabases
 from nubes.common import rpc
-from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
-from nubes.conductor.messages import SUPER_TOPIC
-from nubes.conductor.tasks.build import ScheduleAndBuild
-from nubes.conductor.tasks.context import ApiLevel, CellBuses
+from nubes.cells.buses import CellBuses
+from nubes.conductor.super.api_level import ApiLevel
+from nubes.conductor.super.endpoint import SuperConductorEndpoint
+from nubes.conductor.super.messages import TOPIC
 from nubes.placement.client import PlacementClient
-from nubes.scheduler.messages import RequestSpec
 from nubes.scheduler.rpcapi import SchedulerAPI
 
 LOG = logging.getLogger(__name__)
-
-
-class SuperConductorEndpoint:
-    RPC_API_VERSION = "1.0"
-
-    def __init__(self, api: ApiLevel, scheduler: SchedulerAPI):
-        self._api = api
-        self._scheduler = scheduler
-
-    def schedule_and_build_instances(self, ctx: RequestContext, *,
-                                     instance_uuids: list[str],
-                                     request_spec: dict | None = None) -> dict:
-        spec = None if request_spec is None else RequestSpec.from_dict(request_spec)
-        return ScheduleAndBuild(self._api, self._scheduler, ctx, instance_uuids,
-                                spec).execute()
 
 
 class SuperConductor:
@@ -62,7 +46,7 @@ class SuperConductor:
         self.api = ApiLevel.build(conf, api_db, databases=databases, placement=placement,
                                   buses=CellBuses(conf))
         scheduler = SchedulerAPI(transport, timeout=scheduler_timeout)
-        self._server = rpc.RPCServer(transport, SUPER_TOPIC, self.host,
+        self._server = rpc.RPCServer(transport, TOPIC, self.host,
                                      [SuperConductorEndpoint(self.api, scheduler)],
                                      conf=conf)
 

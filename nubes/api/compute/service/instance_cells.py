@@ -1,0 +1,65 @@
+"""Where a server is: its instance mapping (API database), its cell, and
+its row in that cell.  The delete, the power actions and the instance
+action reads start here; a server the caller's project cannot see is a 404.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from nubes.api.compute import exceptions as exc
+from nubes.api.compute.state import ComputeState
+from nubes.cells import liveness
+from nubes.cells.exceptions import CellNotFound
+from nubes.cells.records import CellMapping, InstanceMapping
+from nubes.cells.repo import instance_mappings
+from nubes.cells.repo import instances as instance_repo
+from nubes.cells.repo import services as service_repo
+from nubes.common.context import RequestContext
+from nubes.common.service_names import COMPUTE_BINARY
+from nubes.common.timeutils import utcnow
+from nubes.conductor.cell.messages import InstanceRecord
+
+
+def not_found(uuid: str) -> exc.NotFound:
+    return exc.NotFound(f"Instance {uuid} could not be found.")
+
+
+@dataclasses.dataclass(frozen=True)
+class Located:
+    mapping: InstanceMapping
+    cell: CellMapping
+    instance: InstanceRecord | None   # None: not in the cell (or archived)
+
+
+def mapping_of(state: ComputeState, uuid: str, ctx: RequestContext | None = None
+               ) -> InstanceMapping:
+    """The server's mapping; 404 if there is none or, given ``ctx``, the
+    caller's project (unless admin) does not own it."""
+    mapping = state.api_db.read(lambda conn: instance_mappings.get(conn, uuid))
+    if mapping is None or (ctx is not None and not ctx.is_admin
+                           and mapping.project_id != ctx.project_id):
+        raise not_found(uuid)
+    return mapping
+
+
+def cell_of(state: ComputeState, mapping: InstanceMapping) -> CellMapping:
+    try:
+        return state.cells.by_id(mapping.cell_id)
+    except CellNotFound:
+        raise not_found(mapping.instance_uuid) from None
+
+
+def locate(state: ComputeState, mapping: InstanceMapping) -> Located:
+    """The server's cell and row (the mapping must name a cell)."""
+    cell = cell_of(state, mapping)
+    row = state.cells.database(cell).read(
+        lambda conn: instance_repo.get(conn, mapping.instance_uuid))
+    return Located(mapping, cell, None if row is None else InstanceRecord.from_row(row))
+
+
+def compute_is_up(state: ComputeState, cell: CellMapping, host: str) -> bool:
+    """The host's compute service is up (:mod:`nubes.cells.liveness`)."""
+    service = state.cells.database(cell).read(
+        lambda conn: service_repo.find_live(conn, host, COMPUTE_BINARY))
+    return service is not None and liveness.is_up(service, utcnow(),
+                                                  state.conf.service_down_time)

@@ -1,0 +1,121 @@
+"""``DELETE /servers/{id}``, wherever the server is.  Returns which path
+it took:
+
+* ``build_request``: not in a cell yet.  The build request is deleted and
+  the mapping marked ``queued_for_delete``; any claim the scheduler already
+  made is released (the super-conductor notices the missing build request
+  and cleans up whatever it was creating);
+* ``compute``: the instance's host is up.  task_state ``deleting`` and a
+  ``delete`` action are committed, then ``terminate_instance`` is cast to
+  the host on the cell's bus (the host destroys the guest, marks the row
+  deleted and removes the allocations);
+* ``local``: in cell0, no host, or the host's compute service is down
+  ("local delete"): the row is marked deleted here and the allocations
+  removed;
+* ``already_deleted``: nothing left to do.
+
+The mapping is marked ``queued_for_delete`` on every path.
+"""
+from __future__ import annotations
+
+import logging
+
+from nubes.api.compute import exceptions as exc
+from nubes.api.compute.service import instance_cells
+from nubes.api.compute.service.instance_cells import Located
+from nubes.api.compute.state import ComputeState
+from nubes.cells.repo import build_requests, instance_actions, instance_mappings
+from nubes.cells.repo import instances as instance_repo
+from nubes.common.context import RequestContext
+from nubes.common.timeutils import utcnow
+from nubes.compute.rpcapi import ComputeAPI
+from nubes.compute.states import Action, PowerState, TaskState, VmState
+
+LOG = logging.getLogger(__name__)
+LOCAL_EVENT = "api_local_delete"
+
+
+def delete(state: ComputeState, ctx: RequestContext, uuid: str) -> str:
+    if state.placement is None:
+        raise exc.Unavailable("Server actions need placement ([placement_client] endpoint).")
+    mapping = instance_cells.mapping_of(state, uuid)
+    if mapping.cell_id is None:
+        if _delete_build_request(state, ctx, uuid):
+            return "build_request"
+        # The super-conductor moved it to a cell (or buried it) meanwhile.
+        mapping = instance_cells.mapping_of(state, uuid)
+        if mapping.cell_id is None:
+            raise instance_cells.not_found(uuid)
+
+    state.api_db.write(lambda conn: instance_mappings.queue_for_delete(conn, uuid))
+    located = instance_cells.locate(state, mapping)
+    instance, cell = located.instance, located.cell
+    if instance is None or instance.deleted:
+        return "already_deleted"
+    if not cell.is_cell0 and instance.host and \
+            instance_cells.compute_is_up(state, cell, instance.host):
+        return _delete_on_host(state, ctx, located)
+    return _local_delete(state, ctx, located)
+
+
+def _delete_build_request(state: ComputeState, ctx: RequestContext, uuid: str) -> bool:
+    def work(conn) -> bool:
+        if not build_requests.delete(conn, uuid):
+            return False
+        instance_mappings.queue_for_delete(conn, uuid)
+        return True
+    if not state.api_db.write(work):
+        return False
+    _release(state, ctx, uuid)
+    LOG.info("deleted %s while it was a build request", uuid)
+    return True
+
+
+def _delete_on_host(state: ComputeState, ctx: RequestContext, located: Located) -> str:
+    uuid, instance = located.mapping.instance_uuid, located.instance
+
+    def cell_work(conn) -> bool:
+        now = utcnow()
+        if not instance_repo.update(conn, uuid, {"task_state": TaskState.DELETING}, now):
+            return False
+        instance_actions.start_action(conn, uuid, Action.DELETE, request_id=ctx.request_id,
+                                      user_id=ctx.user_id, project_id=instance.project_id,
+                                      now=now)
+        return True
+    if not state.cells.database(located.cell).write(cell_work):
+        return "already_deleted"
+    ComputeAPI(state.buses.require(located.cell)).terminate_instance(
+        ctx, instance.host, uuid).send()
+    return "compute"
+
+
+def _local_delete(state: ComputeState, ctx: RequestContext, located: Located) -> str:
+    uuid = located.mapping.instance_uuid
+
+    def cell_work(conn) -> bool:
+        now = utcnow()
+        if not instance_repo.soft_delete(conn, uuid, now, {
+                "vm_state": VmState.DELETED, "task_state": None,
+                "power_state": PowerState.NOSTATE, "terminated_at": now}):
+            return False
+        action_id = instance_actions.start_action(
+            conn, uuid, Action.DELETE, request_id=ctx.request_id, user_id=ctx.user_id,
+            project_id=located.instance.project_id, now=now)
+        instance_actions.start_event(conn, action_id, LOCAL_EVENT, host=None, now=now)
+        instance_actions.finish_event(conn, action_id, LOCAL_EVENT, result="Success",
+                                      traceback=None, host=None, now=now)
+        instance_actions.finish_action(conn, action_id, now)
+        return True
+    if not state.cells.database(located.cell).write(cell_work):
+        return "already_deleted"
+    _release(state, ctx, uuid)
+    LOG.info("deleted %s locally (in %s, host %s)", uuid, located.cell.label,
+             located.instance.host)
+    return "local"
+
+
+def _release(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
+    try:
+        state.placement.delete_allocations(uuid, request_id=ctx.request_id)
+    except Exception:  # noqa: BLE001 - the instance is gone; an audit finds the rest
+        LOG.exception("could not remove the allocations of %s", uuid)

@@ -1,0 +1,40 @@
+"""Client side of the super-conductor (what the compute API casts)."""
+from __future__ import annotations
+
+from nubes.common import rpc
+from nubes.common.context import RequestContext
+from nubes.conductor.super.messages import TOPIC
+from nubes.scheduler.messages import RequestSpec
+
+VERSION = "1.0"
+
+
+class SuperConductorAPI:
+    """Client side of the super-conductor (topic ``conductor`` on the
+    API-level bus, ``[DEFAULT] transport_url`` of the API services)::
+
+        SuperConductorAPI(api_transport).schedule_and_build_instances(
+            ctx, instance_uuids)
+
+    Cast it after committing the build requests, request specs and instance
+    mappings (:func:`nubes.cells.repo.build_requests.create`).
+    """
+
+    def __init__(self, transport: rpc.Transport, *, timeout: float | None = None):
+        self._client = rpc.RPCClient(transport, rpc.Target(TOPIC), timeout=timeout,
+                                     version=VERSION)
+
+    def schedule_and_build_instances(self, ctx: RequestContext | None,
+                                     instance_uuids: list[str], *,
+                                     request_spec: RequestSpec | None = None) -> None:
+        """One request's instances (a multi-create is one call).  Without
+        ``request_spec`` the super-conductor reads the first instance's from
+        the API database."""
+        self.message(ctx, instance_uuids, request_spec=request_spec).send()
+
+    def message(self, ctx: RequestContext | None, instance_uuids: list[str], *,
+                request_spec: RequestSpec | None = None) -> rpc.Outgoing:
+        """The encoded cast, for :class:`~nubes.common.rpc.PostCommitCasts`."""
+        return self._client.message(
+            ctx, "schedule_and_build_instances", instance_uuids=list(instance_uuids),
+            request_spec=None if request_spec is None else request_spec.to_dict())
