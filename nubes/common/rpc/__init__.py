@@ -10,11 +10,11 @@ from nubes.common.rpc.errors import (DeliveryFailure, InvalidTarget, MessagingEr
                                      MessagingTimeout, NoSuchMethod, RemoteError,
                                      SerializationError, Undeliverable,
                                      UnsupportedVersion, allow)
+from nubes.common.rpc.factory import from_conf, get_transport
 from nubes.common.rpc.postcommit import PostCommitCasts, write_then_cast
 from nubes.common.rpc.server import RPCServer
 from nubes.common.rpc.target import Target
-from nubes.common.rpc.transport import (Transport, TransportOptions, from_conf,
-                                        get_transport)
+from nubes.common.rpc.transport import Transport, TransportOptions
 
 __all__ = [
     "DeliveryFailure", "InvalidTarget", "MessagingError", "MessagingTimeout",

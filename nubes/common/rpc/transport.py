@@ -1,4 +1,4 @@
-"""The transport interface, its options, and choosing one by URL.
+"""The transport interface and its options.
 
 A transport moves opaque bodies (see :mod:`envelope`) to targets and back:
 
@@ -16,16 +16,16 @@ A transport moves opaque bodies (see :mod:`envelope`) to targets and back:
   bodies are outstanding (handed over and not done) per subscription; the
   rest wait on the bus, where a competing server can take them.
 
-URLs: ``memory://[vhost]`` (in-process; each vhost its own bus) and
-``rabbit://user:pass@host:port[,user:pass@host2:port]/vhost`` (RabbitMQ via
-kombu; ``amqp://`` is accepted as the same).
+Choosing a transport by URL is :mod:`factory`'s work: the transports
+(:mod:`memory`, :mod:`rabbit`) import this module, and this module imports
+none of them.
 """
 from __future__ import annotations
 
 import abc
 import dataclasses
 import random
-from typing import Any, Callable, Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 from nubes.common.rpc.errors import InvalidTarget
 from nubes.common.rpc.replies import ReplyWaiters
@@ -36,7 +36,7 @@ Handler = Callable[[bytes, Callable[[], None]], None]
 
 @dataclasses.dataclass(frozen=True)
 class TransportOptions:
-    """Tunables; :func:`from_conf` fills them from the configuration."""
+    """Tunables; :func:`factory.from_conf` fills them from the configuration."""
     heartbeat: int = 60                  # seconds; 0 disables (RabbitMQ)
     connect_timeout: float = 5.0
     retry_interval: float = 1.0          # first reconnect delay
@@ -124,39 +124,3 @@ def scheme_of(url: str) -> str:
     if not sep:
         raise InvalidTarget(f"transport URL {mask_url(url)!r} has no scheme")
     return scheme.lower()
-
-
-def get_transport(url: str, options: TransportOptions | None = None) -> Transport:
-    """A new transport for ``url``; the caller closes it."""
-    options = options or TransportOptions()
-    scheme = scheme_of(url)
-    if scheme == "memory":
-        from nubes.common.rpc.memory import MemoryTransport
-        return MemoryTransport(url, options)
-    if scheme in ("rabbit", "amqp"):
-        from nubes.common.rpc.rabbit import RabbitTransport
-        return RabbitTransport(url, options)
-    raise InvalidTarget(f"unsupported transport URL scheme {scheme!r} "
-                        "(use memory:// or rabbit://)")
-
-
-def options_from_conf(conf: Any) -> TransportOptions:
-    rabbit = conf.oslo_messaging_rabbit
-    return TransportOptions(
-        heartbeat=rabbit.heartbeat_timeout_threshold,
-        retry_interval=rabbit.rabbit_retry_interval,
-        retry_step=rabbit.rabbit_retry_backoff,
-        retry_max_interval=rabbit.rabbit_interval_max,
-        publish_timeout=rabbit.publish_retry_timeout,
-        queue_ttl=rabbit.rabbit_transient_queues_ttl,
-        pool_size=conf.rpc_conn_pool_size,
-        durable_queues=rabbit.amqp_durable_queues,
-    )
-
-
-def from_conf(conf: Any, url: str | None = None) -> Transport:
-    """The transport for ``url`` (a cell's) or ``[DEFAULT] transport_url``."""
-    url = url or conf.transport_url
-    if not url:
-        raise InvalidTarget("no transport_url configured")
-    return get_transport(url, options_from_conf(conf))

@@ -2,10 +2,10 @@ import pytest
 
 from nubes.common import config
 from nubes.common.rpc import InvalidTarget, get_transport
+from nubes.common.rpc.factory import from_conf
 from nubes.common.rpc.memory import MemoryTransport
 from nubes.common.rpc.rabbit import RabbitTransport, kombu_urls
-from nubes.common.rpc.transport import (TransportOptions, from_conf, mask_url,
-                                        retry_delays)
+from nubes.common.rpc.transport import TransportOptions, mask_url, retry_delays
 
 
 @pytest.mark.parametrize("url,urls,vhost", [

@@ -1,0 +1,61 @@
+"""The compute agent (``nubes-compute``) and its resource tracker:
+``[DEFAULT]`` host, intervals, driver, allocation ratios and reserved
+resources, and ``[compute]``; nova's names.
+
+Read by ``nubes-compute`` (:mod:`nubes.compute`: its agents, virt driver
+choice and resource tracker) and the embedded cloud's fake hosts.
+``host`` and ``report_interval`` are also read by ``nubes-scheduler`` and
+``nubes-conductor`` for their service records and RPC server names.
+"""
+from __future__ import annotations
+
+import socket
+
+from oslo_config import cfg
+
+# The compute agent (nubes-compute) and its resource tracker; nova's names.
+COMPUTE_AGENT_OPTS = [
+    cfg.StrOpt("host", default=socket.gethostname(), sample_default="<hostname>",
+               help="Name of this service's host: its service record, its RPC "
+                    "server name and its host mapping.  nubes-compute --host "
+                    "or --hosts overrides it."),
+    cfg.FloatOpt("report_interval", default=10.0, min=0.05,
+                 help="Seconds between two liveness reports of a service."),
+    cfg.FloatOpt("update_resources_interval", default=60.0, min=0.05,
+                 help="Seconds between two syncs of a compute host's resources "
+                      "to placement and its compute node records."),
+    cfg.StrOpt("compute_driver", default="fake",
+               choices=["fake", "fake_baremetal"],
+               help="Virt driver: fake (a simulated hypervisor, one node per "
+                    "host) or fake_baremetal (nodes of one custom resource "
+                    "class)."),
+    cfg.FloatOpt("cpu_allocation_ratio", min=0.0,
+                 help="VCPU allocation ratio set on this host's provider; unset "
+                      "keeps whatever placement holds (initial_cpu_allocation_"
+                      "ratio for a new provider)."),
+    cfg.FloatOpt("ram_allocation_ratio", min=0.0,
+                 help="MEMORY_MB allocation ratio (see cpu_allocation_ratio)."),
+    cfg.FloatOpt("disk_allocation_ratio", min=0.0,
+                 help="DISK_GB allocation ratio (see cpu_allocation_ratio)."),
+    cfg.FloatOpt("initial_cpu_allocation_ratio", default=4.0, min=0.0,
+                 help="VCPU allocation ratio of a new provider when "
+                      "cpu_allocation_ratio is unset."),
+    cfg.FloatOpt("initial_ram_allocation_ratio", default=1.0, min=0.0,
+                 help="MEMORY_MB allocation ratio of a new provider."),
+    cfg.FloatOpt("initial_disk_allocation_ratio", default=1.0, min=0.0,
+                 help="DISK_GB allocation ratio of a new provider."),
+    cfg.IntOpt("reserved_host_memory_mb", default=512, min=0,
+               help="MEMORY_MB reserved for the host (reported as reserved)."),
+    cfg.IntOpt("reserved_host_disk_mb", default=0, min=0,
+               help="Disk reserved for the host, in MB (DISK_GB reserved is "
+                    "this rounded up to GB)."),
+    cfg.IntOpt("reserved_host_cpus", default=0, min=0,
+               help="VCPUs reserved for the host."),
+]
+
+COMPUTE_GROUP_OPTS = [
+    cfg.IntOpt("resource_provider_association_refresh", default=300, min=0,
+               help="Seconds after which a compute host re-reads its providers' "
+                    "inventories, traits and aggregates from placement (0: "
+                    "only at start and after a conflict)."),
+]

@@ -1,0 +1,23 @@
+"""``[DEFAULT]`` service liveness and availability zone names (nova's).
+
+The compute API's view of services and availability zones: read by the
+compute API (``nubes-api``: services, hypervisors, availability zones,
+server create), the scheduler (``nubes-scheduler``: the compute_up filter,
+the availability zone prefilter and host states) and the super-conductor
+(``nubes-conductor``, API level).
+"""
+from __future__ import annotations
+
+from oslo_config import cfg
+
+COMPUTE_OPTS = [
+    cfg.IntOpt("service_down_time", default=60, min=1,
+               help="Seconds since a service's last heartbeat after which it is "
+                    "reported down."),
+    cfg.StrOpt("default_availability_zone", default="nova",
+               help="Availability zone of compute hosts in no aggregate that "
+                    "names one."),
+    cfg.StrOpt("internal_service_availability_zone", default="internal",
+               help="Availability zone shown for services other than "
+                    "nova-compute (conductors, schedulers)."),
+]
