@@ -1,21 +1,33 @@
 """The compute agent's RPC endpoint (topic ``compute``, server = host)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from nubes.common.context import RequestContext
 from nubes.compute.messages import HostStatus
 from nubes.compute.operations import Host, build, delete, power
 from nubes.scheduler.messages import Selection
 
-if TYPE_CHECKING:  # the agent owns the endpoint; no import cycle at run time
-    from nubes.compute.agent import ComputeAgent
+
+class Agent(Protocol):
+    """What the endpoint needs of the agent that owns it
+    (:class:`nubes.compute.agent.ComputeAgent`)."""
+    host: str
+    driver: object
+    conductor: object
+    tracker: object
+
+    def status(self) -> HostStatus: ...
+
+    def set_disabled(self, ctx: RequestContext, disabled: bool) -> None: ...
+
+    def update_available_resource(self, ctx: RequestContext) -> object: ...
 
 
 class ComputeEndpoint:
     RPC_API_VERSION = "1.0"
 
-    def __init__(self, agent: "ComputeAgent"):
+    def __init__(self, agent: Agent):
         self._agent = agent
         # What the instance operations work with (the agent built its
         # driver, conductor client and tracker before its endpoint).

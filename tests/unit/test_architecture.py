@@ -35,6 +35,7 @@ VIOLATIONS = {
     "placement-through-its-client": ("nubes/cells/_v2.py", "nubes.placement.repo.providers"),
     "image-through-its-client": ("nubes/api/compute/service/_v3.py", "nubes.image.repo.images"),
     "compute-api-stands-apart": ("nubes/scheduler/_v2.py", "nubes.api.compute.state"),
+    "no-package-cycles": ("nubes/cells/repo/_v.py", "nubes.cells.lister"),
 }
 
 # No module over 500 lines and no function over 80, migrations aside.

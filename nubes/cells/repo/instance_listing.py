@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 
-from nubes.cells import lister
+from nubes.cells import sort_order as ordering
 from nubes.cells.cell_db.models import block_device_mapping as bdm
 from nubes.cells.cell_db.models import instance_faults as faults
 from nubes.cells.cell_db.models import instance_metadata as meta
@@ -105,15 +105,15 @@ def where(f: InstanceFilters, dialect: str) -> list[sa.ColumnElement]:
     return conds
 
 
-def page(conn: sa.Connection, f: InstanceFilters, order: lister.SortOrder,
+def page(conn: sa.Connection, f: InstanceFilters, order: ordering.SortOrder,
          after: Sequence | None, limit: int) -> list[dict]:
     """Up to ``limit`` instances matching ``f``, sorted by ``order``,
     strictly after the sort values ``after`` (None: from the first)."""
     dialect = conn.dialect.name
     query = sa.select(inst).where(*where(f, dialect))
     if after is not None:
-        query = query.where(lister.after_condition(COLUMNS, order, after, dialect))
-    query = query.order_by(*lister.order_by(COLUMNS, order, dialect)).limit(limit)
+        query = query.where(ordering.after_condition(COLUMNS, order, after, dialect))
+    query = query.order_by(*ordering.order_by(COLUMNS, order, dialect)).limit(limit)
     return [dict(r._mapping) for r in conn.execute(query)]
 
 

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from nubes.cells import lister
-from nubes.cells.lister import ASC, DESC, SortKey
+from nubes.cells import sort_order as ordering
+from nubes.cells.sort_order import ASC, DESC, SortKey
 
 
 def T(minute: int) -> datetime.datetime:
@@ -25,53 +26,53 @@ def rec(uuid: str, **values) -> dict:
 # --- sort_order ----------------------------------------------------------------------
 
 def test_default_order_is_created_at_id_desc_then_uuid():
-    assert lister.sort_order().keys == (SortKey("created_at", DESC), SortKey("id", DESC),
+    assert ordering.sort_order().keys == (SortKey("created_at", DESC), SortKey("id", DESC),
                                         SortKey("uuid", ASC))
 
 
 def test_one_direction_applies_to_every_key():
-    order = lister.sort_order(["display_name", "host"], ["asc"])
+    order = ordering.sort_order(["display_name", "host"], ["asc"])
     assert order.keys == (SortKey("display_name", ASC), SortKey("host", ASC),
                           SortKey("uuid", ASC))
 
 
 def test_missing_directions_default_to_desc_and_uuid_is_not_doubled():
-    order = lister.sort_order(["display_name", "host", "uuid"], ["asc", "asc"])
+    order = ordering.sort_order(["display_name", "host", "uuid"], ["asc", "asc"])
     assert order.keys == (SortKey("display_name", ASC), SortKey("host", ASC),
                           SortKey("uuid", DESC))
 
 
 def test_direction_only_applies_to_default_keys():
-    assert lister.sort_order([], ["asc"]).keys[:2] == (SortKey("created_at", ASC),
+    assert ordering.sort_order([], ["asc"]).keys[:2] == (SortKey("created_at", ASC),
                                                        SortKey("id", ASC))
 
 
 def test_repeated_key_counts_once_and_too_many_dirs_is_an_error():
-    assert lister.sort_order(["host", "host"], ["asc", "desc"]).names == ("host", "uuid")
+    assert ordering.sort_order(["host", "host"], ["asc", "desc"]).names == ("host", "uuid")
     with pytest.raises(ValueError):
-        lister.sort_order(["host"], ["asc", "desc"])
+        ordering.sort_order(["host"], ["asc", "desc"])
 
 
 # --- comparison ---------------------------------------------------------------------------
 
 def test_nulls_are_smallest_in_both_directions():
-    up = lister.sort_order(["host"], ["asc"])
-    down = lister.sort_order(["host"], ["desc"])
+    up = ordering.sort_order(["host"], ["asc"])
+    down = ordering.sort_order(["host"], ["desc"])
     records = [rec("a", host="h2"), rec("b", host=None), rec("c", host="h1")]
-    assert [r["uuid"] for r in lister.sort_records(records, up)] == ["b", "c", "a"]
-    assert [r["uuid"] for r in lister.sort_records(records, down)] == ["a", "c", "b"]
+    assert [r["uuid"] for r in ordering.sort_records(records, up)] == ["b", "c", "a"]
+    assert [r["uuid"] for r in ordering.sort_records(records, down)] == ["a", "c", "b"]
 
 
 def test_uuid_breaks_ties_ascending():
-    order = lister.sort_order(["host"], ["desc"])
+    order = ordering.sort_order(["host"], ["desc"])
     records = [rec("b", host="h"), rec("a", host="h"), rec("c", host="h")]
-    assert [r["uuid"] for r in lister.sort_records(records, order)] == ["a", "b", "c"]
+    assert [r["uuid"] for r in ordering.sort_records(records, order)] == ["a", "b", "c"]
 
 
 # --- merge -------------------------------------------------------------------------------------
 
 def test_merge_interleaves_sorted_cells_and_stops_at_limit():
-    order = lister.sort_order(["created_at"], ["desc"])
+    order = ordering.sort_order(["created_at"], ["desc"])
     cell1 = [rec("a", created_at=T(9)), rec("c", created_at=T(5)), rec("e", created_at=T(1))]
     cell2 = [rec("b", created_at=T(8)), rec("d", created_at=T(4))]
     merged = lister.merge([cell1, cell2], order, 4)
@@ -80,7 +81,7 @@ def test_merge_interleaves_sorted_cells_and_stops_at_limit():
 
 
 def test_merge_drops_duplicates_and_already_seen():
-    order = lister.sort_order(["created_at"], ["asc"])
+    order = ordering.sort_order(["created_at"], ["asc"])
     cell1 = [rec("x", created_at=T(1)), rec("y", created_at=T(3))]
     cell2 = [rec("x", created_at=T(1)), rec("z", created_at=T(2))]
     seen = {"z"}
@@ -89,7 +90,7 @@ def test_merge_drops_duplicates_and_already_seen():
 
 
 def test_merge_of_nothing_and_zero_limit():
-    order = lister.sort_order()
+    order = ordering.sort_order()
     assert lister.merge([], order, 10) == []
     assert lister.merge([[rec("a", created_at=T(1), id=1)]], order, 0) == []
 
@@ -106,13 +107,13 @@ def _random_records(rng: random.Random, n: int, prefix: str) -> list[dict]:
 ])
 def test_paging_a_merge_with_markers_walks_everything_once(keys, dirs):
     rng = random.Random(7)
-    order = lister.sort_order(keys, dirs)
-    cells = [lister.sort_records(_random_records(rng, n, f"c{c}"), order)
+    order = ordering.sort_order(keys, dirs)
+    cells = [ordering.sort_records(_random_records(rng, n, f"c{c}"), order)
              for c, n in enumerate((23, 0, 41, 7))]
-    expected = lister.sort_records(itertools.chain(*cells), order)
+    expected = ordering.sort_records(itertools.chain(*cells), order)
     walked, marker = [], None
     while True:
-        per_cell = [lister.after_values(c, order, marker)[:5] if marker else c[:5] for c in cells]
+        per_cell = [ordering.after_values(c, order, marker)[:5] if marker else c[:5] for c in cells]
         page = lister.merge(per_cell, order, 5)
         if not page:
             break
@@ -144,15 +145,15 @@ def table_conn():
 ])
 def test_sql_order_and_after_condition_match_python(table_conn, keys, dirs):
     conn, table, rows = table_conn
-    order = lister.sort_order(keys, dirs)
+    order = ordering.sort_order(keys, dirs)
     columns = {c.name: c for c in table.c}
-    expected = [r["uuid"] for r in lister.sort_records(rows, order)]
-    query = sa.select(table).order_by(*lister.order_by(columns, order, "sqlite"))
+    expected = [r["uuid"] for r in ordering.sort_records(rows, order)]
+    query = sa.select(table).order_by(*ordering.order_by(columns, order, "sqlite"))
     assert [r.uuid for r in conn.execute(query)] == expected
     for position in (0, 7, 30, 59):
-        marker = order.values(lister.sort_records(rows, order)[position])
+        marker = order.values(ordering.sort_records(rows, order)[position])
         after = conn.execute(query.where(
-            lister.after_condition(columns, order, marker, "sqlite")))
+            ordering.after_condition(columns, order, marker, "sqlite")))
         assert [r.uuid for r in after] == expected[position + 1:]
 
 
@@ -160,13 +161,13 @@ def test_after_condition_renders_for_every_backend():
     from sqlalchemy.dialects import mysql, postgresql
     table = sa.table("t", sa.column("host", sa.String()), sa.column("uuid", sa.String()))
     columns = {"host": table.c.host, "uuid": table.c.uuid}
-    order = lister.sort_order(["host"], ["desc"])
-    pg = str(sa.select(table).where(lister.after_condition(columns, order, ("h", "u"),
+    order = ordering.sort_order(["host"], ["desc"])
+    pg = str(sa.select(table).where(ordering.after_condition(columns, order, ("h", "u"),
                                                            "postgresql"))
-             .order_by(*lister.order_by(columns, order, "postgresql"))
+             .order_by(*ordering.order_by(columns, order, "postgresql"))
              .compile(dialect=postgresql.dialect()))
     assert 'COLLATE "C"' in pg and "NULLS LAST" in pg
-    my = str(sa.select(table).order_by(*lister.order_by(columns, order, "mysql"))
+    my = str(sa.select(table).order_by(*ordering.order_by(columns, order, "mysql"))
              .compile(dialect=mysql.dialect()))
     assert "utf8mb4_bin" in my and "NULLS" not in my
 
@@ -185,7 +186,7 @@ class _FakeRegistry:
 
 
 def test_build_request_marker_continues_with_cells_from_the_start(monkeypatch):
-    order = lister.sort_order()
+    order = ordering.sort_order()
     builds = [rec("b1", created_at=T(9), id=None), rec("b2", created_at=T(8), id=None)]
     cell_rows = [rec("i1", created_at=T(7), id=2, cell_uuid="c"),
                  rec("i2", created_at=T(6), id=1, cell_uuid="c")]

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.state import ComputeState
 from nubes.cells import lister, liveness
+from nubes.cells import sort_order as ordering
 from nubes.cells import scatter_gather as sg
 from nubes.cells.exceptions import CellNotFound
 from nubes.cells import instance_filters
@@ -109,7 +110,7 @@ def flavor_of(instance: dict[str, Any]) -> dict[str, Any]:
 @dataclasses.dataclass(frozen=True)
 class ListRequest:
     filters: InstanceFilters
-    order: lister.SortOrder
+    order: ordering.SortOrder
     limit: int
     marker: str | None = None
     extras: Extras = Extras()
@@ -156,11 +157,11 @@ def filters(**given) -> InstanceFilters:
     return InstanceFilters(**given)
 
 
-def sort_order(keys: list[str], dirs: list[str]) -> lister.SortOrder:
+def sort_order(keys: list[str], dirs: list[str]) -> ordering.SortOrder:
     """The listing order for the requested sort keys and directions (400 if
     they do not pair up)."""
     try:
-        return lister.sort_order(keys, dirs)
+        return ordering.sort_order(keys, dirs)
     except ValueError as err:
         raise exc.Invalid(str(err)) from None
 
