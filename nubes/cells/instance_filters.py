@@ -51,12 +51,6 @@ class InstanceFilters:
     # Nothing can match (e.g. an unknown status below 2.38).
     match_nothing: bool = False
 
-    def only_scoping(self) -> bool:
-        """True when nothing but the project scope narrows the list (the
-        condition for showing down-cell instances as minimal records)."""
-        scoped = dataclasses.replace(self, project_id=None)
-        return scoped == InstanceFilters()
-
 
 def _changed_at(record: Mapping[str, Any]):
     return record.get("updated_at") or record.get("created_at")

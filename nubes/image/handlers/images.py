@@ -7,7 +7,7 @@ import urllib.parse
 
 from nubes.common.wsgi import errors
 from nubes.image import policies as policy
-from nubes.image.handlers import request
+from nubes.image.handlers import respond
 from nubes.image.schemas import images as schema
 from nubes.image.service import images as service
 from nubes.image.views import images as view
@@ -27,8 +27,8 @@ def _check_names(names, *, creating: bool) -> None:
 
 
 def _check_privileges(req, fields: dict, owner: str | None) -> None:
-    ctx = request.ctx(req)
-    if fields.get("visibility") == "public" and not request.allowed(
+    ctx = respond.ctx(req)
+    if fields.get("visibility") == "public" and not respond.allowed(
             req, policy.PUBLICIZE_IMAGE, {"project_id": ctx.project_id, "owner": owner}):
         raise errors.Forbidden("You are not authorized to complete publicize_image action.")
     if "owner" in fields and fields["owner"] != (owner if owner is not None
@@ -43,23 +43,23 @@ def _split(data: dict) -> tuple[dict, dict]:
 
 
 def create_image(req, resp) -> None:
-    request.authorize(req, policy.ADD_IMAGE)
-    data = request.read_json(req)
+    respond.authorize(req, policy.ADD_IMAGE)
+    data = respond.read_json(req)
     if not isinstance(data, dict):
         raise errors.BadRequest("Provided object does not match schema 'image': "
                                 "the body must be a JSON object.")
     _check_names(data, creating=True)
-    request.validate(data, schema.IMAGE, "image")
+    respond.validate(data, schema.IMAGE, "image")
     fields, properties = _split(data)
     _check_privileges(req, fields, None)
-    created = service.create(request.db(req), request.ctx(req), fields, properties)
+    created = service.create(respond.db(req), respond.ctx(req), fields, properties)
     resp.set_header("Location", f"{req.prefix}/v2/images/{created.id}")
-    request.send(resp, view.image(created), status=201)
+    respond.send(resp, view.image(created), status=201)
 
 
 def show_image(req, resp, image_id: str) -> None:
-    request.authorize(req, policy.GET_IMAGE)
-    request.send(resp, view.image(service.get(request.db(req), request.ctx(req), image_id)))
+    respond.authorize(req, policy.GET_IMAGE)
+    respond.send(resp, view.image(service.get(respond.db(req), respond.ctx(req), image_id)))
 
 
 # --- listing --------------------------------------------------------------------------
@@ -155,10 +155,10 @@ def _links(req, found, limit: int) -> tuple[str, str | None]:
 
 
 def list_images(req, resp) -> None:
-    request.authorize(req, policy.GET_IMAGES)
+    respond.authorize(req, policy.GET_IMAGES)
     query = _query(req)
-    found = service.list_images(request.db(req), request.ctx(req), query)
-    request.send(resp, view.many(found, *_links(req, found, query.limit)))
+    found = service.list_images(respond.db(req), respond.ctx(req), query)
+    respond.send(resp, view.many(found, *_links(req, found, query.limit)))
 
 
 # --- update -------------------------------------------------------------------------------
@@ -202,33 +202,33 @@ def _apply(image, ops: list[dict]) -> tuple[dict, dict, dict]:
 
 
 def update_image(req, resp, image_id: str) -> None:
-    ops = request.read_json(req, schema.PATCH_MEDIA_TYPES)
-    request.validate(ops, schema.PATCH, "patch")
-    db, ctx = request.db(req), request.ctx(req)
+    ops = respond.read_json(req, schema.PATCH_MEDIA_TYPES)
+    respond.validate(ops, schema.PATCH, "patch")
+    db, ctx = respond.db(req), respond.ctx(req)
     image = service.get(db, ctx, image_id)
-    request.authorize(req, policy.MODIFY_IMAGE, {"project_id": image.owner,
+    respond.authorize(req, policy.MODIFY_IMAGE, {"project_id": image.owner,
                                                  "owner": image.owner})
     state, fields, properties = _apply(image, ops)
-    request.validate({k: v for k, v in state.items() if k != "id"}, schema.IMAGE, "image")
+    respond.validate({k: v for k, v in state.items() if k != "id"}, schema.IMAGE, "image")
     _check_privileges(req, fields, image.owner)
     tags = state["tags"] if state["tags"] != list(image.tags) else None
     updated = service.update(db, ctx, image_id, fields, properties, tags)
-    request.send(resp, view.image(updated))
+    respond.send(resp, view.image(updated))
 
 
 def delete_image(req, resp, image_id: str) -> None:
-    db, ctx = request.db(req), request.ctx(req)
+    db, ctx = respond.db(req), respond.ctx(req)
     image = service.get(db, ctx, image_id)
-    request.authorize(req, policy.DELETE_IMAGE, {"project_id": image.owner,
+    respond.authorize(req, policy.DELETE_IMAGE, {"project_id": image.owner,
                                                  "owner": image.owner})
     service.delete(db, ctx, image_id)
-    request.empty(resp)
+    respond.empty(resp)
 
 
 def _modifiable(req, image_id: str):
-    db, ctx = request.db(req), request.ctx(req)
+    db, ctx = respond.db(req), respond.ctx(req)
     image = service.get(db, ctx, image_id)
-    request.authorize(req, policy.MODIFY_IMAGE, {"project_id": image.owner,
+    respond.authorize(req, policy.MODIFY_IMAGE, {"project_id": image.owner,
                                                  "owner": image.owner})
     return db, ctx
 
@@ -238,21 +238,21 @@ def add_tag(req, resp, image_id: str, tag: str) -> None:
     if not 0 < len(tag) <= 255:
         raise errors.BadRequest("A tag is 1 to 255 characters long.")
     service.add_tag(db, ctx, image_id, tag)
-    request.empty(resp)
+    respond.empty(resp)
 
 
 def delete_tag(req, resp, image_id: str, tag: str) -> None:
     db, ctx = _modifiable(req, image_id)
     service.delete_tag(db, ctx, image_id, tag)
-    request.empty(resp)
+    respond.empty(resp)
 
 
 # --- "upload" ------------------------------------------------------------------------------
 
 def upload_image(req, resp, image_id: str) -> None:
-    db, ctx = request.db(req), request.ctx(req)
+    db, ctx = respond.db(req), respond.ctx(req)
     image = service.get(db, ctx, image_id)
-    request.authorize(req, policy.UPLOAD_IMAGE, {"project_id": image.owner,
+    respond.authorize(req, policy.UPLOAD_IMAGE, {"project_id": image.owner,
                                                  "owner": image.owner})
     if image.status != "queued":
         raise errors.Conflict(f"Image status transition from {image.status} to saving is "
@@ -265,4 +265,4 @@ def upload_image(req, resp, image_id: str) -> None:
                 return
             yield chunk
     service.upload(db, ctx, image_id, service.digest(chunks()))
-    request.empty(resp)
+    respond.empty(resp)

@@ -3,7 +3,7 @@
 (all served by the same /v2 API)."""
 from __future__ import annotations
 
-from nubes.image.handlers import request
+from nubes.image.handlers import respond
 
 CURRENT = 16
 
@@ -17,8 +17,8 @@ def _versions(req) -> dict:
 
 
 def get_root(req, resp) -> None:
-    request.send(resp, _versions(req), status=300)
+    respond.send(resp, _versions(req), status=300)
 
 
 def get_versions(req, resp) -> None:
-    request.send(resp, _versions(req))
+    respond.send(resp, _versions(req))

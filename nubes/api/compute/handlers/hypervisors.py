@@ -3,7 +3,7 @@ before 2.53 search and servers by hostname pattern."""
 from __future__ import annotations
 
 from nubes.api.compute import errors as compute_errors
-from nubes.api.compute.handlers import request
+from nubes.api.compute.handlers import respond
 from nubes.api.compute.policies import hypervisors as policy
 from nubes.api.compute.service import cells
 from nubes.api.compute.service import hypervisor_usage as usage_service
@@ -16,24 +16,24 @@ _PATTERN = "hypervisor_hostname_pattern"
 
 def _listing_params(req):
     """(pattern, with_servers, limit, marker, paged) for this microversion."""
-    version = request.version(req)
+    version = respond.version(req)
     pattern, with_servers, marker, paged = None, False, None, False
     limit = req.context.state.conf.api.max_limit
     if version >= (2, 53):
-        pattern = request.query(req, _PATTERN)
-        with_servers = request.query_bool(req, "with_servers")
-        if pattern is not None and (request.query(req, "limit") is not None
-                                    or request.query(req, "marker") is not None):
+        pattern = respond.query(req, _PATTERN)
+        with_servers = respond.query_bool(req, "with_servers")
+        if pattern is not None and (respond.query(req, "limit") is not None
+                                    or respond.query(req, "marker") is not None):
             raise errors.BadRequest("Paging over hypervisors with the "
                                     "hypervisor_hostname_pattern query parameter is not "
                                     "supported.")
     if version >= (2, 33) and pattern is None:
         paged = True
-        limit = request.query_limit(req, limit)
-        text = request.query(req, "marker")
+        limit = respond.query_limit(req, limit)
+        text = respond.query(req, "marker")
         if text is not None:
-            marker = (request.parse_uuid(text, "marker") if version >= (2, 53)
-                      else request.parse_int(text, "marker"))
+            marker = (respond.parse_uuid(text, "marker") if version >= (2, 53)
+                      else respond.parse_int(text, "marker"))
     return pattern, with_servers, limit, marker, paged
 
 
@@ -42,16 +42,16 @@ def _key(version):
 
 
 def _usages(req, hypervisors):
-    if request.version(req) >= (2, 88):
+    if respond.version(req) >= (2, 88):
         return {}
-    return usage_service.usages_of(request.state(req), hypervisors,
-                                   cells.forwarded_request_id(request.ctx(req)))
+    return usage_service.usages_of(respond.state(req), hypervisors,
+                                   cells.forwarded_request_id(respond.ctx(req)))
 
 
 def _list(req, resp, *, detail: bool) -> None:
-    version = request.version(req)
+    version = respond.version(req)
     pattern, with_servers, limit, marker, paged = _listing_params(req)
-    found = service.list_hypervisors(request.state(req), request.ctx(req), pattern=pattern,
+    found = service.list_hypervisors(respond.state(req), respond.ctx(req), pattern=pattern,
                                      with_servers=with_servers)
     more = False
     if paged:
@@ -64,25 +64,25 @@ def _list(req, resp, *, detail: bool) -> None:
         body = {"hypervisors": [view.summary(version, hv) for hv in found]}
     if more and found:
         path = "/os-hypervisors/detail" if detail else "/os-hypervisors"
-        body["hypervisors_links"] = view.links(request.url(req, path), limit,
+        body["hypervisors_links"] = view.links(respond.url(req, path), limit,
                                                _key(version)(found[-1]))
-    request.send(resp, body)
+    respond.send(resp, body)
 
 
 def list_hypervisors(req, resp) -> None:
-    request.authorize(req, policy.LIST)
+    respond.authorize(req, policy.LIST)
     _list(req, resp, detail=False)
 
 
 def list_hypervisors_detail(req, resp) -> None:
-    request.authorize(req, policy.LIST_DETAIL)
+    respond.authorize(req, policy.LIST_DETAIL)
     _list(req, resp, detail=True)
 
 
 def _get(req, hypervisor_id: str, *, with_servers: bool):
-    state, ctx = request.state(req), request.ctx(req)
-    if request.version(req) >= (2, 53):
-        return service.get_by_uuid(state, ctx, request.parse_uuid(hypervisor_id),
+    state, ctx = respond.state(req), respond.ctx(req)
+    if respond.version(req) >= (2, 53):
+        return service.get_by_uuid(state, ctx, respond.parse_uuid(hypervisor_id),
                                    with_servers=with_servers)
     try:
         node_id = int(hypervisor_id)
@@ -93,26 +93,26 @@ def _get(req, hypervisor_id: str, *, with_servers: bool):
 
 
 def show_hypervisor(req, resp, hypervisor_id: str) -> None:
-    request.authorize(req, policy.SHOW)
-    version = request.version(req)
-    with_servers = request.query_bool(req, "with_servers") if version >= (2, 53) else False
+    respond.authorize(req, policy.SHOW)
+    version = respond.version(req)
+    with_servers = respond.query_bool(req, "with_servers") if version >= (2, 53) else False
     hv = _get(req, hypervisor_id, with_servers=with_servers)
     usage = _usages(req, [hv]).get(hv.node.uuid)
-    request.send(resp, {"hypervisor": view.detail(version, hv, usage, uptime=True)})
+    respond.send(resp, {"hypervisor": view.detail(version, hv, usage, uptime=True)})
 
 
 def hypervisor_statistics(req, resp) -> None:
-    request.require_version(req, (2, 1), (2, 87))
-    request.authorize(req, policy.STATISTICS)
-    found = service.list_hypervisors(request.state(req), request.ctx(req))
+    respond.require_version(req, (2, 1), (2, 87))
+    respond.authorize(req, policy.STATISTICS)
+    found = service.list_hypervisors(respond.state(req), respond.ctx(req))
     usages = _usages(req, found)
-    request.send(resp, {"hypervisor_statistics": usage_service.statistics(
+    respond.send(resp, {"hypervisor_statistics": usage_service.statistics(
         [usages[hv.node.uuid] for hv in found])})
 
 
 def hypervisor_uptime(req, resp, hypervisor_id: str) -> None:
-    request.require_version(req, (2, 1), (2, 87))
-    request.authorize(req, policy.UPTIME)
+    respond.require_version(req, (2, 1), (2, 87))
+    respond.authorize(req, policy.UPTIME)
     _get(req, hypervisor_id, with_servers=False)
     # The uptime comes from the compute agent, which this API does not call.
     raise compute_errors.NotImplementedFault(
@@ -120,17 +120,17 @@ def hypervisor_uptime(req, resp, hypervisor_id: str) -> None:
 
 
 def search_hypervisors(req, resp, hypervisor_id: str) -> None:
-    request.require_version(req, (2, 1), (2, 52))
-    request.authorize(req, policy.SEARCH)
-    found = service.list_hypervisors(request.state(req), request.ctx(req), pattern=hypervisor_id)
-    version = request.version(req)
-    request.send(resp, {"hypervisors": [view.summary(version, hv) for hv in found]})
+    respond.require_version(req, (2, 1), (2, 52))
+    respond.authorize(req, policy.SEARCH)
+    found = service.list_hypervisors(respond.state(req), respond.ctx(req), pattern=hypervisor_id)
+    version = respond.version(req)
+    respond.send(resp, {"hypervisors": [view.summary(version, hv) for hv in found]})
 
 
 def hypervisor_servers(req, resp, hypervisor_id: str) -> None:
-    request.require_version(req, (2, 1), (2, 52))
-    request.authorize(req, policy.SERVERS)
-    found = service.list_hypervisors(request.state(req), request.ctx(req), pattern=hypervisor_id,
+    respond.require_version(req, (2, 1), (2, 52))
+    respond.authorize(req, policy.SERVERS)
+    found = service.list_hypervisors(respond.state(req), respond.ctx(req), pattern=hypervisor_id,
                                      with_servers=True)
-    version = request.version(req)
-    request.send(resp, {"hypervisors": [view.summary(version, hv) for hv in found]})
+    version = respond.version(req)
+    respond.send(resp, {"hypervisors": [view.summary(version, hv) for hv in found]})

@@ -2,7 +2,7 @@
 to a server (create, delete, reboot, stop, start), from its cell."""
 from __future__ import annotations
 
-from nubes.api.compute.handlers import request
+from nubes.api.compute.handlers import respond
 from nubes.api.compute.policies import instance_actions as policy
 from nubes.api.compute.service import instance_actions as service
 from nubes.api.compute.views import instance_actions as view
@@ -10,9 +10,9 @@ from nubes.common.wsgi import errors
 
 
 def _can(req, rule: str, project_id: str) -> bool:
-    ctx = request.ctx(req)
+    ctx = respond.ctx(req)
     try:
-        request.state(req).policy.authorize(ctx, rule, {"project_id": project_id,
+        respond.state(req).policy.authorize(ctx, rule, {"project_id": project_id,
                                                         "user_id": ctx.user_id})
     except errors.Forbidden:
         return False
@@ -25,22 +25,22 @@ def _authorize(req, rule: str, project_id: str) -> None:
 
 
 def list_actions(req, resp, server_id: str) -> None:
-    actions, project_id = service.list_actions(request.state(req), request.ctx(req),
+    actions, project_id = service.list_actions(respond.state(req), respond.ctx(req),
                                                server_id)
     _authorize(req, policy.LIST, project_id)
-    version = request.version(req)
-    request.send(resp, {"instanceActions": [view.action(version, a) for a in actions]})
+    version = respond.version(req)
+    respond.send(resp, {"instanceActions": [view.action(version, a) for a in actions]})
 
 
 def show_action(req, resp, server_id: str, request_id: str) -> None:
-    found, project_id = service.get_action(request.state(req), request.ctx(req), server_id,
+    found, project_id = service.get_action(respond.state(req), respond.ctx(req), server_id,
                                            request_id)
     _authorize(req, policy.SHOW, project_id)
-    version = request.version(req)
+    version = respond.version(req)
     body = view.action(version, found)
     events_allowed = _can(req, policy.EVENTS, project_id)
     if version >= (2, 51) or events_allowed:
         details = _can(req, policy.EVENTS_DETAILS, project_id)
         body["events"] = [view.event(version, e, project_id, traceback=events_allowed,
                                      details=details) for e in found["events"]]
-    request.send(resp, {"instanceAction": body})
+    respond.send(resp, {"instanceAction": body})

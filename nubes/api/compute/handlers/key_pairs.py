@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from nubes.api.compute.handlers import request
+from nubes.api.compute.handlers import respond
 from nubes.api.compute.policies import key_pairs as policy
 from nubes.api.compute.schemas import key_pairs as schema
 from nubes.api.compute.service import key_pairs as service
@@ -14,15 +14,15 @@ from nubes.common.wsgi import errors
 
 
 def _authorize(req, action: str, user_id: str) -> None:
-    ctx = request.ctx(req)
+    ctx = respond.ctx(req)
     req.context.state.policy.authorize(ctx, action, {"user_id": user_id,
                                                      "project_id": ctx.project_id})
 
 
 def _user(req, action: str) -> str:
-    user_id = request.ctx(req).user_id
-    if request.version(req) >= (2, 10):
-        user_id = request.query(req, "user_id") or user_id
+    user_id = respond.ctx(req).user_id
+    if respond.version(req) >= (2, 10):
+        user_id = respond.query(req, "user_id") or user_id
     _authorize(req, action, user_id)
     return user_id
 
@@ -36,47 +36,47 @@ def _schema(version) -> dict:
 
 
 def create_keypair(req, resp) -> None:
-    version = request.version(req)
-    data = request.read_body(req, _schema(version))["keypair"]
-    user_id = data.get("user_id") or request.ctx(req).user_id
+    version = respond.version(req)
+    data = respond.read_body(req, _schema(version))["keypair"]
+    user_id = data.get("user_id") or respond.ctx(req).user_id
     _authorize(req, policy.CREATE, user_id)
     pattern = schema.SAFE_NAME_V292 if version >= (2, 92) else schema.SAFE_NAME
     if not re.match(pattern, data["name"]):
         raise errors.BadRequest("Keypair data is invalid: Keypair name contains unsafe "
                                 "characters")
     try:
-        made = service.create(request.state(req), user_id, data["name"],
+        made = service.create(respond.state(req), user_id, data["name"],
                               data.get("type", "ssh"), data.get("public_key"))
     except service.OverQuota as error:
         raise errors.Forbidden(str(error)) from None
-    request.send(resp, view.created(version, made.keypair, made.private_key),
+    respond.send(resp, view.created(version, made.keypair, made.private_key),
                  status=201 if version >= (2, 2) else 200)
 
 
 def list_keypairs(req, resp) -> None:
-    version = request.version(req)
+    version = respond.version(req)
     user_id = _user(req, policy.INDEX)
     limit = marker = None
     if version >= (2, 35):
-        if request.query(req, "limit") is not None:
-            limit = request.query_limit(req, req.context.state.conf.api.max_limit)
-        marker = request.query(req, "marker")
-    found = service.list_for_user(request.state(req), user_id, limit=limit, marker=marker)
+        if respond.query(req, "limit") is not None:
+            limit = respond.query_limit(req, req.context.state.conf.api.max_limit)
+        marker = respond.query(req, "marker")
+    found = service.list_for_user(respond.state(req), user_id, limit=limit, marker=marker)
     next_href = None
     if limit is not None and found and len(found) >= limit:
         params = [(k, v) for k, v in req.params.items() if k != "marker"]
-        next_href = request.url(req, "/os-keypairs") + "?" + urllib.parse.urlencode(
+        next_href = respond.url(req, "/os-keypairs") + "?" + urllib.parse.urlencode(
             [*params, ("marker", found[-1].name)])
-    request.send(resp, view.many(version, found, next_href))
+    respond.send(resp, view.many(version, found, next_href))
 
 
 def show_keypair(req, resp, name: str) -> None:
     user_id = _user(req, policy.SHOW)
-    request.send(resp, view.shown(request.version(req),
-                                  service.get(request.state(req), user_id, name)))
+    respond.send(resp, view.shown(respond.version(req),
+                                  service.get(respond.state(req), user_id, name)))
 
 
 def delete_keypair(req, resp, name: str) -> None:
     user_id = _user(req, policy.DELETE)
-    service.delete(request.state(req), user_id, name)
-    request.empty(resp, 204 if request.version(req) >= (2, 2) else 202)
+    service.delete(respond.state(req), user_id, name)
+    respond.empty(resp, 204 if respond.version(req) >= (2, 2) else 202)

@@ -5,7 +5,7 @@ cannot see, 409 ``conflictingRequest`` when its state forbids the action.
 """
 from __future__ import annotations
 
-from nubes.api.compute.handlers import request
+from nubes.api.compute.handlers import respond
 from nubes.api.compute.policies import servers as policy
 from nubes.api.compute.service import server_power as service
 from nubes.api.compute.service import servers as server_service
@@ -22,13 +22,13 @@ _RULES = {"reboot": policy.REBOOT, "os-stop": policy.STOP, "os-start": policy.ST
 
 
 def server_action(req, resp, server_id: str) -> None:
-    body = request.read_body(req, {"type": "object"})
+    body = respond.read_body(req, {"type": "object"})
     names = [name for name in body if name in _RULES]
     if len(body) != 1 or not names:
         raise errors.BadRequest(f"There is no such action: {', '.join(body) or '(none)'}")
-    request.validate(body, SCHEMA)
+    respond.validate(body, SCHEMA)
     name = names[0]
-    state, ctx = request.state(req), request.ctx(req)
+    state, ctx = respond.state(req), respond.ctx(req)
     server = server_service.find(state, ctx, server_id)
     rule = _RULES[name]
     try:
@@ -41,4 +41,4 @@ def server_action(req, resp, server_id: str) -> None:
     else:
         what = "stop" if name == "os-stop" else "start"
     service.power_action(state, ctx, server.uuid, what)
-    request.empty(resp, 202)
+    respond.empty(resp, 202)

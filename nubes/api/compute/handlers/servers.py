@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from nubes.api.compute.handlers import request
+from nubes.api.compute.handlers import respond
 from nubes.api.compute.policies import servers as policy
 from nubes.api.compute.schemas import server_create as create_schema
 from nubes.api.compute.schemas import servers as schema
@@ -18,9 +18,9 @@ from nubes.common.wsgi import errors
 
 
 def _can(req, action: str, project_id: str | None = None) -> bool:
-    ctx = request.ctx(req)
+    ctx = respond.ctx(req)
     try:
-        request.state(req).policy.authorize(
+        respond.state(req).policy.authorize(
             ctx, action, {"project_id": project_id or ctx.project_id, "user_id": ctx.user_id})
     except errors.Forbidden:
         return False
@@ -30,11 +30,11 @@ def _can(req, action: str, project_id: str | None = None) -> bool:
 def _links(req) -> view.Links:
     project_id = getattr(req.context, "url_project_id", None)
     bookmark = req.prefix + (f"/{project_id}" if project_id else "")
-    return view.Links(api=request.url(req, ""), bookmark=bookmark)
+    return view.Links(api=respond.url(req, ""), bookmark=bookmark)
 
 
 def _shown(req, project_id: str | None = None) -> view.Shown:
-    version = request.version(req)
+    version = respond.version(req)
     host_status = version >= (2, 16) and _can(req, policy.SHOW_HOST_STATUS, project_id)
     return view.Shown(
         extended=_can(req, policy.EXTENDED_ATTRIBUTES, project_id),
@@ -43,7 +43,7 @@ def _shown(req, project_id: str | None = None) -> view.Shown:
                              and _can(req, policy.SHOW_HOST_STATUS_UNKNOWN_ONLY, project_id)),
         flavor_extra_specs=(version >= (2, 47)
                             and _can(req, policy.SHOW_FLAVOR_EXTRA_SPECS, project_id)),
-        fault_details=request.ctx(req).is_admin)
+        fault_details=respond.ctx(req).is_admin)
 
 
 def _extras(version, shown: view.Shown, *, detail: bool) -> service.Extras:
@@ -92,13 +92,13 @@ def _status_filter(values: list[str], version) -> dict:
 
 def _filters(req, params: dict[str, list[str]], allowed: frozenset[str],
              all_tenants: bool) -> service.InstanceFilters:
-    version = request.version(req)
+    version = respond.version(req)
     given = {k: v[-1] for k, v in params.items() if k in allowed and v}
     f: dict = {}
     if all_tenants:
         f["project_id"] = given.get("project_id") or given.get("tenant_id")
     else:
-        f["project_id"] = request.ctx(req).project_id
+        f["project_id"] = respond.ctx(req).project_id
     if "name" in given:
         f["name"] = schema.regex(given["name"], "name")
     if "status" in given:
@@ -139,23 +139,23 @@ def _filters(req, params: dict[str, list[str]], allowed: frozenset[str],
 
 
 def _list_request(req, *, detail: bool) -> tuple[service.ListRequest, view.Shown]:
-    version = request.version(req)
-    state = request.state(req)
+    version = respond.version(req)
+    state = respond.state(req)
     params = _params(req)
     admin = _can(req, policy.ALLOW_ALL_FILTERS)
     all_tenants = "all_tenants" in params and _bool(params["all_tenants"][-1] if
                                                     params["all_tenants"] else "",
                                                     "all_tenants")
     if all_tenants:
-        request.authorize(req, policy.DETAIL_ALL_TENANTS if detail
+        respond.authorize(req, policy.DETAIL_ALL_TENANTS if detail
                           else policy.INDEX_ALL_TENANTS)
     allowed = schema.allowed_filters(version, admin)
     filters = _filters(req, params, allowed, all_tenants)
     keys = schema.sort_keys(params.get("sort_key", []), version, admin)
     dirs = schema.sort_dirs(params.get("sort_dir", []))
     order = service.sort_order(keys, dirs)
-    limit = request.query_limit(req, state.conf.api.max_limit)
-    marker = request.query(req, "marker")
+    limit = respond.query_limit(req, state.conf.api.max_limit)
+    marker = respond.query(req, "marker")
     used = {k for k in params if k in allowed or k in schema.PAGING}
     shown = _shown(req)
     return service.ListRequest(
@@ -165,9 +165,9 @@ def _list_request(req, *, detail: bool) -> tuple[service.ListRequest, view.Shown
 
 
 def _list(req, resp, *, detail: bool) -> None:
-    version = request.version(req)
+    version = respond.version(req)
     list_req, shown = _list_request(req, detail=detail)
-    found = service.list_servers(request.state(req), request.ctx(req), list_req)
+    found = service.list_servers(respond.state(req), respond.ctx(req), list_req)
     links = _links(req)
     if detail:
         body = {"servers": [view.detail(version, s, links, shown) for s in found.servers]}
@@ -176,32 +176,32 @@ def _list(req, resp, *, detail: bool) -> None:
     paged = [s for s in found.servers if s.kind != service.DOWN_CELL]
     if paged and len(paged) >= list_req.limit:
         path = "/servers/detail" if detail else "/servers"
-        body["servers_links"] = view.next_link(request.url(req, path), _params(req),
+        body["servers_links"] = view.next_link(respond.url(req, path), _params(req),
                                                paged[-1].uuid)
-    request.send(resp, body)
+    respond.send(resp, body)
 
 
 def list_servers(req, resp) -> None:
-    request.authorize(req, policy.INDEX)
+    respond.authorize(req, policy.INDEX)
     _list(req, resp, detail=False)
 
 
 def list_servers_detail(req, resp) -> None:
-    request.authorize(req, policy.DETAIL)
+    respond.authorize(req, policy.DETAIL)
     _list(req, resp, detail=True)
 
 
 def show_server(req, resp, server_id: str) -> None:
-    version = request.version(req)
-    ctx = request.ctx(req)
+    version = respond.version(req)
+    ctx = respond.ctx(req)
     # Shown before the lookup with the caller's project: find() only
     # returns another project's server to callers who see every project.
     shown = _shown(req)
-    server = service.find(request.state(req), ctx, server_id,
+    server = service.find(respond.state(req), ctx, server_id,
                           extras=_extras(version, shown, detail=True),
                           down_cell_minimal=version >= (2, 69))
     _authorize_show(req, server)
-    request.send(resp, {"server": view.detail(version, server, _links(req), shown,
+    respond.send(resp, {"server": view.detail(version, server, _links(req), shown,
                                               show=True)})
 
 
@@ -220,12 +220,12 @@ def _availability_zone(req, value: str | None) -> tuple[str | None, str | None, 
     zone, _, rest = value.partition(":")
     host, _, node = rest.partition(":")
     if host or node:
-        request.authorize(req, policy.CREATE_FORCED_HOST)
+        respond.authorize(req, policy.CREATE_FORCED_HOST)
     return zone or None, host or None, node or None
 
 
 def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool]:
-    version = request.version(req)
+    version = respond.version(req)
     server = body["server"]
     image_ref = server.get("imageRef") or ""
     if server.get("block_device_mapping_v2") and create_schema.boot_from_volume(
@@ -242,13 +242,13 @@ def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool
                                 "(max_count > 1).")
     zone, host, node = _availability_zone(req, server.get("availability_zone"))
     if version >= (2, 74) and ("host" in server or "hypervisor_hostname" in server):
-        request.authorize(req, policy.CREATE_FORCED_HOST)
+        respond.authorize(req, policy.CREATE_FORCED_HOST)
         host = server.get("host") or host
         node = server.get("hypervisor_hostname") or node
     hints = dict(body.get("os:scheduler_hints") or body.get("OS-SCH-HNT:scheduler_hints")
                  or {})
     if "group" in hints:
-        hints["group"] = request.parse_uuid(hints["group"], "server group")
+        hints["group"] = respond.parse_uuid(hints["group"], "server group")
     name = server["name"]
     hostnames = None
     if "hostname" not in server:
@@ -272,12 +272,12 @@ def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool
 
 
 def create_server(req, resp) -> None:
-    request.authorize(req, policy.CREATE)
-    body = request.read_body(req, create_schema.schema(request.version(req)))
+    respond.authorize(req, policy.CREATE)
+    body = respond.read_body(req, create_schema.schema(respond.version(req)))
     parsed, reservation_only = _create_request(req, body)
-    created = create_service.create(request.state(req), request.ctx(req), parsed)
+    created = create_service.create(respond.state(req), respond.ctx(req), parsed)
     if reservation_only:
-        request.send(resp, {"reservation_id": created.reservation_id}, 202)
+        respond.send(resp, {"reservation_id": created.reservation_id}, 202)
         return
     links = _links(req)
     first = created.uuids[0]
@@ -287,12 +287,12 @@ def create_server(req, resp) -> None:
     if created.admin_pass is not None:
         server["adminPass"] = created.admin_pass
     resp.set_header("Location", links.of("servers", first)[0]["href"])
-    request.send(resp, {"server": server}, 202)
+    respond.send(resp, {"server": server}, 202)
 
 
 def delete_server(req, resp, server_id: str) -> None:
-    server = service.find(request.state(req), request.ctx(req), server_id)
+    server = service.find(respond.state(req), respond.ctx(req), server_id)
     if not _can(req, policy.DELETE, server.instance.get("project_id")):
         raise errors.Forbidden(f"Policy does not allow {policy.DELETE} to be performed.")
-    delete_service.delete(request.state(req), request.ctx(req), server.uuid)
-    request.empty(resp, 204)
+    delete_service.delete(respond.state(req), respond.ctx(req), server.uuid)
+    respond.empty(resp, 204)

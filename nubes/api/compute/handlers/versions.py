@@ -1,7 +1,7 @@
 """Version documents (no token needed)."""
 from __future__ import annotations
 
-from nubes.api.compute.handlers import request
+from nubes.api.compute.handlers import respond
 from nubes.api.compute.views import versions as view
 
 
@@ -10,12 +10,12 @@ def _base(req) -> str:
 
 
 def get_versions(req, resp) -> None:
-    request.send(resp, view.versions(_base(req)))
+    respond.send(resp, view.versions(_base(req)))
 
 
 def get_v2_1(req, resp) -> None:
-    request.send(resp, view.version(view.V2_1, _base(req)))
+    respond.send(resp, view.version(view.V2_1, _base(req)))
 
 
 def get_v2_0(req, resp) -> None:
-    request.send(resp, view.version(view.V2_0, _base(req)))
+    respond.send(resp, view.version(view.V2_0, _base(req)))
