@@ -313,8 +313,7 @@ class ResourceTracker:
                 wanted[rc] = Inventory(total=total, reserved=min(reserved(self.conf), total),
                                        min_unit=1, max_unit=total, step_size=1,
                                        allocation_ratio=self._ratio(rc, name, existing))
-        for rc, inv in resources.extra_inventory.items():
-            wanted[rc] = Inventory(**dataclasses.asdict(inv))
+        wanted.update(resources.extra_inventory)
         return wanted
 
     def _desired_traits(self, view: ProviderView, resources: NodeResources) -> frozenset[str]:

@@ -9,8 +9,8 @@ provider:
 * ``standard_inventory``: VCPU, MEMORY_MB and DISK_GB from ``vcpus``,
   ``memory_mb`` and ``local_gb`` (a total of 0 is not reported), with the
   host's configured allocation ratios and reserved amounts;
-* ``extra_inventory``: more classes, taken as given (e.g. one
-  ``CUSTOM_BAREMETAL_*`` unit for a bare-metal node);
+* ``extra_inventory``: more classes, taken as given (placement
+  inventories, e.g. one ``CUSTOM_BAREMETAL_*`` unit for a bare-metal node);
 * ``traits``: the node's own traits beyond the driver's capabilities;
 * ``aggregates``: placement aggregates the node's provider must be in (added
   to those placement already has; the API's host aggregates stay);
@@ -23,15 +23,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Mapping, Protocol
 
-
-@dataclasses.dataclass(frozen=True)
-class CustomInventory:
-    total: int
-    reserved: int = 0
-    min_unit: int = 1
-    max_unit: int = 1
-    step_size: int = 1
-    allocation_ratio: float = 1.0
+from nubes.placement.client import Inventory
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +35,7 @@ class NodeResources:
     hypervisor_version: int = 1000
     cpu_info: str | None = None
     standard_inventory: bool = True
-    extra_inventory: Mapping[str, CustomInventory] = dataclasses.field(default_factory=dict)
+    extra_inventory: Mapping[str, Inventory] = dataclasses.field(default_factory=dict)
     traits: frozenset[str] = frozenset()
     aggregates: frozenset[str] = frozenset()
     uuid: str | None = None

@@ -12,16 +12,14 @@ hosts are mapped with ``discover_hosts --by-service`` as usual.
 from __future__ import annotations
 
 import re
-import threading
 import uuid as uuidlib
 from typing import Any, Mapping
 
 import os_traits
 
-from nubes.compute.virt.driver import CustomInventory, NodeResources
-from nubes.compute.virt.fake import host_size
-from nubes.compute.virt.fake_guests import FakeGuests
-from nubes.compute.virt.hooks import Hooks
+from nubes.compute.virt.driver import NodeResources
+from nubes.placement.client import Inventory
+from nubes.compute.virt.fake_host import FakeHost
 
 _NODE_NAMESPACE = uuidlib.UUID("3b0c5d1e-8f0e-4c55-a7e4-1b6a0a6c9f42")
 
@@ -36,25 +34,18 @@ def node_uuid(host: str, index: int) -> str:
     return str(uuidlib.uuid5(_NODE_NAMESPACE, f"{host}/{index}"))
 
 
-class FakeBaremetalDriver(FakeGuests):
+class FakeBaremetalDriver(FakeHost):
     hypervisor_type = "fake_baremetal"
 
     def __init__(self, conf: Any, host: str):
         opts = conf.fake_baremetal
-        self.host = host
         self.resource_class = normalize_resource_class(opts.resource_class)
         bad = [t for t in opts.node_traits if not os_traits.is_custom(t)]
         if bad:
             raise ValueError(f"[fake_baremetal] node_traits must be CUSTOM_* traits: {bad}")
+        super().__init__(conf, host)
         self._traits = frozenset(opts.node_traits)
-        self._sizes = host_size(conf, host)
         self._nodes = [node_uuid(host, i) for i in range(opts.nodes_per_host)]
-        self._lock = threading.Lock()
-        self.hooks = Hooks()
-        self.hooks.install_failures(conf.fake_driver.fail, host)
-
-    def init_host(self) -> None:
-        self.hooks.run("init_host", self.host, None)
 
     def node_names(self) -> list[str]:
         with self._lock:
@@ -65,7 +56,7 @@ class FakeBaremetalDriver(FakeGuests):
             raise KeyError(f"{self.host} has no node {nodename!r}")
         resources = NodeResources(
             hypervisor_type=self.hypervisor_type, standard_inventory=False,
-            extra_inventory={self.resource_class: CustomInventory(total=1)},
+            extra_inventory={self.resource_class: Inventory(total=1)},
             traits=self._traits, uuid=nodename, **self._sizes)
         return self.hooks.run("node_resources", nodename, resources)
 

@@ -8,7 +8,8 @@ import pytest
 from nubes.common import config
 from nubes.compute.virt import load_driver
 from nubes.compute.virt.driver import DriverError
-from nubes.compute.virt.fake import FakeDriver, host_size, parse_host_size
+from nubes.compute.virt.fake import FakeDriver
+from nubes.compute.virt.fake_host import host_size, parse_host_size
 from nubes.compute.virt.fake_baremetal import (FakeBaremetalDriver, node_uuid,
                                                normalize_resource_class)
 from nubes.compute.virt.hooks import Hooks

@@ -8,7 +8,7 @@ import pytest
 from nubes.common import config
 from nubes.common.context import RequestContext
 from nubes.compute.resource_tracker import ProviderNameConflict, ResourceTracker
-from nubes.compute.virt.driver import CustomInventory
+from nubes.placement.client import Inventory
 from nubes.compute.virt.fake import FakeDriver
 from nubes.placement.client import PlacementConflict
 from tests.unit.compute.fakes import FakeConductor, FakePlacement
@@ -130,7 +130,7 @@ def test_node_traits_and_custom_inventory_are_created_and_withdrawn():
     tracker = make()
     hook = tracker.driver.hooks.add("node_resources", lambda node, res: dataclasses.replace(
         res, standard_inventory=False, traits=frozenset({"CUSTOM_RAID"}),
-        extra_inventory={"CUSTOM_GOLD": CustomInventory(total=1)}))
+        extra_inventory={"CUSTOM_GOLD": Inventory(total=1)}))
     sync(tracker)
     assert set(rp(tracker).inventories) == {"CUSTOM_GOLD"}
     assert "CUSTOM_RAID" in rp(tracker).traits
