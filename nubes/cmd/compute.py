@@ -10,11 +10,10 @@ conductor (``[DEFAULT] transport_url``) and placement through
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from nubes.cmd import service_main
 from nubes.common import config, log, rpc
 from nubes.compute.agent import AgentStopped, ComputeAgent
 from nubes.placement.client import PlacementClient
@@ -44,26 +43,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--hosts must be at least 1")
     conf = config.load(config_files=args.config_file, prog="nubes-compute")
     log.setup(conf)
-    if not conf.transport_url:
-        print("nubes-compute: [DEFAULT] transport_url is not set", file=sys.stderr)
-        return 1
-    if not conf.placement_client.endpoint:
-        print("nubes-compute: [placement_client] endpoint is not set", file=sys.stderr)
+    if service_main.missing("nubes-compute", conf, "transport_url", "placement_client"):
         return 1
 
     transport = rpc.from_conf(conf)
     placement = PlacementClient.from_conf(conf)
     agents = [ComputeAgent(conf, host, transport=transport, placement=placement)
               for host in host_names(args, conf.host)]
-    stop = threading.Event()
-
-    def on_signal(*_: object) -> None:
-        stop.set()
-        for agent in agents:  # hosts still waiting for a conductor give up
-            agent.stop_requested.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, on_signal)
+    # Hosts still waiting for a conductor give up on a signal.
+    stop = service_main.stop_on_signals(
+        lambda: [agent.stop_requested.set() for agent in agents])
     started: list[ComputeAgent] = []
     code = 0
     try:
@@ -82,8 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         if started:
             print(f"nubes-compute: {len(started)} host(s) running on {transport!r}",
                   file=sys.stderr, flush=True)
-            while not stop.wait(1.0):
-                pass
+            service_main.wait(stop)
     finally:
         # All at once: each may wait a little for work under way.
         with ThreadPoolExecutor(START_WORKERS) as pool:

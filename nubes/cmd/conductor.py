@@ -18,10 +18,9 @@ SIGTERM/SIGINT.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
+from nubes.cmd import service_main
 from nubes.common import config, log, rpc
 from nubes.common.db.transaction import Database
 from nubes.conductor.cell.process import CellConductor
@@ -39,24 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     log.setup(conf)
     if args.super:
         return _run_super(conf)
-    if not conf.database.connection:
-        print("nubes-conductor: [database] connection is not set", file=sys.stderr)
-        return 1
-    if not conf.transport_url:
-        print("nubes-conductor: [DEFAULT] transport_url is not set", file=sys.stderr)
+    if service_main.missing("nubes-conductor", conf, "database", "transport_url"):
         return 1
     db = Database.from_options(conf.database)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
     transport = rpc.from_conf(conf)
     try:
-        conductor = CellConductor(conf, db, transport).start()
-        print(f"nubes-conductor: {conductor.host} serving on {transport!r}",
-              file=sys.stderr, flush=True)
-        while not stop.wait(1.0):
-            pass
-        conductor.stop()
+        service_main.run_service(
+            "nubes-conductor", lambda: CellConductor(conf, db, transport).start(),
+            lambda conductor: f"{conductor.host} serving on {transport!r}")
     finally:
         transport.close()
         db.dispose()
@@ -65,26 +54,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_super(conf) -> int:
     from nubes.conductor.super.process import SuperConductor
-    if not conf.api_database.connection:
-        print("nubes-conductor --super: [api_database] connection is not set",
-              file=sys.stderr)
-        return 1
-    if not conf.transport_url:
-        print("nubes-conductor --super: [DEFAULT] transport_url is not set",
-              file=sys.stderr)
+    if service_main.missing("nubes-conductor --super", conf, "api_database",
+                            "transport_url"):
         return 1
     api_db = Database.from_options(conf.api_database)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
     transport = rpc.from_conf(conf)
     try:
-        conductor = SuperConductor(conf, api_db, transport).start()
-        print(f"nubes-conductor: super-conductor {conductor.host} serving on "
-              f"{transport!r}", file=sys.stderr, flush=True)
-        while not stop.wait(1.0):
-            pass
-        conductor.stop()
+        service_main.run_service(
+            "nubes-conductor", lambda: SuperConductor(conf, api_db, transport).start(),
+            lambda conductor: f"super-conductor {conductor.host} serving on {transport!r}")
     finally:
         transport.close()
         api_db.dispose()

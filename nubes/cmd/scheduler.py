@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
 
+from nubes.cmd import service_main
 from nubes.common import config, log, rpc
 from nubes.common.db.transaction import Database
 from nubes.scheduler.process import Scheduler
@@ -26,30 +26,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     conf = config.load(config_files=args.config_file, prog="nubes-scheduler")
     log.setup(conf)
-    for group, option, value in (("api_database", "connection", conf.api_database.connection),
-                                 ("DEFAULT", "transport_url", conf.transport_url),
-                                 ("placement_client", "endpoint",
-                                  conf.placement_client.endpoint)):
-        if not value:
-            print(f"nubes-scheduler: [{group}] {option} is not set", file=sys.stderr)
-            return 1
+    if service_main.missing("nubes-scheduler", conf, "api_database", "transport_url",
+                            "placement_client"):
+        return 1
     api_db = Database.from_options(conf.api_database)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
     transport = rpc.from_conf(conf)
-    scheduler = None
-    try:
+
+    def start() -> Scheduler:
         scheduler = Scheduler(conf, api_db, transport).start()
         if hasattr(signal, "SIGHUP"):
             signal.signal(signal.SIGHUP, lambda *_: scheduler.refresh())
-        print(f"nubes-scheduler: {scheduler.host} serving on {transport!r}",
-              file=sys.stderr, flush=True)
-        while not stop.wait(1.0):
-            pass
+        return scheduler
+    try:
+        service_main.run_service("nubes-scheduler", start,
+                                 lambda scheduler: f"{scheduler.host} serving on {transport!r}")
     finally:
-        if scheduler is not None:
-            scheduler.stop()
         transport.close()
         api_db.dispose()
     return 0

@@ -77,6 +77,15 @@ class AuthMiddleware:
         ctx.is_admin = "admin" in ctx.roles
 
 
+def outermost(app, conf):
+    """``app`` as served: behind keystonemiddleware's auth_token when
+    ``[api] auth_strategy = keystone``, else as it is (its own
+    :class:`AuthMiddleware` checks tokens)."""
+    if conf.api.auth_strategy == "keystone":
+        return wrap_keystone(app, conf)
+    return app
+
+
 def wrap_keystone(app, conf):
     """Put keystonemiddleware's auth_token in front of ``app``."""
     try:

@@ -22,10 +22,7 @@ class ImageState:
 
 
 def database_from_conf(conf) -> Database:
-    url = conf.image_database.connection
-    if not url:
-        raise RuntimeError("[image_database] connection is not set in the configuration")
-    return Database.from_options(conf.image_database)
+    return Database.from_group(conf, "image_database")
 
 
 def build(conf, db: Database | None = None):
@@ -42,6 +39,4 @@ def build(conf, db: Database | None = None):
     app = wsgi_app.build_app(middleware=middleware, routes=routes.ROUTES,
                              render_error=errors.render_error,
                              map_exception=errors.map_exception)
-    if conf.api.auth_strategy == "keystone":
-        return auth.wrap_keystone(app, conf)
-    return app
+    return auth.outermost(app, conf)

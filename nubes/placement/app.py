@@ -25,10 +25,7 @@ class PlacementState:
 
 
 def database_from_conf(conf) -> Database:
-    url = conf.placement_database.connection
-    if not url:
-        raise RuntimeError("[placement_database] connection is not set in the configuration")
-    return Database.from_options(conf.placement_database)
+    return Database.from_group(conf, "placement_database")
 
 
 def build(conf, db: Database | None = None, *, sync_names: bool = True):
@@ -52,6 +49,4 @@ def build(conf, db: Database | None = None, *, sync_names: bool = True):
     app = wsgi_app.build_app(middleware=middleware, routes=routes.ROUTES,
                              render_error=errors.render_error,
                              map_exception=errors.map_exception)
-    if conf.api.auth_strategy == "keystone":
-        return auth.wrap_keystone(app, conf)
-    return app
+    return auth.outermost(app, conf)

@@ -21,10 +21,7 @@ PUBLIC_PATHS = frozenset({"/", "/v2", "/v2/", "/v2.1", "/v2.1/"})
 
 
 def database_from_conf(conf) -> Database:
-    url = conf.api_database.connection
-    if not url:
-        raise RuntimeError("[api_database] connection is not set in the configuration")
-    return Database.from_options(conf.api_database)
+    return Database.from_group(conf, "api_database")
 
 
 def placement_from_conf(conf) -> PlacementClient | None:
@@ -79,6 +76,4 @@ def build(conf, *, state: ComputeState | None = None):
     app = wsgi_app.build_app(middleware=stack, routes=routes.ROUTES,
                              render_error=errors.render_error,
                              map_exception=errors.map_exception)
-    if conf.api.auth_strategy == "keystone":
-        return auth.wrap_keystone(app, conf)
-    return app
+    return auth.outermost(app, conf)

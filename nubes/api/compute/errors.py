@@ -43,11 +43,7 @@ _MAPPING: list[tuple[type[Exception], type[errors.HTTPError]]] = [
 ]
 
 
-def map_exception(error: Exception) -> errors.HTTPError | None:
-    for domain_cls, http_cls in _MAPPING:
-        if isinstance(error, domain_cls):
-            return http_cls(str(error))
-    return None
+map_exception = errors.exception_mapper(_MAPPING)
 
 
 def render_error(req, error: errors.HTTPError) -> tuple[bytes, str]:

@@ -77,6 +77,15 @@ class Database:
         return cls(url or opts.connection, max_retries=opts.max_retries,
                    pool_size=opts.max_pool_size, max_overflow=opts.max_overflow)
 
+    @classmethod
+    def from_group(cls, conf: Any, group: str) -> "Database":
+        """From the option group named ``group`` (e.g. ``api_database``),
+        which must set ``connection``."""
+        opts = getattr(conf, group)
+        if not opts.connection:
+            raise RuntimeError(f"[{group}] connection is not set in the configuration")
+        return cls.from_options(opts)
+
     def read(self, work: Callable[[sa.Connection], T]) -> T:
         """Run ``work`` in a read transaction, again on a fresh connection
         if the one it got had died."""

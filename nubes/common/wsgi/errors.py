@@ -6,6 +6,7 @@ registers a table mapping them to one of these.
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Callable, Sequence
 
 
 class HTTPError(Exception):
@@ -60,3 +61,16 @@ class UnsupportedMediaType(HTTPError):
 
 class InternalServerError(HTTPError):
     status = 500
+
+
+def exception_mapper(mapping: Sequence[tuple[type[Exception], type[HTTPError]]]
+                     ) -> Callable[[Exception], HTTPError | None]:
+    """A ``map_exception`` for :func:`nubes.common.wsgi.app.build_app`: the
+    HTTP error of the first domain class ``error`` is an instance of, with
+    ``str(error)`` as its detail (None: not a domain error, a 500)."""
+    def map_exception(error: Exception) -> HTTPError | None:
+        for domain_cls, http_cls in mapping:
+            if isinstance(error, domain_cls):
+                return http_cls(str(error))
+        return None
+    return map_exception

@@ -1,0 +1,60 @@
+"""What the RPC service entry points (nubes-conductor, nubes-scheduler,
+nubes-compute) share: required options, stopping on SIGTERM/SIGINT, and
+the run-until-stopped loop."""
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from typing import Any, Callable
+
+REQUIRED = {
+    "transport_url": ("DEFAULT", "transport_url"),
+    "api_database": ("api_database", "connection"),
+    "database": ("database", "connection"),
+    "placement_client": ("placement_client", "endpoint"),
+}
+
+
+def missing(prog: str, conf: Any, *needs: str) -> bool:
+    """True (after saying which) if an option in ``needs`` (keys of
+    :data:`REQUIRED`) is not set."""
+    for need in needs:
+        group, option = REQUIRED[need]
+        value = getattr(conf, option) if group == "DEFAULT" else \
+            getattr(getattr(conf, group), option)
+        if not value:
+            print(f"{prog}: [{group}] {option} is not set", file=sys.stderr)
+            return True
+    return False
+
+
+def stop_on_signals(also: Callable[[], None] | None = None) -> threading.Event:
+    """An event set by SIGTERM or SIGINT (which also call ``also``)."""
+    stop = threading.Event()
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        if also is not None:
+            also()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    return stop
+
+
+def wait(stop: threading.Event) -> None:
+    """Until ``stop`` is set (waking each second so signals are handled)."""
+    while not stop.wait(1.0):
+        pass
+
+
+def run_service(prog: str, start: Callable[[], Any], describe: Callable[[Any], str]) -> None:
+    """Start a service, say so, serve until SIGTERM/SIGINT, then stop it
+    (the caller closes what it opened for it)."""
+    stop = stop_on_signals()
+    service = start()
+    try:
+        print(f"{prog}: {describe(service)}", file=sys.stderr, flush=True)
+        wait(stop)
+    finally:
+        service.stop()
