@@ -14,6 +14,7 @@ from nubes.cells.api_db.models import aggregate_hosts as ah
 from nubes.cells.api_db.models import aggregate_metadata as am
 from nubes.cells.api_db.models import aggregates as agg
 from nubes.cells.records import AZ_KEY, AggregateRecord
+from nubes.common.db import key_values
 from nubes.common.timeutils import utcnow
 
 
@@ -83,18 +84,7 @@ def delete(conn: sa.Connection, aggregate_id: int) -> int:
 def update_metadata(conn: sa.Connection, aggregate_id: int,
                     changes: dict[str, str | None]) -> None:
     """Set keys to values; a ``None`` value removes the key."""
-    now = utcnow()
-    for key, value in sorted(changes.items()):
-        if value is None:
-            conn.execute(sa.delete(am).where(am.c.aggregate_id == aggregate_id,
-                                             am.c.key == key))
-            continue
-        updated = conn.execute(sa.update(am).where(am.c.aggregate_id == aggregate_id,
-                                                   am.c.key == key)
-                               .values(value=value, updated_at=now)).rowcount
-        if not updated:
-            conn.execute(sa.insert(am).values(aggregate_id=aggregate_id, key=key,
-                                              value=value, created_at=now))
+    key_values.set_keys(conn, am.c.aggregate_id, aggregate_id, am.c.key, changes, utcnow())
 
 
 def add_host(conn: sa.Connection, aggregate_id: int, host: str) -> None:

@@ -6,6 +6,7 @@ import datetime
 
 import sqlalchemy as sa
 
+from nubes.common.db import key_values
 from nubes.common.timeutils import utcnow
 from nubes.image.models import image_properties as props
 from nubes.image.models import image_tags as tags_t
@@ -109,18 +110,8 @@ def update(conn: sa.Connection, image_id: str, values: dict) -> None:
 def set_properties(conn: sa.Connection, image_id: str, properties: dict[str, str | None], *,
                    now=None) -> None:
     """Set each property; a ``None`` value removes it."""
-    now = now or utcnow()
-    for name, value in sorted(properties.items()):
-        if value is None:
-            conn.execute(sa.delete(props).where(props.c.image_id == image_id,
-                                                props.c.name == name))
-            continue
-        changed = conn.execute(sa.update(props).where(props.c.image_id == image_id,
-                                                      props.c.name == name)
-                               .values(value=value, updated_at=now)).rowcount
-        if not changed:
-            conn.execute(sa.insert(props).values(image_id=image_id, name=name, value=value,
-                                                 created_at=now))
+    key_values.set_keys(conn, props.c.image_id, image_id, props.c.name, properties,
+                        now or utcnow())
 
 
 def replace_tags(conn: sa.Connection, image_id: str, tags: list[str], *, now=None) -> None:

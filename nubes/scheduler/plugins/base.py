@@ -44,6 +44,14 @@ class CycleState:
         return self._data.setdefault(key, default)
 
 
+class Unconfigured:
+    """Base of a plugin that takes nothing from the configuration or the
+    host catalog (every plugin is built as ``cls(conf, catalog)``)."""
+
+    def __init__(self, conf: Any, catalog: Any):
+        pass
+
+
 class PreFilter(Protocol):
     name: str
 

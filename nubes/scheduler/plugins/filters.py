@@ -4,11 +4,10 @@ from __future__ import annotations
 import logging
 import operator
 import re
-from typing import Any
 
 from nubes.scheduler.host_state import HostState
 from nubes.scheduler.messages import AFFINITY, ANTI_AFFINITY, RequestSpec
-from nubes.scheduler.plugins.base import CycleState
+from nubes.scheduler.plugins.base import CycleState, Unconfigured
 
 LOG = logging.getLogger("nubes.scheduler.plugins")
 
@@ -25,13 +24,10 @@ def group_hosts(cycle: CycleState, spec: RequestSpec) -> list[str]:
     return hosts
 
 
-class ComputeUpFilter:
+class ComputeUpFilter(Unconfigured):
     """The host's compute service is up and enabled."""
 
     name = "compute_up"
-
-    def __init__(self, conf: Any, catalog: Any):
-        pass
 
     def host_passes(self, cycle: CycleState, host: HostState, spec: RequestSpec) -> bool:
         if host.service_disabled:
@@ -43,13 +39,10 @@ class ComputeUpFilter:
         return True
 
 
-class AvailabilityZoneFilter:
+class AvailabilityZoneFilter(Unconfigured):
     """The host is in the requested availability zone."""
 
     name = "availability_zone"
-
-    def __init__(self, conf: Any, catalog: Any):
-        pass
 
     def host_passes(self, cycle: CycleState, host: HostState, spec: RequestSpec) -> bool:
         return not spec.availability_zone or host.availability_zone == spec.availability_zone
@@ -71,7 +64,7 @@ def _version_number(text: str) -> int:
     return number
 
 
-class ImagePropertiesFilter:
+class ImagePropertiesFilter(Unconfigured):
     """The host matches the image's architecture, hypervisor type and
     requested hypervisor version (``hw_architecture``/``architecture``,
     ``img_hv_type``/``hypervisor_type``, ``img_hv_requested_version``).
@@ -80,9 +73,6 @@ class ImagePropertiesFilter:
     fake hosts report no architecture)."""
 
     name = "image_properties"
-
-    def __init__(self, conf: Any, catalog: Any):
-        pass
 
     def host_passes(self, cycle: CycleState, host: HostState, spec: RequestSpec) -> bool:
         props = spec.image_properties or {}
@@ -111,13 +101,10 @@ class ImagePropertiesFilter:
         return True
 
 
-class ServerGroupAffinityFilter:
+class ServerGroupAffinityFilter(Unconfigured):
     """Affinity: once a member has a host, every member goes there."""
 
     name = "server_group_affinity"
-
-    def __init__(self, conf: Any, catalog: Any):
-        pass
 
     def host_passes(self, cycle: CycleState, host: HostState, spec: RequestSpec) -> bool:
         group = spec.server_group
@@ -127,14 +114,11 @@ class ServerGroupAffinityFilter:
         return not hosts or host.host in hosts
 
 
-class ServerGroupAntiAffinityFilter:
+class ServerGroupAntiAffinityFilter(Unconfigured):
     """Anti-affinity: at most ``max_server_per_host`` members (default 1)
     on any host."""
 
     name = "server_group_anti_affinity"
-
-    def __init__(self, conf: Any, catalog: Any):
-        pass
 
     def host_passes(self, cycle: CycleState, host: HostState, spec: RequestSpec) -> bool:
         group = spec.server_group

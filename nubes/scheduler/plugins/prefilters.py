@@ -10,7 +10,7 @@ import os_traits
 from nubes.common.context import RequestContext
 from nubes.scheduler.messages import NoValidHost, RequestSpec
 from nubes.scheduler.placement_query import CandidatesQuery
-from nubes.scheduler.plugins.base import CycleState
+from nubes.scheduler.plugins.base import CycleState, Unconfigured
 
 LOG = logging.getLogger("nubes.scheduler.plugins")
 
@@ -43,14 +43,11 @@ class AvailabilityZonePrefilter:
         query.require_member_of(uuids)
 
 
-class DisabledComputePrefilter:
+class DisabledComputePrefilter(Unconfigured):
     """Forbid the root trait ``COMPUTE_STATUS_DISABLED`` that compute
     hosts carry while their service is disabled."""
 
     name = "disabled_compute"
-
-    def __init__(self, conf: Any, catalog: Any):
-        pass
 
     def prefilter(self, ctx: RequestContext, cycle: CycleState, spec: RequestSpec,
                   query: CandidatesQuery) -> None:
