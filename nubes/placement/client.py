@@ -210,12 +210,7 @@ class PlacementClient:
     def delete_provider(self, uuid: str, *, request_id: str | None = None) -> bool:
         """Delete one provider; False if it did not exist.  A provider with
         allocations or children raises :class:`PlacementConflict`."""
-        try:
-            self.request("DELETE", f"/resource_providers/{uuid}", version=_DELETE,
-                         request_id=request_id, ok=(204,))
-        except PlacementNotFound:
-            return False
-        return True
+        return self._delete(f"/resource_providers/{uuid}", _DELETE, request_id)
 
     def delete_provider_tree(self, uuid: str, *, request_id: str | None = None) -> int:
         """Delete ``uuid`` and its descendants, leaves first; how many went."""
@@ -402,9 +397,12 @@ class PlacementClient:
 
     def delete_allocations(self, consumer: str, *, request_id: str | None = None) -> bool:
         """Remove every allocation of ``consumer``; False if it had none."""
+        return self._delete(f"/allocations/{consumer}", _CLAIM, request_id)
+
+    def _delete(self, path: str, version: str, request_id: str | None) -> bool:
+        """DELETE ``path``; False if it was not there (404)."""
         try:
-            self.request("DELETE", f"/allocations/{consumer}", version=_CLAIM,
-                         request_id=request_id, ok=(204,))
+            self.request("DELETE", path, version=version, request_id=request_id, ok=(204,))
         except PlacementNotFound:
             return False
         return True

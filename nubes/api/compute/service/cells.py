@@ -13,6 +13,7 @@ from typing import Callable, Generic, TypeVar
 
 import sqlalchemy as sa
 
+from nubes.api.compute import exceptions as exc
 from nubes.api.compute.state import ComputeState
 from nubes.cells import scatter_gather as sg
 from nubes.cells.records import CellMapping
@@ -68,6 +69,18 @@ def hosts_of_cells(state: ComputeState, cells: list[CellMapping]) -> list[str]:
     if not ids:
         return []
     return [m.host for m in state.api_db.read(host_mappings.list_all) if m.cell_id in ids]
+
+
+def the_one(found: list[T], *, missing: str, named: str, things: str) -> T:
+    """The one match of an integer id (before 2.53 services and hypervisors
+    are addressed by their id in a cell database, which another cell may
+    reuse): 404 ``missing`` if none, 400 if several cells have one."""
+    if not found:
+        raise exc.NotFound(missing)
+    if len(found) > 1:
+        raise exc.Invalid(f"{named} refers to {things}s in {len(found)} cells; use "
+                          f"microversion 2.53 or later and the {things}'s uuid.")
+    return found[0]
 
 
 def forwarded_request_id(ctx: RequestContext) -> str:

@@ -112,12 +112,8 @@ def get_by_id(state: ComputeState, ctx: RequestContext, node_id: int, *,
               with_servers: bool = False) -> Hypervisor:
     found = _gather(state, ctx, _reader(pattern=None, node_uuid=None, node_id=node_id,
                                         with_servers=with_servers))
-    if not found:
-        raise exc.NotFound(f"Hypervisor with ID '{node_id}' could not be found.")
-    if len(found) > 1:
-        raise exc.Invalid(f"Hypervisor id {node_id} refers to hypervisors in {len(found)} "
-                          "cells; use microversion 2.53 or later and the hypervisor's uuid.")
-    return found[0]
+    return cells.the_one(found, missing=f"Hypervisor with ID '{node_id}' could not be found.",
+                         named=f"Hypervisor id {node_id}", things="hypervisor")
 
 
 def page(items: list[T], key: Callable[[T], object], *, limit: int,

@@ -11,7 +11,7 @@ from nubes.api.compute.state import ComputeState
 from nubes.cells import liveness
 from nubes.cells.exceptions import CellNotFound
 from nubes.cells.records import CellMapping, InstanceMapping
-from nubes.cells.repo import instance_mappings
+from nubes.cells.repo import instance_actions, instance_mappings
 from nubes.cells.repo import instances as instance_repo
 from nubes.cells.repo import services as service_repo
 from nubes.common.context import RequestContext
@@ -55,6 +55,24 @@ def locate(state: ComputeState, mapping: InstanceMapping) -> Located:
     row = state.cells.database(cell).read(
         lambda conn: instance_repo.get(conn, mapping.instance_uuid))
     return Located(mapping, cell, None if row is None else InstanceRecord.from_row(row))
+
+
+def start_task(state: ComputeState, ctx: RequestContext, located: Located, values: dict,
+               action: str, **expected) -> bool:
+    """In one cell transaction: update the live instance with ``values``
+    (only while its states are the ``expected`` ``task_states`` /
+    ``vm_states``, when given) and start ``action`` for this request.
+    False (nothing written) if the row did not match."""
+    uuid, project_id = located.mapping.instance_uuid, located.instance.project_id
+
+    def work(conn) -> bool:
+        now = utcnow()
+        if not instance_repo.update(conn, uuid, values, now, **expected):
+            return False
+        instance_actions.start_action(conn, uuid, action, request_id=ctx.request_id,
+                                      user_id=ctx.user_id, project_id=project_id, now=now)
+        return True
+    return state.cells.database(located.cell).write(work)
 
 
 def compute_is_up(state: ComputeState, cell: CellMapping, host: str) -> bool:

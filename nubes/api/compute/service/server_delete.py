@@ -73,16 +73,8 @@ def _delete_build_request(state: ComputeState, ctx: RequestContext, uuid: str) -
 
 def _delete_on_host(state: ComputeState, ctx: RequestContext, located: Located) -> str:
     uuid, instance = located.mapping.instance_uuid, located.instance
-
-    def cell_work(conn) -> bool:
-        now = utcnow()
-        if not instance_repo.update(conn, uuid, {"task_state": TaskState.DELETING}, now):
-            return False
-        instance_actions.start_action(conn, uuid, Action.DELETE, request_id=ctx.request_id,
-                                      user_id=ctx.user_id, project_id=instance.project_id,
-                                      now=now)
-        return True
-    if not state.cells.database(located.cell).write(cell_work):
+    if not instance_cells.start_task(state, ctx, located, {"task_state": TaskState.DELETING},
+                                     Action.DELETE):
         return "already_deleted"
     ComputeAPI(state.buses.require(located.cell)).terminate_instance(
         ctx, instance.host, uuid).send()

@@ -13,10 +13,7 @@ from typing import Callable
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.service import instance_cells
 from nubes.api.compute.state import ComputeState
-from nubes.cells.repo import instance_actions
-from nubes.cells.repo import instances as instance_repo
 from nubes.common.context import RequestContext
-from nubes.common.timeutils import utcnow
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import Action, TaskState, VmState
 
@@ -62,17 +59,9 @@ def power_action(state: ComputeState, ctx: RequestContext, uuid: str, what: str)
         raise instance_cells.not_found(uuid)
     if located.cell.is_cell0 or not instance.host:
         raise exc.Conflict(f"Cannot '{power.verb}' instance {uuid}: it has no host")
-
-    def work(conn) -> bool:
-        now = utcnow()
-        if not instance_repo.update(conn, uuid, {"task_state": power.task_state}, now,
-                                    task_states=[None], vm_states=power.vm_states):
-            return False
-        instance_actions.start_action(conn, uuid, power.action, request_id=ctx.request_id,
-                                      user_id=ctx.user_id, project_id=instance.project_id,
-                                      now=now)
-        return True
-    if not state.cells.database(located.cell).write(work):
+    if not instance_cells.start_task(state, ctx, located, {"task_state": power.task_state},
+                                     power.action, task_states=[None],
+                                     vm_states=power.vm_states):
         raise exc.Conflict(
             f"Cannot '{power.verb}' instance {uuid} while it is in vm_state "
             f"{instance.vm_state}, task_state {instance.task_state}")

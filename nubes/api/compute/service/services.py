@@ -91,12 +91,8 @@ def _find(state: ComputeState, ctx: RequestContext, read, what: str) -> tuple[Ce
                                                                               ServiceRecord]:
     gathered = cells.in_every_cell(state, ctx, read)
     matches = [(cell, record) for cell, record in gathered.answered if record is not None]
-    if not matches:
-        raise exc.NotFound(f"Service {what} could not be found.")
-    if len(matches) > 1:
-        raise exc.Invalid(f"Service {what} refers to services in {len(matches)} cells; "
-                          "use microversion 2.53 or later and the service's uuid.")
-    return matches[0]
+    return cells.the_one(matches, missing=f"Service {what} could not be found.",
+                         named=f"Service {what}", things="service")
 
 
 def find_by_uuid(state: ComputeState, ctx: RequestContext, uuid: str):
