@@ -37,35 +37,26 @@ def main(argv: list[str] | None = None) -> int:
     conf = config.load(config_files=args.config_file, prog="nubes-conductor")
     log.setup(conf)
     if args.super:
-        return _run_super(conf)
-    if service_main.missing("nubes-conductor", conf, "database", "transport_url"):
+        from nubes.conductor.super.process import SuperConductor
+        return _serve(conf, "nubes-conductor --super", "api_database", SuperConductor,
+                      "super-conductor ")
+    return _serve(conf, "nubes-conductor", "database", CellConductor, "")
+
+
+def _serve(conf, prog: str, database: str, conductor_cls, label: str) -> int:
+    """Run one conductor on ``[DEFAULT] transport_url`` with the database of
+    option group ``database`` until SIGTERM/SIGINT."""
+    if service_main.missing(prog, conf, database, "transport_url"):
         return 1
-    db = Database.from_options(conf.database)
+    db = Database.from_options(getattr(conf, database))
     transport = rpc.from_conf(conf)
     try:
         service_main.run_service(
-            "nubes-conductor", lambda: CellConductor(conf, db, transport).start(),
-            lambda conductor: f"{conductor.host} serving on {transport!r}")
+            "nubes-conductor", lambda: conductor_cls(conf, db, transport).start(),
+            lambda conductor: f"{label}{conductor.host} serving on {transport!r}")
     finally:
         transport.close()
         db.dispose()
-    return 0
-
-
-def _run_super(conf) -> int:
-    from nubes.conductor.super.process import SuperConductor
-    if service_main.missing("nubes-conductor --super", conf, "api_database",
-                            "transport_url"):
-        return 1
-    api_db = Database.from_options(conf.api_database)
-    transport = rpc.from_conf(conf)
-    try:
-        service_main.run_service(
-            "nubes-conductor", lambda: SuperConductor(conf, api_db, transport).start(),
-            lambda conductor: f"super-conductor {conductor.host} serving on {transport!r}")
-    finally:
-        transport.close()
-        api_db.dispose()
     return 0
 
 

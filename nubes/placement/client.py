@@ -235,12 +235,7 @@ class PlacementClient:
     def get_inventories(self, uuid: str, *, request_id: str | None = None) -> Inventories:
         resp = self.request("GET", f"/resource_providers/{uuid}/inventories",
                             version=_INVENTORIES, request_id=request_id)
-        data = resp.json()
-        return Inventories(
-            generation=data["resource_provider_generation"],
-            inventories={rc: Inventory(**{k: inv[k] for k in Inventory.__dataclass_fields__
-                                          if k in inv})
-                         for rc, inv in data["inventories"].items()})
+        return _inventories(resp.json())
 
     def get_usages(self, uuid: str, *, request_id: str | None = None) -> dict[str, int]:
         resp = self.request("GET", f"/resource_providers/{uuid}/usages", version=_USAGES,
@@ -314,12 +309,7 @@ class PlacementClient:
                 "inventories": {rc: dataclasses.asdict(inv) for rc, inv in inventories.items()}}
         resp = self.request("PUT", f"/resource_providers/{uuid}/inventories",
                             version=_INVENTORIES, json=body, request_id=request_id)
-        data = resp.json()
-        return Inventories(
-            generation=data["resource_provider_generation"],
-            inventories={rc: Inventory(**{k: inv[k] for k in Inventory.__dataclass_fields__
-                                          if k in inv})
-                         for rc, inv in data["inventories"].items()})
+        return _inventories(resp.json())
 
     def get_traits(self, uuid: str, *, request_id: str | None = None) -> "ProviderTraits":
         resp = self.request("GET", f"/resource_providers/{uuid}/traits", version=_TRAITS,
@@ -406,6 +396,14 @@ class PlacementClient:
         except PlacementNotFound:
             return False
         return True
+
+
+def _inventories(data: dict) -> Inventories:
+    fields = Inventory.__dataclass_fields__
+    return Inventories(
+        generation=data["resource_provider_generation"],
+        inventories={rc: Inventory(**{k: inv[k] for k in fields if k in inv})
+                     for rc, inv in data["inventories"].items()})
 
 
 def _error(what: str, resp: requests.Response) -> PlacementError:
