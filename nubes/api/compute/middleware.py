@@ -8,18 +8,17 @@ COMPUTE_REQUEST_ID = "x-compute-request-id"
 
 
 class ComputeRequestIdMiddleware(RequestIdMiddleware):
-    """``x-compute-request-id`` on every answer; ``x-openstack-request-id``
-    too from microversion 2.46 (and on the unversioned documents)."""
+    """``x-openstack-request-id`` and ``x-compute-request-id`` on every
+    answer, errors included, at every microversion: clients read the id
+    after a create whatever version they speak (one that finds no id fails
+    after the server was made, and leaks it)."""
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
         request_id = getattr(req.context, "request_id", None)
         if not request_id:
             return
         resp.set_header(COMPUTE_REQUEST_ID, request_id)
-        version = getattr(req.context, "version", None)
-        if not getattr(req.context, "versioned", False) or (version is not None
-                                                             and version >= (2, 46)):
-            resp.set_header(OPENSTACK_REQUEST_ID, request_id)
+        resp.set_header(OPENSTACK_REQUEST_ID, request_id)
 
 
 class ProjectPathMiddleware:

@@ -76,6 +76,17 @@ def test_create_active_list_delete(cloud, image):
     cloud.wait_no_usage()
 
 
+def test_a_create_below_2_46_answers_with_the_request_id(cloud, image):
+    """openstackclient reads x-openstack-request-id after a create at any
+    microversion; without it the client fails and the server leaks."""
+    code, body = cloud.demo.post("/servers", _server(image, name="rid"), version="2.37")
+    assert code == 202, body
+    headers = cloud.demo.last_headers
+    assert headers["x-openstack-request-id"].startswith("req-")
+    assert headers["x-openstack-request-id"] == headers["x-compute-request-id"]
+    _delete_all(cloud, cloud.demo, [body["server"]["id"]])
+
+
 def test_multi_create_names_and_reservation(cloud, image):
     code, body = cloud.demo.post("/servers", _server(image, name="m", min_count=2,
                                                       max_count=3,
