@@ -21,6 +21,11 @@ API_OPTS = [
                     "secret in [identity] token_secret_file."),
     cfg.IntOpt("max_limit", default=1000, min=1,
                help="The most items one list request returns."),
+    cfg.IntOpt("max_servers_per_request", default=1000, min=1,
+               help="The most servers one POST /servers may create (compute API). "
+                    "Quota shrinks max_count to what fits; this bounds it when "
+                    "the project's quota is unlimited, and a min_count above it "
+                    "is a 400."),
     cfg.BoolOpt("enable_instance_password", default=True,
                 help="Return a generated adminPass when a server is created."),
 ]

@@ -250,10 +250,6 @@ def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool
     if "group" in hints:
         hints["group"] = respond.parse_uuid(hints["group"], "server group")
     name = server["name"]
-    hostnames = None
-    if "hostname" not in server:
-        hostnames = [create_schema.hostname_from(f"{name}-{i + 1}" if max_count > 1 else name)
-                     for i in range(max_count)]
     parsed = create_service.CreateRequest(
         name=name, flavor_ref=create_schema.image_id(str(server["flavorRef"])),
         image_id=create_schema.image_id(image_ref) if image_ref else None,
@@ -263,7 +259,7 @@ def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool
         key_name=server.get("key_name"), metadata=dict(server.get("metadata") or {}),
         user_data=create_schema.user_data(server.get("user_data")),
         description=server.get("description"), tags=list(server.get("tags") or []),
-        hostname=server.get("hostname"), hostnames=hostnames,
+        hostname=server.get("hostname"),
         scheduler_hints=hints, admin_pass=server.get("adminPass"),
         config_drive=create_schema.boolish(server.get("config_drive", False)),
         auto_disk_config=server.get("OS-DCF:diskConfig", "MANUAL") == "AUTO",

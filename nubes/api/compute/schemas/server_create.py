@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import re
 from typing import Any
 
 from nubes.common.wsgi import errors
@@ -125,13 +124,13 @@ def _bad(field: str, value: Any, why: str) -> errors.BadRequest:
 
 
 def counts(server: dict) -> tuple[int, int]:
-    """(min_count, max_count), each defaulting to the other."""
+    """(min_count, max_count): min_count defaults to 1, max_count to min_count."""
     lo = int(server["min_count"]) if "min_count" in server else None
     hi = int(server["max_count"]) if "max_count" in server else None
     for name, value in (("min_count", lo), ("max_count", hi)):
         if value is not None and value < 1:
             raise _bad(name, value, "0 is less than the minimum of 1")
-    lo = lo or hi or 1
+    lo = lo or 1
     hi = hi or lo
     if lo > hi:
         raise errors.BadRequest(f"min_count ({lo}) must be <= max_count ({hi})")
@@ -156,16 +155,6 @@ def image_id(ref: str) -> str:
     return ref.rstrip("/").rsplit("/", 1)[-1]
 
 
-_HOSTNAME_BAD = re.compile(r"[^a-z0-9.-]+")
-
-
-def hostname_from(name: str) -> str:
-    """What a server named ``name`` is called inside (as OpenStack compute
-    derives it: lower case, spaces and underscores to dashes, the rest
-    dropped, at most 63 characters)."""
-    text = _HOSTNAME_BAD.sub("", re.sub(r"[ _]", "-", name.lower()))
-    text = text.strip(".-")[:63].rstrip(".-")
-    return text or "server"
 
 
 def boot_from_volume(bdms: list[dict], image_ref: str) -> bool:

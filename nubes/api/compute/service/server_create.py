@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import secrets
 import string
 import uuid as uuidlib
@@ -68,8 +69,7 @@ class CreateRequest:
     user_data: str | None = None
     description: str | None = None
     tags: list[str] = dataclasses.field(default_factory=list)
-    hostname: str | None = None
-    hostnames: list[str] | None = None   # derived per instance when hostname is unset
+    hostname: str | None = None          # unset: derived from each server's name
     scheduler_hints: dict[str, Any] = dataclasses.field(default_factory=dict)
     admin_pass: str | None = None
     config_drive: bool = False
@@ -234,6 +234,29 @@ def _instance(ctx: RequestContext, req: CreateRequest, r: _Resolved, *, name: st
     }
 
 
+_HOSTNAME_BAD = re.compile(r"[^a-z0-9.-]+")
+
+
+def hostname_from(name: str) -> str:
+    """What a server named ``name`` is called inside (as OpenStack compute
+    derives it: lower case, spaces and underscores to dashes, the rest
+    dropped, at most 63 characters)."""
+    text = _HOSTNAME_BAD.sub("", re.sub(r"[ _]", "-", name.lower()))
+    text = text.strip(".-")[:63].rstrip(".-")
+    return text or "server"
+
+
+def _within_request_cap(state: ComputeState, min_count: int, count: int) -> int:
+    """``count`` bounded by ``[api] max_servers_per_request`` (quota bounds
+    it too, but not when the project's quota is unlimited): nothing after
+    this does work in proportion to a number the caller chose."""
+    cap = state.conf.api.max_servers_per_request
+    if min_count > cap:
+        raise exc.Invalid(f"min_count ({min_count}) is more than the {cap} servers one "
+                          "request may create.")
+    return min(count, cap)
+
+
 def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Created:
     if state.api_transport is None:
         raise exc.Unavailable("Servers cannot be created: [DEFAULT] transport_url (the "
@@ -248,6 +271,7 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
                                 f"{limits['metadata_items']}")
     count = quota.allowed_count(state, ctx, ctx.project_id, quota.Request(
         req.min_count, req.max_count, r.flavor.vcpus, r.flavor.memory_mb), found=limits)
+    count = _within_request_cap(state, req.min_count, count)
 
     group = None
     if r.group is not None:
@@ -263,7 +287,8 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
     rows = []
     for index, uuid in enumerate(uuids):
         name = f"{req.name}-{index + 1}" if count > 1 else req.name
-        hostname = req.hostname or (req.hostnames[index] if req.hostnames else name)
+        hostname = req.hostname or hostname_from(
+            f"{req.name}-{index + 1}" if req.max_count > 1 else req.name)
         instance = _instance(ctx, req, r, name=name, hostname=hostname, index=index,
                              reservation_id=reservation_id, now=now)
         spec_dict = dict(spec.to_dict(), instance_uuid=uuid, image=image,
