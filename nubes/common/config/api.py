@@ -21,6 +21,9 @@ API_OPTS = [
                     "secret in [identity] token_secret_file."),
     cfg.IntOpt("max_limit", default=1000, min=1,
                help="The most items one list request returns."),
+    cfg.IntOpt("max_request_body_size", default=1 << 20, min=1024,
+               help="The largest request body (bytes) any API reads; a larger "
+                    "one is a 413."),
     cfg.IntOpt("max_servers_per_request", default=1000, min=1,
                help="The most servers one POST /servers may create (compute API). "
                     "Quota shrinks max_count to what fits; this bounds it when "

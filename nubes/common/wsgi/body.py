@@ -1,5 +1,8 @@
 """Reading and writing JSON bodies.
 
+A body is bounded before it is read (``[api] max_request_body_size``: 413
+past it) and before it is used (at most :data:`MAX_DEPTH` levels of
+nesting: a 400, never a recursion error while validating or reporting it).
 One compiled validator per schema (jsonschema's compile step is the costly
 part); orjson on both sides because answers such as allocation candidates
 run to hundreds of kilobytes.
@@ -13,6 +16,10 @@ import jsonschema
 import orjson
 
 from nubes.common.wsgi import errors
+
+# No API body nests this deep (a reshape is six levels); deeper is hostile.
+MAX_DEPTH = 32
+DEFAULT_MAX_BYTES = 1 << 20
 
 _FORMATS = jsonschema.FormatChecker()
 _VALIDATORS: dict[int, tuple[dict, Any]] = {}
@@ -44,6 +51,58 @@ def validator_for(schema: dict) -> jsonschema.protocols.Validator:
     return entry[1]
 
 
+def _max_bytes(req) -> int:
+    conf = getattr(getattr(req.context, "state", None), "conf", None)
+    return conf.api.max_request_body_size if conf is not None else DEFAULT_MAX_BYTES
+
+
+def read_bounded(req) -> bytes:
+    """The request body, or a 413 when it is larger than the API accepts
+    (told by Content-Length before anything is read, or found while reading
+    a body of unstated length)."""
+    limit = _max_bytes(req)
+    if req.content_length is not None and req.content_length > limit:
+        raise errors.RequestEntityTooLarge(
+            f"The request body is {req.content_length} bytes; the most accepted is {limit}.")
+    raw = req.bounded_stream.read(limit + 1)
+    if len(raw) > limit:
+        raise errors.RequestEntityTooLarge(
+            f"The request body is larger than the {limit} bytes accepted.")
+    return raw
+
+
+def nesting_within(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when no object or array in ``data`` is nested more than
+    ``limit`` deep (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth > limit:
+            return False
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+def check_nesting(data: Any) -> Any:
+    """``data``, or a 400 when it nests deeper than :data:`MAX_DEPTH`."""
+    if not nesting_within(data):
+        raise errors.BadRequest(f"The request body nests deeper than {MAX_DEPTH} levels.")
+    return data
+
+
+def parse(raw: bytes, malformed: str) -> Any:
+    """JSON from ``raw``, nested no deeper than :data:`MAX_DEPTH`; 400
+    ``malformed`` when it is not JSON."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise errors.BadRequest(malformed) from None
+    return check_nesting(data)
+
+
 def read_json(req, schema: dict | None = None) -> Any:
     """Parse the request body as JSON and validate it against ``schema``.
 
@@ -54,11 +113,12 @@ def read_json(req, schema: dict | None = None) -> Any:
     if content_type is None or content_type.split(";")[0].strip().lower() != "application/json":
         raise errors.UnsupportedMediaType(
             f"The media type {content_type} is not supported, use application/json")
-    raw = req.bounded_stream.read()
+    raw = read_bounded(req)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise errors.BadRequest(f"Malformed JSON: {exc}") from None
+    check_nesting(data)
     if schema is not None:
         validate(data, schema)
     return data

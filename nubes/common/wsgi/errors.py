@@ -55,6 +55,10 @@ class Conflict(HTTPError):
     status = 409
 
 
+class RequestEntityTooLarge(HTTPError):
+    status = 413
+
+
 class UnsupportedMediaType(HTTPError):
     status = 415
 

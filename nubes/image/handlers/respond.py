@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 import jsonschema
-import orjson
 
 from nubes.common.wsgi import body, errors
 
@@ -38,11 +37,7 @@ def read_json(req, media_types: tuple[str, ...] = ("application/json",)) -> Any:
         raise errors.UnsupportedMediaType(
             f"Unsupported Content-Type: {req.content_type}; expected "
             f"{' or '.join(media_types)}.")
-    raw = req.bounded_stream.read()
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise errors.BadRequest("Malformed JSON in request body.") from None
+    return body.parse(body.read_bounded(req), "Malformed JSON in request body.")
 
 
 def validate(data: Any, schema: dict, name: str) -> None:

@@ -45,13 +45,10 @@ def read_body(req, schema: dict) -> Any:
     content_type = req.content_type
     if content_type and content_type.split(";")[0].strip().lower() != "application/json":
         raise errors.UnsupportedMediaType(f"Unsupported Content-Type: {content_type}")
-    raw = req.bounded_stream.read()
+    raw = body.read_bounded(req)
     if not raw or not raw.strip():
         raise errors.BadRequest("The request body is missing.")
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise errors.BadRequest("Malformed request body.") from None
+    data = body.parse(raw, "Malformed request body.")
     validate(data, schema)
     return data
 
