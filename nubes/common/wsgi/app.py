@@ -9,6 +9,9 @@ The middleware stack is fixed and short; in request order:
 4. auth         - turns identity headers (noauth2) or keystonemiddleware's
                   results into a RequestContext; 401 without a token
 5. microversion - picks the version the handler must speak
+6. no NUL        - added by :func:`build_app` after the API's own list: a NUL
+                  in the path or query string is a 400 (as in bodies, see
+                  :mod:`nubes.common.wsgi.body`), on every backend alike
 
 Errors raised anywhere are rendered by the API's own ``render_error`` in
 its JSON shape; anything unexpected becomes a logged 500 here and nowhere
@@ -21,7 +24,7 @@ from typing import Any, Callable, Iterable
 
 import falcon
 
-from nubes.common.wsgi import errors
+from nubes.common.wsgi import body, errors
 
 LOG = logging.getLogger(__name__)
 
@@ -47,6 +50,13 @@ class StateMiddleware:
         req.context.state = self.state
 
 
+class _RejectNul:
+    def process_request(self, req, resp) -> None:
+        query = req.query_string or ""
+        if "\x00" in req.path or "%00" in query or "\x00" in query:
+            raise errors.BadRequest(body.NUL_MESSAGE)
+
+
 def _falcon_to_http_error(exc: falcon.HTTPError) -> errors.HTTPError:
     status = int(exc.status_code)
     cls = next((c for c in errors.HTTPError.__subclasses__() if c.status == status), None)
@@ -64,7 +74,7 @@ def _falcon_to_http_error(exc: falcon.HTTPError) -> errors.HTTPError:
 
 def build_app(*, middleware: list, routes: RouteTable, render_error: ErrorRenderer,
               map_exception: ExceptionMapper | None = None) -> falcon.App:
-    app = falcon.App(middleware=middleware, cors_enable=False)
+    app = falcon.App(middleware=[*middleware, _RejectNul()], cors_enable=False)
     app.req_options.keep_blank_qs_values = True
     app.req_options.auto_parse_qs_csv = False
     app.req_options.strip_url_path_trailing_slash = False

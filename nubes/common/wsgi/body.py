@@ -20,6 +20,7 @@ from nubes.common.wsgi import errors
 # No API body nests this deep (a reshape is six levels); deeper is hostile.
 MAX_DEPTH = 32
 DEFAULT_MAX_BYTES = 1 << 20
+NUL_MESSAGE = "The request contains a NUL character, which is not allowed."
 
 _FORMATS = jsonschema.FormatChecker()
 _VALIDATORS: dict[int, tuple[dict, Any]] = {}
@@ -71,25 +72,26 @@ def read_bounded(req) -> bytes:
     return raw
 
 
-def nesting_within(data: Any, limit: int = MAX_DEPTH) -> bool:
-    """True when no object or array in ``data`` is nested more than
-    ``limit`` deep (walked without recursion)."""
+def check_nesting(data: Any) -> Any:
+    """``data``, or a 400 when it nests deeper than :data:`MAX_DEPTH` or a
+    string (or key) in it holds a NUL character, which no API accepts and
+    PostgreSQL cannot store (walked without recursion)."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise errors.BadRequest(NUL_MESSAGE)
+            continue
         if not isinstance(value, (dict, list)):
             continue
-        if depth > limit:
-            return False
-        children = value.values() if isinstance(value, dict) else value
-        stack.extend((child, depth + 1) for child in children)
-    return True
-
-
-def check_nesting(data: Any) -> Any:
-    """``data``, or a 400 when it nests deeper than :data:`MAX_DEPTH`."""
-    if not nesting_within(data):
-        raise errors.BadRequest(f"The request body nests deeper than {MAX_DEPTH} levels.")
+        if depth > MAX_DEPTH:
+            raise errors.BadRequest(f"The request body nests deeper than {MAX_DEPTH} levels.")
+        if isinstance(value, dict):
+            stack.extend((key, depth) for key in value)
+            stack.extend((child, depth + 1) for child in value.values())
+        else:
+            stack.extend((child, depth + 1) for child in value)
     return data
 
 

@@ -49,7 +49,9 @@ def _minimum(req, name: str) -> int | None:
         number = -1
     if number < 0:
         raise errors.BadRequest(f"Invalid {name} filter [{value}]")
-    return number
+    # Flavor sizes are 32-bit: a larger minimum matches none, on every
+    # backend (an integer past 64 bits is an error to some of them).
+    return min(number, 2**31)
 
 
 def _listing(req) -> service.Listing:

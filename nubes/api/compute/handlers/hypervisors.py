@@ -87,8 +87,9 @@ def _get(req, hypervisor_id: str, *, with_servers: bool):
     try:
         node_id = int(hypervisor_id)
     except ValueError:
-        raise errors.NotFound(f"Hypervisor with ID '{hypervisor_id}' could not be "
-                              "found.") from None
+        node_id = -1
+    if not 0 < node_id < 2**31:     # ids are 32-bit in every cell database
+        raise errors.NotFound(f"Hypervisor with ID '{hypervisor_id}' could not be found.")
     return service.get_by_id(state, ctx, node_id, with_servers=with_servers)
 
 
