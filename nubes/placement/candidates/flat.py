@@ -128,40 +128,20 @@ def find(conn, request: CandidateRequest, flt: search.GroupFilter,
     rng = options.rng or random
     if request.limit is None:
         fits, fitted = scope.read(None)
-        order = _anchors(scope, fits, root_ok, None)
+        order = fit.anchors(scope.classes, fits, scope.links, root_ok, None)
         if options.randomize:
             rng.shuffle(order)
         _candidates(scope, fits, order, check, answer, None)
     else:
         for window in windows.sweep(top, request.limit, options.randomize, rng):
             fits, fitted = scope.read(window)
-            order = _anchors(scope, fits, root_ok, window)
+            order = fit.anchors(scope.classes, fits, scope.links, root_ok, window)
             if options.randomize:
                 rng.shuffle(order)
             _candidates(scope, fits, order, check, answer, request.limit - len(answer))
             if len(answer) >= request.limit:
                 break
     return answer.body()
-
-
-def _anchors(scope: _Scope, fits, root_ok, window) -> list[int]:
-    """Trees every requested class can come to, each from the tree's own
-    provider or from a sharing provider lending to it, in ascending order
-    (exactly the general path's anchors: a random order shuffles them)."""
-    links = scope.links
-    anchors: set[int] | None = None
-    for c in scope.classes:
-        reach = set(fits[c])
-        for sid in links.keys() & reach:
-            reach |= links[sid]
-        anchors = reach if anchors is None else anchors & reach
-    anchors = anchors or set()
-    if window is not None:
-        lo, hi = window
-        anchors = {a for a in anchors if lo <= a < hi}
-    if root_ok is not None:
-        anchors = {a for a in anchors if root_ok(a)}
-    return sorted(anchors)
 
 
 _ANCHOR = -1   # stands for the anchor in a template
@@ -197,7 +177,7 @@ def _candidates(scope: _Scope, fits: dict[int, list[int]], order: list[int], che
     # sharing provider (those are deduplicated): one candidate.
     simple = everything - lent_bits.keys() - links.keys()
     if check is not None:
-        simple = {a for a in simple if _traits_ok((a,), check, view)}
+        simple = {a for a in simple if fit.traits_ok((view[a].trait_ids,), *check)}
     own_bits = [(fs, 1 << k) for k, fs in enumerate(fit_sets)]
     templates: dict[int, list] = {}
     # Kinds whose candidates are all encoded around the anchor: the key of
@@ -246,7 +226,8 @@ def _candidates(scope: _Scope, fits: dict[int, list[int]], order: list[int], che
             if need is not None and count >= need:
                 break
             pids = slots if at < 0 else slots[:at] + (anchor,) + slots[at + 1:]
-            if check is not None and not _traits_ok(pids, check, view):
+            if check is not None and not fit.traits_ok([view[p].trait_ids for p in pids],
+                                                         *check):
                 continue
             if at < 0 or anchor_shares:
                 # Sharing providers only: the same for every anchor they reach.
@@ -299,10 +280,3 @@ def _templates(classes: list[int], own: tuple[bool, ...], lent: list[list[int]] 
         out.append((slots, at, tuple(tuple(cs) for cs in per_pid.values())))
     return out
 
-
-def _traits_ok(pids, check, view) -> bool:
-    required, any_of = check
-    have: set = set()
-    for pid in pids:
-        have.update(view[pid].trait_ids)
-    return required <= have and all(have & s for s in any_of)

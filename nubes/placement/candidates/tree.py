@@ -100,7 +100,7 @@ def find(conn, request: CandidateRequest, flt: search.GroupFilter,
         top, request.limit, options.randomize, rng)
     for window in sweep:
         fits, links = scope.read(window)
-        order = _anchors(scope, fits, links, root_ok, window)
+        order = fit.anchors(scope.classes, fits, links, root_ok, window, scope.tree)
         if options.randomize:
             rng.shuffle(order)
         need = None if request.limit is None else request.limit - len(answer)
@@ -108,25 +108,6 @@ def find(conn, request: CandidateRequest, flt: search.GroupFilter,
         if request.limit is not None and len(answer) >= request.limit:
             break
     return answer.body()
-
-
-def _anchors(scope: _Scope, fits, links, root_ok, window) -> list[int]:
-    """Trees every requested class can come to, from one of the tree's
-    providers or from a sharing provider lending to it, ascending."""
-    tree = scope.tree
-    anchors: set[int] | None = None
-    for c in scope.classes:
-        reach = {tree[p][1] for p in fits[c]}
-        for sid in links.keys() & set(fits[c]):
-            reach |= links[sid]
-        anchors = reach if anchors is None else anchors & reach
-    anchors = anchors or set()
-    if window is not None:
-        lo, hi = window
-        anchors = {a for a in anchors if lo <= a < hi}
-    if root_ok is not None:
-        anchors = {a for a in anchors if root_ok(a)}
-    return sorted(anchors)
 
 
 def _candidates(scope: _Scope, fits, links, order: list[int], check, answer: TreeAnswer,
@@ -166,7 +147,7 @@ def _candidates(scope: _Scope, fits, links, order: list[int], check, answer: Tre
             firsts = own[first]
             if len(firsts) == 1 and all(own[c] == firsts for c in classes):
                 pid = firsts[0]
-                if check is not None and not _traits_ok((pid,), check, view):
+                if check is not None and not fit.traits_ok((view[pid].trait_ids,), *check):
                     continue
                 answer.add_whole(pid)
                 count += 1
@@ -198,7 +179,8 @@ def _candidates(scope: _Scope, fits, links, order: list[int], check, answer: Tre
                 if need is not None and count >= need:
                     return
                 pids = tuple(dict.fromkeys(combo))
-                if check is not None and not _traits_ok(pids, check, view):
+                if check is not None and not fit.traits_ok([view[p].trait_ids for p in pids],
+                                                             *check):
                     continue
                 if all(p in links for p in pids):
                     # Sharing providers only: the same for every anchor.
@@ -209,10 +191,3 @@ def _candidates(scope: _Scope, fits, links, order: list[int], check, answer: Tre
                 answer.add(combo, pids)
                 count += 1
 
-
-def _traits_ok(pids, check, view) -> bool:
-    required, any_of = check
-    have: set = set()
-    for pid in pids:
-        have.update(view[pid].trait_ids)
-    return required <= have and all(have & s for s in any_of)
