@@ -1,4 +1,5 @@
-"""Combine per-group search results into allocation requests.
+"""The general path's assembler (:mod:`.general` reads, this combines):
+per-group search results into allocation requests.
 
 Pure functions over plain ids (no SQL, no HTTP), so they are unit tested
 directly.  Terms:
@@ -28,10 +29,7 @@ import random as _random
 from typing import Callable, Iterator
 
 from nubes.placement.candidates import fit
-
-# A candidate: provider id -> {class id: amount}, and suffix -> provider ids.
-Allocations = dict[int, dict[int, int]]
-Mappings = dict[str, list[int]]
+from nubes.placement.candidates.contract import Allocations, Mappings
 
 
 @dataclasses.dataclass

@@ -77,3 +77,11 @@ def traits_ok(trait_sets: Iterable[frozenset[int] | set[int]], required: frozens
     together every ``required`` trait and one of each ``any_of`` set."""
     have = set().union(*trait_sets)
     return required <= have and all(have & s for s in any_of)
+
+
+def trait_sets(traits, trait_ids: dict[str, int]
+               ) -> tuple[frozenset[int], tuple[frozenset[int], ...]]:
+    """A group's required traits and its any-of sets (a
+    :class:`~nubes.placement.queryparams.TraitFilter`), in ids."""
+    return (frozenset(trait_ids[n] for n in traits.required),
+            tuple(frozenset(trait_ids[n] for n in s) for s in traits.any_of))

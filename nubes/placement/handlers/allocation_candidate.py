@@ -1,8 +1,7 @@
 """GET /allocation_candidates (1.10+)."""
 from __future__ import annotations
 
-from nubes.placement.candidates import find as service
-from nubes.placement.candidates import gc_pause
+from nubes.placement.candidates import contract, dispatch, gc_pause
 from nubes.placement.candidates import request as candidate_request
 from nubes.placement.handlers import query, respond
 from nubes.placement.policies import allocation_candidate as policy
@@ -18,7 +17,7 @@ def list_allocation_candidates(req, resp, **_params) -> None:
     request = candidate_request.parse(params, version)
     state = req.context.state
     with gc_pause.paused():
-        result = service.find(state.db, request, service.Options(
+        result = dispatch.find(state.db, request, contract.Options(
             version=(version[0], version[1]),
             randomize=bool(state.conf.placement.randomize_allocation_candidates)))
         respond.send(req, resp, view(result, version))
@@ -36,7 +35,7 @@ def _validate(req, params: dict, version) -> None:
     query.validated_params(shim, schema.query_schema(version))
 
 
-def view(result: service.Result, version) -> dict:
+def view(result: contract.Result, version) -> dict:
     """The answer body for the microversion."""
     if result.body is not None:
         return result.body

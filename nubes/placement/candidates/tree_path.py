@@ -1,8 +1,9 @@
-"""The fast path for one unsuffixed request group (1.29 or later) over
-nested provider trees: what :mod:`.flat` does for single-provider trees,
-for trees of any shape.
+"""The tree fast path, for one unsuffixed request group (1.29 or later)
+over nested provider trees: what :mod:`.flat_path` does for
+single-provider trees, for trees of any shape.  :mod:`.dispatch` sends
+a request here when some provider has a parent.
 
-It answers exactly as the general path (:mod:`.find` with
+It answers exactly as the general path (:mod:`.general` with
 :mod:`.assemble`, its ``_only_unsuffixed``) does, candidate for
 candidate, from the provider cache (:mod:`.provider_cache`): per tree,
 per requested class, the tree's providers that can give it and the
@@ -14,13 +15,18 @@ shares, and aggregate membership.
 
 With a limit, trees are read a window of root ids at a time, as in the
 general path, and stop once enough candidates are found.
+
+Its SQL besides the cache's is in :mod:`.fast_sql`; the answer's JSON is
+written by :mod:`.tree_answer`; the checks it shares with the flat fast
+path (fit, anchors, traits) are in :mod:`.fit`.
 """
 from __future__ import annotations
 
 import itertools
 import random
 
-from nubes.placement.candidates import fit, flat_sql, provider_cache, search, windows
+from nubes.placement.candidates import fast_sql, fit, provider_cache, windows
+from nubes.placement.candidates.contract import GroupFilter, Options, Resolved, Result
 from nubes.placement.candidates.request import CandidateRequest
 from nubes.placement.candidates.tree_answer import TreeAnswer
 
@@ -28,15 +34,15 @@ from nubes.placement.candidates.tree_answer import TreeAnswer
 class _Scope:
     """What the windows read, kept for the summaries."""
 
-    def __init__(self, conn, cache: provider_cache.ProviderCache, flt: search.GroupFilter,
+    def __init__(self, conn, cache: provider_cache.ProviderCache, flt: GroupFilter,
                  class_name: dict[int, str], sharing: set[int]):
         self.conn, self.cache, self.flt, self.class_name = conn, cache, flt, class_name
         self.sharing = sharing
         self.classes = sorted(flt.amounts)
         self.view: dict[int, provider_cache.Entry] = {}
         self.tree: dict[int, tuple] = {}          # provider -> (parent, root)
-        self.member_sets = [flat_sql.members(conn, s) for s in flt.any_of_aggs]
-        self.banned = flat_sql.members(conn, flt.forbidden_aggs)
+        self.member_sets = [fast_sql.members(conn, s) for s in flt.any_of_aggs]
+        self.banned = fast_sql.members(conn, flt.forbidden_aggs)
         self.seen: set = set()
         self.windows: list = []      # the windows read (None: everything)
 
@@ -79,35 +85,34 @@ class _Scope:
         fits, fitted = fit.by_class(passing, self.classes, self.flt.amounts)
         lending = self.sharing & fitted
         links = {sid: {tree[sid][1]} for sid in lending}
-        for sid, root in flat_sql.sharing_roots(self.conn, lending, window):
+        for sid, root in fast_sql.sharing_roots(self.conn, lending, window):
             links[sid].add(root)
         return fits, links
 
 
-def find(conn, request: CandidateRequest, flt: search.GroupFilter,
-         class_name: dict[int, str], trait_ids: dict[str, int], options,
-         cache: provider_cache.ProviderCache, top: int | None) -> dict:
-    """The answer body (``top``: the highest provider id)."""
-    group = request.groups[0]
-    scope = _Scope(conn, cache, flt, class_name, flat_sql.sharing_providers(conn))
-    required = frozenset(trait_ids[n] for n in group.traits.required)
-    any_of = tuple(frozenset(trait_ids[n] for n in s) for s in group.traits.any_of)
+def find(conn, request: CandidateRequest, resolved: Resolved, options: Options,
+         cache: provider_cache.ProviderCache, top: int | None) -> Result:
+    """The answer body, over trees of any shape (``top``: the highest
+    provider id)."""
+    flt = resolved.filters[0][1]
+    trait_ids = resolved.trait_ids
+    scope = _Scope(conn, cache, flt, resolved.all_classes, fast_sql.sharing_providers(conn))
+    required, any_of = fit.trait_sets(request.groups[0].traits, trait_ids)
     check = (required, any_of) if (required or any_of) else None
     root_ok = fit.root_check(scope.view, request.root_traits, trait_ids)
     answer = TreeAnswer(scope, options.version >= (1, 34))
     rng = options.rng or random
-    sweep = [None] if request.limit is None else windows.sweep(
-        top, request.limit, options.randomize, rng)
-    for window in sweep:
+    limit = request.limit
+    for window in windows.of_request(top, limit, options.randomize, rng):
         fits, links = scope.read(window)
         order = fit.anchors(scope.classes, fits, links, root_ok, window, scope.tree)
         if options.randomize:
             rng.shuffle(order)
-        need = None if request.limit is None else request.limit - len(answer)
-        _candidates(scope, fits, links, order, check, answer, need)
-        if request.limit is not None and len(answer) >= request.limit:
+        _candidates(scope, fits, links, order, check, answer,
+                    None if limit is None else limit - len(answer))
+        if limit is not None and len(answer) >= limit:
             break
-    return answer.body()
+    return Result.of_body(answer.body())
 
 
 def _candidates(scope: _Scope, fits, links, order: list[int], check, answer: TreeAnswer,
@@ -116,27 +121,8 @@ def _candidates(scope: _Scope, fits, links, order: list[int], check, answer: Tre
     as the general path's ``_only_unsuffixed``."""
     classes, tree, view = scope.classes, scope.tree, scope.view
     n = len(classes)
-    by_root: dict[int, dict[int, list[int]]] = {}
-    shared_rc: dict[int, list[int]] = {}
-    for c in classes:
-        for pid in fits[c]:
-            root = tree[pid][1]
-            per_class = by_root.get(root)
-            if per_class is None:
-                by_root[root] = {c: [pid]}
-            else:
-                found = per_class.get(c)
-                if found is None:
-                    per_class[c] = [pid]
-                else:
-                    found.append(pid)
-        shared_rc[c] = [pid for pid in fits[c] if pid in links] if links else []
-    lent_to: set[int] = set()
-    for shared in shared_rc.values():
-        for sid in shared:
-            lent_to |= links[sid]
+    by_root, shared_lists, lent_to = _by_root(classes, fits, tree, links)
     first = classes[0]
-    shared_lists = [shared_rc[c] for c in classes]
     empty: list[int] = []
     count = 0
     for anchor in order:
@@ -161,33 +147,73 @@ def _candidates(scope: _Scope, fits, links, order: list[int], check, answer: Tre
                      for providers, shared in zip(own_lists, shared_lists)]
         else:
             lists = own_lists
-        if all(lists):
-            mine = list(dict.fromkeys(itertools.chain.from_iterable(own_lists)))
-            if check is None and links.keys().isdisjoint(mine):
-                # Trees alike in shape (which of their providers give which
-                # class, who lends them what) share one encoded template.
-                local = dict(zip(mine, range(len(mine))))
-                if lists is own_lists:
-                    kind = tuple([tuple([local[p] for p in providers]) for providers in lists])
-                else:
-                    kind = tuple([tuple([local[p] if p in local else -1 - p for p in providers])
-                                  for providers in lists])
-                count += answer.add_kind(kind, mine, anchor, None if need is None
-                                         else need - count)
-                continue
-            for combo in itertools.product(*lists):
-                if need is not None and count >= need:
-                    return
-                pids = tuple(dict.fromkeys(combo))
-                if check is not None and not fit.traits_ok([view[p].trait_ids for p in pids],
-                                                             *check):
-                    continue
-                if all(p in links for p in pids):
-                    # Sharing providers only: the same for every anchor.
-                    key = (tuple(sorted(zip(combo, classes))), pids)
-                    if key in scope.seen:
-                        continue
-                    scope.seen.add(key)
-                answer.add(combo, pids)
-                count += 1
+        if not all(lists):
+            continue
+        mine = list(dict.fromkeys(itertools.chain.from_iterable(own_lists)))
+        room = None if need is None else need - count
+        if check is None and links.keys().isdisjoint(mine):
+            count += answer.add_kind(_kind(lists, own_lists, mine), mine, anchor, room)
+        else:
+            count += _add_combinations(scope, links, lists, check, answer, room)
 
+
+def _by_root(classes: list[int], fits, tree: dict[int, tuple], links: dict[int, set[int]]
+             ) -> tuple[dict[int, dict[int, list[int]]], list[list[int]], set[int]]:
+    """Per tree (root id), per class, its providers that can give the
+    class; per class, the sharing providers that can; the trees those
+    lend to."""
+    by_root: dict[int, dict[int, list[int]]] = {}
+    shared_lists: list[list[int]] = []
+    for c in classes:
+        for pid in fits[c]:
+            root = tree[pid][1]
+            per_class = by_root.get(root)
+            if per_class is None:
+                by_root[root] = {c: [pid]}
+            else:
+                found = per_class.get(c)
+                if found is None:
+                    per_class[c] = [pid]
+                else:
+                    found.append(pid)
+        shared_lists.append([pid for pid in fits[c] if pid in links] if links else [])
+    lent_to: set[int] = set()
+    for shared in shared_lists:
+        for sid in shared:
+            lent_to |= links[sid]
+    return by_root, shared_lists, lent_to
+
+
+def _kind(lists: list[list[int]], own_lists: list[list[int]], mine: list[int]) -> tuple:
+    """Trees alike in shape (which of their providers give which class,
+    who lends them what) share one encoded template: per class, its
+    providers as tokens (``k``: the tree's k-th own provider in ``mine``;
+    ``-1 - id``: the sharing provider ``id``)."""
+    local = dict(zip(mine, range(len(mine))))
+    if lists is own_lists:
+        return tuple([tuple([local[p] for p in providers]) for providers in lists])
+    return tuple([tuple([local[p] if p in local else -1 - p for p in providers])
+                  for providers in lists])
+
+
+def _add_combinations(scope: _Scope, links, lists: list[list[int]], check,
+                      answer: TreeAnswer, room: int | None) -> int:
+    """Every choice of one provider per class (first class outermost), up
+    to ``room`` (None: all); how many were added."""
+    classes, view, seen = scope.classes, scope.view, scope.seen
+    added = 0
+    for combo in itertools.product(*lists):
+        if room is not None and added >= room:
+            break
+        pids = tuple(dict.fromkeys(combo))
+        if check is not None and not fit.traits_ok([view[p].trait_ids for p in pids], *check):
+            continue
+        if all(p in links for p in pids):
+            # Sharing providers only: the same for every anchor.
+            key = (tuple(sorted(zip(combo, classes))), pids)
+            if key in seen:
+                continue
+            seen.add(key)
+        answer.add(combo, pids)
+        added += 1
+    return added
