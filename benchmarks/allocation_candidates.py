@@ -50,10 +50,10 @@ from nubes.common.wsgi.microversion import Version  # noqa: E402
 from nubes.placement import app as placement_app  # noqa: E402
 from nubes.placement import schema_sync  # noqa: E402
 from nubes.placement.candidates import (cache_sql, contract, dispatch,  # noqa: E402
-                                        fast_sql, gc_pause, general_sql, lookup_sql,
-                                        provider_cache)
+                                        fast_sql, general_sql, lookup_sql, provider_cache)
 from nubes.placement.candidates import request as creq  # noqa: E402
 from nubes.placement.handlers import allocation_candidate as handler  # noqa: E402
+from nubes.placement.handlers import gc_pause  # noqa: E402
 from tests.fixtures.placement_state import State  # noqa: E402
 from tests.fixtures.servers import ThreadedServer  # noqa: E402
 
