@@ -2,8 +2,8 @@
 requested amount, which trees every requested class can reach (the
 anchors) and the ``root_required`` check, over the provider cache's
 entries (:mod:`.provider_cache`) for the flat and the tree fast paths;
-and whether a candidate's providers together have the required and
-any-of traits, for every path (the general path's assembler too)."""
+and, for every path (the general path's assembler too), a group's trait
+sets in ids and whether a candidate's providers together have them."""
 from __future__ import annotations
 
 from typing import Callable, Iterable

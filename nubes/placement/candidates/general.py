@@ -22,7 +22,7 @@ import dataclasses
 import itertools
 import random
 
-from nubes.placement.candidates import assemble, general_sql, windows
+from nubes.placement.candidates import assemble, fit, general_sql, windows
 from nubes.placement.candidates.contract import GroupFilter, Options, Resolved, Result
 from nubes.placement.candidates.request import CandidateRequest, RequestGroup
 
@@ -146,9 +146,7 @@ def _read_group(conn, rgroup: RequestGroup, flt: GroupFilter, trait_ids, state: 
     if not group.fits or (rgroup.resources and len(group.fits) < len(flt.amounts)):
         return None
     if not group.single_provider:
-        group.required = frozenset(trait_ids[n] for n in rgroup.traits.required)
-        group.any_of = tuple(frozenset(trait_ids[n] for n in s)
-                             for s in rgroup.traits.any_of)
+        group.required, group.any_of = fit.trait_sets(rgroup.traits, trait_ids)
     return group
 
 
