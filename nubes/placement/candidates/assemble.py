@@ -163,7 +163,7 @@ _NO_TRAITS: frozenset[int] = frozenset()
 
 def _traits_ok(pids, group: Group, traits_of: dict[int, set[int]]) -> bool:
     return fit.traits_ok([traits_of.get(pid, _NO_TRAITS) for pid in pids],
-                         group.required, group.any_of)
+                         (group.required, group.any_of))
 
 
 def _unsuffixed_options(index: _Index, lists: list[tuple[int, list[int]]], universe: Universe

@@ -71,12 +71,19 @@ def anchors(classes: Iterable[int], fits: dict[int, list[int]], links: dict[int,
     return sorted(found)
 
 
-def traits_ok(trait_sets: Iterable[frozenset[int] | set[int]], required: frozenset[int],
-              any_of: Iterable[frozenset[int]]) -> bool:
+def traits_ok(trait_sets: Iterable[frozenset[int] | set[int]],
+              check: tuple[frozenset[int], tuple[frozenset[int], ...]]) -> bool:
     """Whether the providers of a candidate, their trait sets given, have
-    together every ``required`` trait and one of each ``any_of`` set."""
+    together every required trait and one of each any-of set (``check``:
+    ``(required, any_of)``, as :func:`trait_sets` gives them)."""
+    required, any_of = check
     have = set().union(*trait_sets)
-    return required <= have and all(have & s for s in any_of)
+    if not required <= have:
+        return False
+    for s in any_of:        # a loop: all() over a generator costs twice as much here
+        if not have & s:
+            return False
+    return True
 
 
 def trait_sets(traits, trait_ids: dict[str, int]

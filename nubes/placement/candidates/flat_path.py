@@ -198,7 +198,7 @@ class _Kinds:
         simple = self.everything - self.lent_bits.keys() - links.keys()
         if check is not None:
             view = scope.view
-            simple = {a for a in simple if fit.traits_ok((view[a].trait_ids,), *check)}
+            simple = {a for a in simple if fit.traits_ok((view[a].trait_ids,), check)}
         self.simple = simple
         self.own_bits = [(fs, 1 << k) for k, fs in enumerate(fit_sets)]
         self._templates: dict[int, list] = {}
@@ -247,8 +247,7 @@ class _Kinds:
             if room is not None and added >= room:
                 break
             pids = slots if at < 0 else slots[:at] + (anchor,) + slots[at + 1:]
-            if check is not None and not fit.traits_ok([view[p].trait_ids for p in pids],
-                                                         *check):
+            if check is not None and not fit.traits_ok([view[p].trait_ids for p in pids], check):
                 continue
             if at < 0 or anchor_shares:
                 # Sharing providers only: the same for every anchor they reach.

@@ -133,7 +133,7 @@ def _candidates(scope: _Scope, fits, links, order: list[int], check, answer: Tre
             firsts = own[first]
             if len(firsts) == 1 and all(own[c] == firsts for c in classes):
                 pid = firsts[0]
-                if check is not None and not fit.traits_ok((view[pid].trait_ids,), *check):
+                if check is not None and not fit.traits_ok((view[pid].trait_ids,), check):
                     continue
                 answer.add_whole(pid)
                 count += 1
@@ -206,7 +206,7 @@ def _add_combinations(scope: _Scope, links, lists: list[list[int]], check,
         if room is not None and added >= room:
             break
         pids = tuple(dict.fromkeys(combo))
-        if check is not None and not fit.traits_ok([view[p].trait_ids for p in pids], *check):
+        if check is not None and not fit.traits_ok([view[p].trait_ids for p in pids], check):
             continue
         if all(p in links for p in pids):
             # Sharing providers only: the same for every anchor.
