@@ -49,10 +49,11 @@ from nubes.common.db.transaction import Database  # noqa: E402
 from nubes.common.wsgi.microversion import Version  # noqa: E402
 from nubes.placement import app as placement_app  # noqa: E402
 from nubes.placement import schema_sync  # noqa: E402
-from nubes.placement.candidates import (cache_sql, find, flat_sql, gc_pause,  # noqa: E402
-                                        provider_cache, search)
+from nubes.placement.candidates import (cache_sql, contract, dispatch,  # noqa: E402
+                                        fast_sql, general_sql, lookup_sql, provider_cache)
 from nubes.placement.candidates import request as creq  # noqa: E402
 from nubes.placement.handlers import allocation_candidate as handler  # noqa: E402
+from nubes.placement.handlers import gc_pause  # noqa: E402
 from tests.fixtures.placement_state import State  # noqa: E402
 from tests.fixtures.servers import ThreadedServer  # noqa: E402
 
@@ -169,8 +170,8 @@ def _cold(db: Database, query: dict) -> float:
     provider_cache.forget(db.engine)
     with gc_pause.paused():
         start = time.perf_counter()
-        result = find.find(db, creq.parse(dict(query), Version(1, 39)),
-                           find.Options(version=(1, 39)))
+        result = dispatch.find(db, creq.parse(dict(query), Version(1, 39)),
+                               contract.Options(version=(1, 39)))
         orjson.dumps(handler.view(result, Version(1, 39)))
         elapsed = time.perf_counter() - start
         del result
@@ -182,12 +183,13 @@ def _breakdown(db: Database, query: dict, runs: int = 5) -> dict:
     version = Version(1, 39)
     sql_time = [0.0]
     originals = {}
-    statements = [(search, name) for name in (
-        "class_ids", "trait_ids", "aggregate_ids", "provider_by_uuid", "all_class_names",
+    statements = [(lookup_sql, name) for name in (
+        "trait_ids", "aggregate_ids", "provider_by_uuid", "all_class_names")]
+    statements += [(general_sql, name) for name in (
         "provider_inventories", "providers_matching", "class_names", "sharing_providers",
         "sharing_links", "providers_with_traits", "tree_parents", "max_provider_id",
         "summary_providers", "summary_inventories", "summary_traits")]
-    statements += [(flat_sql, name) for name in (
+    statements += [(fast_sql, name) for name in (
         "shape", "sharing_providers", "members", "sharing_links", "sharing_roots")]
     statements += [(cache_sql, name) for name in ("stamps", "tree_stamps", "facts")]
     for module, name in statements:
@@ -208,7 +210,7 @@ def _breakdown(db: Database, query: dict, runs: int = 5) -> dict:
             with gc_pause.paused():
                 t0 = time.perf_counter()
                 request = creq.parse(dict(query), version)
-                result = find.find(db, request, find.Options(version=(1, 39)))
+                result = dispatch.find(db, request, contract.Options(version=(1, 39)))
                 t1 = time.perf_counter()
                 body = handler.view(result, version)
                 t2 = time.perf_counter()

@@ -1,4 +1,5 @@
-"""Combine per-group search results into allocation requests.
+"""The general path's assembler (:mod:`.general` reads, this combines):
+per-group search results into allocation requests.
 
 Pure functions over plain ids (no SQL, no HTTP), so they are unit tested
 directly.  Terms:
@@ -27,9 +28,8 @@ import itertools
 import random as _random
 from typing import Callable, Iterator
 
-# A candidate: provider id -> {class id: amount}, and suffix -> provider ids.
-Allocations = dict[int, dict[int, int]]
-Mappings = dict[str, list[int]]
+from nubes.placement.candidates import fit
+from nubes.placement.candidates.contract import Allocations, Mappings
 
 
 @dataclasses.dataclass
@@ -158,13 +158,12 @@ class _Index:
         return lists
 
 
+_NO_TRAITS: frozenset[int] = frozenset()
+
+
 def _traits_ok(pids, group: Group, traits_of: dict[int, set[int]]) -> bool:
-    have: set[int] = set()
-    for pid in pids:
-        have |= traits_of.get(pid, set())
-    if not group.required <= have:
-        return False
-    return all(have & any_set for any_set in group.any_of)
+    return fit.traits_ok([traits_of.get(pid, _NO_TRAITS) for pid in pids],
+                         (group.required, group.any_of))
 
 
 def _unsuffixed_options(index: _Index, lists: list[tuple[int, list[int]]], universe: Universe

@@ -1,10 +1,10 @@
-"""The answer of the flat fast path, written as JSON while candidates are
-found: each allocation request is joined from pre-encoded pieces (the
-uuid, the group's amounts), each provider summary is its cache entry's
-pre-encoded fragment.  The body handed back holds two
-``orjson.Fragment``s, so the handler's ``orjson.dumps`` copies them as
-they are; the bytes are those ``orjson.dumps`` gives for the same body
-built from dicts (compact, keys in the same order).
+"""The answer of the flat fast path (:mod:`.flat_path`), written as JSON
+while candidates are found: each allocation request is joined from
+pre-encoded pieces (the uuid, the group's amounts), each provider
+summary is its cache entry's pre-encoded fragment.  The body handed
+back holds two ``orjson.Fragment``s, so the handler's ``orjson.dumps``
+copies them as they are; the bytes are those ``orjson.dumps`` gives for
+the same body built from dicts (compact, keys in the same order).
 """
 from __future__ import annotations
 

@@ -53,10 +53,6 @@ class CandidateRequest:
     def group(self, suffix: str) -> RequestGroup:
         return next(g for g in self.groups if g.suffix == suffix)
 
-    @property
-    def granular_count(self) -> int:
-        return sum(1 for g in self.groups if g.use_same_provider)
-
     def trait_names(self) -> set[str]:
         names = set(self.root_traits.names())
         for group in self.groups:

@@ -1,4 +1,4 @@
-"""The answer of the tree fast path (:mod:`.tree`) as JSON: allocation
+"""The answer of the tree fast path (:mod:`.tree_path`) as JSON: allocation
 requests joined from pre-encoded pieces, the summaries of every provider
 of the trees used (by id) from the cache entries' pieces completed with
 each provider's parent and root.

@@ -1,39 +1,35 @@
-"""GET /allocation_candidates (1.10+)."""
+"""GET /allocation_candidates (1.10+).
+
+The chain: this handler (validate the query string, show the answer) →
+:mod:`nubes.placement.service.allocation_candidates` (one call) →
+:mod:`nubes.placement.candidates.dispatch` (picks the path) → the
+general path or a fast path → its SQL.  The fast paths hand back the
+body as JSON already; the general path candidates in ids, shown by
+:func:`view`.
+"""
 from __future__ import annotations
 
-from nubes.placement.candidates import find as service
-from nubes.placement.candidates import gc_pause
-from nubes.placement.candidates import request as candidate_request
-from nubes.placement.handlers import query, respond
+from nubes.placement.handlers import gc_pause, query, respond
 from nubes.placement.policies import allocation_candidate as policy
 from nubes.placement.schemas import allocation_candidate as schema
+from nubes.placement.service import allocation_candidates as service
 
 
 def list_allocation_candidates(req, resp, **_params) -> None:
     respond.require_version(req, (1, 10))
     respond.authorize(req, policy.LIST)
     version = req.context.version
-    params = schema.collapse_repeats(dict(req.params), version)
-    _validate(req, params, version)
-    request = candidate_request.parse(params, version)
+    params = query.validated(schema.collapse_repeats(dict(req.params), version),
+                             schema.query_schema(version))
     state = req.context.state
     with gc_pause.paused():
-        result = service.find(state.db, request, service.Options(
-            version=(version[0], version[1]),
-            randomize=bool(state.conf.placement.randomize_allocation_candidates)))
+        result = service.find(
+            state.db, params, version,
+            randomize=bool(state.conf.placement.randomize_allocation_candidates))
         respond.send(req, resp, view(result, version))
         # Free the answer's objects before collection resumes: otherwise
         # the first collection walks them all.
         del result
-
-
-def _validate(req, params: dict, version) -> None:
-    # Same checks as query.validated_params, on the collapsed parameters.
-    class _Req:
-        pass
-    shim = _Req()
-    shim.params = params
-    query.validated_params(shim, schema.query_schema(version))
 
 
 def view(result: service.Result, version) -> dict:

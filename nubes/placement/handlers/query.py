@@ -7,9 +7,14 @@ from nubes.common.wsgi import body, errors
 
 
 def validated_params(req, schema: dict) -> dict:
-    """The query parameters as a dict (repeated ones as lists), or 400
-    naming what is wrong."""
-    params = dict(req.params)
+    """The request's query parameters as a dict (repeated ones as lists),
+    or 400 naming what is wrong."""
+    return validated(dict(req.params), schema)
+
+
+def validated(params: dict, schema: dict) -> dict:
+    """``params`` (a query string as a dict, repeated keys as lists), or
+    400 naming what is wrong."""
     error = jsonschema.exceptions.best_match(body.validator_for(schema).iter_errors(params))
     if error is not None:
         raise errors.BadRequest(f"Invalid query string parameters: {error.message}")

@@ -102,16 +102,6 @@ def bump_generation_unguarded(conn: sa.Connection, provider_id: int) -> None:
     conn.execute(_BUMP, {"b_id": provider_id, "b_now": utcnow()})
 
 
-def ancestors(conn: sa.Connection, provider_id: int) -> list[int]:
-    """Ids from the provider's parent up to its root."""
-    out: list[int] = []
-    current = conn.scalar(sa.select(rp.c.parent_provider_id).where(rp.c.id == provider_id))
-    while current is not None:
-        out.append(current)
-        current = conn.scalar(sa.select(rp.c.parent_provider_id).where(rp.c.id == current))
-    return out
-
-
 def descendants(conn: sa.Connection, provider_id: int) -> list[int]:
     """Ids of every provider below ``provider_id``."""
     out: list[int] = []

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from nubes.common.wsgi.microversion import Version
 from nubes.placement import models
-from nubes.placement.candidates import cache_sql, find
+from nubes.placement.candidates import cache_sql, contract, dispatch
 from nubes.placement.candidates import request as candidate_request
 from nubes.placement.handlers import allocation_candidate as handler
 
@@ -39,7 +39,7 @@ CN1, CN2, CN3, SS = _uuid("cn1"), _uuid("cn2"), _uuid("cn3"), _uuid("ss")
 def _general(db, params: dict) -> dict:
     version = Version(1, 39)
     request = candidate_request.parse(dict(params), version)
-    result = find.find(db, request, find.Options(version=(1, 39), fast_path=False))
+    result = dispatch.find(db, request, contract.Options(version=(1, 39), fast_path=False))
     return orjson.loads(orjson.dumps(handler.view(result, version)))
 
 

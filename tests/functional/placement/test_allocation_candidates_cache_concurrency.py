@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from nubes.common.wsgi.microversion import Version
-from nubes.placement.candidates import find, provider_cache
+from nubes.placement.candidates import contract, dispatch, provider_cache
 from nubes.placement.candidates import request as candidate_request
 from nubes.placement.handlers import allocation_candidate as handler
 
@@ -33,11 +33,11 @@ def _both_in_one_snapshot(db, params: dict) -> tuple[dict, dict]:
     def work(conn):
         out = []
         for fast in (True, False):
-            options = find.Options(version=(1, 39), fast_path=fast)
-            result = find._find(conn, request, options, cache)
+            options = contract.Options(version=(1, 39), fast_path=fast)
+            result = dispatch.find_in(conn, request, options, cache)
             out.append(orjson.loads(orjson.dumps(handler.view(result, version))))
         return out
-    fast, general = find._snapshot_read(db, work)
+    fast, general = contract.snapshot_read(db, work)
     return fast, general
 
 

@@ -1,9 +1,11 @@
-"""The flat fast path (``candidates.flat``) answers exactly as the general
-path does: randomized small flat setups (sharing providers, usage,
+"""The flat fast path (``candidates.flat_path``) answers exactly as the
+general path (``candidates.general``) does: randomized small flat setups (sharing providers, usage,
 reserved/min/max/step, fractional ratios, traits, aggregates) and
 randomized single-group requests, both paths compared body for body
 (allocation request order, mappings, summaries), on every backend.
-The same for nested trees (the tree fast path).
+The same for nested trees (the tree fast path, ``candidates.tree_path``).
+``Options.fast_path=False`` makes the dispatcher (``candidates.dispatch``)
+take the general path for requests a fast path would serve.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import orjson
 import pytest
 
 from nubes.common.wsgi.microversion import Version
-from nubes.placement.candidates import find, flat
+from nubes.placement.candidates import contract, dispatch
 from nubes.placement.candidates import request as candidate_request
 from nubes.placement.handlers import allocation_candidate as handler
 from tests.fixtures.placement_state import State, uuid_for
@@ -85,21 +87,19 @@ def _query(rng: random.Random, state: State) -> dict:
     return query
 
 
-_ELIGIBLE = flat.eligible
 # Seeds whose setups happen to satisfy none of their requests (kept to
 # notice if the generator drifts into testing nothing).
 _EMPTY_SEEDS = {19}
 
 
-def _answer(db, query: dict, version: Version, fast: bool, monkeypatch,
+def _answer(db, query: dict, version: Version, fast: bool,
             shuffle: int | None = None) -> dict:
-    monkeypatch.setattr(flat, "eligible", _ELIGIBLE if fast else (lambda request: False))
     request = candidate_request.parse(dict(query), version)
-    options = find.Options(version=(version[0], version[1]))
+    options = contract.Options(version=(version[0], version[1]), fast_path=fast)
     if shuffle is not None:
         # randomize_allocation_candidates: both paths draw alike from one seed.
         options.randomize, options.rng = True, random.Random(shuffle)
-    result = find.find(db, request, options)
+    result = dispatch.find(db, request, options)
     if not fast:
         assert result.body is None
     return orjson.loads(orjson.dumps(handler.view(result, version)))
@@ -121,15 +121,15 @@ def _versioned_query(rng: random.Random, state) -> tuple[dict, Version, int | No
 
 
 @pytest.mark.parametrize("seed", range(30))
-def test_fast_path_matches_general_path(placement, placement_database, seed, monkeypatch):
+def test_fast_path_matches_general_path(placement, placement_database, seed):
     rng = random.Random(seed)
     state = State(placement_database.engine)
     _populate(state, rng)
     answered = 0
     for _ in range(12):
         query, version, shuffle = _versioned_query(rng, state)
-        general = _answer(placement_database, query, version, False, monkeypatch, shuffle)
-        fast = _answer(placement_database, query, version, True, monkeypatch, shuffle)
+        general = _answer(placement_database, query, version, False, shuffle)
+        fast = _answer(placement_database, query, version, True, shuffle)
         assert fast == general, (seed, query, version, shuffle)
         answered += bool(fast["allocation_requests"])
     assert answered or seed in _EMPTY_SEEDS
@@ -140,21 +140,22 @@ def test_fast_path_serves_flat_requests_and_skips_nested(placement, placement_da
     state.provider("cn1", inventory={"VCPU": 8}, traits=["CUSTOM_GOLD"])
     version = Version(1, 39)
     request = candidate_request.parse({"resources": "VCPU:1"}, version)
-    assert flat.eligible(request)
-    result = find.find(placement_database, request, find.Options(version=(1, 39)))
+    assert dispatch.eligible_for_fast_path(request)
+    result = dispatch.find(placement_database, request, contract.Options(version=(1, 39)))
     assert result.body is not None
     assert len(orjson.loads(orjson.dumps(result.body))["allocation_requests"]) == 1
     # Not the shape: two groups, or an old microversion.
-    assert not flat.eligible(candidate_request.parse(
+    assert not dispatch.eligible_for_fast_path(candidate_request.parse(
         {"resources1": "VCPU:1", "resources2": "VCPU:1", "group_policy": "none"}, version))
-    assert not flat.eligible(candidate_request.parse({"resources": "VCPU:1"}, Version(1, 28)))
+    assert not dispatch.eligible_for_fast_path(
+        candidate_request.parse({"resources": "VCPU:1"}, Version(1, 28)))
     # A child anywhere: the tree fast path answers, as the general path.
     state.provider("numa", parent="cn1", inventory={"VCPU": 4})
-    result = find.find(placement_database, request, find.Options(version=(1, 39)))
+    result = dispatch.find(placement_database, request, contract.Options(version=(1, 39)))
     assert result.body is not None
     assert len(orjson.loads(orjson.dumps(result.body))["allocation_requests"]) == 2
-    general = find.find(placement_database, request,
-                        find.Options(version=(1, 39), fast_path=False))
+    general = dispatch.find(placement_database, request,
+                            contract.Options(version=(1, 39), fast_path=False))
     assert general.body is None and len(general.candidates) == 2
 
 
@@ -196,10 +197,10 @@ def test_tree_fast_path_matches_general_path(placement, placement_database, seed
         answers = []
         for fast in (False, True):
             request = candidate_request.parse(dict(query), version)
-            options = find.Options(version=(version[0], version[1]), fast_path=fast)
+            options = contract.Options(version=(version[0], version[1]), fast_path=fast)
             if shuffle is not None:
                 options.randomize, options.rng = True, random.Random(shuffle)
-            result = find.find(placement_database, request, options)
+            result = dispatch.find(placement_database, request, options)
             answers.append(orjson.loads(orjson.dumps(handler.view(result, version))))
         assert answers[1] == answers[0], (seed, query, version, shuffle)
 
@@ -233,11 +234,11 @@ def test_fast_paths_match_general_path_across_windows(placement, placement_datab
             query = {"resources": "VCPU:1,MEMORY_MB:512,DISK_GB:10", "limit": str(limit)}
             answers = []
             for fast in (False, True):
-                options = find.Options(version=(1, 39), fast_path=fast)
+                options = contract.Options(version=(1, 39), fast_path=fast)
                 if shuffle is not None:
                     options.randomize, options.rng = True, random.Random(shuffle)
-                result = find.find(placement_database,
-                                   candidate_request.parse(dict(query), version), options)
+                result = dispatch.find(placement_database,
+                                       candidate_request.parse(dict(query), version), options)
                 answers.append(orjson.loads(orjson.dumps(handler.view(result, version))))
             assert answers[1] == answers[0], (limit, shuffle)
             got = len(answers[1]["allocation_requests"])

@@ -1,5 +1,7 @@
-"""SQL for allocation candidates: SQLAlchemy Core, one statement per kind
-of fact, every one run inside the caller's (single, read) transaction.
+"""The general path's SQL (:mod:`.general`): SQLAlchemy Core, one
+statement per kind of fact, every one run inside the caller's (single,
+read) transaction.  The lookups every path makes first (names to ids,
+the ``in_tree`` provider, who shares) are in :mod:`.lookup_sql`.
 
 What is pushed to SQL is what can be decided per provider: capacity for
 the group's amount of each class (min_unit, max_unit, step_size, usage),
@@ -11,89 +13,25 @@ they are per provider and go to SQL too.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Iterable
 
 import sqlalchemy as sa
 
-from nubes.placement.models import (allocations, inventories, placement_aggregates,
-                                    resource_classes, resource_provider_aggregates as rpa,
+from nubes.placement.candidates import lookup_sql
+from nubes.placement.candidates.contract import GroupFilter
+from nubes.placement.models import (allocations, inventories, resource_classes,
+                                    resource_provider_aggregates as rpa,
                                     resource_provider_traits as rpt,
                                     resource_providers as rp, traits)
 
-SHARES_TRAIT = "MISC_SHARES_VIA_AGGREGATE"
 # Above this many trees the summary queries read whole tables and filter
 # in Python: cheaper than huge IN lists (and SQLite's variable limit).
 _IN_LIST_MAX = 400
 
 
-@dataclasses.dataclass
-class GroupFilter:
-    """One request group, in ids.  ``any_of_aggs``: each entry a set of
-    aggregate ids (empty set: the aggregate does not exist -> no match)."""
-    amounts: dict[int, int]                # class id -> amount
-    any_of_aggs: list[set[int]]
-    forbidden_aggs: set[int]
-    tree_root: int | None                  # in_tree, as the tree's root id
-    forbidden_traits: set[int]
-    # Granular groups only (per-provider traits):
-    required_traits: set[int] = dataclasses.field(default_factory=set)
-    any_of_traits: list[set[int]] = dataclasses.field(default_factory=list)
-    # A window of trees: root ids in [lo, hi), plus the providers in ``also``
-    # (sharing providers, which lend across windows).
-    root_range: tuple[int, int] | None = None
-    also: set[int] = dataclasses.field(default_factory=set)
-
-
-@dataclasses.dataclass
-class ProviderRow:
-    id: int
-    uuid: str
-    parent_id: int | None
-    root_id: int
-
-
 # Statements every request runs, built once (building a Select costs
 # about as much as running a small one).
-_NAMES = sa.bindparam("names", expanding=True)
-_BY_NAME = {
-    "classes": sa.select(resource_classes.c.id, resource_classes.c.name)
-    .where(resource_classes.c.name.in_(_NAMES)),
-    "traits": sa.select(traits.c.id, traits.c.name).where(traits.c.name.in_(_NAMES)),
-    "aggregates": sa.select(placement_aggregates.c.id, placement_aggregates.c.uuid)
-    .where(placement_aggregates.c.uuid.in_(_NAMES)),
-}
-_PROVIDER_BY_UUID = sa.select(rp.c.id, rp.c.uuid, rp.c.parent_provider_id,
-                              rp.c.root_provider_id).where(rp.c.uuid == sa.bindparam("uuid"))
-_ALL_CLASS_NAMES = sa.select(resource_classes.c.id, resource_classes.c.name)
 _MAX_PROVIDER_ID = sa.select(sa.func.max(rp.c.id))
-SHARING_PROVIDERS = (sa.select(rpt.c.resource_provider_id)
-            .join(traits, traits.c.id == rpt.c.trait_id)
-            .where(traits.c.name == SHARES_TRAIT))
-
-
-def _ids(conn, kind: str, names: Iterable[str]) -> dict[str, int]:
-    names = sorted(set(names))
-    if not names:
-        return {}
-    return {r[1]: r[0] for r in conn.execute(_BY_NAME[kind], {"names": names})}
-
-
-def class_ids(conn, names) -> dict[str, int]:
-    return _ids(conn, "classes", names)
-
-
-def trait_ids(conn, names) -> dict[str, int]:
-    return _ids(conn, "traits", names)
-
-
-def aggregate_ids(conn, uuids) -> dict[str, int]:
-    return _ids(conn, "aggregates", uuids)
-
-
-def provider_by_uuid(conn, uuid: str) -> ProviderRow | None:
-    row = conn.execute(_PROVIDER_BY_UUID, {"uuid": uuid}).first()
-    return ProviderRow(*row) if row else None
 
 
 def _used(class_col) -> sa.ScalarSelect:
@@ -174,7 +112,7 @@ def max_provider_id(conn) -> int | None:
 
 
 def sharing_providers(conn) -> set[int]:
-    return set(conn.scalars(SHARING_PROVIDERS))
+    return set(conn.scalars(lookup_sql.SHARING_PROVIDERS))
 
 
 def sharing_links(conn, sharing_ids: set[int]) -> dict[int, set[int]]:
@@ -271,10 +209,6 @@ def class_names(conn, ids: set[int]) -> dict[int, str]:
         return {}
     return dict(conn.execute(sa.select(resource_classes.c.id, resource_classes.c.name)
                              .where(resource_classes.c.id.in_(sorted(ids)))).all())
-
-
-def all_class_names(conn) -> dict[int, str]:
-    return dict(conn.execute(_ALL_CLASS_NAMES).all())
 
 
 def summary_traits(conn, roots: set[int]) -> list[tuple]:

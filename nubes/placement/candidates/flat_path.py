@@ -1,9 +1,10 @@
-"""The fast path for the dominant request: one unsuffixed request group,
-1.29 or later, and no provider with a parent anywhere (every tree is a
-single provider, possibly with sharing providers lending to it); when
-some provider has a parent, :mod:`.tree` answers instead.
+"""The flat fast path, for the dominant request: one unsuffixed request
+group, 1.29 or later, and no provider with a parent anywhere (every tree
+is a single provider, possibly with sharing providers lending to it).
+:mod:`.dispatch` sends it here; when some provider has a parent,
+:mod:`.tree_path` answers instead.
 
-It gives exactly what the general path (:mod:`.find` with
+It gives exactly what the general path (:mod:`.general` with
 :mod:`.assemble`) gives, in the same order, but from the provider cache
 (:mod:`.provider_cache`) straight to the JSON of the answer:
 
@@ -15,6 +16,9 @@ It gives exactly what the general path (:mod:`.find` with
 * fit, filters and trait checks run over the entries; candidates are
   joined from pre-encoded pieces (:mod:`.flat_answer`).
 
+Its SQL besides the cache's is in :mod:`.fast_sql`; the checks it shares
+with the tree fast path (fit, anchors, traits) in :mod:`.fit`.
+
 With a limit, trees are read a window of ids at a time, as in the
 general path, and stop once enough candidates are found.
 """
@@ -23,24 +27,16 @@ from __future__ import annotations
 import itertools
 import random
 
-from nubes.placement.candidates import fit, flat_sql, provider_cache, search, tree, windows
+from nubes.placement.candidates import fast_sql, fit, provider_cache, windows
+from nubes.placement.candidates.contract import GroupFilter, Options, Resolved, Result
 from nubes.placement.candidates.flat_answer import Answer
 from nubes.placement.candidates.request import CandidateRequest
-
-
-def eligible(request: CandidateRequest) -> bool:
-    """Whether the request has the shape this path serves (whether the
-    trees are flat is asked of the database, in the same transaction)."""
-    if len(request.groups) != 1 or request.same_subtrees or not request.nested_aware:
-        return False
-    group = request.groups[0]
-    return group.suffix == "" and bool(group.resources)
 
 
 class _Scope:
     """The facts read so far, across windows."""
 
-    def __init__(self, conn, cache: provider_cache.ProviderCache, flt: search.GroupFilter,
+    def __init__(self, conn, cache: provider_cache.ProviderCache, flt: GroupFilter,
                  class_name: dict[int, str], sharing: set[int],
                  required: frozenset[int], any_of: tuple[frozenset[int], ...]):
         self.conn, self.cache, self.flt, self.class_name = conn, cache, flt, class_name
@@ -50,8 +46,8 @@ class _Scope:
         self.view: dict[int, provider_cache.Entry] = {}   # every provider read
         # Aggregate membership is not cached (it may change without a
         # generation bump): read once per request.
-        self.member_sets = [flat_sql.members(conn, s) for s in flt.any_of_aggs]
-        self.banned = flat_sql.members(conn, flt.forbidden_aggs)
+        self.member_sets = [fast_sql.members(conn, s) for s in flt.any_of_aggs]
+        self.banned = fast_sql.members(conn, flt.forbidden_aggs)
         # Sharing providers that fit -> the roots (in the window) they lend to.
         self.links: dict[int, set[int]] = {}
         self.seen: set = set()
@@ -104,64 +100,36 @@ class _Scope:
         # their own included.
         lending = self.sharing & fitted
         links = {sid: {sid} for sid in lending}
-        for sid, pid in flat_sql.sharing_links(self.conn, lending, window):
+        for sid, pid in fast_sql.sharing_links(self.conn, lending, window):
             links[sid].add(pid)
         self.links = links
         return fits, fitted
 
 
-def find(conn, request: CandidateRequest, flt: search.GroupFilter,
-         class_name: dict[int, str], trait_ids: dict[str, int], options,
-         cache: provider_cache.ProviderCache) -> dict:
-    """The answer body (from :mod:`.tree` when some provider has a parent)."""
-    top, nested = flat_sql.shape(conn)
-    if nested:
-        return tree.find(conn, request, flt, class_name, trait_ids, options, cache, top)
-    group = request.groups[0]
-    sharing = flat_sql.sharing_providers(conn)
-    required = frozenset(trait_ids[n] for n in group.traits.required)
-    any_of = tuple(frozenset(trait_ids[n] for n in s) for s in group.traits.any_of)
+def find(conn, request: CandidateRequest, resolved: Resolved, options: Options,
+         cache: provider_cache.ProviderCache, top: int | None) -> Result:
+    """The answer body, every tree a single provider (``top``: the highest
+    provider id)."""
+    flt = resolved.filters[0][1]
+    class_name, trait_ids = resolved.all_classes, resolved.trait_ids
+    sharing = fast_sql.sharing_providers(conn)
+    required, any_of = fit.trait_sets(request.groups[0].traits, trait_ids)
     scope = _Scope(conn, cache, flt, class_name, sharing, required, any_of)
     root_ok = fit.root_check(scope.view, request.root_traits, trait_ids)
     check = (required, any_of) if (required or any_of) else None
     answer = Answer(flt.amounts, class_name, with_mappings=options.version >= (1, 34))
     rng = options.rng or random
-    if request.limit is None:
-        fits, fitted = scope.read(None)
-        order = _anchors(scope, fits, root_ok, None)
+    limit = request.limit
+    for window in windows.of_request(top, limit, options.randomize, rng):
+        fits, _fitted = scope.read(window)
+        order = fit.anchors(scope.classes, fits, scope.links, root_ok, window)
         if options.randomize:
             rng.shuffle(order)
-        _candidates(scope, fits, order, check, answer, None)
-    else:
-        for window in windows.sweep(top, request.limit, options.randomize, rng):
-            fits, fitted = scope.read(window)
-            order = _anchors(scope, fits, root_ok, window)
-            if options.randomize:
-                rng.shuffle(order)
-            _candidates(scope, fits, order, check, answer, request.limit - len(answer))
-            if len(answer) >= request.limit:
-                break
-    return answer.body()
-
-
-def _anchors(scope: _Scope, fits, root_ok, window) -> list[int]:
-    """Trees every requested class can come to, each from the tree's own
-    provider or from a sharing provider lending to it, in ascending order
-    (exactly the general path's anchors: a random order shuffles them)."""
-    links = scope.links
-    anchors: set[int] | None = None
-    for c in scope.classes:
-        reach = set(fits[c])
-        for sid in links.keys() & reach:
-            reach |= links[sid]
-        anchors = reach if anchors is None else anchors & reach
-    anchors = anchors or set()
-    if window is not None:
-        lo, hi = window
-        anchors = {a for a in anchors if lo <= a < hi}
-    if root_ok is not None:
-        anchors = {a for a in anchors if root_ok(a)}
-    return sorted(anchors)
+        _candidates(scope, fits, order, check, answer,
+                    None if limit is None else limit - len(answer))
+        if limit is not None and len(answer) >= limit:
+            break
+    return Result.of_body(answer.body())
 
 
 _ANCHOR = -1   # stands for the anchor in a template
@@ -177,76 +145,109 @@ def _candidates(scope: _Scope, fits: dict[int, list[int]], order: list[int], che
     give themselves and in who lends them what (one bit per class they
     give, one per (class, sharing provider) lending to them: the
     anchor's *kind*) share one list of templates, computed and encoded
-    around the anchor once."""
-    classes = scope.classes
-    sharing, links, view = scope.sharing, scope.links, scope.view
-    fit_sets = [set(fits[c]) for c in classes]
-    everything = set.intersection(*fit_sets)
-    n = len(classes)
-    # Per anchor, the bits of the (class, sharing provider) pairs lending it.
-    lending: list[tuple[int, int]] = []     # bit i -> (class index, sharing id)
-    lent_bits: dict[int, int] = {}
-    for k, fs in enumerate(fit_sets):
-        for sid in sorted(sharing.intersection(fs)):
-            bit = 1 << (n + len(lending))
-            lending.append((k, sid))
-            for root in links.get(sid, ()):
-                if root != sid:
-                    lent_bits[root] = lent_bits.get(root, 0) | bit
-    # One provider of its own serving every class, nothing lent, not a
-    # sharing provider (those are deduplicated): one candidate.
-    simple = everything - lent_bits.keys() - links.keys()
-    if check is not None:
-        simple = {a for a in simple if _traits_ok((a,), check, view)}
-    own_bits = [(fs, 1 << k) for k, fs in enumerate(fit_sets)]
-    templates: dict[int, list] = {}
-    # Kinds whose candidates are all encoded around the anchor: the key of
-    # that encoding and the pieces, once one anchor of the kind was added.
-    blocks: dict[int, tuple[bytes, list]] = {}
-    seen = scope.seen
+    around the anchor once (:class:`_Kinds`)."""
+    view = scope.view
+    kinds = _Kinds(scope, fits, check, answer)
+    simple = kinds.simple
     run: list = []      # consecutive simple anchors, added in bulk
     count = 0
     for anchor in order:
+        if need is not None and count >= need:
+            break
         if anchor in simple:
-            if need is not None and count >= need:
-                break
             run.append(view[anchor])
             count += 1
             continue
-        if need is not None and count >= need:
-            break
-        lent = lent_bits.get(anchor, 0)
-        if not lent and anchor in everything and anchor not in links:
+        kind = kinds.kind_of(anchor)
+        if kind is None:
             continue                    # failed the trait check
-        kind = lent
-        for fs, bit in own_bits:
-            if anchor in fs:
-                kind |= bit
-        found = templates.get(kind)
-        if found is None:
-            found = templates[kind] = _encoded_templates(classes, kind, lending, answer, view)
+        found = kinds.templates(kind)
         if not found:
             continue
         if run:
             answer.add_simple(run)
             run = []
-        anchor_shares = anchor in links
+        count += kinds.add(anchor, kind, found, None if need is None else need - count)
+    if run:
+        answer.add_simple(run)
+
+
+class _Kinds:
+    """The anchors of one window by kind: the bits of what each can give
+    itself and of who lends it what, the templates of each kind, and the
+    kinds whose candidates are all encoded around the anchor."""
+
+    def __init__(self, scope: _Scope, fits: dict[int, list[int]], check, answer: Answer):
+        self.scope, self.check, self.answer = scope, check, answer
+        classes, links = scope.classes, scope.links
+        fit_sets = [set(fits[c]) for c in classes]
+        self.everything = set.intersection(*fit_sets)
+        n = len(classes)
+        # Per anchor, the bits of the (class, sharing provider) pairs lending it.
+        self.lending: list[tuple[int, int]] = []     # bit i -> (class index, sharing id)
+        self.lent_bits: dict[int, int] = {}
+        for k, fs in enumerate(fit_sets):
+            for sid in sorted(scope.sharing.intersection(fs)):
+                bit = 1 << (n + len(self.lending))
+                self.lending.append((k, sid))
+                for root in links.get(sid, ()):
+                    if root != sid:
+                        self.lent_bits[root] = self.lent_bits.get(root, 0) | bit
+        # One provider of its own serving every class, nothing lent, not a
+        # sharing provider (those are deduplicated): one candidate.
+        simple = self.everything - self.lent_bits.keys() - links.keys()
+        if check is not None:
+            view = scope.view
+            simple = {a for a in simple if fit.traits_ok((view[a].trait_ids,), check)}
+        self.simple = simple
+        self.own_bits = [(fs, 1 << k) for k, fs in enumerate(fit_sets)]
+        self._templates: dict[int, list] = {}
+        # Kinds whose candidates are all encoded around the anchor: the key of
+        # that encoding and the pieces, once one anchor of the kind was added.
+        self.blocks: dict[int, tuple[bytes, list]] = {}
+
+    def kind_of(self, anchor: int) -> int | None:
+        """The anchor's kind; None for an anchor whose own provider serves
+        everything, nothing lent, that is not simple: it failed the trait
+        check."""
+        lent = self.lent_bits.get(anchor, 0)
+        if not lent and anchor in self.everything and anchor not in self.scope.links:
+            return None
+        kind = lent
+        for fs, bit in self.own_bits:
+            if anchor in fs:
+                kind |= bit
+        return kind
+
+    def templates(self, kind: int) -> list:
+        found = self._templates.get(kind)
+        if found is None:
+            found = self._templates[kind] = _encoded_templates(
+                self.scope.classes, kind, self.lending, self.answer, self.scope.view)
+        return found
+
+    def add(self, anchor: int, kind: int, found: list, room: int | None) -> int:
+        """The candidates of ``anchor`` from its kind's templates ``found``,
+        up to ``room`` (None: all); how many were added."""
+        scope, check, answer = self.scope, self.check, self.answer
+        view, seen = scope.view, scope.seen
+        anchor_shares = anchor in scope.links
         entry = view[anchor]
-        block = blocks.get(kind)
+        block = self.blocks.get(kind)
         if (block is not None and check is None and not anchor_shares
-                and (need is None or count + len(found) <= need)):
+                and (room is None or len(found) <= room)):
             # Seen this kind before: its other providers are summarized.
             answer.add_block(block[0], block[1], entry)
-            count += len(found)
-            continue
+            return len(found)
         if check is None and not anchor_shares and all(t[1] >= 0 for t in found):
-            blocks[kind] = (b"\x00".join(b"\x00".join(t[3]) for t in found),
-                            [t[3] for t in found])
+            self.blocks[kind] = (b"\x00".join(b"\x00".join(t[3]) for t in found),
+                                 [t[3] for t in found])
+        added = 0
         for slots, at, class_ids, around in found:
-            if need is not None and count >= need:
+            if room is not None and added >= room:
                 break
             pids = slots if at < 0 else slots[:at] + (anchor,) + slots[at + 1:]
-            if check is not None and not _traits_ok(pids, check, view):
+            if check is not None and not fit.traits_ok([view[p].trait_ids for p in pids], check):
                 continue
             if at < 0 or anchor_shares:
                 # Sharing providers only: the same for every anchor they reach.
@@ -256,9 +257,8 @@ def _candidates(scope: _Scope, fits: dict[int, list[int]], order: list[int], che
                 answer.add(pids, class_ids, view)
             else:
                 answer.add_around(around, entry, pids, view)
-            count += 1
-    if run:
-        answer.add_simple(run)
+            added += 1
+        return added
 
 
 def _encoded_templates(classes: list[int], kind: int, lending: list[tuple[int, int]],
@@ -299,10 +299,3 @@ def _templates(classes: list[int], own: tuple[bool, ...], lent: list[list[int]] 
         out.append((slots, at, tuple(tuple(cs) for cs in per_pid.values())))
     return out
 
-
-def _traits_ok(pids, check, view) -> bool:
-    required, any_of = check
-    have: set = set()
-    for pid in pids:
-        have.update(view[pid].trait_ids)
-    return required <= have and all(have & s for s in any_of)

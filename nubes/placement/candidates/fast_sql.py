@@ -1,14 +1,15 @@
-"""SQL for the fast paths (:mod:`.flat`, :mod:`.tree`) besides the
-provider cache's: what is read fresh in every request (the shape of the
-trees, who shares, aggregate membership), as statements built once at
-import and fetched as plain DBAPI tuples.  Everything runs in the
-caller's read transaction.
+"""SQL for the fast paths (:mod:`.flat_path`, :mod:`.tree_path`) besides
+the provider cache's (:mod:`.cache_sql`): what is read fresh in every
+request (the shape of the trees, which :mod:`.dispatch` asks to choose
+between the two; who shares; aggregate membership), as statements built
+once at import and fetched as plain DBAPI tuples.  Everything runs in
+the caller's read transaction.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from nubes.placement.candidates import search
+from nubes.placement.candidates import lookup_sql
 from nubes.placement.candidates.cache_sql import fetch
 from nubes.placement.models import resource_provider_aggregates as rpa, resource_providers as rp
 
@@ -40,7 +41,7 @@ def shape(conn) -> tuple[int | None, bool]:
 
 def sharing_providers(conn) -> set[int]:
     """Providers with MISC_SHARES_VIA_AGGREGATE."""
-    return {row[0] for row in fetch(conn, search.SHARING_PROVIDERS)}
+    return {row[0] for row in fetch(conn, lookup_sql.SHARING_PROVIDERS)}
 
 
 def members(conn, aggregate_ids: set[int]) -> set[int]:
@@ -54,20 +55,20 @@ def sharing_links(conn, sharing: set[int], window) -> list[tuple[int, int]]:
     """``(sharing provider, provider)`` for the providers (in the window)
     sharing an aggregate with one of ``sharing``: in flat trees, the trees
     it lends to."""
-    if not sharing:
-        return []
-    if window is None:
-        return fetch(conn, _LINKS, {"sharing": sorted(sharing)})
-    return fetch(conn, _LINKS_WINDOW, {"sharing": sorted(sharing),
-                                       "lo": window[0], "hi": window[1]})
+    return _lending(conn, _LINKS, _LINKS_WINDOW, sharing, window)
 
 
 def sharing_roots(conn, sharing: set[int], window) -> list[tuple[int, int]]:
     """``(sharing provider, root)`` for the trees (with roots in the
     window) with a provider sharing an aggregate with one of ``sharing``."""
+    return _lending(conn, _ROOTS, _ROOTS_WINDOW, sharing, window)
+
+
+def _lending(conn, every, windowed, sharing: set[int], window) -> list[tuple[int, int]]:
+    """Run ``every`` (window None) or ``windowed`` for the providers ``sharing``."""
     if not sharing:
         return []
+    params = {"sharing": sorted(sharing)}
     if window is None:
-        return fetch(conn, _ROOTS, {"sharing": sorted(sharing)})
-    return fetch(conn, _ROOTS_WINDOW, {"sharing": sorted(sharing),
-                                       "lo": window[0], "hi": window[1]})
+        return fetch(conn, every, params)
+    return fetch(conn, windowed, {**params, "lo": window[0], "hi": window[1]})

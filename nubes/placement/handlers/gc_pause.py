@@ -1,4 +1,6 @@
-"""Pause the cyclic garbage collector while a large answer is built.
+"""Pause the cyclic garbage collector while a large answer is built and
+sent (the allocation candidates handler wraps its service call and the
+response in :func:`paused`).
 
 Building candidates at 1,000+ providers allocates tens of thousands of
 small dicts, lists and tuples that all survive until the response is
