@@ -14,15 +14,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Every table, each after the tables it refers to."""
-    _lookup_tables()
-    _providers_traits_users()
-    _allocations_consumers()
-    _provider_facts()
-
-
-def _lookup_tables() -> None:
-    """Tables of names and external ids the others refer to."""
     op.create_table('consumer_types',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -55,10 +46,6 @@ def _lookup_tables() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_classes')),
     sa.UniqueConstraint('name', name=op.f('uq_resource_classes_name'))
     )
-
-
-def _providers_traits_users() -> None:
-    """Resource providers (with their tree indexes), traits and users."""
     op.create_table('resource_providers',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
@@ -94,10 +81,6 @@ def _providers_traits_users() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('external_id', name=op.f('uq_users_external_id'))
     )
-
-
-def _allocations_consumers() -> None:
-    """Allocations and the consumers holding them."""
     op.create_table('allocations',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('resource_provider_id', sa.Integer(), nullable=False),
@@ -133,9 +116,6 @@ def _allocations_consumers() -> None:
     with op.batch_alter_table('consumers', schema=None) as batch_op:
         batch_op.create_index('ix_consumers_project_id_user_id', ['project_id', 'user_id'], unique=False)
 
-
-def _provider_facts() -> None:
-    """What providers have: inventories, aggregate membership, traits."""
     op.create_table('inventories',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('resource_provider_id', sa.Integer(), nullable=False),
@@ -179,3 +159,4 @@ def _provider_facts() -> None:
     )
     with op.batch_alter_table('resource_provider_traits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_resource_provider_traits_trait_id'), ['trait_id'], unique=False)
+
