@@ -80,12 +80,6 @@ class ProviderUsage:
                 if entry is not None:
                     entry[1] += amount
 
-    def exhaust(self, rp: str) -> None:
-        """Placement said the provider is fuller than we thought: treat it
-        as full for the rest of the cycle."""
-        for entry in self._usage.get(rp, {}).values():
-            entry[1] = max(entry[1], entry[0])
-
 
 # --- host states ------------------------------------------------------------------
 
