@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+# The largest value an INTEGER column holds: bounds inventory fields, and
+# with them what any one allocation can ask for.
+MAX_INT = 2147483647
+
 metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

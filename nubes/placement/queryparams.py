@@ -12,6 +12,7 @@ from typing import Iterable
 
 from nubes.common.wsgi.body import is_uuid_like
 from nubes.placement import exceptions as exc
+from nubes.placement.models import MAX_INT
 
 _RESOURCE_RE = re.compile(r"^([A-Z0-9_]+):(\d+)$")
 _TRAIT_RE = re.compile(r"^[A-Z0-9_]+$")
@@ -56,7 +57,10 @@ def parse_resources(value: str, *, allow_zero: bool = False) -> dict[str, int]:
                 "Badly formed resources parameter. Expected resources query string "
                 "parameter in form: ?resources=VCPU:2,MEMORY_MB:1024. "
                 f"Got: {value}.")
-        name, amount = match.group(1), int(match.group(2))
+        # No inventory's max_unit passes MAX_INT, so a larger amount can never
+        # be met: it is kept just past that, which every backend (and the
+        # candidates' JSON) can hold, and matches nothing.
+        name, amount = match.group(1), min(int(match.group(2)), MAX_INT + 1)
         if amount < 1 and not allow_zero:
             raise exc.InvalidQuery(
                 f"Requested resource {name} expected positive integer amount. Got: {amount}.")

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from nubes.common.timeutils import utcnow
 from nubes.placement import exceptions as exc
-from nubes.placement.models import (allocations, inventories, placement_aggregates,
+from nubes.placement.models import (MAX_INT, allocations, inventories, placement_aggregates,
                                     resource_provider_aggregates, resource_provider_traits,
                                     resource_providers as rp, traits)
 
@@ -79,8 +79,11 @@ def try_bump_generation(conn: sa.Connection, provider_id: int, expected: int) ->
     The guarded UPDATE is what makes concurrent writers safe: of two
     transactions that read the same generation, the second one's UPDATE
     matches no row (it waits for the first one's row lock, then sees the
-    new generation) and returns False.
+    new generation) and returns False.  A generation no INTEGER column can
+    hold (a caller's, from a request) is never current: False, unasked.
     """
+    if not 0 <= expected < MAX_INT:
+        return False
     result = conn.execute(_BUMP_GUARDED, {"b_id": provider_id, "b_generation": expected,
                                           "b_new_generation": expected + 1,
                                           "b_now": utcnow()})

@@ -1,7 +1,7 @@
 """Request bodies for /resource_providers/{uuid}/inventories[/{resource_class}]."""
 from nubes.placement.schemas import common
+from nubes.placement.models import MAX_INT
 
-MAX_INT = 2147483647
 # The largest single-precision float: what the allocation_ratio column holds.
 MAX_RATIO = 3.40282e+38
 

@@ -20,8 +20,8 @@ from nubes.placement.repo import inventories as repo
 from nubes.placement.repo import providers as provider_repo
 from nubes.placement.repo import resource_classes as rc_repo
 from nubes.placement.repo import usages as usage_repo
+from nubes.placement.models import MAX_INT
 
-MAX_INT = 2147483647
 
 
 @dataclasses.dataclass(frozen=True)

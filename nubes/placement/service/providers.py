@@ -13,6 +13,7 @@ from nubes.placement import exceptions as exc
 from nubes.placement.queryparams import AggregateFilter, TraitFilter
 from nubes.placement.repo import providers as repo
 from nubes.placement.repo import resource_classes as rc_repo
+from nubes.placement.models import MAX_INT
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,6 +100,8 @@ def list_providers(db: Database, filters: ListFilters) -> list[Provider]:
                     "Invalid resource class in resources parameter: "
                     f"No such resource class {sorted(missing)[0]}.")
             class_amounts = {class_ids[n]: amount for n, amount in filters.resources.items()}
+            if max(class_amounts.values()) > MAX_INT:
+                return []   # more than any inventory's max_unit: nothing can give it
         return repo.list_filtered(conn, name=filters.name, uuid=filters.uuid,
                                   in_tree=filters.in_tree, member_of=filters.member_of,
                                   trait_filter=filters.required, trait_id_map=trait_ids,
