@@ -99,9 +99,10 @@ def per_instance(vcpus: int, memory_mb: int) -> dict[str, int]:
 def usage(api_db: Database, cells: CellRegistry, ctx: RequestContext, project_id: str, *,
           up_to_build_request: int | None = None) -> dict[str, int]:
     """instances, cores and ram of the project's servers (see
-    :func:`usage_in`), reading the API database on its own."""
-    return api_db.read(lambda conn: usage_in(
-        conn, cells, ctx, project_id, up_to_build_request=up_to_build_request))
+    :func:`usage_in`), the build requests read in a transaction of their own."""
+    used, counted = api_db.read(lambda conn: quota_usage.in_build_requests(
+        conn, project_id, up_to_id=up_to_build_request))
+    return _add_cells(cells, ctx, project_id, used, counted)
 
 
 def usage_in(conn, cells: CellRegistry, ctx: RequestContext, project_id: str, *,
@@ -115,10 +116,16 @@ def usage_in(conn, cells: CellRegistry, ctx: RequestContext, project_id: str, *,
     counted as build requests, so it is never counted twice either."""
     used, counted = quota_usage.in_build_requests(conn, project_id,
                                                   up_to_id=up_to_build_request)
+    return _add_cells(cells, ctx, project_id, used, counted)
 
+
+def _add_cells(cells: CellRegistry, ctx: RequestContext, project_id: str,
+               used: dict[str, int], counted: set[str]) -> dict[str, int]:
+    """``used`` plus the project's instances in every cell, but those in
+    ``counted`` (in parallel; a cell that does not answer adds nothing)."""
     def work(cctx):
-        return cell_of(cctx).db.read(lambda cconn: quota_usage.in_cell(
-            cconn, project_id, excluding=counted))
+        return cell_of(cctx).db.read(lambda conn: quota_usage.in_cell(
+            conn, project_id, excluding=counted))
     for found in sg.scatter_gather_all_cells(ctx, cells, work).values():
         if not sg.is_failure(found):
             for name in COUNTED:
