@@ -6,20 +6,27 @@ quota class, else ``[quota]`` in the configuration; -1 is unlimited.
 Usage of ``instances``, ``cores`` and ``ram`` (:func:`usage`) is counted at
 check time, as OpenStack compute does since Pike (no stored usage): live,
 not soft-deleted, not hidden instances in every cell (cell0 included: ERROR
-servers count until deleted), plus the API database's build requests,
-which compute's legacy counting leaves out; counting them closes most of
-the window between two creates.  A cell that does not answer counts as
-empty (the known under-count while a cell is down).
+servers count until deleted, except those the recheck refused, which never
+count), plus the API database's build requests, which compute's legacy
+counting leaves out.  Each server is counted once: build requests first,
+then the cells without the servers already counted.  A cell that does not
+answer counts as empty (the known under-count while a cell is down).
 
-Two checks use it:
+Three checks use it:
 
 - the compute API before anything is written (:func:`allowed_count`:
-  ``max_count`` shrinks to what fits, down to ``min_count``);
+  ``max_count`` shrinks to what fits, down to ``min_count``), unlocked: a
+  quick 403;
+- the compute API again inside the transaction that writes the build
+  requests (:func:`claim`), under the project's quota lock: what it allows
+  is what is written, so racing creates of one project never pass the
+  limit together;
 - the super-conductor after scheduling (:func:`recheck`, ``[quota]
   recheck_quota``): deltas 0, since the request's own servers are counted
   as build requests.  Build requests *newer* than the request's own are
-  left out of its recheck (they count it in theirs), so when racing
-  creates overshoot, the earliest accepted win instead of all failing.
+  left out of its recheck (they count it in theirs), so if creates ever
+  overshoot (a limit lowered meanwhile), the earliest accepted win.  The
+  servers it refuses are not counted (:mod:`.repo.quota_usage`).
 
 Both the compute API and the super-conductor call this module; it reaches
 the API database and the cell databases only.
@@ -30,7 +37,7 @@ import dataclasses
 from typing import Any
 
 from nubes.cells import scatter_gather as sg
-from nubes.cells.repo import quota_usage, quota_limits
+from nubes.cells.repo import quota_limits, quota_locks, quota_usage
 from nubes.cells.targeting import CellRegistry, cell_of
 from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
@@ -55,8 +62,11 @@ class Over:
     limit: int
 
     def message(self) -> str:
+        # Never "used 13 of 10": more than the limit is only ever counted
+        # after the limit was lowered below what the project holds.
+        used = min(self.used, self.limit)
         return (f"Quota exceeded for {self.resource}: Requested {self.requested}, but "
-                f"already used {self.used} of {self.limit} {self.resource}")
+                f"already used {used} of {self.limit} {self.resource}")
 
 
 # --- limits ------------------------------------------------------------------------------
@@ -88,15 +98,34 @@ def per_instance(vcpus: int, memory_mb: int) -> dict[str, int]:
 
 def usage(api_db: Database, cells: CellRegistry, ctx: RequestContext, project_id: str, *,
           up_to_build_request: int | None = None) -> dict[str, int]:
-    """instances, cores and ram of the project's servers.  The API
-    database is read before the cells: a server moving from build request
-    to cell row (cell row first) is then counted once or twice, never
-    missed."""
-    used = api_db.read(lambda conn: quota_usage.in_build_requests(
+    """instances, cores and ram of the project's servers (see
+    :func:`usage_in`), the build requests read in a transaction of their own."""
+    used, counted = api_db.read(lambda conn: quota_usage.in_build_requests(
         conn, project_id, up_to_id=up_to_build_request))
+    return _add_cells(cells, ctx, project_id, used, counted)
 
+
+def usage_in(conn, cells: CellRegistry, ctx: RequestContext, project_id: str, *,
+             up_to_build_request: int | None = None) -> dict[str, int]:
+    """instances, cores and ram of the project's servers, the build
+    requests read on ``conn`` (an open API-database connection).
+
+    The build requests are read before the cells: a server moving from
+    build request to cell (cell row first, build request deleted after)
+    is then never missed, and the cells leave out the servers already
+    counted as build requests, so it is never counted twice either."""
+    used, counted = quota_usage.in_build_requests(conn, project_id,
+                                                  up_to_id=up_to_build_request)
+    return _add_cells(cells, ctx, project_id, used, counted)
+
+
+def _add_cells(cells: CellRegistry, ctx: RequestContext, project_id: str,
+               used: dict[str, int], counted: set[str]) -> dict[str, int]:
+    """``used`` plus the project's instances in every cell, but those in
+    ``counted`` (in parallel; a cell that does not answer adds nothing)."""
     def work(cctx):
-        return cell_of(cctx).db.read(lambda conn: quota_usage.in_cell(conn, project_id))
+        return cell_of(cctx).db.read(lambda conn: quota_usage.in_cell(
+            conn, project_id, excluding=counted))
     for found in sg.scatter_gather_all_cells(ctx, cells, work).values():
         if not sg.is_failure(found):
             for name in COUNTED:
@@ -127,23 +156,49 @@ def headroom(found: dict[str, int], used: dict[str, int], per: dict[str, int],
     return room
 
 
-def allowed_count(conf: Any, api_db: Database, cells: CellRegistry, ctx: RequestContext,
-                  project_id: str, *, min_count: int, max_count: int, vcpus: int,
-                  memory_mb: int, found: dict[str, int] | None = None) -> int:
-    """How many servers may be created (``max_count``, or fewer but at
-    least ``min_count``); raises :class:`QuotaExceeded` otherwise.
-    ``found``: the project's limits, if the caller has just read them."""
-    if found is None:
-        found = limits(conf, api_db, project_id)
-    if counted_unlimited(found):
-        return max_count
-    used = usage(api_db, cells, ctx, project_id)
-    per = per_instance(vcpus, memory_mb)
+def _fit(found: dict[str, int], used: dict[str, int], per: dict[str, int], *,
+         min_count: int, max_count: int) -> int:
+    """How many servers of ``per`` fit, at most ``max_count``; raises
+    :class:`QuotaExceeded` when not even ``min_count`` do."""
     room = headroom(found, used, per, max_count)
     if room >= min_count:
         return room
     over = first_over(found, used, {k: v * min_count for k, v in per.items()})
     raise QuotaExceeded(over.message() if over else "Quota exceeded")
+
+
+def allowed_count(conf: Any, api_db: Database, cells: CellRegistry, ctx: RequestContext,
+                  project_id: str, *, min_count: int, max_count: int, vcpus: int,
+                  memory_mb: int, found: dict[str, int] | None = None) -> int:
+    """How many servers may be created (``max_count``, or fewer but at
+    least ``min_count``); raises :class:`QuotaExceeded` otherwise.
+    ``found``: the project's limits, if the caller has just read them.
+
+    Unlocked: a quick refusal before anything is written.  The number that
+    is written is decided by :func:`claim`."""
+    if found is None:
+        found = limits(conf, api_db, project_id)
+    if counted_unlimited(found):
+        return max_count
+    used = usage(api_db, cells, ctx, project_id)
+    return _fit(found, used, per_instance(vcpus, memory_mb), min_count=min_count,
+                max_count=max_count)
+
+
+def claim(conn, conf: Any, cells: CellRegistry, ctx: RequestContext, project_id: str, *,
+          min_count: int, max_count: int, vcpus: int, memory_mb: int) -> int:
+    """:func:`allowed_count` inside the API-database write transaction
+    that then inserts the build requests: the project's quota lock is
+    taken first (:func:`quota_locks.lock`) and held until that transaction
+    ends, so no other create of the project counts or inserts in between;
+    its build requests are counted on ``conn``, then the cells."""
+    found = limits_in(conn, conf, project_id)
+    if counted_unlimited(found):
+        return max_count
+    quota_locks.lock(conn, project_id)
+    used = usage_in(conn, cells, ctx, project_id)
+    return _fit(found, used, per_instance(vcpus, memory_mb), min_count=min_count,
+                max_count=max_count)
 
 
 def recheck(conf: Any, api_db: Database, cells: CellRegistry, ctx: RequestContext,

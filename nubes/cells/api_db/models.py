@@ -171,6 +171,18 @@ quota_classes = sa.Table(
     sa.UniqueConstraint("class_name", "resource"),
 )
 
+# One row per project that has created servers under a counted limit: the
+# compute API holds it (SELECT ... FOR UPDATE) from counting the project's
+# usage to inserting its build requests, so two creates of one project
+# never both take the last place (nubes.cells.quota.claim).  Only the lock
+# matters; nothing else is stored.
+quota_locks = sa.Table(
+    "quota_locks", metadata,
+    _id(),
+    sa.Column("project_id", sa.String(255), nullable=False, unique=True),
+    *timestamps(),
+)
+
 # --- key pairs --------------------------------------------------------------
 
 key_pairs = sa.Table(

@@ -4,6 +4,10 @@ created in cell0 in ERROR, with a fault and a failed ``create`` action,
 so the user sees the server and why it failed; its mapping points at
 cell0 and its build request goes.
 
+An instance refused by the quota recheck is marked so that counted quotas
+leave it out (:data:`nubes.cells.repo.quota_usage.NOT_COUNTED`): the user
+still sees it in ERROR with its fault, until deleting it.
+
 If the build request is already gone the user deleted the server while it
 was scheduling: the cell0 row is deleted again at once.
 """
@@ -12,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 
-from nubes.cells.repo import build_requests, instance_mappings
+from nubes.cells.repo import build_requests, instance_mappings, quota_usage
 from nubes.cells.repo import instance_actions as action_repo
 from nubes.cells.repo import instances as cell_repo
 from nubes.common.context import RequestContext
@@ -28,10 +32,12 @@ FAULT_CODE = 500
 
 
 def bury(api: ApiLevel, ctx: RequestContext, instance_uuid: str, spec: RequestSpec,
-         reason: str, *, details: str | None = None, code: int = FAULT_CODE) -> bool:
+         reason: str, *, details: str | None = None, code: int = FAULT_CODE,
+         counted: bool = True) -> bool:
     """Record the instance in cell0 in ERROR with a fault of ``code`` and
     ``reason``; False if its build request was already gone (deleted by
-    the user: nothing is left behind)."""
+    the user: nothing is left behind).  ``counted=False``: marked so that
+    counted quotas leave it out (a quota recheck's refusal)."""
     build_request = api.api_db.read(lambda conn: build_requests.get(conn,
                                                                             instance_uuid))
     if build_request is None:
@@ -50,6 +56,8 @@ def bury(api: ApiLevel, ctx: RequestContext, instance_uuid: str, spec: RequestSp
         cell_repo.add_metadata(conn, instance_uuid, values.get("metadata"), now)
         cell_repo.add_fault(conn, instance_uuid, code=code, message=reason,
                             details=details, host=None, now=now)
+        if not counted:
+            quota_usage.mark_not_counted(conn, instance_uuid, now)
         action_id = action_repo.start_action(conn, instance_uuid, Action.CREATE,
                                            request_id=ctx.request_id,
                                            user_id=ctx.user_id or spec.user_id,

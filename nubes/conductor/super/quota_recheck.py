@@ -8,8 +8,14 @@ the project over a limit, every instance of the request has its claim
 released and is buried in cell0 in ERROR with a quota fault ("Quota
 exceeded for instances: Requested 1, but already used 10 of 10
 instances"), as OpenStack compute errors the instances of a failed
-recheck.  Nothing is counted when instances, cores and RAM are all
-unlimited.
+recheck.  Unlike OpenStack compute, those instances are not counted
+against the project (they are marked when buried): losers never push
+the winners of a race out.  Nothing is counted when instances, cores and
+RAM are all unlimited.
+
+The compute API counts and writes under the project's quota lock, so the
+recheck only refuses when a limit was lowered between accept and
+recheck, or an API without the lock let a create through.
 """
 from __future__ import annotations
 
@@ -50,7 +56,7 @@ def refuse_if_over(api: ApiLevel, ctx: RequestContext, spec: RequestSpec,
     outcome = {}
     for uuid in instance_uuids:
         _release(api, ctx, uuid)
-        buried = cell0.bury(api, ctx, uuid, spec, reason, code=FAULT_CODE)
+        buried = cell0.bury(api, ctx, uuid, spec, reason, code=FAULT_CODE, counted=False)
         outcome[uuid] = "cell0" if buried else "deleted"
     return outcome
 

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
+from nubes.api.compute.service.server_delete import delete as delete_server
+from nubes.cells import quota
 from nubes.cells.api_db import models as api_models
 from nubes.common.timeutils import utcnow
 from tests.functional.build.harness import spec
@@ -88,12 +90,39 @@ def test_the_earliest_accepted_win(build_cloud):
         _settled(build_cloud, [uuid])
     assert [build_cloud.instance(u)[1].vm_state for u in uuids] == ["active"] * 3 + ["error"] * 2
     # The fourth sees the three servers before it (its newer sibling does
-    # not count against it); the fifth sees the fourth's ERROR server too,
-    # since ERROR servers count until they are deleted.
+    # not count against it); the fifth sees the same three: the fourth's
+    # refused server does not count (other ERROR servers do).
     _assert_refused(build_cloud, uuids[3], "Quota exceeded for instances: Requested 1, "
                                            "but already used 3 of 3 instances")
     _assert_refused(build_cloud, uuids[4], "Quota exceeded for instances: Requested 1, "
-                                           "but already used 4 of 3 instances")
+                                           "but already used 3 of 3 instances")
+
+
+def test_refused_servers_do_not_count(build_cloud):
+    """Losers of the recheck stay in cell0 in ERROR but are not counted: a
+    winner deleted makes room for a new server, which builds, however many
+    losers are left."""
+    build_cloud.start_hosts(HOSTS)
+    _quota(build_cloud, instances=2)
+    uuids = [u for _ in range(5) for u in _accepted(build_cloud, spec())]
+    for uuid in uuids:
+        _cast(build_cloud, [uuid])
+        _settled(build_cloud, [uuid])
+    winners, losers = uuids[:2], uuids[2:]
+    for uuid in losers:
+        _assert_refused(build_cloud, uuid, "Quota exceeded for instances: Requested 1, "
+                                           "but already used 2 of 2 instances")
+    api = build_cloud.api
+    ctx = build_cloud.context()
+    assert quota.usage(api.api_db, api.cells, ctx, "p1")["instances"] == 2
+
+    assert delete_server(build_cloud.compute, ctx, winners[0]) == "compute"
+    build_cloud.wait_for_instance(winners[0], vm_state="deleted")
+    assert quota.usage(api.api_db, api.cells, ctx, "p1")["instances"] == 1
+    late, = _accepted(build_cloud, spec())
+    _cast(build_cloud, [late])
+    assert _settled(build_cloud, [late])[late][1].vm_state == "active"
+    assert quota.usage(api.api_db, api.cells, ctx, "p1")["instances"] == 2
 
 
 def test_a_multi_create_over_cores_errors_every_instance(build_cloud):

@@ -103,3 +103,43 @@ def test_allowed_count_shrinks_or_refuses(monkeypatch):
         quota.allowed_count(None, None, None, None, "p", min_count=4, max_count=5, **kw)
     assert str(err.value) == ("Quota exceeded for instances: Requested 4, but already "
                               "used 7 of 10 instances")
+
+
+def test_a_message_never_reports_more_used_than_the_limit():
+    # Issue 14 read "already used 13 of 10": past the limit is shown as full.
+    assert quota.Over("instances", 1, 13, 10).message() == (
+        "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances")
+    assert quota.Over("cores", 2, 3, 4).message() == (
+        "Quota exceeded for cores: Requested 2, but already used 3 of 4 cores")
+
+
+def _claim_steps(monkeypatch, limits: dict, used: dict) -> list[str]:
+    steps: list[str] = []
+    monkeypatch.setattr(quota, "limits_in", lambda conn, conf, project: dict(limits))
+    monkeypatch.setattr(quota.quota_locks, "lock",
+                        lambda conn, project: steps.append(f"lock {project}"))
+
+    def usage_in(conn, cells, ctx, project_id, *, up_to_build_request=None):
+        steps.append(f"count on {conn}")
+        return dict(used)
+    monkeypatch.setattr(quota, "usage_in", usage_in)
+    return steps
+
+
+def test_claim_locks_the_project_then_counts_on_the_same_connection(monkeypatch):
+    steps = _claim_steps(monkeypatch, LIMITS, {"instances": 7, "cores": 0, "ram": 0})
+    kw = {"vcpus": 1, "memory_mb": 64}
+    assert quota.claim("conn", None, None, None, "p", min_count=1, max_count=5, **kw) == 3
+    assert steps == ["lock p", "count on conn"]
+    with pytest.raises(quota.QuotaExceeded) as err:
+        quota.claim("conn", None, None, None, "p", min_count=4, max_count=5, **kw)
+    assert str(err.value) == ("Quota exceeded for instances: Requested 4, but already "
+                              "used 7 of 10 instances")
+
+
+def test_claim_takes_no_lock_when_nothing_is_counted(monkeypatch):
+    steps = _claim_steps(monkeypatch, {"instances": -1, "cores": -1, "ram": -1},
+                         {"instances": 99, "cores": 0, "ram": 0})
+    assert quota.claim("conn", None, None, None, "p", min_count=1, max_count=5,
+                       vcpus=1, memory_mb=64) == 5
+    assert steps == []

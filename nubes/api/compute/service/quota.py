@@ -1,6 +1,7 @@
-"""Counted quota for creating servers, as the compute API checks it before
-writing anything: a thin caller of :mod:`nubes.cells.quota` (limits,
-counting, headroom) that turns "no room" into a 403.  The super-conductor
+"""Counted quota for creating servers, as the compute API checks it (before
+writing anything, then under the project's lock in the transaction that
+writes): a thin caller of :mod:`nubes.cells.quota` (limits, counting,
+headroom) that turns "no room" into a 403.  The super-conductor
 rechecks after scheduling (:mod:`nubes.conductor.super.quota_recheck`)."""
 from __future__ import annotations
 
@@ -30,6 +31,19 @@ def allowed_count(state: ComputeState, ctx: RequestContext, project_id: str,
             state.conf, state.api_db, state.cells, ctx, project_id,
             min_count=req.min_count, max_count=req.max_count, vcpus=req.vcpus,
             memory_mb=req.memory_mb, found=found)
+    except cell_quota.QuotaExceeded as err:
+        raise exc.QuotaExceeded(str(err)) from None
+
+
+def claim(conn, state: ComputeState, ctx: RequestContext, project_id: str,
+          req: Request) -> int:
+    """:func:`allowed_count` again, inside the API-database transaction
+    that writes the servers, under the project's quota lock: the number
+    it allows is the number written."""
+    try:
+        return cell_quota.claim(conn, state.conf, state.cells, ctx, project_id,
+                                min_count=req.min_count, max_count=req.max_count,
+                                vcpus=req.vcpus, memory_mb=req.memory_mb)
     except cell_quota.QuotaExceeded as err:
         raise exc.QuotaExceeded(str(err)) from None
 

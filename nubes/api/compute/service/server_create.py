@@ -7,6 +7,8 @@
    the default zone) and counted quota (:mod:`quota`): ``max_count``
    shrinks to what fits, but not below ``min_count`` (403 otherwise);
 3. **one API-database transaction** for every instance of the request:
+   the project's quota lock and counted quota again (what fits *now*, no
+   other create of the project in between: this decides the count), then
    build request + request spec + instance mapping (no cell), and the
    server-group memberships (403 when they would pass the group's
    ``server_group_members`` quota: the transaction is rolled back);
@@ -257,28 +259,17 @@ def _within_request_cap(state: ComputeState, min_count: int, count: int) -> int:
     return min(count, cap)
 
 
-def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Created:
-    if state.api_transport is None:
-        raise exc.Unavailable("Servers cannot be created: [DEFAULT] transport_url (the "
-                              "API-level bus) is not set.")
-    r = _resolve(state, ctx, req)
-    if req.availability_zone and not (req.forced_host or req.forced_node):
-        availability_zones.check_requested(state, ctx, req.availability_zone)
-    limits = r.limits
-    if 0 <= limits["metadata_items"] < len(req.metadata):
-        raise exc.QuotaExceeded(f"Quota exceeded for metadata_items: Requested "
-                                f"{len(req.metadata)}, but the limit is "
-                                f"{limits['metadata_items']}")
-    count = quota.allowed_count(state, ctx, ctx.project_id, quota.Request(
-        req.min_count, req.max_count, r.flavor.vcpus, r.flavor.memory_mb), found=limits)
-    count = _within_request_cap(state, req.min_count, count)
+@dataclasses.dataclass
+class _Plan:
+    """What one create writes: its servers' uuids, their request spec and
+    per server (uuid, instance values, request spec as stored)."""
+    uuids: list[str]
+    spec: RequestSpec
+    rows: list[tuple[str, dict[str, Any], dict[str, Any]]]
 
-    group = None
-    if r.group is not None:
-        group = ServerGroup(uuid=r.group.uuid, policy=r.group.policy or "",
-                            hosts=_member_hosts(state, r.group.members),
-                            members=list(r.group.members), rules=dict(r.group.rules))
-    reservation_id = new_reservation_id()
+
+def _plan(ctx: RequestContext, req: CreateRequest, r: _Resolved, group: ServerGroup | None,
+          count: int, reservation_id: str) -> _Plan:
     uuids = [str(uuidlib.uuid4()) for _ in range(count)]
     spec = _spec(ctx, req, r, count, group)
     image = {"id": r.image.id, "name": r.image.name, "min_ram": r.image.min_ram,
@@ -294,30 +285,62 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
         spec_dict = dict(spec.to_dict(), instance_uuid=uuid, image=image,
                          networks=req.networks, reservation_id=reservation_id)
         rows.append((uuid, instance, spec_dict))
+    return _Plan(uuids, spec, rows)
 
+
+def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Created:
+    if state.api_transport is None:
+        raise exc.Unavailable("Servers cannot be created: [DEFAULT] transport_url (the "
+                              "API-level bus) is not set.")
+    r = _resolve(state, ctx, req)
+    if req.availability_zone and not (req.forced_host or req.forced_node):
+        availability_zones.check_requested(state, ctx, req.availability_zone)
+    limits = r.limits
+    if 0 <= limits["metadata_items"] < len(req.metadata):
+        raise exc.QuotaExceeded(f"Quota exceeded for metadata_items: Requested "
+                                f"{len(req.metadata)}, but the limit is "
+                                f"{limits['metadata_items']}")
+    wanted = quota.Request(req.min_count, req.max_count, r.flavor.vcpus, r.flavor.memory_mb)
+    # A quick refusal without the lock; the number written is decided below.
+    count = quota.allowed_count(state, ctx, ctx.project_id, wanted, found=limits)
+    count = _within_request_cap(state, req.min_count, count)
+
+    group = None
+    if r.group is not None:
+        group = ServerGroup(uuid=r.group.uuid, policy=r.group.policy or "",
+                            hosts=_member_hosts(state, r.group.members),
+                            members=list(r.group.members), rules=dict(r.group.rules))
+    reservation_id = new_reservation_id()
     casts = PostCommitCasts()
-    # The spec travels with the cast: the super-conductor need not read it back.
-    message = SuperConductorAPI(state.api_transport).message(ctx, uuids, request_spec=spec)
+    conductor = SuperConductorAPI(state.api_transport)
 
-    def work(conn) -> None:
+    def work(conn) -> _Plan:
         casts.discard()
+        # The project's quota lock first, held to the commit: counted and
+        # written with no other create of the project in between.
+        allowed = quota.claim(conn, state, ctx, ctx.project_id,
+                              dataclasses.replace(wanted, max_count=count))
+        plan = _plan(ctx, req, r, group, allowed, reservation_id)
         if r.group is not None:
-            group_service.check_member_quota(state, ctx, conn, r.group.id, len(uuids))
-        for uuid, instance, spec_dict in rows:
+            group_service.check_member_quota(state, ctx, conn, r.group.id, len(plan.uuids))
+        for uuid, instance, spec_dict in plan.rows:
             build_requests.create(conn, instance_uuid=uuid, project_id=ctx.project_id,
-                                        user_id=ctx.user_id, instance=instance,
-                                        spec=spec_dict, tags=req.tags)
+                                  user_id=ctx.user_id, instance=instance,
+                                  spec=spec_dict, tags=req.tags)
         if r.group is not None:
-            server_groups.add_members(conn, r.group.id, uuids)
-        casts.add(message)
-    state.api_db.write(work)
+            server_groups.add_members(conn, r.group.id, plan.uuids)
+        # The spec travels with the cast: the super-conductor need not read it back.
+        casts.add(conductor.message(ctx, plan.uuids, request_spec=plan.spec))
+        return plan
+    plan = state.api_db.write(work)
+    uuids = plan.uuids
     try:
         casts.send()    # after the commit: the super-conductor reads what we wrote
     except Exception as err:  # noqa: BLE001 - committed; the servers stay in BUILD
         LOG.error("accepted %s but could not cast to the super-conductor: %s", uuids, err)
         raise exc.Unavailable(f"The servers were accepted but the build could not be "
                               f"requested: {err}") from None
-    LOG.info("accepted %d server(s) %s (reservation %s)", count, uuids, reservation_id)
+    LOG.info("accepted %d server(s) %s (reservation %s)", len(uuids), uuids, reservation_id)
     admin_pass = None
     if state.conf.api.enable_instance_password:
         admin_pass = req.admin_pass or _password()
