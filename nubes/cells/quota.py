@@ -186,12 +186,18 @@ def allowed_count(conf: Any, api_db: Database, cells: CellRegistry, ctx: Request
 
 
 def claim(conn, conf: Any, cells: CellRegistry, ctx: RequestContext, project_id: str, *,
-          min_count: int, max_count: int, vcpus: int, memory_mb: int) -> int:
+          min_count: int, max_count: int, vcpus: int, memory_mb: int,
+          found: dict[str, int] | None = None) -> int:
     """:func:`allowed_count` inside the API-database write transaction
     that then inserts the build requests: the project's quota lock is
     taken first (:func:`quota_locks.lock`) and held until that transaction
     ends, so no other create of the project counts or inserts in between;
-    its build requests are counted on ``conn``, then the cells."""
+    its build requests are counted on ``conn``, then the cells.
+    ``found``: limits the caller read just before; when they count nothing
+    the transaction is spared the lock and the reads (an unlimited project
+    has nothing to serialise)."""
+    if found is not None and counted_unlimited(found):
+        return max_count
     found = limits_in(conn, conf, project_id)
     if counted_unlimited(found):
         return max_count

@@ -36,14 +36,14 @@ def allowed_count(state: ComputeState, ctx: RequestContext, project_id: str,
 
 
 def claim(conn, state: ComputeState, ctx: RequestContext, project_id: str,
-          req: Request) -> int:
+          req: Request, found: dict[str, int] | None = None) -> int:
     """:func:`allowed_count` again, inside the API-database transaction
     that writes the servers, under the project's quota lock: the number
     it allows is the number written."""
     try:
         return cell_quota.claim(conn, state.conf, state.cells, ctx, project_id,
                                 min_count=req.min_count, max_count=req.max_count,
-                                vcpus=req.vcpus, memory_mb=req.memory_mb)
+                                vcpus=req.vcpus, memory_mb=req.memory_mb, found=found)
     except cell_quota.QuotaExceeded as err:
         raise exc.QuotaExceeded(str(err)) from None
 

@@ -314,13 +314,18 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
     casts = PostCommitCasts()
     conductor = SuperConductorAPI(state.api_transport)
 
+    # Built before the transaction (the writer is held as briefly as it can
+    # be); built again inside only if the locked count came out smaller.
+    planned = _plan(ctx, req, r, group, count, reservation_id)
+
     def work(conn) -> _Plan:
         casts.discard()
         # The project's quota lock first, held to the commit: counted and
         # written with no other create of the project in between.
         allowed = quota.claim(conn, state, ctx, ctx.project_id,
-                              dataclasses.replace(wanted, max_count=count))
-        plan = _plan(ctx, req, r, group, allowed, reservation_id)
+                              dataclasses.replace(wanted, max_count=count), found=limits)
+        plan = planned if allowed == count else _plan(ctx, req, r, group, allowed,
+                                                      reservation_id)
         if r.group is not None:
             group_service.check_member_quota(state, ctx, conn, r.group.id, len(plan.uuids))
         for uuid, instance, spec_dict in plan.rows:
