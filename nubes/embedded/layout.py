@@ -4,7 +4,7 @@ Everything lives in one state directory::
 
     nubes.conf       the configuration (nubes-manage --config-file reads it)
     clouds.yaml      for the OpenStack clients
-    users.yaml       identity: users, passwords (hashed), projects, roles
+    identity.yaml    identity: users, passwords (hashed), projects, roles
     token_secret     identity: the token-signing secret
     api.sqlite, placement.sqlite, image.sqlite, cell0.sqlite, cell1.sqlite, ...
     defaults_seeded  present once the default flavors and image were created
