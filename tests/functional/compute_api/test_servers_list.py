@@ -251,6 +251,19 @@ def test_limit_is_capped_by_max_limit_and_links_keep_the_query(cloud, fleet):
     assert "sort_key=display_name" in href and "all_tenants=1" in href
 
 
+@pytest.mark.parametrize("path", ["/servers", "/servers/detail"])
+def test_limit_zero_is_an_empty_page_without_links(cloud, fleet, path):
+    resp = cloud.api.get(path, params={"all_tenants": "1", "limit": "0"})
+    assert resp.status == 200, resp
+    assert resp.json == {"servers": []}
+
+
+def test_limit_zero_still_validates_the_query(cloud, fleet):
+    resp = cloud.api.get("/servers", params={"limit": "0", "marker": "no-such-server"})
+    assert resp.status == 400, resp
+    assert resp.fault[0] == "badRequest"
+
+
 # --- filters ---------------------------------------------------------------------------------
 
 P1_LIVE = ["alpha", "db-1", "db-2", "lost", "new-1", "web-1", "web-2", "web-3", "web-4", "zeta"]

@@ -92,7 +92,10 @@ def query_bool(req, name: str, default: bool = False) -> bool:
                             "expected a boolean (true or false).")
 
 
-def query_limit(req, max_limit: int) -> int:
+def query_limit(req, max_limit: int, *, zero_is_max: bool = True) -> int:
+    """The ``limit`` parameter, capped at ``max_limit``.  Most collections
+    read 0 as "the maximum" (OpenStack's ``limit or max_limit``); servers
+    pass ``zero_is_max=False``, where 0 asks for an empty page."""
     value = query(req, "limit")
     if value is None:
         return max_limit
@@ -102,6 +105,8 @@ def query_limit(req, max_limit: int) -> int:
         raise errors.BadRequest(f"limit must be an integer, not '{value}'.") from None
     if limit < 0:
         raise errors.BadRequest("limit must be >= 0.")
+    if limit == 0 and not zero_is_max:
+        return 0
     return min(limit or max_limit, max_limit)
 
 

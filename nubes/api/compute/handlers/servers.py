@@ -154,7 +154,7 @@ def _list_request(req, *, detail: bool) -> tuple[service.ListRequest, view.Shown
     keys = schema.sort_keys(params.get("sort_key", []), version, admin)
     dirs = schema.sort_dirs(params.get("sort_dir", []))
     order = service.sort_order(keys, dirs)
-    limit = respond.query_limit(req, state.conf.api.max_limit)
+    limit = respond.query_limit(req, state.conf.api.max_limit, zero_is_max=False)
     marker = respond.query(req, "marker")
     used = {k for k in params if k in allowed or k in schema.PAGING}
     shown = _shown(req)
