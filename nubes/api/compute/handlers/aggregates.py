@@ -1,5 +1,7 @@
 """/os-aggregates: create, list, show, update, delete and actions
-(add_host, remove_host, set_metadata).  Ids in URLs are integers."""
+(add_host, remove_host, set_metadata).  Ids in URLs are integers; any
+other id (negative, past what the id column holds, not a number) names no
+aggregate: 404, as the reference lists no 400 for them, and no query."""
 from __future__ import annotations
 
 from nubes.api.compute.handlers import respond
@@ -7,10 +9,18 @@ from nubes.api.compute.policies import aggregates as policy
 from nubes.api.compute.schemas import aggregates as schema
 from nubes.api.compute.service import aggregates as service
 from nubes.api.compute.views import aggregates as view
+from nubes.common.wsgi import errors
+
+
+_MAX_ID = 2**31 - 1   # the aggregates.id INTEGER column
 
 
 def _id(aggregate_id: str) -> int:
-    return respond.parse_int(aggregate_id, "aggregate id")
+    digits = aggregate_id.isascii() and aggregate_id.isdigit()
+    number = int(aggregate_id) if digits and len(aggregate_id) <= 20 else 0
+    if not 1 <= number <= _MAX_ID:
+        raise errors.NotFound(f"Aggregate {aggregate_id} could not be found.")
+    return number
 
 
 def list_aggregates(req, resp) -> None:
