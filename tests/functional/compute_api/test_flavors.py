@@ -3,6 +3,8 @@ microversion, visibility of private flavors, listing filters and paging,
 validation (nothing written on a 400) and policy."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from nubes.cells.api_db import models as api_models
@@ -44,6 +46,43 @@ def test_create_show_and_views_by_microversion(cloud):
     shown = cloud.api.get("//v2.1/admin/flavors/small").json["flavor"]
     assert shown["links"][0]["href"] == cloud.url + "/v2.1/admin/flavors/small"
     assert shown["links"][1]["href"] == cloud.url + "/admin/flavors/small"
+
+
+@pytest.mark.parametrize(("given", "stored"), [
+    (7, "7"), (1.5, "1.5"), ("m1.tiny", "m1.tiny"), ("with inner space", "with inner space"),
+    ("x" * 255, "x" * 255)])
+def test_create_id_may_be_a_string_or_a_number(cloud, given, stored):
+    created = _create(cloud, id=given, name="named")
+    assert created["id"] == stored
+    shown = cloud.api.get(f"/flavors/{stored}")
+    assert shown.status == 200 and shown.json["flavor"]["id"] == stored
+
+
+@pytest.mark.parametrize("fields", [{"id": None}, {}])
+def test_create_id_null_or_absent_is_a_generated_uuid(cloud, fields):
+    created = _create(cloud, name="generated", **fields)
+    assert str(uuid.UUID(created["id"])) == created["id"]
+
+
+@pytest.mark.parametrize(("given", "detail"), [
+    ("", "Invalid input for field/attribute flavor/id. Value: . '' should be non-empty"),
+    ("a/b", "Invalid input for field/attribute flavor/id. Value: a/b. 'a/b' does not match "
+            "'^(?! )[a-zA-Z0-9. _-]+(?<! )$'"),
+    (" lead", "Invalid input for field/attribute flavor/id. Value:  lead. ' lead' does not match "
+              "'^(?! )[a-zA-Z0-9. _-]+(?<! )$'"),
+    (True, "Invalid input for field/attribute flavor/id. Value: true. True is not of type "
+           "'string', 'number', 'null'"),
+    ({"a": 1}, None), (["1"], None), ("x" * 256, None),
+])
+def test_create_bad_id_is_400_with_the_schema_message(cloud, given, detail):
+    before = _rows(cloud)
+    resp = cloud.api.post("/flavors", json={"flavor": {
+        "name": "f", "ram": 512, "vcpus": 1, "disk": 1, "id": given}})
+    assert resp.status == 400 and resp.fault[0] == "badRequest", resp
+    assert resp.message.startswith("Invalid input for field/attribute flavor/id.")
+    if detail is not None:
+        assert resp.message == detail
+    assert _rows(cloud) == before
 
 
 def test_description_needs_255_and_update(cloud):

@@ -118,7 +118,7 @@ def create_flavor(req, resp) -> None:
     except ValueError as error:
         raise errors.BadRequest(str(error)) from None
     created = service.create(
-        respond.state(req), flavorid=body.get("id"), name=body["name"],
+        respond.state(req), flavorid=schema.to_flavorid(body.get("id")), name=body["name"],
         memory_mb=_int_field(body, "ram", 1), vcpus=_int_field(body, "vcpus", 1),
         root_gb=_int_field(body, "disk", 0),
         ephemeral_gb=_int_field(body, "OS-FLV-EXT-DATA:ephemeral", 0, 0),

@@ -10,8 +10,12 @@ _INTISH = {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\s*[0
 _NUMBERISH = {"oneOf": [{"type": "number"},
                         {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*$"}]}
 
-# A flavor id: printable letters, digits, '.', '_', '-' and inner spaces.
-FLAVOR_ID = {"type": "string", "minLength": 1, "maxLength": 255,
+# A flavor id: a string of letters, digits, '.', '_', '-' and inner
+# spaces; a JSON number (stored as its decimal text, as OpenStack compute
+# does: the id is a string that often looks like an integer); or null or
+# absent for a generated uuid.  One schema with a type list, so a bad
+# string's message names the pattern.
+FLAVOR_ID = {"type": ["string", "number", "null"], "minLength": 1, "maxLength": 255,
              "pattern": r"^(?! )[a-zA-Z0-9. _-]+(?<! )$"}
 
 DESCRIPTION = {"oneOf": [{"type": "string", "maxLength": 65535,
@@ -20,7 +24,7 @@ DESCRIPTION = {"oneOf": [{"type": "string", "maxLength": 65535,
 
 _CREATE_FIELDS = {
     "name": common.NAME,
-    "id": {"oneOf": [FLAVOR_ID, {"type": "null"}]},
+    "id": FLAVOR_ID,
     "ram": _INTISH,
     "vcpus": _INTISH,
     "disk": _INTISH,
@@ -106,6 +110,13 @@ def to_int(value, what: str, minimum: int) -> int:
         raise ValueError(f"Invalid input for field/attribute {what}. Value: {value}. "
                          f"It must be an integer between {minimum} and {_MAX_INT}.")
     return number
+
+
+def to_flavorid(value) -> str | None:
+    """The stored text of an id FLAVOR_ID accepted (None: generate one)."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
 
 
 def to_rxtx(value) -> float:
