@@ -224,6 +224,14 @@ def _availability_zone(req, value: str | None) -> tuple[str | None, str | None, 
     return zone or None, host or None, node or None
 
 
+def _check_security_groups(groups: list[dict]) -> None:
+    """Only ``default`` exists (no network service): any other name is a 400."""
+    for group in groups:
+        name = group.get("name")
+        if name is not None and name != view.DEFAULT_SECURITY_GROUP:
+            raise errors.BadRequest(f"Security group {name} not found.")
+
+
 def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool]:
     version = respond.version(req)
     server = body["server"]
@@ -236,6 +244,7 @@ def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool
     if isinstance(networks, list) and networks:
         raise errors.BadRequest("Requesting networks is not supported: nubes has no "
                                 "networking service (use 'auto' or 'none').")
+    _check_security_groups(server.get("security_groups") or [])
     min_count, max_count = create_schema.counts(server)
     if "hostname" in server and max_count > 1:
         raise errors.BadRequest("Cannot set hostname when creating more than one server "
@@ -259,11 +268,12 @@ def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool
         key_name=server.get("key_name"), metadata=dict(server.get("metadata") or {}),
         user_data=create_schema.user_data(server.get("user_data")),
         description=server.get("description"), tags=list(server.get("tags") or []),
-        hostname=server.get("hostname"),
+        hostname=create_schema.hostname(server.get("hostname"), version),
         scheduler_hints=hints, admin_pass=server.get("adminPass"),
         config_drive=create_schema.boolish(server.get("config_drive", False)),
         auto_disk_config=server.get("OS-DCF:diskConfig", "MANUAL") == "AUTO",
-        access_ip_v4=server.get("accessIPv4"), access_ip_v6=server.get("accessIPv6"))
+        access_ip_v4=create_schema.access_ip(server.get("accessIPv4")),
+        access_ip_v6=create_schema.access_ip(server.get("accessIPv6")))
     return parsed, create_schema.boolish(server.get("return_reservation_id", False))
 
 
@@ -279,7 +289,7 @@ def create_server(req, resp) -> None:
     first = created.uuids[0]
     server = {"id": first, "links": links.of("servers", first),
               "OS-DCF:diskConfig": "AUTO" if parsed.auto_disk_config else "MANUAL",
-              "security_groups": [{"name": "default"}]}
+              "security_groups": view.default_security_groups()}
     if created.admin_pass is not None:
         server["adminPass"] = created.admin_pass
     resp.set_header("Location", links.of("servers", first)[0]["href"])

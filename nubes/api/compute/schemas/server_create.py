@@ -3,7 +3,8 @@
 One JSON schema per microversion window (built once, cached): 2.19 adds
 ``description``, 2.37 makes ``networks`` required and allows the strings
 ``auto``/``none``, 2.52 adds ``tags``, 2.74 ``host``/``hypervisor_hostname``
-(admin), 2.90 ``hostname``.  Unknown keys are a 400, as in OpenStack
+(admin), 2.90 ``hostname`` (a host name of at most 63 characters), 2.94
+``hostname`` as an FQDN of at most 255 (sanitised by :func:`hostname`).  Unknown keys are a 400, as in OpenStack
 compute.  What a schema cannot say (base64, min <= max, hostname with a
 multi-create) is checked in :func:`check`.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import ipaddress
 from typing import Any
 
 from nubes.common.wsgi import errors
@@ -52,10 +54,17 @@ _HINTS = {"type": "object", "properties": {
     "build_near_host_ip": {"type": "string"},
     "cidr": {"type": "string"}}}
 
+# 2.90: one label.  2.94: a fully qualified name; letters, digits, '-',
+# '.' and '_' (sanitised into a DNS name by hostname()).
+_HOSTNAME = {"type": "string", "minLength": 1, "maxLength": 63,
+             "pattern": r"^[a-zA-Z0-9]([a-zA-Z0-9._-]*[a-zA-Z0-9])?$"}
+_FQDN = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[a-zA-Z0-9._-]*$"}
+MAX_LABEL = 63
+
 
 @functools.lru_cache(maxsize=16)
 def _schema(description: bool, networks_required: bool, tags: bool, host: bool,
-            hostname: bool) -> dict:
+            hostname: bool | str) -> dict:
     networks: dict[str, Any] = {"type": "array", "items": _NETWORK}
     if networks_required:
         networks = {"oneOf": [networks, {"type": "string", "enum": ["auto", "none"]}]}
@@ -90,9 +99,10 @@ def _schema(description: bool, networks_required: bool, tags: bool, host: bool,
     if host:
         server["host"] = {"type": "string", "minLength": 1, "maxLength": 255}
         server["hypervisor_hostname"] = {"type": "string", "minLength": 1, "maxLength": 255}
-    if hostname:
-        server["hostname"] = {"type": "string", "minLength": 1, "maxLength": 63,
-                              "pattern": r"^[a-zA-Z0-9]([a-zA-Z0-9._-]*[a-zA-Z0-9])?$"}
+    if hostname == "fqdn":
+        server["hostname"] = _FQDN
+    elif hostname:
+        server["hostname"] = _HOSTNAME
     required = ["name", "flavorRef"] + (["networks"] if networks_required else [])
     return {
         "type": "object",
@@ -109,7 +119,31 @@ def _schema(description: bool, networks_required: bool, tags: bool, host: bool,
 
 def schema(version) -> dict:
     return _schema(version >= (2, 19), version >= (2, 37), version >= (2, 52),
-                   version >= (2, 74), version >= (2, 90))
+                   version >= (2, 74), "fqdn" if version >= (2, 94) else version >= (2, 90))
+
+
+def access_ip(value: str | None) -> str | None:
+    """An access address the schema accepted, in its normal form
+    (``::babe:dc0c:1602``, not ``0:0:0:0:0:babe:220.12.22.2``)."""
+    return None if value is None else str(ipaddress.ip_address(value))
+
+
+def hostname(value: str | None, version) -> str | None:
+    """A requested hostname as stored.  From 2.94 an FQDN is sanitised into
+    a DNS name: lower case, '_' to '-', empty labels (``a..b``, a leading
+    or trailing dot) dropped and each label's leading and trailing '-'
+    stripped; a label past 63 characters or nothing left is a 400."""
+    if value is None or version < (2, 94):
+        return value
+    labels = [label.strip("-") for label in value.lower().replace("_", "-").split(".")]
+    labels = [label for label in labels if label]
+    if not labels:
+        raise _bad("hostname", value, "It does not contain a host name.")
+    long = next((label for label in labels if len(label) > MAX_LABEL), None)
+    if long is not None:
+        raise _bad("hostname", value, f"The label '{long}' is longer than {MAX_LABEL} "
+                   "characters.")
+    return ".".join(labels)
 
 
 def boolish(value: Any) -> bool:

@@ -38,8 +38,10 @@ STATE_MAP: dict[str, dict[str, str]] = {
 UNKNOWN = "UNKNOWN"
 ALL_STATUSES = frozenset(s for tasks in STATE_MAP.values() for s in tasks.values()) | {UNKNOWN}
 
-# Statuses whose servers show a progress percentage, and a fault.
-PROGRESS_STATUSES = frozenset({"BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"})
+# Statuses whose servers show a progress percentage (ACTIVE included, as in
+# the API reference's show and detail samples), and a fault.
+PROGRESS_STATUSES = frozenset({"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE",
+                               "MIGRATING"})
 FAULT_STATUSES = frozenset({"ERROR", "DELETED"})
 
 

@@ -5,8 +5,11 @@
   view, growing with the version: 2.3 more extended attributes, 2.9
   ``locked``, 2.16 ``host_status``, 2.19 ``description``, 2.26 ``tags``,
   2.47 the flavor embedded, 2.71 ``server_groups`` (show), 2.73
-  ``locked_reason``, 2.90 ``OS-EXT-SRV-ATTR:hostname`` for everyone, 2.96
-  ``pinned_availability_zone``;
+  ``trusted_image_certificates`` (always null: nubes verifies no image
+  certificates), 2.73 ``locked_reason``, 2.90 ``OS-EXT-SRV-ATTR:hostname``
+  for everyone, 2.96 ``pinned_availability_zone``; ``security_groups`` is
+  always ``default`` (nubes has no network service, every server is in the
+  one group);
 * down-cell minimal records (2.69+): what the API database knows.
 
 What the caller may see (extended attributes, host status, flavor extra
@@ -23,6 +26,8 @@ from nubes.api.compute.service import server_status
 from nubes.api.compute.service.servers import DOWN_CELL, Server
 from nubes.api.compute.views.timestamps import iso
 from nubes.common.timeutils import isoformat
+
+DEFAULT_SECURITY_GROUP = "default"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +60,12 @@ def status(server: Server) -> str:
         return server_status.UNKNOWN
     i = server.instance
     return server_status.status_of(i.get("vm_state"), i.get("task_state"))
+
+
+def default_security_groups() -> list[dict]:
+    """The security groups of every server: nubes has no network service,
+    so the only group is ``default``."""
+    return [{"name": DEFAULT_SECURITY_GROUP}]
 
 
 # --- summary -----------------------------------------------------------------------
@@ -169,6 +180,7 @@ def detail(version, server: Server, links: Links, shown: Shown, *, show: bool = 
         "key_name": i.get("key_name"),
         "OS-SRV-USG:launched_at": iso(i.get("launched_at")),
         "OS-SRV-USG:terminated_at": iso(i.get("terminated_at")),
+        "security_groups": default_security_groups(),
         "OS-EXT-STS:task_state": i.get("task_state"),
         "OS-EXT-STS:vm_state": i.get("vm_state"),
         "OS-EXT-STS:power_state": i.get("power_state") or 0,
@@ -206,6 +218,8 @@ def detail(version, server: Server, links: Links, shown: Shown, *, show: bool = 
         view["description"] = i.get("display_description")
     if version >= (2, 26):
         view["tags"] = list(server.tags)
+    if version >= (2, 63):
+        view["trusted_image_certificates"] = None
     if show and version >= (2, 71):
         view["server_groups"] = _server_groups(server.spec)
     if version >= (2, 73):
