@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from nubes.cells.api_db.models import instance_group_member as igm
 from nubes.cells.api_db.models import instance_group_policy as igp
 from nubes.cells.api_db.models import instance_groups as ig
+from nubes.cells.api_db.models import instance_mappings as im
 from nubes.cells.records import ServerGroupRecord
 from nubes.common.timeutils import utcnow
 
 
 def _load(conn: sa.Connection, where=None, *, limit: int | None = None,
-          offset: int = 0) -> list[ServerGroupRecord]:
+          offset: int = 0, live_members: bool = False) -> list[ServerGroupRecord]:
     query = sa.select(ig).order_by(ig.c.id)
     if where is not None:
         query = query.where(where)
@@ -32,8 +33,7 @@ def _load(conn: sa.Connection, where=None, *, limit: int | None = None,
     for r in conn.execute(sa.select(igp.c.group_id, igp.c.policy, igp.c.rules)
                           .where(igp.c.group_id.in_(ids)).order_by(igp.c.id)):
         policies.setdefault(r.group_id, (r.policy, json.loads(r.rules) if r.rules else {}))
-    for r in conn.execute(sa.select(igm.c.group_id, igm.c.instance_uuid)
-                          .where(igm.c.group_id.in_(ids)).order_by(igm.c.id)):
+    for r in conn.execute(_members_query(ids, live_members)):
         members[r.group_id].append(r.instance_uuid)
     return [ServerGroupRecord(id=r.id, uuid=r.uuid, name=r.name, user_id=r.user_id,
                               project_id=r.project_id,
@@ -43,16 +43,29 @@ def _load(conn: sa.Connection, where=None, *, limit: int | None = None,
             for r in rows]
 
 
-def get(conn: sa.Connection, group_uuid: str) -> ServerGroupRecord | None:
-    found = _load(conn, ig.c.uuid == group_uuid)
+def _members_query(ids: list[int], live_only: bool):
+    """Members in the order they joined; ``live_only``: those whose server
+    still exists (an instance mapping not queued for delete: deleted
+    servers stay in the member table, as in OpenStack, but are no longer
+    members to show)."""
+    query = sa.select(igm.c.group_id, igm.c.instance_uuid).where(igm.c.group_id.in_(ids))
+    if live_only:
+        query = query.join(im, im.c.instance_uuid == igm.c.instance_uuid).where(
+            im.c.queued_for_delete == sa.false())
+    return query.order_by(igm.c.id)
+
+
+def get(conn: sa.Connection, group_uuid: str, *,
+        live_members: bool = False) -> ServerGroupRecord | None:
+    found = _load(conn, ig.c.uuid == group_uuid, live_members=live_members)
     return found[0] if found else None
 
 
 def list_groups(conn: sa.Connection, *, project_id: str | None, limit: int | None = None,
-                offset: int = 0) -> list[ServerGroupRecord]:
+                offset: int = 0, live_members: bool = False) -> list[ServerGroupRecord]:
     """Every project's groups when ``project_id`` is None."""
     where = None if project_id is None else ig.c.project_id == project_id
-    return _load(conn, where, limit=limit, offset=offset)
+    return _load(conn, where, limit=limit, offset=offset, live_members=live_members)
 
 
 def count(conn: sa.Connection, project_id: str) -> int:

@@ -4,7 +4,10 @@ before 2.64, policy and rules from 2.64, soft policies from 2.15), list
 validation and policy."""
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import sqlalchemy as sa
 
 from nubes.cells.api_db import models as api_models
 
@@ -104,3 +107,38 @@ def test_list_scoping_and_paging(cloud):
     resp = p1.delete(f"/os-server-groups/{UNKNOWN}")
     assert resp.status == 404 and resp.fault[0] == "itemNotFound"
     assert _rows(cloud) == {"instance_groups": 2, "instance_group_policy": 2}
+
+
+def _join(cloud, group_uuid: str, members: dict[str, bool | None]) -> None:
+    """Members as the boot path writes them; value: the member's mapping
+    is queued for delete (True), live (False) or missing (None)."""
+    ig, igm = api_models.instance_groups, api_models.instance_group_member
+    now = datetime.datetime(2024, 3, 1, 12, 0, 0)
+
+    def work(conn):
+        group_id = conn.execute(sa.select(ig.c.id).where(ig.c.uuid == group_uuid)).scalar_one()
+        for uuid, deleted in members.items():
+            conn.execute(sa.insert(igm).values(group_id=group_id, instance_uuid=uuid,
+                                                 created_at=now))
+            if deleted is not None:
+                conn.execute(sa.insert(api_models.instance_mappings).values(
+                    instance_uuid=uuid, project_id="p1", user_id="u1",
+                    queued_for_delete=deleted, created_at=now))
+    cloud.deployment.api_db.write(work)
+
+
+def test_deleted_servers_leave_members_in_show_and_list(cloud):
+    member = cloud.api.as_user(user="u1", project="p1")
+    group = _make(member, "g", "anti-affinity")
+    other = _make(member, "h", "affinity")
+    live = [f"00000000-0000-4000-8000-00000000000{n}" for n in (1, 3)]
+    _join(cloud, group, {live[0]: False, "00000000-0000-4000-8000-000000000002": True,
+                         live[1]: False, "00000000-0000-4000-8000-000000000004": None})
+    _join(cloud, other, {"00000000-0000-4000-8000-000000000005": True})
+    for version in ("2.1", "2.64"):
+        shown = member.get(f"/os-server-groups/{group}", version=version)
+        assert shown.status == 200, shown
+        assert shown.json["server_group"]["members"] == live
+        listed = {g["id"]: g["members"] for g in
+                  member.get("/os-server-groups", version=version).json["server_groups"]}
+        assert listed == {group: live, other: []}

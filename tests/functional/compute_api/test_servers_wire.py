@@ -240,3 +240,21 @@ def test_before_2_94_a_hostname_is_one_short_label(cloud, image):
     shown = cloud.demo.get(f"/servers/{sid}", version="2.93")[1]["server"]
     assert shown["OS-EXT-SRV-ATTR:hostname"] == "Kept_As.Given"
     _delete(cloud, sid)
+
+
+# --- server groups ----------------------------------------------------------------------------
+
+def test_a_deleted_server_leaves_its_group_members(cloud, image, active):
+    sid, group_id = active
+    body = {**server_body(image), "os:scheduler_hints": {"group": group_id}}
+    code, created = cloud.demo.post("/servers", body)
+    assert code == 202, created
+    other = created["server"]["id"]
+    cloud.wait_status(cloud.demo, other, "ACTIVE")
+    members = cloud.demo.get(f"/os-server-groups/{group_id}")[1]["server_group"]["members"]
+    assert sorted(members) == sorted([sid, other])
+    _delete(cloud, other)
+    shown = cloud.demo.get(f"/os-server-groups/{group_id}")[1]["server_group"]
+    assert shown["members"] == [sid]
+    listed = cloud.demo.get("/os-server-groups")[1]["server_groups"]
+    assert next(g for g in listed if g["id"] == group_id)["members"] == [sid]

@@ -2,7 +2,9 @@
 
 Quota: ``server_group_members`` is checked when a create adds servers to
 a group (:func:`check_member_quota`); ``server_groups`` is shown by
-GET /limits.
+GET /limits.  Shown members are the servers that still exist: a deleted
+server (its instance mapping queued for delete) stays in the member table
+but leaves ``members``.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def create(state: ComputeState, ctx: RequestContext, name: str, policy: str,
 
 
 def get(state: ComputeState, group_uuid: str) -> ServerGroupRecord:
-    found = state.api_db.read(lambda conn: repo.get(conn, group_uuid))
+    found = state.api_db.read(lambda conn: repo.get(conn, group_uuid, live_members=True))
     if found is None:
         raise exc.NotFound(f"Instance group {group_uuid} could not be found.")
     return found
@@ -39,7 +41,7 @@ def get(state: ComputeState, group_uuid: str) -> ServerGroupRecord:
 def list_groups(state: ComputeState, project_id: str | None, *, limit: int,
                 offset: int) -> list[ServerGroupRecord]:
     return state.api_db.read(lambda conn: repo.list_groups(
-        conn, project_id=project_id, limit=limit, offset=offset))
+        conn, project_id=project_id, limit=limit, offset=offset, live_members=True))
 
 
 def delete(state: ComputeState, group: ServerGroupRecord) -> None:
