@@ -90,6 +90,31 @@ def test_x509_and_generation(cloud):
                      version="2.91").status == 400
 
 
+@pytest.mark.parametrize("version", ["2.2", "2.10", "2.91"])
+def test_x509_generation_from_2_2(cloud, version):
+    user = cloud.api.as_user(user="u1")
+    made = user.post("/os-keypairs", json={"keypair": {"name": "x", "type": "x509"}},
+                     version=version)
+    assert made.status == 201, made
+    body = made.json["keypair"]
+    assert body["private_key"].startswith("-----BEGIN RSA PRIVATE KEY-----")
+    cert = x509.load_pem_x509_certificate(body["public_key"].encode())
+    assert body["public_key"].startswith("-----BEGIN CERTIFICATE-----")
+    assert body["fingerprint"] == ":".join(f"{b:02x}" for b in cert.fingerprint(hashes.SHA1()))
+    assert body["type"] == "x509"
+    assert cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)[0].value == "u1"
+    assert cert.issuer == cert.subject
+    key = serialization.load_pem_private_key(body["private_key"].encode(), password=None)
+    assert key.public_key().public_numbers() == cert.public_key().public_numbers()
+    assert cert.not_valid_after_utc - cert.not_valid_before_utc == \
+        datetime.timedelta(days=3650)
+    shown = user.get("/os-keypairs/x", version=version).json["keypair"]
+    assert (shown["public_key"], shown["fingerprint"], shown["type"]) == \
+        (body["public_key"], body["fingerprint"], "x509")
+    assert "private_key" not in shown
+    assert user.delete("/os-keypairs/x", version=version).status == 204
+
+
 @pytest.mark.parametrize("version,body", [
     ("2.96", {}),
     ("2.96", {"keypair": {}}),
@@ -103,7 +128,7 @@ def test_x509_and_generation(cloud):
     ("2.96", {"keypair": {"name": "k", "public_key": "x", "colour": "red"}}),
     ("2.1", {"keypair": {"name": "k", "type": "ssh"}}),
     ("2.9", {"keypair": {"name": "k", "user_id": "u2"}}),
-    ("2.91", {"keypair": {"name": "k", "type": "x509"}}),
+    ("2.92", {"keypair": {"name": "k", "type": "x509"}}),
 ])
 def test_bad_create_is_400_and_writes_nothing(cloud, version, body):
     before = _rows(cloud)

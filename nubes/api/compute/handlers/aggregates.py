@@ -11,7 +11,6 @@ from nubes.api.compute.service import aggregates as service
 from nubes.api.compute.views import aggregates as view
 from nubes.common.wsgi import errors
 
-
 _MAX_ID = 2**31 - 1   # the aggregates.id INTEGER column
 
 

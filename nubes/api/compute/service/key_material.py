@@ -7,13 +7,16 @@
   its DER bytes, colon-separated.
 
 Generating a key (requests before 2.92 without ``public_key``) needs the
-``cryptography`` package and makes an RSA 2048 key.  Raises ``ValueError``
-with the message the caller sees.
+``cryptography`` package and makes an RSA 2048 key: for ``ssh`` its
+OpenSSH public line, for ``x509`` (2.2+) a self-signed certificate of it
+(common name the user id, valid ten years, signed with SHA-256) in PEM.
+Raises ``ValueError`` with the message the caller sees.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import hashlib
 import re
 import struct
@@ -61,8 +64,11 @@ def fingerprint(public_key: str, key_type: str) -> str:
     return x509_fingerprint(public_key) if key_type == "x509" else ssh_fingerprint(public_key)
 
 
-def generate_ssh() -> tuple[str, str]:
-    """(private key PEM, public key line) of a new RSA key."""
+X509_VALIDITY = datetime.timedelta(days=3650)
+
+
+def _new_rsa_key():
+    """(key, its private PEM) of a new RSA 2048 key."""
     try:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
@@ -73,6 +79,30 @@ def generate_ssh() -> tuple[str, str]:
     private = key.private_bytes(serialization.Encoding.PEM,
                                 serialization.PrivateFormat.TraditionalOpenSSL,
                                 serialization.NoEncryption()).decode()
+    return key, private
+
+
+def generate_ssh() -> tuple[str, str]:
+    """(private key PEM, public key line) of a new RSA key."""
+    from cryptography.hazmat.primitives import serialization
+    key, private = _new_rsa_key()
     public = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                            serialization.PublicFormat.OpenSSH).decode()
     return private, public + " Generated-by-Nubes"
+
+
+def generate_x509(common_name: str, now: datetime.datetime | None = None) -> tuple[str, str]:
+    """(private key PEM, certificate PEM) of a new RSA key and a self-signed
+    certificate of it for ``common_name``."""
+    key, private = _new_rsa_key()
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    now = now or datetime.datetime.now(datetime.UTC)
+    # A common name is 1-64 characters (RFC 5280's upper bound).
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME,
+                                         (common_name or "nubes")[:64])])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + X509_VALIDITY)
+            .sign(key, hashes.SHA256()))
+    return private, cert.public_bytes(serialization.Encoding.PEM).decode()

@@ -32,10 +32,8 @@ def create(state: ComputeState, user_id: str, name: str, key_type: str,
     private_key = None
     try:
         if public_key is None:
-            if key_type != "ssh":
-                raise ValueError("Generating x509 key pairs is not supported: import a "
-                                 "certificate with public_key.")
-            private_key, public_key = key_material.generate_ssh()
+            private_key, public_key = (key_material.generate_x509(user_id)
+                                       if key_type == "x509" else key_material.generate_ssh())
         fingerprint = key_material.fingerprint(public_key, key_type)
     except ValueError as error:
         raise exc.Invalid(str(error)) from None
