@@ -102,24 +102,37 @@ def test_update(cloud, computes):
         assert cloud.api.put(f"/os-aggregates/{agg['id']}", json=body).status == 400
 
 
-NO_SUCH_IDS = ["4242", "-1", "0", "abc", "1.5", "2147483648", "99999999999999999999",
-               "999999999999999999999999999", "１"]
+NO_SUCH_IDS = ["4242", "-1", "0", "2147483648", "99999999999999999999",
+               "999999999999999999999999999"]
+NOT_IDS = ["abc", "1.5", "１", "1e3"]
 
 
-@pytest.mark.parametrize("bad", NO_SUCH_IDS)
-def test_ids_naming_no_aggregate_are_404_everywhere(cloud, bad):
-    """Not a number, negative, past 32 bits: no aggregate, on every backend
-    (no database error for ids the column cannot hold)."""
-    message = f"Aggregate {bad} could not be found."
+def _every_route(cloud, bad) -> list:
     answers = [cloud.api.get(f"/os-aggregates/{bad}"),
                cloud.api.delete(f"/os-aggregates/{bad}"),
                cloud.api.put(f"/os-aggregates/{bad}", json={"aggregate": {"name": "n"}})]
     answers += [_action(cloud, bad, action, args) for action, args in (
         ("add_host", {"host": "h1"}), ("remove_host", {"host": "h1"}),
         ("set_metadata", {"metadata": {"k": "v"}}))]
-    for resp in answers:
+    return answers
+
+
+@pytest.mark.parametrize("bad", NO_SUCH_IDS)
+def test_integers_naming_no_aggregate_are_404_everywhere(cloud, bad):
+    """Negative, zero, past 32 bits: no aggregate, on every backend (no
+    database error for ids the column cannot hold)."""
+    message = f"Aggregate {bad} could not be found."
+    for resp in _every_route(cloud, bad):
         assert resp.status == 404, resp
         assert resp.fault == ("itemNotFound", {"code": 404, "message": message}), resp
+
+
+@pytest.mark.parametrize("bad", NOT_IDS)
+def test_ids_that_are_not_integers_are_400_everywhere(cloud, bad):
+    for resp in _every_route(cloud, bad):
+        assert resp.status == 400, resp
+        assert resp.fault == ("badRequest", {"code": 400, "message": (
+            f"Invalid aggregate id '{bad}': must be an integer.")}), resp
 
 
 def test_delete(cloud, computes):

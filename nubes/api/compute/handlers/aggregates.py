@@ -1,7 +1,7 @@
 """/os-aggregates: create, list, show, update, delete and actions
-(add_host, remove_host, set_metadata).  Ids in URLs are integers; any
-other id (negative, past what the id column holds, not a number) names no
-aggregate: 404, as the reference lists no 400 for them, and no query."""
+(add_host, remove_host, set_metadata).  Ids in URLs are integers (400
+otherwise, as compute validates them); an integer no aggregate can have
+(zero, negative, past what the id column holds) is a 404 without a query."""
 from __future__ import annotations
 
 from nubes.api.compute.handlers import respond
@@ -15,8 +15,11 @@ _MAX_ID = 2**31 - 1   # the aggregates.id INTEGER column
 
 
 def _id(aggregate_id: str) -> int:
-    digits = aggregate_id.isascii() and aggregate_id.isdigit()
-    number = int(aggregate_id) if digits and len(aggregate_id) <= 20 else 0
+    text = aggregate_id.strip()
+    if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 40:
+        raise errors.BadRequest(f"Invalid aggregate id '{aggregate_id}': must be an "
+                                "integer.")
+    number = int(text)
     if not 1 <= number <= _MAX_ID:
         raise errors.NotFound(f"Aggregate {aggregate_id} could not be found.")
     return number
