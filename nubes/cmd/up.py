@@ -3,7 +3,8 @@
 Identity, placement, the compute API and the image API on 127.0.0.1, a
 cell conductor and fake compute hosts per cell, SQLite files in the state
 directory and the in-process message bus.  Writes STATE/nubes.conf (usable with
-``nubes-manage --config-file``) and STATE/clouds.yaml (clouds ``nubes`` and
+``nubes-manage --config-file``; a restart on other ports rewrites only its
+endpoint options) and STATE/clouds.yaml (clouds ``nubes`` and
 ``nubes-demo``).  Ctrl-C stops everything; a second start on the same state
 directory keeps its data.
 """
