@@ -57,13 +57,23 @@ def main(argv: list[str] | None = None) -> int:
         pass
     except RuntimeError as exc:
         print(f"nubes: {exc}", file=sys.stderr, flush=True)
-        cloud.stop()
+        _stop(cloud)
         return 1
     print("nubes: stopping ...", flush=True)
-    cloud.stop()
+    _stop(cloud)
     print("nubes: stopped", flush=True)
     return 0
 
+
+def _stop(cloud: EmbeddedCloud) -> None:
+    """Stop everything; a Ctrl-C meanwhile leaves at once, saying so, rather
+    than with a traceback from wherever the stop was."""
+    def leave(*_):
+        print("nubes: interrupted while stopping; leaving now", flush=True)
+        os._exit(130)
+    signal.signal(signal.SIGINT, leave)
+    signal.signal(signal.SIGTERM, leave)
+    cloud.stop()
 
 if __name__ == "__main__":
     sys.exit(main())

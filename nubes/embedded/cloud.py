@@ -187,8 +187,8 @@ class EmbeddedCloud:
         return cells
 
     def _start_cell_services(self, cells: list) -> None:
-        self._closers.extend(cell_services.start(self.conf, cells, self.databases,
-                                                 self.options.hosts_per_cell, say=self.say))
+        cell_services.start(self.conf, cells, self.databases, self.options.hosts_per_cell,
+                            self._closers, say=self.say)
 
     def _start_api_level_services(self, api_db: Database) -> None:
         """The scheduler and the super-conductor, on the API-level bus."""
