@@ -11,8 +11,10 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # Installed-marker files so repeated runs skip pip when pyproject.toml is unchanged.
+# Both install the `clients` extra: the openstack CLI and osc-placement the
+# README's quick start uses.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[clients]'
 	touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
@@ -22,8 +24,9 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# ARGS goes to `nubes up`: make up ARGS="--compute-port 18774 --hosts-per-cell 4"
 up: install
-	$(BIN)/nubes up --state-dir $(STATE)
+	$(BIN)/nubes up --state-dir $(STATE) $(ARGS)
 
 # PYTEST_ARGS lets CI or a developer narrow or widen the run.
 test: install-test

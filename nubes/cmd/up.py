@@ -3,7 +3,8 @@
 Identity, placement, the compute API and the image API on 127.0.0.1, a
 cell conductor and fake compute hosts per cell, SQLite files in the state
 directory and the in-process message bus.  Writes STATE/nubes.conf (usable with
-``nubes-manage --config-file``) and STATE/clouds.yaml (clouds ``nubes`` and
+``nubes-manage --config-file``; a restart on other ports rewrites only its
+endpoint options) and STATE/clouds.yaml (clouds ``nubes`` and
 ``nubes-demo``).  Ctrl-C stops everything; a second start on the same state
 directory keeps its data.
 """
@@ -56,13 +57,23 @@ def main(argv: list[str] | None = None) -> int:
         pass
     except RuntimeError as exc:
         print(f"nubes: {exc}", file=sys.stderr, flush=True)
-        cloud.stop()
+        _stop(cloud)
         return 1
     print("nubes: stopping ...", flush=True)
-    cloud.stop()
+    _stop(cloud)
     print("nubes: stopped", flush=True)
     return 0
 
+
+def _stop(cloud: EmbeddedCloud) -> None:
+    """Stop everything; a Ctrl-C meanwhile leaves at once, saying so, rather
+    than with a traceback from wherever the stop was."""
+    def leave(*_):
+        print("nubes: interrupted while stopping; leaving now", flush=True)
+        os._exit(130)
+    signal.signal(signal.SIGINT, leave)
+    signal.signal(signal.SIGTERM, leave)
+    cloud.stop()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,6 +15,7 @@ register nothing and use HTTP.
 """
 from __future__ import annotations
 
+import contextvars
 import io
 import json as _json
 import threading
@@ -125,13 +126,10 @@ class LocalSession:
             started[:] = [status, response_headers]
             return lambda _data: None     # the legacy write(): unused by our apps
 
-        chunks = self.app(environ, start_response)
-        try:
-            content = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+        # In a copy of the caller's context: the app's middleware sets the
+        # log request id to the callee's, which must not stick to the
+        # caller's later log lines.
+        content = contextvars.copy_context().run(_call_app, self.app, environ, start_response)
 
         status, response_headers = started
         response = requests.Response()
@@ -145,3 +143,13 @@ class LocalSession:
 
     def close(self) -> None:
         pass
+
+
+def _call_app(app: Callable, environ: dict, start_response: Callable) -> bytes:
+    chunks = app(environ, start_response)
+    try:
+        return b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()

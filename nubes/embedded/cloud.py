@@ -1,6 +1,7 @@
 """Bring the embedded cloud up and down.
 
-Start-up, in order: configuration (written on first start), identity files,
+Start-up, in order: configuration (written on first start; its endpoint
+options rewritten when the ports change), identity files,
 schemas, cell mappings (cell0 plus cell1..cellN, each on its own SQLite file
 and in-process bus), the HTTP APIs, the cell conductors and the fake
 compute hosts, host discovery, and last the clouds.yaml, written only once
@@ -69,6 +70,9 @@ class EmbeddedCloud:
         ports = self.options.ports
         if self.layout.write_config(ports):
             self.say(f"nubes: wrote {self.layout.config_file}")
+        elif self.layout.point_config_at(ports):
+            self.say(f"nubes: pointed the endpoints in {self.layout.config_file} at this "
+                     "start's ports")
         self.conf = config.load(config_files=[self.layout.config_file], prog="nubes",
                                 overrides=self.options.overrides or None)
         log.setup(self.conf)
@@ -183,8 +187,8 @@ class EmbeddedCloud:
         return cells
 
     def _start_cell_services(self, cells: list) -> None:
-        self._closers.extend(cell_services.start(self.conf, cells, self.databases,
-                                                 self.options.hosts_per_cell, say=self.say))
+        cell_services.start(self.conf, cells, self.databases, self.options.hosts_per_cell,
+                            self._closers, say=self.say)
 
     def _start_api_level_services(self, api_db: Database) -> None:
         """The scheduler and the super-conductor, on the API-level bus."""

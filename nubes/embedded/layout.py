@@ -15,6 +15,7 @@ import dataclasses
 import os
 import textwrap
 
+from nubes.embedded import config_file
 
 API_TRANSPORT_URL = "memory://api"
 
@@ -64,10 +65,15 @@ class Layout:
     def cell_transport(name: str) -> str:
         return f"memory://{name}"
 
+    def point_config_at(self, ports: Ports) -> bool:
+        """Rewrite the endpoint options of an existing nubes.conf to the
+        ports of this start, keeping every other line (an operator's edits
+        and comments) as it is; True when the file changed."""
+        return config_file.set_options(self.config_file, endpoint_options(ports))
+
     def write_config(self, ports: Ports) -> bool:
-        """Write nubes.conf unless it exists (operators may have edited it);
-        True when written.  Endpoints follow the ports of this start, which
-        the embedded cloud also sets at run time."""
+        """Write nubes.conf unless it exists (operators may have edited it:
+        then see :meth:`point_config_at`); True when written."""
         if os.path.exists(self.config_file):
             return False
         os.makedirs(self.state_dir, exist_ok=True)
@@ -106,3 +112,16 @@ class Layout:
                 image_endpoint = {ports.url(ports.image)}
                 """))
         return True
+
+
+def endpoint_options(ports: Ports) -> dict[str, dict[str, str]]:
+    """The options of nubes.conf that name this start's ports."""
+    return {
+        "placement_client": {"endpoint": ports.url(ports.placement)},
+        "identity": {
+            "public_endpoint": ports.url(ports.identity),
+            "compute_endpoint": ports.url(ports.compute) + "/v2.1",
+            "placement_endpoint": ports.url(ports.placement),
+            "image_endpoint": ports.url(ports.image),
+        },
+    }

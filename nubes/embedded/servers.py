@@ -10,6 +10,7 @@ import requests
 import waitress.server
 
 LOG = logging.getLogger(__name__)
+STOP_WAIT = 5.0  # seconds stop() waits in all for requests under way
 
 
 class Servers:
@@ -43,8 +44,12 @@ class Servers:
                         raise RuntimeError(f"{url} did not answer within {timeout:.0f}s") from None
                     time.sleep(0.05)
 
-    def stop(self) -> None:
-        for name, server, thread in reversed(self._servers):
+    def stop(self, timeout: float = STOP_WAIT) -> None:
+        """Close every server's sockets at once, then wait, ``timeout``
+        seconds in all, for their loops and the requests under way (a
+        request still running after that is left to its daemon thread)."""
+        servers, self._servers = list(reversed(self._servers)), []
+        for _name, server, _thread in servers:
             def close_all(server=server):
                 for channel in list(server._map.values()):
                     channel.close()
@@ -54,7 +59,8 @@ class Servers:
                 # The loop's wake-up pipe is already gone (the loop ended on
                 # an error): close the channels from here instead.
                 close_all()
-            thread.join(timeout=5)
-            server.task_dispatcher.shutdown()
+        deadline = time.monotonic() + timeout
+        for name, server, thread in servers:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+            server.task_dispatcher.shutdown(timeout=max(0.1, deadline - time.monotonic()))
             LOG.info("%s stopped", name)
-        self._servers.clear()

@@ -84,3 +84,21 @@ def test_unregister_stops_handing_over(registered):
     local_wsgi.unregister(ENDPOINT)
     assert local_wsgi.app_for(ENDPOINT) is None
     assert local_wsgi.app_for(ENDPOINT + "/") is None
+
+
+def test_the_callee_request_id_does_not_stick_to_the_caller():
+    from nubes.common import log
+
+    def app(environ, start_response):
+        log.request_id_var.set("req-callee")   # as the request id middleware does
+        start_response("200 OK", [])
+        return [b""]
+
+    local_wsgi.register(ENDPOINT, app)
+    token = log.request_id_var.set("req-caller")
+    try:
+        service_session(ENDPOINT, HTTPAdapter()).get(ENDPOINT + "/x")
+        assert log.request_id_var.get() == "req-caller"
+    finally:
+        log.request_id_var.reset(token)
+        local_wsgi.unregister(ENDPOINT)

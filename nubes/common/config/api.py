@@ -3,7 +3,7 @@
 Read by the WSGI applications: the compute API (``nubes-api``), placement
 (``nubes-placement-api``) and the image API (``nubes-image-api``), and by
 the embedded cloud that serves them in one process.  ``[api]`` chooses
-the auth strategy and caps list sizes; ``enable_instance_password`` is the
+the auth strategy, the per-request access log, and caps list sizes; ``enable_instance_password`` is the
 compute API's alone.  ``[cors]`` is read by the CORS middleware
 (:mod:`nubes.common.wsgi.cors`) of every API.
 """
@@ -29,6 +29,10 @@ API_OPTS = [
                     "Quota shrinks max_count to what fits; this bounds it when "
                     "the project's quota is unlimited, and a min_count above it "
                     "is a 400."),
+    cfg.BoolOpt("access_log", default=True,
+                help="Log one line per request (logger nubes.access): request id, "
+                     "client address, method, path, status, body length and "
+                     "seconds taken, as OpenStack services log requests."),
     cfg.BoolOpt("enable_instance_password", default=True,
                 help="Return a generated adminPass when a server is created."),
 ]

@@ -7,6 +7,7 @@ it at once on MariaDB/PostgreSQL (Alembic's version table serialises them).
 """
 from __future__ import annotations
 
+import logging
 import os
 
 import sqlalchemy as sa
@@ -24,6 +25,11 @@ def _config(script_location: str, engine: sa.Engine) -> Config:
 
 
 def upgrade(engine: sa.Engine, script_location: str, revision: str = "head") -> None:
+    # Alembic says "Context impl SQLiteImpl." and a line per revision at
+    # INFO on every start; warnings only, unless its level was set already.
+    alembic_log = logging.getLogger("alembic")
+    if alembic_log.level == logging.NOTSET:
+        alembic_log.setLevel(logging.WARNING)
     command.upgrade(_config(script_location, engine), revision)
 
 

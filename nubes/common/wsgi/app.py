@@ -2,6 +2,9 @@
 
 The middleware stack is fixed and short; in request order:
 
+0. access log   - added by :func:`build_app` in front of the API's own list:
+                  one line per request once everything else has answered
+                  (:mod:`nubes.common.wsgi.access_log`, ``[api] access_log``)
 1. request id   - every later step, and every log line, can name the request
 2. state        - hands the service's shared objects (database, policy) to handlers
 3. CORS         - only when ``[cors] allowed_origin`` is set; answers preflights
@@ -25,6 +28,7 @@ from typing import Any, Callable, Iterable
 import falcon
 
 from nubes.common.wsgi import body, errors
+from nubes.common.wsgi.access_log import AccessLogMiddleware
 
 LOG = logging.getLogger(__name__)
 
@@ -74,7 +78,8 @@ def _falcon_to_http_error(exc: falcon.HTTPError) -> errors.HTTPError:
 
 def build_app(*, middleware: list, routes: RouteTable, render_error: ErrorRenderer,
               map_exception: ExceptionMapper | None = None) -> falcon.App:
-    app = falcon.App(middleware=[*middleware, _RejectNul()], cors_enable=False)
+    app = falcon.App(middleware=[AccessLogMiddleware(), *middleware, _RejectNul()],
+                     cors_enable=False)
     app.req_options.keep_blank_qs_values = True
     app.req_options.auto_parse_qs_csv = False
     app.req_options.strip_url_path_trailing_slash = False

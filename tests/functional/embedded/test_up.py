@@ -33,9 +33,10 @@ def state_dir(tmp_path):
     return str(tmp_path / "state")
 
 
-def _up(state_dir: str, **kw) -> EmbeddedCloud:
-    cloud = EmbeddedCloud(Options(state_dir=state_dir, cells=2, hosts_per_cell=1,
-                                  ports=_ports(), **kw), say=lambda _line: None)
+def _up(state_dir: str, *, cells: int = 2, hosts_per_cell: int = 1, **kw) -> EmbeddedCloud:
+    cloud = EmbeddedCloud(Options(state_dir=state_dir, cells=cells,
+                                  hosts_per_cell=hosts_per_cell, ports=_ports(), **kw),
+                          say=lambda _line: None)
     cloud.start()
     return cloud
 
@@ -105,3 +106,35 @@ def test_a_taken_port_is_a_clear_error(state_dir):
         with pytest.raises(RuntimeError, match="--identity-port"):
             cloud.start()
         cloud.stop()
+
+
+def _conf_values(state_dir: str) -> dict[str, str]:
+    import configparser
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(os.path.join(state_dir, "nubes.conf"))
+    return {f"{section}.{key}": parser[section][key]
+            for section in ("placement_client", "identity") for key in parser[section]}
+
+
+def test_a_restart_on_other_ports_points_nubes_conf_at_them(state_dir):
+    first = _up(state_dir, cells=1, hosts_per_cell=0)
+    first.stop()
+    conf_path = os.path.join(state_dir, "nubes.conf")
+    with open(conf_path, "a") as f:
+        f.write("\n# an operator's note\n[quota]\ninstances = 7\n")
+
+    again = _up(state_dir, cells=1, hosts_per_cell=0)
+    try:
+        ports = again.options.ports
+        values = _conf_values(state_dir)
+        assert values["placement_client.endpoint"] == ports.url(ports.placement)
+        assert values["identity.public_endpoint"] == ports.url(ports.identity)
+        assert values["identity.compute_endpoint"] == ports.url(ports.compute) + "/v2.1"
+        assert values["identity.placement_endpoint"] == ports.url(ports.placement)
+        assert values["identity.image_endpoint"] == ports.url(ports.image)
+        assert ports != first.options.ports
+        text = open(conf_path).read()
+        assert "# an operator's note\n[quota]\ninstances = 7" in text
+        assert text.startswith("# Written by `nubes up` on its first start")
+    finally:
+        again.stop()
