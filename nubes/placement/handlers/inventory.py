@@ -43,10 +43,12 @@ def create_inventory(req, resp, uuid: str) -> None:
     respond.authorize(req, policy.CREATE)
     data = body.read_json(req, schema.POST_INVENTORY)
     name = data["resource_class"]
-    state = service.create(req.context.state.db, uuid, data["resource_provider_generation"],
+    # A generation in the body is accepted and ignored: only the PUTs check it.
+    state = service.create(req.context.state.db, uuid,
                            service.Inventory.from_record(name, data),
                            reserved_may_equal_total=_reserved_may_equal_total(req))
-    resp.location = f"/resource_providers/{uuid}/inventories/{name}"
+    # Absolute, as placement's is: scheme, host and the app's mount point.
+    resp.location = f"{req.prefix}/resource_providers/{uuid}/inventories/{name}"
     respond.send(req, resp, _single(state, name), status=201,
                  last_modified=state.inventories[name].last_modified)
 

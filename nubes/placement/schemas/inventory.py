@@ -53,6 +53,7 @@ PUT_INVENTORY = {
 POST_INVENTORY = {
     "type": "object",
     "properties": {**PUT_INVENTORY["properties"], "resource_class": _CLASS},
-    "required": ["resource_class", *PUT_INVENTORY["required"]],
+    # The generation is optional here and not checked (only the PUTs check it).
+    "required": ["resource_class", "total"],
     "additionalProperties": False,
 }

@@ -94,8 +94,10 @@ def replace_all(db: Database, uuid: str, generation: int, records: list[Inventor
     return _write(db, uuid, generation, replace_plan(records))
 
 
-def create(db: Database, uuid: str, generation: int, record: Inventory, *,
+def create(db: Database, uuid: str, record: Inventory, *,
            reserved_may_equal_total: bool) -> ProviderInventories:
+    """Add one inventory record.  No caller generation: like placement, the
+    POST is checked against the state it finds, not a generation it was sent."""
     check_records(uuid, [record], reserved_may_equal_total)
 
     def plan(current):
@@ -104,7 +106,7 @@ def create(db: Database, uuid: str, generation: int, record: Inventory, *,
                 f"Update conflict: Inventory for '{record.resource_class}' on resource "
                 f"provider '{uuid}' already exists.")
         return [record], set()
-    return _write(db, uuid, generation, plan)
+    return _write(db, uuid, None, plan)
 
 
 def update(db: Database, uuid: str, generation: int, record: Inventory, *,

@@ -136,12 +136,11 @@ def test_allocation_ratio_round_trips(placement, rp, ratio):
 
 
 def test_stale_generation_is_409_and_writes_nothing(placement, rp):
+    # Only the PUTs: POST ignores the generation (test_post_generation_...).
     placement.set_inventory(U1, {"VCPU": 8})
     current = {"VCPU": {**DEFAULTS, "total": 8}}
     attempts = [
         lambda: _put_all(placement, 0, {"VCPU": {"total": 1}}),
-        lambda: placement.post(INV, json={"resource_provider_generation": 0,
-                                          "resource_class": "DISK_GB", "total": 1}),
         lambda: placement.put(INV + "/VCPU", json={"resource_provider_generation": 0,
                                                    "total": 1}),
         lambda: placement.put(INV + "/VCPU", json={"resource_provider_generation": 7,
@@ -235,10 +234,32 @@ def test_post_creates_one(placement, rp):
                                      "resource_class": "DISK_GB", "total": 100, "reserved": 2},
                           version="1.0")
     assert resp.status == 201
-    assert resp.headers["Location"].endswith(f"{INV}/DISK_GB")
+    assert resp.headers["Location"] == f"{placement.base_url}{INV}/DISK_GB"
     assert resp.json == {**DEFAULTS, "total": 100, "reserved": 2,
                          "resource_provider_generation": 1}
     assert placement.get(INV).json["inventories"]["DISK_GB"]["total"] == 100
+
+
+@pytest.mark.parametrize("generation", [{}, {"resource_provider_generation": 7},
+                                        {"resource_provider_generation": 0}])
+def test_post_generation_is_optional_and_unchecked(placement, rp, generation):
+    placement.set_inventory(U1, {"VCPU": 8})
+    resp = placement.post(INV, json={**generation, "resource_class": "DISK_GB", "total": 10})
+    assert resp.status == 201, resp
+    assert resp.headers["Location"] == f"{placement.base_url}{INV}/DISK_GB"
+    assert resp.json == {**DEFAULTS, "total": 10, "resource_provider_generation": 2}
+    assert _unchanged(placement, 2, {"VCPU": {**DEFAULTS, "total": 8},
+                                     "DISK_GB": {**DEFAULTS, "total": 10}})
+
+
+def test_post_location_is_absolute_and_gettable(placement, rp):
+    resp = placement.post(INV, json={"resource_class": "VCPU", "total": 4})
+    assert resp.status == 201
+    location = resp.headers["Location"]
+    assert location.startswith(("http://", "https://"))
+    assert location.endswith(f"{INV}/VCPU")
+    again = placement.session.get(location, headers=placement.default_headers, timeout=60)
+    assert again.status_code == 200 and again.json()["total"] == 4
 
 
 def test_post_of_a_present_class_is_409(placement, rp):
@@ -256,7 +277,7 @@ def test_post_of_a_present_class_is_409(placement, rp):
     {"resource_provider_generation": 0, "resource_class": "vcpu", "total": 1},
     {"resource_provider_generation": 0, "resource_class": "CUSTOM_NOPE", "total": 1},
     {"resource_provider_generation": 0, "resource_class": "VCPU"},
-    {"resource_class": "VCPU", "total": 1},
+    {"resource_provider_generation": "0", "resource_class": "VCPU", "total": 1},
     {"resource_provider_generation": 0, "resource_class": "VCPU", "total": 1, "x": 1},
     {"resource_provider_generation": 0, "resource_class": "VCPU", "total": 1, "reserved": 2},
 ])
@@ -388,13 +409,15 @@ def test_writers_with_the_same_generation_exactly_one_wins(placement, rp):
     assert _unchanged(placement, 1, winner.json["inventories"])
 
 
-def test_posts_of_different_classes_with_the_same_generation(placement, rp):
+def test_posts_of_different_classes_with_the_same_generation_all_land(placement, rp):
+    # POST does not check the generation it is sent: every class lands.
     def poster(name):
         return lambda client: client.post(INV, json={"resource_provider_generation": 0,
                                                      "resource_class": name, "total": 1})
     results = _in_parallel(placement, [poster(n) for n in ("VCPU", "MEMORY_MB", "DISK_GB")])
-    assert sorted(r.status for r in results) == [201, 409, 409]
-    assert len(placement.get(INV).json["inventories"]) == 1
+    assert sorted(r.status for r in results) == [201, 201, 201], results
+    assert _unchanged(placement, 3, {n: {**DEFAULTS, "total": 1}
+                                     for n in ("VCPU", "MEMORY_MB", "DISK_GB")})
 
 
 def test_deletes_without_generation_all_succeed(placement, rp):
