@@ -30,6 +30,10 @@ resource_providers = sa.Table(
     sa.Column("uuid", sa.String(36), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("generation", sa.Integer, nullable=False, default=0),
+    # Internal, never on the wire: counts writes that change what the
+    # provider can give without bumping its generation (a consumer's
+    # allocations deleted), so the candidates cache still sees them.
+    sa.Column("cache_serial", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("root_provider_id", sa.Integer,
               sa.ForeignKey("resource_providers.id"), nullable=True, index=True),
     sa.Column("parent_provider_id", sa.Integer,

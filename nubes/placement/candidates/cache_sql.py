@@ -2,8 +2,8 @@
 once at import (constructing a Select costs about as much as running a
 small one), fetched as plain DBAPI tuples.
 
-* the *stamps* of providers: ``(id, generation, uuid, created_at)``
-  (``(id, generation)`` on PostgreSQL), of every provider or of an id
+* the *stamps* of providers: ``(id, generation, cache_serial, uuid,
+  created_at)`` (``(id, generation, cache_serial)`` on PostgreSQL), of every provider or of an id
   window plus a few more ids; what the cache checks its entries against,
   in the caller's read transaction;
 * the facts of the providers whose stamp changed: the uuid, every
@@ -31,11 +31,12 @@ _IN_WINDOW = sa.or_(sa.and_(rp.c.id >= sa.bindparam("lo"), rp.c.id < sa.bindpara
 # again (SQLite hands out the highest id again once it is deleted;
 # MariaDB/MySQL may after a restart).  PostgreSQL's sequences never
 # hand out an id twice, so there the generation says it all (and the
-# stamps read in half the time).
+# stamps read in half the time).  ``cache_serial`` counts the writes
+# that change usage without a generation bump (DELETE /allocations/{c}).
 # Sorted here rather than by the database: an ordered index scan of every
 # provider took PostgreSQL twice as long as reading the table.
-_FULL = sa.select(rp.c.id, rp.c.generation, rp.c.uuid, rp.c.created_at)
-_SHORT = sa.select(rp.c.id, rp.c.generation)
+_FULL = sa.select(rp.c.id, rp.c.generation, rp.c.cache_serial, rp.c.uuid, rp.c.created_at)
+_SHORT = sa.select(rp.c.id, rp.c.generation, rp.c.cache_serial)
 _STAMPS = {"postgresql": (_SHORT, _SHORT.where(_IN_WINDOW))}
 _STAMPS_DEFAULT = (_FULL, _FULL.where(_IN_WINDOW))
 # Nested trees: the stamp, then parent and root ids; windows by root id.
@@ -79,7 +80,7 @@ def fetch(conn, statement, params: dict | None = None) -> list[tuple]:
 
 
 def stamps(conn, window: tuple[int, int] | None = None, also=()) -> list[tuple]:
-    """``(id, generation[, uuid, created_at])`` by id: of every provider,
+    """``(id, generation, cache_serial[, uuid, created_at])`` by id: of every provider,
     or of those with ``lo <= id < hi`` and those in ``also``."""
     every, windowed = _STAMPS.get(conn.dialect.name, _STAMPS_DEFAULT)
     if window is None:

@@ -4,21 +4,24 @@ each resource provider, checked against the database on every use.
 Per provider it keeps what its inventories can give (capacity less usage,
 unit limits, per class), its traits, and the JSON of its provider summary
 (and of its candidates, per request shape, as they are made).  Everything
-in an entry changes only together with the provider's generation: every write of inventories, allocations (claims,
-frees, consumer deletes, the reshaper) and traits bumps the generations
-of the providers it touches, in the same transaction.  What does not
+in an entry changes only together with the provider's generation or its
+internal ``cache_serial``: every write of inventories, allocations
+(claims, frees, the reshaper) and traits bumps the generations of the
+providers it touches, in the same transaction, and a consumer's
+allocations deleted (``DELETE /allocations/{c}``, which as in OpenStack
+Placement bumps no generation) bumps their ``cache_serial``.  What does not
 bump a generation is not cached: aggregate membership (written without a
 generation bump before microversion 1.19) and provider trees are read in
 every request; class names are compared whole (a rename empties the
 cache).
 
 Validation runs inside the request's own read transaction: it reads the
-stamp ``(id, generation, uuid, created_at)`` of the providers the request
+stamp ``(id, generation, cache_serial, uuid, created_at)`` of the providers the request
 looks at and re-reads, in that same transaction, every provider whose
 stamp differs from its entry (or that has none).  The uuid and creation
 time catch an id reused by a new provider after a delete (SQLite reuses
 the highest id; PostgreSQL never reuses one, and its stamps are
-``(id, generation)``).  What remains unseen is a provider deleted and
+``(id, generation, cache_serial)``).  What remains unseen is a provider deleted and
 created again with the same id, the same uuid and the same number of
 writes within the same second as the one cached, with no request in
 between reading it (its candidates would be refused when claimed: claims
@@ -55,7 +58,7 @@ class Entry:
                  trait_names: list[str], names: dict[int, str]):
         """``inv``: class id -> ``(capacity, used, min_unit, max_unit,
         step_size)``, by class id; ``trait_names`` in the database's order."""
-        self.stamp = stamp            # (id, generation[, uuid, created_at])
+        self.stamp = stamp            # (id, generation, cache_serial[, uuid, created_at])
         self.uuid = uuid
         self.uuid_bytes = uuid.encode()
         self.limits = {cid: (min(capacity - used, max_unit), min_unit, step)

@@ -105,6 +105,18 @@ def bump_generation_unguarded(conn: sa.Connection, provider_id: int) -> None:
     conn.execute(_BUMP, {"b_id": provider_id, "b_now": utcnow()})
 
 
+_MARK = (sa.update(rp).where(rp.c.id == sa.bindparam("b_id"))
+         .values(cache_serial=rp.c.cache_serial + 1))
+
+
+def mark_changed_quietly(conn: sa.Connection, provider_ids) -> None:
+    """Record, without bumping the generation, that the providers' usage
+    changed (allocations deleted): the candidates cache's stamp includes
+    ``cache_serial``.  In id order, the lock order of every writer."""
+    for provider_id in sorted(provider_ids):
+        conn.execute(_MARK, {"b_id": provider_id})
+
+
 def descendants(conn: sa.Connection, provider_id: int) -> list[int]:
     """Ids of every provider below ``provider_id``."""
     out: list[int] = []

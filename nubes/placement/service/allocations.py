@@ -161,7 +161,9 @@ def claim_in(conn: sa.Connection, writes: list[ConsumerWrite], freed: set[int], 
 
 
 def delete(db: Database, consumer_uuid: str) -> None:
-    """Remove every allocation of the consumer; ConsumerNotFound if none."""
+    """Remove every allocation of the consumer; ConsumerNotFound if none.
+    The providers' generations stay as they are (nothing a generation
+    holder relies on can be overcommitted by a free)."""
     def work(conn: sa.Connection) -> None:
         row = consumer_repo.get_many(conn, [consumer_uuid]).get(consumer_uuid)
         if row is not None:
@@ -169,7 +171,8 @@ def delete(db: Database, consumer_uuid: str) -> None:
         freed = repo.delete_for_consumers(conn, [consumer_uuid])
         if not freed:
             raise exc.ConsumerNotFound(f"No allocations for consumer '{consumer_uuid}'")
-        _bump_providers(conn, {}, freed)
+        # As placement's: freeing bumps no generation.  The cache is told.
+        provider_repo.mark_changed_quietly(conn, freed)
 
     db.write(work)
 

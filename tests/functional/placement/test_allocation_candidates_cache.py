@@ -155,8 +155,12 @@ def test_allocation_writes_and_consumer_deletes(check, placement):
     assert check.summary(CN2)["resources"]["VCPU"]["used"] == 0
     assert CN3 not in check.providers()
     assert SS not in check.providers(resources="DISK_GB:1")
-    # The consumer deleted.
+    # The consumer deleted: no generation moves (as in placement), yet the
+    # cache sees the freed usage (its stamp has the provider's cache_serial).
+    generations = {u: _generation(placement, u) for u in (CN3, SS)}
     assert placement.delete(f"/allocations/{vm2}").status == 204
+    assert {u: _generation(placement, u) for u in (CN3, SS)} == generations
+    assert check.summary(CN3)["resources"]["VCPU"]["used"] == 0
     assert CN3 in check.providers()
     assert SS in check.providers(resources="DISK_GB:1")
 

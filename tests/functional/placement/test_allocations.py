@@ -443,13 +443,29 @@ def test_delete(placement, placement_database):
     assert put(placement, consumer, {rp: {"VCPU": 8}}).status == 204
     before = generation_of(placement, rp)
     assert placement.delete(f"/allocations/{consumer}").status == 204
-    assert generation_of(placement, rp) == before + 1
+    assert generation_of(placement, rp) == before   # as placement: a free bumps nothing
     assert placement.get(f"/allocations/{consumer}").json == {"allocations": {}}
     assert row_counts(placement_database) == (0, 0)
     resp = placement.delete(f"/allocations/{consumer}")
     assert_error(resp, 404)
     assert consumer in resp.error_detail
     assert put(placement, new_uuid(), {rp: {"VCPU": 8}}).status == 204
+
+
+def test_delete_bumps_no_provider_generation(placement):
+    rp1 = provider(placement, "cn1", VCPU=8)
+    rp2 = provider(placement, "cn2", DISK_GB=100)
+    consumer = new_uuid()
+    assert put(placement, consumer, {rp1: {"VCPU": 8}, rp2: {"DISK_GB": 10}}).status == 204
+    before = {rp: generation_of(placement, rp) for rp in (rp1, rp2)}
+    assert placement.delete(f"/allocations/{consumer}", version="1.0").status == 204
+    assert {rp: generation_of(placement, rp) for rp in (rp1, rp2)} == before
+    usages = placement.get(f"/resource_providers/{rp1}/usages").json
+    assert usages == {"resource_provider_generation": before[rp1], "usages": {"VCPU": 0}}
+    # The generation read before the delete is still the one to write with.
+    resp = placement.put(f"/resource_providers/{rp1}/inventories/VCPU",
+                         json={"resource_provider_generation": before[rp1], "total": 4})
+    assert resp.status == 200, resp
 
 
 def test_provider_generation_moves_with_every_write(placement):
