@@ -97,9 +97,10 @@ def parse(params: dict, version) -> CandidateRequest:
 
 def _parse_request_wide(params: dict, version) -> CandidateRequest:
     request = CandidateRequest(groups=[])
+    # Repeated, the first limit and group_policy win (as in placement).
     if "limit" in params:
-        request.limit = int(params["limit"])
-    request.group_policy = params.get("group_policy") or None
+        request.limit = int(_as_list(params["limit"])[0])
+    request.group_policy = (_as_list(params.get("group_policy")) or [None])[0] or None
     root_required = _as_list(params.get("root_required"))
     if len(root_required) > 1:
         raise exc.DuplicateQueryKey(

@@ -33,7 +33,8 @@ def provider_view(req, provider: service.Provider) -> dict:
 def list_resource_providers(req, resp) -> None:
     respond.authorize(req, policy.LIST)
     version = req.context.version
-    params = query.validated_params(req, schema.providers_query_schema(version))
+    params = query.validated(schema.collapse_repeats(dict(req.params), version),
+                             schema.providers_query_schema(version))
     filters = service.ListFilters(name=params.get("name"), uuid=params.get("uuid"),
                                   in_tree=params.get("in_tree"))
     if "member_of" in params:

@@ -1,9 +1,11 @@
 """Query strings for GET /allocation_candidates, one schema per window.
 
 Keys that placement lets repeat (``member_of*``, from 1.39 ``required*``,
-``same_subtree``) may arrive as a list; for every other key a repeated
-value is collapsed to its last occurrence before validation (placement
-reads those with "last one wins").
+``same_subtree``) may arrive as a list.  ``limit`` and ``group_policy``
+may too: placement uses their *first* value (every value is validated
+here, and :mod:`..candidates.request` takes the first).  For every other
+key a repeated value is collapsed to its last occurrence before
+validation (placement reads those with "last one wins").
 """
 from __future__ import annotations
 
@@ -22,6 +24,13 @@ STRING_SUFFIX = "[a-zA-Z0-9_-]{1,64}"
 
 # Parameters that may legitimately repeat (validated as lists).
 REPEATABLE_PREFIXES = ("member_of", "same_subtree")
+# Single-valued parameters whose first value wins (kept as lists, each
+# value validated; the parser takes the first).
+FIRST_WINS = ("limit", "group_policy")
+
+
+def _one_or_more(item: dict) -> dict:
+    return {"anyOf": [item, {"type": "array", "items": item, "minItems": 1}]}
 REPEATABLE_FROM_1_39 = ("required",)
 
 
@@ -38,7 +47,7 @@ def _schema(mv: tuple[int, int]) -> dict:
     properties: dict = {"resources": _STR}
     required = ["resources"]
     if mv >= (1, 16):
-        properties["limit"] = _LIMIT
+        properties["limit"] = _one_or_more(_LIMIT)
     if mv >= (1, 17):
         properties["required"] = _STR_OR_LIST if mv >= (1, 39) else _STR
     if mv >= (1, 21):
@@ -47,7 +56,7 @@ def _schema(mv: tuple[int, int]) -> dict:
     suffix = suffix_pattern(mv)
     if suffix is not None:
         required = []
-        properties["group_policy"] = _GROUP_POLICY
+        properties["group_policy"] = _one_or_more(_GROUP_POLICY)
         pattern_properties[f"^resources{suffix}$"] = _STR
         pattern_properties[f"^required{suffix}$"] = (_STR_OR_LIST if mv >= (1, 39) else _STR)
         pattern_properties[f"^member_of{suffix}$"] = _STR_OR_LIST
@@ -79,13 +88,15 @@ def query_schema(version) -> dict:
 
 
 def collapse_repeats(params: dict, version) -> dict:
-    """Keep every value of repeatable keys; the last value of any other."""
+    """Keep every value of repeatable and first-wins keys; the last value
+    of any other."""
     repeatable = REPEATABLE_PREFIXES + (REPEATABLE_FROM_1_39 if version >= (1, 39) else ())
     # root_required repeats are rejected later with a specific code, so keep them.
     repeatable = repeatable + ("root_required",)
+    exact = FIRST_WINS
     out = {}
     for key, value in params.items():
-        if isinstance(value, list) and not key.startswith(repeatable):
+        if isinstance(value, list) and not key.startswith(repeatable) and key not in exact:
             value = value[-1]
         out[key] = value
     return out

@@ -58,3 +58,14 @@ def providers_query_schema(version) -> dict:
         if version >= minimum:
             return schema
     return GET_PROVIDERS_QUERY
+
+
+def collapse_repeats(params: dict, version) -> dict:
+    """A repeated key keeps its last value (placement reads single-valued
+    parameters "last one wins": before 1.39 a repeated ``required``
+    overrides), except those that may repeat: ``member_of`` from 1.24
+    (before, a repeat stays a list and is refused) and ``required`` from
+    1.39."""
+    keep = ("member_of",) + (("required",) if version >= (1, 39) else ())
+    return {key: value[-1] if isinstance(value, list) and key not in keep else value
+            for key, value in params.items()}
