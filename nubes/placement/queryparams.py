@@ -98,11 +98,8 @@ def parse_member_of(values: Iterable[str], version, *, param: str = "member_of")
             result.forbidden.update(uuids)
         else:
             result.any_of.append(set(uuids))
-    conflicting = {u for group in result.any_of if len(group) == 1 for u in group} & result.forbidden
-    if conflicting:
-        raise exc.InvalidQuery(
-            "Conflicting member_of values: the same aggregate cannot be both "
-            f"required and forbidden: {', '.join(sorted(conflicting))}")
+    # An aggregate both required and forbidden (member_of=X&member_of=!X) is
+    # a valid query that no provider satisfies: placement answers 200, empty.
     return result
 
 

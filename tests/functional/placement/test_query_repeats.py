@@ -97,3 +97,25 @@ def test_other_repeated_provider_filters_keep_the_last(placement, state):
     resp = placement.get("/resource_providers", version="1.23",
                          params=[("member_of", U("x")), ("member_of", U("y"))])
     assert resp.status == 400
+
+
+# -- member_of=X&member_of=!X: valid, matches nothing ---------------------------
+
+@pytest.mark.parametrize("forbid", ["!{x}", "!in:{x}", "!in:{x},{y}"])
+def test_required_and_forbidden_aggregate_matches_nothing(placement, state, forbid):
+    x, y = State.aggregate_uuid("x"), State.aggregate_uuid("y")
+    state.provider("in_x", inventory={"VCPU": 4}, aggregates=["x"])
+    state.provider("in_y", inventory={"VCPU": 4}, aggregates=["y"])
+    params = [("member_of", x), ("member_of", forbid.format(x=x, y=y))]
+    resp = placement.get("/resource_providers", params=params, version="1.32")
+    assert resp.status == 200, resp
+    assert resp.json == {"resource_providers": []}
+    resp = _ac(placement, [("resources", "VCPU:1"), *params], version="1.32")
+    assert resp.status == 200, resp
+    assert resp.json["allocation_requests"] == [] and resp.json["provider_summaries"] == {}
+    # Granular too.
+    resp = _ac(placement, [("resources1", "VCPU:1"), *((k + "1", v) for k, v in params)])
+    assert resp.status == 200, resp
+    assert resp.json["allocation_requests"] == []
+    # Each alone still matches.
+    assert _providers(placement, params[:1], "1.32") == {U("in_x")}
