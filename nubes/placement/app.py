@@ -10,7 +10,7 @@ from nubes.common.wsgi import app as wsgi_app
 from nubes.common.wsgi import cors
 from nubes.common.wsgi.microversion import MicroversionMiddleware
 from nubes.common.wsgi.request_id import RequestIdMiddleware
-from nubes.placement import errors, microversions, policies, routes
+from nubes.placement import errors, microversions, policies, routes, uuids
 from nubes.placement.service import standard_names
 
 LOG = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def build(conf, db: Database | None = None, *, sync_names: bool = True):
         *cors.from_conf(conf),
         auth.AuthMiddleware(conf, strategy=conf.api.auth_strategy),
         MicroversionMiddleware("placement", microversions.MINIMUM, microversions.MAXIMUM),
+        uuids.PathUUIDMiddleware(),
     ]
     app = wsgi_app.build_app(middleware=middleware, routes=routes.ROUTES,
                              render_error=errors.render_error,

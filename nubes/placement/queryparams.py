@@ -11,6 +11,7 @@ import re
 from typing import Iterable
 
 from nubes.common.wsgi.body import is_uuid_like
+from nubes.placement.uuids import canonical as canonical_uuid
 from nubes.placement import exceptions as exc
 from nubes.placement.models import MAX_INT
 
@@ -94,6 +95,7 @@ def parse_member_of(values: Iterable[str], version, *, param: str = "member_of")
             raise _bad_member_of(param, raw)
         if len(uuids) > 1 and not any_of:
             raise _bad_member_of(param, raw)
+        uuids = [canonical_uuid(u) for u in uuids]
         if forbidden:
             result.forbidden.update(uuids)
         else:

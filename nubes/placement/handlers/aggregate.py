@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from nubes.common.wsgi import body
+from nubes.placement import uuids
 from nubes.placement.handlers import respond
 from nubes.placement.policies import aggregate as policy
 from nubes.placement.schemas import aggregate as schema
@@ -27,11 +28,16 @@ def get_aggregates(req, resp, uuid: str) -> None:
 def set_aggregates(req, resp, uuid: str) -> None:
     respond.require_version(req, (1, 1))
     respond.authorize(req, policy.UPDATE)
+    # An unknown provider is a 404 whatever the body (placement looks the
+    # provider up first).
+    service.for_provider(req.context.state.db, uuid)
     if req.context.version >= (1, 19):
         data = body.read_json(req, schema.PUT_AGGREGATES_V1_19)
         aggregates, generation = data["aggregates"], data["resource_provider_generation"]
     else:
         aggregates, generation = body.read_json(req, schema.PUT_AGGREGATES), None
+    # Spellings of one uuid name one aggregate.
+    aggregates = list(dict.fromkeys(uuids.canonical(a) for a in aggregates))
     result = service.set_for_provider(req.context.state.db, uuid, aggregates,
                                       generation=generation)
     respond.send(req, resp, _view(req, result))

@@ -2,9 +2,8 @@
 /resource_providers/{uuid}/allocations."""
 from __future__ import annotations
 
-import uuid as uuidlib
-
 from nubes.common.wsgi import body, errors
+from nubes.placement import uuids
 from nubes.placement.handlers import respond
 from nubes.placement.policies import allocation as policy
 from nubes.placement.policies import resource_provider as rp_policy
@@ -15,11 +14,7 @@ from nubes.placement.service import allocations as service
 UNKNOWN_CONSUMER_TYPE = "unknown"
 
 
-def canonical_uuid(value: str) -> str | None:
-    try:
-        return str(uuidlib.UUID(value))
-    except ValueError:
-        return None
+canonical_uuid = uuids.canonical_or_none
 
 
 def list_for_consumer(req, resp, consumer_uuid: str) -> None:
@@ -90,12 +85,13 @@ def set_allocations_for_consumer(req, resp, consumer_uuid: str) -> None:
         raise errors.BadRequest(f"Malformed consumer_uuid: {consumer_uuid}")
     data = body.read_json(req, schema.put_schema(version))
     if version >= (1, 12):
-        allocations = {rp: amounts(entry["resources"])
+        allocations = {uuids.canonical(rp): amounts(entry["resources"])
                        for rp, entry in data["allocations"].items()}
     else:
         allocations = {}
         for entry in data["allocations"]:
-            allocations[entry["resource_provider"]["uuid"]] = amounts(entry["resources"])
+            rp = uuids.canonical(entry["resource_provider"]["uuid"])
+            allocations[rp] = amounts(entry["resources"])
     write = service.ConsumerWrite(consumer=consumer_request(req, canonical, data),
                                   allocations=allocations)
     service.replace(req.context.state.db, [write])
@@ -109,7 +105,7 @@ def set_allocations(req, resp) -> None:
     data = body.read_json(req, schema.post_schema(req.context.version))
     writes = []
     for consumer_uuid, consumer_data in data.items():
-        allocations = {rp: amounts(entry["resources"])
+        allocations = {uuids.canonical(rp): amounts(entry["resources"])
                        for rp, entry in consumer_data["allocations"].items()}
         canonical = canonical_uuid(consumer_uuid)
         writes.append(service.ConsumerWrite(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from nubes.common.wsgi import body
+from nubes.placement import uuids
 from nubes.placement.handlers import respond
 from nubes.placement.handlers.allocation import amounts, canonical_uuid, consumer_request
 from nubes.placement.policies import reshaper as policy
@@ -17,14 +18,14 @@ def reshape(req, resp) -> None:
     data = body.read_json(req, schema.reshape_schema(version))
     changes = [
         service.InventoryChange(
-            provider_uuid=rp_uuid, generation=entry["resource_provider_generation"],
+            provider_uuid=uuids.canonical(rp_uuid), generation=entry["resource_provider_generation"],
             records=[inventories.Inventory.from_record(name, record)
                      for name, record in entry["inventories"].items()])
         for rp_uuid, entry in data["inventories"].items()]
     writes = [
         allocations.ConsumerWrite(
             consumer=consumer_request(req, canonical_uuid(consumer_uuid), entry),
-            allocations={rp: amounts(alloc["resources"])
+            allocations={uuids.canonical(rp): amounts(alloc["resources"])
                          for rp, alloc in entry["allocations"].items()})
         for consumer_uuid, entry in data["allocations"].items()]
     service.reshape(req.context.state.db, changes, writes,

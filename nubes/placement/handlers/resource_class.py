@@ -47,6 +47,8 @@ def update_resource_class(req, resp, name: str) -> None:
     db = req.context.state.db
     if req.context.version >= (1, 7):
         # Create-or-verify: no body, the name in the URL is the class.
+        if len(name) > common.NAME_MAX:
+            raise errors.BadRequest(f"JSON does not validate: {name!r} is too long")
         if not _CUSTOM_RE.match(name):
             raise errors.BadRequest(
                 f"JSON does not validate: {name!r} does not match "

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from nubes.common.wsgi import body
-from nubes.placement import queryparams
+from nubes.placement import queryparams, uuids
 from nubes.placement.handlers import query, respond
 from nubes.placement.policies import resource_provider as policy
 from nubes.placement.schemas import resource_provider as schema
@@ -35,8 +35,9 @@ def list_resource_providers(req, resp) -> None:
     version = req.context.version
     params = query.validated(schema.collapse_repeats(dict(req.params), version),
                              schema.providers_query_schema(version))
-    filters = service.ListFilters(name=params.get("name"), uuid=params.get("uuid"),
-                                  in_tree=params.get("in_tree"))
+    filters = service.ListFilters(name=params.get("name"),
+                                  uuid=uuids.canonical(params.get("uuid")),
+                                  in_tree=uuids.canonical(params.get("in_tree")))
     if "member_of" in params:
         filters.member_of = queryparams.parse_member_of(query.as_list(params["member_of"]), version)
     if "required" in params:
@@ -54,8 +55,9 @@ def create_resource_provider(req, resp) -> None:
     version = req.context.version
     data = body.read_json(req, schema.POST_PROVIDER_V1_14 if version >= (1, 14)
                           else schema.POST_PROVIDER)
-    provider = service.create(req.context.state.db, data["name"], uuid=data.get("uuid"),
-                              parent_uuid=data.get("parent_provider_uuid"))
+    provider = service.create(req.context.state.db, data["name"],
+                              uuid=uuids.canonical(data.get("uuid")),
+                              parent_uuid=uuids.canonical(data.get("parent_provider_uuid")))
     resp.location = f"/resource_providers/{provider.uuid}"
     if version >= (1, 20):
         respond.send(req, resp, provider_view(req, provider),
@@ -78,7 +80,7 @@ def update_resource_provider(req, resp, uuid: str) -> None:
                           else schema.PUT_PROVIDER)
     kwargs = {}
     if "parent_provider_uuid" in data:
-        kwargs["parent_uuid"] = data["parent_provider_uuid"]
+        kwargs["parent_uuid"] = uuids.canonical(data["parent_provider_uuid"])
     provider = service.update(req.context.state.db, uuid, name=data["name"],
                               allow_reparent=version >= (1, 37), **kwargs)
     respond.send(req, resp, provider_view(req, provider), last_modified=provider.last_modified)
