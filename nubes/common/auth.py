@@ -1,8 +1,9 @@
 """Authentication middleware.
 
 ``noauth2`` (development and tests) trusts headers the way a service
-behind Keystone's auth middleware would: ``X-Auth-Token: admin`` is the
-admin of project ``admin``; any other token takes its identity from
+behind Keystone's auth middleware would: ``X-Auth-Token: admin`` (or
+``admin:admin``, ``admin:<project>``) is the admin of project ``admin``
+(or ``<project>``); any other token takes its identity from
 ``X-User-Id``, ``X-Project-Id``, ``X-Roles`` and ``OpenStack-System-Scope``.
 ``keystone`` relies on keystonemiddleware's ``auth_token`` having validated
 the token and set the same headers (it wraps the app at the WSGI level;
@@ -22,6 +23,14 @@ def _roles(header: str | None) -> tuple[str, ...]:
     if not header:
         return ()
     return tuple(r.strip().lower() for r in header.split(",") if r.strip())
+
+
+def _noauth2_admin(token: str | None) -> str | None:
+    """The project of a noauth2 admin token: ``admin`` or ``admin:<project>``
+    (the ``user:project`` form Nova's noauth2 takes; user ``admin`` is an
+    admin), None for any other token."""
+    user, _, project = (token or "").partition(":")
+    return (project or "admin") if user == "admin" else None
 
 
 NUBES_TOKEN = "nubes_token"
@@ -55,8 +64,9 @@ class AuthMiddleware:
                 raise errors.Unauthorized("The request you have made requires authentication.")
         elif not token:
             raise errors.Unauthorized("The request you have made requires authentication.")
-        if self.strategy == "noauth2" and token == "admin":
-            ctx.user_id, ctx.project_id, ctx.roles = "admin", "admin", ("admin",)
+        admin_project = _noauth2_admin(token) if self.strategy == "noauth2" else None
+        if admin_project is not None:
+            ctx.user_id, ctx.project_id, ctx.roles = "admin", admin_project, ("admin",)
         else:
             ctx.user_id = req.get_header("X-User-Id")
             ctx.project_id = req.get_header("X-Project-Id")
