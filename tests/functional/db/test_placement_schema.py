@@ -74,4 +74,4 @@ def test_standard_names_sync_is_safe_when_workers_start_together(empty_database)
 
 
 def test_head_revision_is_known():
-    assert migrate.head_revision(schema_sync.SCRIPT_LOCATION) == "0001"
+    assert migrate.head_revision(schema_sync.SCRIPT_LOCATION) == "0002"
