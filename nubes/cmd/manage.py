@@ -28,7 +28,8 @@ def _db_sync(conf, args) -> int:
     """Placement database and this service's cell database (plus cell0's
     when the API database maps it), or just --database_connection."""
     if args.database_connection:
-        return _sync_cell_url(args.database_connection, "cell database")
+        return _sync_cell_url(args.database_connection, "cell database",
+                              conf.api_database.connection)
     placement_url = conf.placement_database.connection
     cell_url = conf.database.connection
     if not placement_url and not cell_url:
@@ -45,7 +46,7 @@ def _db_sync(conf, args) -> int:
         finally:
             db.dispose()
     if cell_url:
-        code = _sync_cell_url(cell_url, "cell database")
+        code = _sync_cell_url(cell_url, "cell database", conf.api_database.connection)
         if code:
             return code
     if cell_url and conf.api_database.connection and not args.local_cell:
@@ -53,20 +54,25 @@ def _db_sync(conf, args) -> int:
     return 0
 
 
-def _sync_cell_url(url: str, label: str) -> int:
+def _sync_cell_url(url: str, label: str, api_url: str | None = None) -> int:
+    """Upgrade one cell database; with the API database, also set the cell's
+    id range once it is mapped."""
     try:
         url = urls.check_database_url(url)
     except CellsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     db = Database(url)
+    api_db = Database(api_url) if api_url else None
     try:
-        cell_setup.upgrade_cell_database(db, label, _REPORT)
+        cell_setup.upgrade_cell_database(db, label, _REPORT, api_db=api_db)
     except CellsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     finally:
         db.dispose()
+        if api_db is not None:
+            api_db.dispose()
     return 0
 
 

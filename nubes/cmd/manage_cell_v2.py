@@ -67,7 +67,7 @@ def _create_cell(conf, args, api_db, databases) -> int:
             api_db, name=args.name,
             transport_url=args.transport_url or conf.transport_url,
             database_connection=args.database_connection or conf.database.connection,
-            disabled=args.disabled)
+            disabled=args.disabled, report=Report(info=_err))
     except (exc.InvalidTransportURL, exc.InvalidDatabaseURL,
             exc.CellDatabaseUnreachable) as err:
         _err(str(err))

@@ -15,6 +15,7 @@ import logging
 
 from nubes.api.compute import app as compute_app
 from nubes.cells import schema_sync as cell_schema
+from nubes.cells.admin import Report
 from nubes.cells.admin import cells as cell_admin
 from nubes.cells.admin import hosts as host_admin
 from nubes.cells.targeting import CellDatabases
@@ -183,6 +184,10 @@ class EmbeddedCloud:
                                               transport_url=self.layout.cell_transport(name),
                                               database_connection=url, verify=False)
                 self.say(f"nubes: created {name}")
+            # Ids of services and compute nodes in the cell's own range (a
+            # state directory from before ranges gets one for its new rows).
+            cell_admin.assign_id_range(cell, Report(info=self.say),
+                                       db=self.databases.get(url))
             cells.append(cell)
         return cells
 

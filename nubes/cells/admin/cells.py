@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from nubes.cells import exceptions as exc
-from nubes.cells import urls
+from nubes.cells import id_ranges, urls
 from nubes.cells.admin import SILENT, Report
 from nubes.cells.records import CELL0_NAME, CELL0_UUID, NO_TRANSPORT_URL, CellMapping
 from nubes.cells.repo import cell_mappings as cell_repo
@@ -91,15 +91,45 @@ def _check_not_duplicate(api_db: Database, transport_url: str, database_connecti
 
 def create_cell(api_db: Database, *, name: str | None, transport_url: str | None,
                 database_connection: str | None, disabled: bool = False,
-                verify: bool = True) -> CellMapping:
+                verify: bool = True, report: Report = SILENT) -> CellMapping:
+    """Map a cell, then number its services and compute nodes in the
+    mapping's id range (if its schema exists yet; ``db sync`` does it
+    otherwise)."""
     transport_url = urls.check_transport_url(transport_url)
     database_connection = urls.check_database_url(database_connection)
     _check_not_duplicate(api_db, transport_url, database_connection)
     if verify:
         check_reachable(database_connection)
-    return api_db.write(lambda conn: cell_repo.create(
+    cell = api_db.write(lambda conn: cell_repo.create(
         conn, uuid=str(uuidlib.uuid4()), name=name, transport_url=transport_url,
         database_connection=database_connection, disabled=disabled))
+    assign_id_range(cell, report)
+    return cell
+
+
+def assign_id_range(cell: CellMapping, report: Report = SILENT,
+                    db: Database | None = None) -> list[id_ranges.Outcome]:
+    """Move the cell's id counters into its range (``nubes.cells.id_ranges``);
+    an unreachable database or a missing schema is reported, not raised
+    (``db sync`` of the cell does it again)."""
+    if cell.is_cell0:
+        return []
+    own = db is None
+    try:
+        db = db or Database(cell.database_connection, pool_size=1)
+        outcomes = id_ranges.assign(db, cell.id)
+    except (sa.exc.SQLAlchemyError, ImportError) as err:
+        report.info(f"warning: cell {cell.label}: could not set its id range "
+                    f"({_first_line(getattr(err, 'orig', None) or err)}); run db sync "
+                    "of the cell")
+        return []
+    finally:
+        if own and db is not None:
+            db.dispose()
+    for outcome in outcomes:
+        loud = outcome.state in ("beyond", "no range")
+        (report.info if loud else report.detail)(f"cell {cell.label}: {outcome.describe()}")
+    return outcomes
 
 
 def update_cell(api_db: Database, cell_uuid: str, *, name: str | None = None,
@@ -131,7 +161,10 @@ def update_cell(api_db: Database, cell_uuid: str, *, name: str | None = None,
         check_reachable(new_database)
     if values:
         api_db.write(lambda conn: cell_repo.update(conn, cell.id, **values))
-    return get(api_db, cell_uuid)
+    updated = get(api_db, cell_uuid)
+    if updated.database_connection != cell.database_connection:
+        assign_id_range(updated)
+    return updated
 
 
 def delete_cell(api_db: Database, databases: CellDatabases, cell_uuid: str, *,

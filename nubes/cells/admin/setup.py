@@ -17,7 +17,11 @@ from nubes.cells.targeting import CellDatabases
 from nubes.common.db.transaction import Database
 
 
-def upgrade_cell_database(db: Database, label: str, report: Report = SILENT) -> None:
+def upgrade_cell_database(db: Database, label: str, report: Report = SILENT,
+                          api_db: Database | None = None) -> None:
+    """Upgrade a cell's schema; with the API database, also number the
+    cell's services and compute nodes in its mapping's id range (a database
+    no cell maps yet gets it from ``create_cell``)."""
     report.info(f"{label}: upgrading schema ...")
     try:
         schema_sync.upgrade_cell(db)
@@ -26,6 +30,11 @@ def upgrade_cell_database(db: Database, label: str, report: Report = SILENT) -> 
             f"{label}: cannot upgrade {urls.mask(db.url)}: "
             f"{str(err.orig).strip().splitlines()[0]}") from None
     report.info(f"{label}: schema is current")
+    if api_db is not None:
+        for cell in api_db.read(cell_repo.list_all):
+            if cell.database_connection == db.url:
+                cells_admin.assign_id_range(cell, Report(info=report.info,
+                                                         detail=report.info), db=db)
 
 
 def cell0(api_db: Database) -> CellMapping | None:

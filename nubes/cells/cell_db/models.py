@@ -207,6 +207,9 @@ services = sa.Table(
     sa.UniqueConstraint("host", "binary", "deleted"),
     sa.UniqueConstraint("host", "topic", "deleted"),
     sa.Index("ix_services_binary_deleted", "binary", "deleted"),
+    # Ids are numbered in the cell's range (nubes/cells/id_ranges.py): on
+    # SQLite its start is kept in sqlite_sequence, for AUTOINCREMENT tables only.
+    sqlite_autoincrement=True,
 )
 
 compute_nodes = sa.Table(
@@ -246,6 +249,7 @@ compute_nodes = sa.Table(
     sa.UniqueConstraint("host", "hypervisor_hostname", "deleted"),
     sa.Index("ix_compute_nodes_mapped_deleted", "mapped", "deleted"),
     sa.Index("ix_compute_nodes_hypervisor_hostname", "hypervisor_hostname"),
+    sqlite_autoincrement=True,   # as services
 )
 
 tags = sa.Table(

@@ -15,7 +15,9 @@ import sqlalchemy as sa
 
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.state import ComputeState
+from nubes.cells import id_ranges
 from nubes.cells import scatter_gather as sg
+from nubes.cells.exceptions import CellNotFound
 from nubes.cells.records import CellMapping
 from nubes.cells.repo import host_mappings
 from nubes.cells.targeting import cell_of
@@ -32,9 +34,11 @@ class Gathered(Generic[T]):
 
 
 def in_every_cell(state: ComputeState, ctx: RequestContext,
-                  read: Callable[[sa.Connection], T]) -> Gathered[T]:
-    """``read`` in one read transaction per cell (cell0 excluded)."""
-    cells = state.cells.cells(include_cell0=False)
+                  read: Callable[[sa.Connection], T], *,
+                  only: list[CellMapping] | None = None) -> Gathered[T]:
+    """``read`` in one read transaction per cell (cell0 excluded), or in
+    the cells ``only`` names."""
+    cells = state.cells.cells(include_cell0=False) if only is None else only
     results = sg.scatter_gather(ctx, cells, lambda cctx: cell_of(cctx).db.read(read),
                                 databases=state.cells.databases)
     gathered: Gathered[T] = Gathered([], [])
@@ -71,10 +75,28 @@ def hosts_of_cells(state: ComputeState, cells: list[CellMapping]) -> list[str]:
     return [m.host for m in state.api_db.read(host_mappings.list_all) if m.cell_id in ids]
 
 
+def cells_for_id(state: ComputeState, object_id: int) -> list[CellMapping]:
+    """The cells that may hold the service or compute node with integer id
+    ``object_id`` (``nubes.cells.id_ranges``): the one whose range covers
+    it; every cell for an id below all ranges (numbered before the cell had
+    one); none (a 404) for an id no mapped cell's range covers."""
+    if not id_ranges.is_ranged(object_id):
+        return state.cells.cells(include_cell0=False)
+    cell_id = id_ranges.cell_id_of(object_id)
+    if cell_id is None:
+        return []
+    try:
+        cell = state.cells.by_id(cell_id)
+    except CellNotFound:
+        return []
+    return [] if cell.is_cell0 else [cell]
+
+
 def the_one(found: list[T], *, missing: str, named: str, things: str) -> T:
     """The one match of an integer id (before 2.53 services and hypervisors
-    are addressed by their id in a cell database, which another cell may
-    reuse): 404 ``missing`` if none, 400 if several cells have one."""
+    are addressed by their id in a cell database; ids below every cell's
+    range, see :func:`cells_for_id`, may repeat in another cell): 404
+    ``missing`` if none, 400 if several cells have one."""
     if not found:
         raise exc.NotFound(missing)
     if len(found) > 1:

@@ -77,8 +77,9 @@ def _reader(*, pattern: str | None, node_uuid: str | None, node_id: int | None,
     return read
 
 
-def _gather(state: ComputeState, ctx: RequestContext, read) -> list[Hypervisor]:
-    gathered = cells.in_every_cell(state, ctx, read)
+def _gather(state: ComputeState, ctx: RequestContext, read, *,
+            only: list[CellMapping] | None = None) -> list[Hypervisor]:
+    gathered = cells.in_every_cell(state, ctx, read, only=only)
     for cell in gathered.failed:
         LOG.warning("cell %s did not answer: its hypervisors are not listed", cell.label)
     now, down_time = timeutils.utcnow(), state.conf.service_down_time
@@ -110,8 +111,11 @@ def get_by_uuid(state: ComputeState, ctx: RequestContext, uuid: str, *,
 
 def get_by_id(state: ComputeState, ctx: RequestContext, node_id: int, *,
               with_servers: bool = False) -> Hypervisor:
+    """The hypervisor with integer id ``node_id`` (before 2.53), read only
+    in the cell whose id range covers it (``cells.cells_for_id``)."""
     found = _gather(state, ctx, _reader(pattern=None, node_uuid=None, node_id=node_id,
-                                        with_servers=with_servers))
+                                        with_servers=with_servers),
+                    only=cells.cells_for_id(state, node_id))
     return cells.the_one(found, missing=f"Hypervisor with ID '{node_id}' could not be found.",
                          named=f"Hypervisor id {node_id}", things="hypervisor")
 

@@ -1,8 +1,10 @@
 """os-services: the services of every cell, their status, and deletion.
 
 Services live in their cell's database; the API reaches them by uuid
-(2.53+, unique across cells), by integer id (older microversions; ambiguous
-when two cells use the same id) or by host and binary.
+(2.53+, unique across cells), by integer id (older microversions: each
+cell numbers its services in its own range, ``nubes.cells.id_ranges``, so
+an id names one cell; ids below every range are looked up in every cell
+and are ambiguous when two cells use the same one) or by host and binary.
 
 Enabling or disabling a nova-compute service writes its record (the truth,
 which the host also picks up at its next liveness report) and then, after
@@ -87,9 +89,9 @@ def list_services(state: ComputeState, ctx: RequestContext, *, host: str | None 
 
 # --- finding one service ------------------------------------------------------
 
-def _find(state: ComputeState, ctx: RequestContext, read, what: str) -> tuple[CellMapping,
-                                                                              ServiceRecord]:
-    gathered = cells.in_every_cell(state, ctx, read)
+def _find(state: ComputeState, ctx: RequestContext, read, what: str, *,
+          only: list[CellMapping] | None = None) -> tuple[CellMapping, ServiceRecord]:
+    gathered = cells.in_every_cell(state, ctx, read, only=only)
     matches = [(cell, record) for cell, record in gathered.answered if record is not None]
     return cells.the_one(matches, missing=f"Service {what} could not be found.",
                          named=f"Service {what}", things="service")
@@ -100,8 +102,9 @@ def find_by_uuid(state: ComputeState, ctx: RequestContext, uuid: str):
 
 
 def find_by_id(state: ComputeState, ctx: RequestContext, service_id: int):
+    """Read only in the cell whose id range covers ``service_id``."""
     return _find(state, ctx, lambda conn: service_repo.get_live(conn, service_id=service_id),
-                 str(service_id))
+                 str(service_id), only=cells.cells_for_id(state, service_id))
 
 
 def find_by_host_binary(state: ComputeState, ctx: RequestContext, host: str, binary: str):
