@@ -63,14 +63,9 @@ def test_quiet_start_one_access_line_per_request_and_a_prompt_ctrl_c(tmp_path):
         request_id = resp.headers["x-openstack-request-id"]
         _until(lines, request_id, seen)
 
-        started = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=STOP_BOUND)
-        took = time.monotonic() - started
+        code, took = _interrupt(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _reap(proc)
     _rest(lines, seen)
     output = "\n".join(seen)
     print(f"nubes up stopped {took:.3f}s after SIGINT")
@@ -92,15 +87,26 @@ def test_ctrl_c_while_starting_stops_what_had_started(tmp_path):
     try:
         # The cell conductor runs once the hosts are being started.
         _until(lines, "fake compute hosts ...", seen)
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=STOP_BOUND)
+        code, _took = _interrupt(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _reap(proc)
     _rest(lines, seen)
     output = "\n".join(seen)
     assert code == 0, output
     assert [line for line in seen if line.strip()][-1] == "nubes: stopped", output
     assert "cell conductor cell1-conductor stopped" in output
     assert "Traceback" not in output
+
+
+def _interrupt(proc) -> tuple[int, float]:
+    """Ctrl-C, as a terminal sends it: (exit code, seconds it took)."""
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=STOP_BOUND)
+    return code, time.monotonic() - started
+
+
+def _reap(proc) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
