@@ -27,6 +27,8 @@ def _enabled(req) -> bool:
 
 class AccessLogMiddleware:
     def process_request(self, req, resp) -> None:
+        if not LOG.isEnabledFor(logging.INFO):
+            return      # nothing will be written: no per-request work
         req.context.access_started = time.monotonic()
         req.context.access_uri = req.relative_uri
 
