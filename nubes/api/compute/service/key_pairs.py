@@ -29,6 +29,17 @@ def _not_found(name: str, user_id: str) -> exc.NotFound:
 
 def create(state: ComputeState, user_id: str, name: str, key_type: str,
            public_key: str | None) -> Created:
+    limit = state.conf.quota.key_pairs
+
+    def refuse(conn) -> None:
+        if repo.get(conn, user_id, name) is not None:
+            raise exc.Conflict(f"Key pair '{name}' already exists.")
+        if limit >= 0 and repo.count(conn, user_id) >= limit:
+            raise OverQuota("Quota exceeded, too many key pairs.")
+    if public_key is None:
+        # Refused before a key is generated (an RSA key costs tens of ms
+        # of CPU); checked again in the write, where it counts.
+        state.api_db.read(refuse)
     private_key = None
     try:
         if public_key is None:
@@ -37,13 +48,9 @@ def create(state: ComputeState, user_id: str, name: str, key_type: str,
         fingerprint = key_material.fingerprint(public_key, key_type)
     except ValueError as error:
         raise exc.Invalid(str(error)) from None
-    limit = state.conf.quota.key_pairs
 
     def work(conn):
-        if repo.get(conn, user_id, name) is not None:
-            raise exc.Conflict(f"Key pair '{name}' already exists.")
-        if limit >= 0 and repo.count(conn, user_id) >= limit:
-            raise OverQuota("Quota exceeded, too many key pairs.")
+        refuse(conn)
         repo.create(conn, user_id=user_id, name=name, fingerprint=fingerprint,
                     public_key=public_key, key_type=key_type)
         return repo.get(conn, user_id, name)
