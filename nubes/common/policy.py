@@ -65,7 +65,9 @@ class Enforcer:
     most requests repeat one of a few (action, roles, project)
     combinations."""
 
-    def __init__(self, conf, rules: list[oslo_policy.RuleDefault]):
+    def __init__(self, conf, rules: list[oslo_policy.RuleDefault], *,
+                 denied: str = "Policy does not allow {action} to be performed."):
+        self._denied = denied          # the 403 text (each service words it its own way)
         self._enforcer = _ThrottledEnforcer(conf, use_conf=True)
         self._enforcer.register_defaults(rules)
         self._enforcer.load_rules()
@@ -78,7 +80,7 @@ class Enforcer:
         if target is None:
             target = {"project_id": ctx.project_id, "user_id": ctx.user_id}
         if not self._allowed(action, target, creds):
-            raise errors.Forbidden(f"Policy does not allow {action} to be performed.")
+            raise errors.Forbidden(self._denied.format(action=action))
 
     def _allowed(self, action: str, target: dict, creds: dict) -> bool:
         self._enforcer.load_rules()

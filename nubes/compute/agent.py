@@ -36,6 +36,7 @@ from nubes.common.log import request_id_var
 from nubes.common.periodic import Periodic
 from nubes.compute.endpoint import ComputeEndpoint
 from nubes.compute.messages import BINARY, SERVICE_VERSION, TOPIC, HostStatus, NodeStatus
+from nubes.compute.operations import Host, soft_delete
 from nubes.compute.resource_tracker import ResourceTracker, SyncResult
 from nubes.compute.virt import load_driver
 from nubes.compute.virt.driver import Driver
@@ -67,6 +68,9 @@ class ComputeAgent:
         self.conductor = conductor or CellConductorAPI(transport)
         self.tracker = ResourceTracker(conf, host, self.driver, self.conductor, placement)
         self.service: RegisteredService | None = None
+        # What the instance operations work with (the endpoint's and the
+        # periodic reclaim's).
+        self.ops = Host(host, self.driver, self.conductor, placement)
         self._server = rpc.RPCServer(transport, TOPIC, host, [ComputeEndpoint(self)],
                                      conf=conf)
         self._heartbeat = Periodic(f"report {host}", conf.report_interval, self._report)
@@ -76,6 +80,11 @@ class ComputeAgent:
                                    self.update_available_resource,
                                    initial_delay=random.uniform(
                                        0.5, 1.0) * conf.update_resources_interval)
+        # Soft-deleted instances older than the interval are deleted, checked
+        # as often as the interval (at least every minute).
+        reclaim = conf.reclaim_instance_interval
+        self._reclaim = Periodic(f"reclaim {host}", min(reclaim, 60), self._reclaim_deleted,
+                                 initial_delay=min(reclaim, 60)) if reclaim > 0 else None
         # Set by stop(); a signal handler may set it to abort a start.
         self.stop_requested = threading.Event()
         self._lifecycle = threading.Lock()
@@ -97,6 +106,8 @@ class ComputeAgent:
             self._server.start()
             self._heartbeat.start()
             self._resources.start()
+            if self._reclaim is not None:
+                self._reclaim.start()
         LOG.info("compute host %s started (service %s%s)", self.host, self.service.uuid,
                  ", disabled" if self.service.disabled else "")
         return self
@@ -106,6 +117,8 @@ class ComputeAgent:
         with self._lifecycle:
             self._heartbeat.stop(timeout=STOP_WAIT)
             self._resources.stop(timeout=STOP_WAIT)
+            if self._reclaim is not None:
+                self._reclaim.stop(timeout=STOP_WAIT)
             self._server.stop()
         LOG.info("compute host %s stopped", self.host)
 
@@ -130,6 +143,14 @@ class ComputeAgent:
             LOG.warning("host %s: %d of %d nodes failed to sync", self.host,
                         len(result.failed), len(result.failed) + len(result.synced))
         return result
+
+    def _reclaim_deleted(self) -> None:
+        ctx = self._context()
+        token = request_id_var.set(ctx.request_id)
+        try:
+            soft_delete.reclaim(self.ops, ctx, self.conf.reclaim_instance_interval)
+        finally:
+            request_id_var.reset(token)
 
     def set_disabled(self, ctx: RequestContext, disabled: bool) -> SyncResult:
         """Act on the service's disabled flag now (the API changed it)."""

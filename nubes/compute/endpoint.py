@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from nubes.common.context import RequestContext
-from nubes.compute.messages import HostStatus
-from nubes.compute.operations import Host, build, delete, power
+from nubes.compute.messages import Diagnostics, HostStatus
+from nubes.compute.operations import Host, build, delete, guest_info, power, soft_delete
 from nubes.scheduler.messages import Selection
 
 
@@ -16,6 +16,7 @@ class Agent(Protocol):
     driver: object
     conductor: object
     tracker: object
+    ops: Host              # what the instance operations work with
 
     def status(self) -> HostStatus: ...
 
@@ -29,10 +30,7 @@ class ComputeEndpoint:
 
     def __init__(self, agent: Agent):
         self._agent = agent
-        # What the instance operations work with (the agent built its
-        # driver, conductor client and tracker before its endpoint).
-        self._ops = Host(agent.host, agent.driver, agent.conductor,
-                         agent.tracker.placement)
+        self._ops = agent.ops
 
     def ping(self, ctx: RequestContext) -> HostStatus:
         return self._agent.status()
@@ -68,6 +66,52 @@ class ComputeEndpoint:
 
     def start_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
         return power.start_instance(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def pause_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
+        return power.pause_instance(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def unpause_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
+        return power.unpause_instance(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def suspend_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
+        return power.suspend_instance(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def resume_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
+        return power.resume_instance(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def rescue_instance(self, ctx: RequestContext, *, instance_uuid: str,
+                        rescue_password: str | None = None,
+                        rescue_image_ref: str | None = None) -> bool:
+        return power.rescue_instance(self._host(), ctx, instance_uuid=instance_uuid,
+                                     rescue_password=rescue_password,
+                                     rescue_image_ref=rescue_image_ref)
+
+    def unrescue_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
+        return power.unrescue_instance(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def trigger_crash_dump(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
+        return power.trigger_crash_dump(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def soft_delete_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
+        return soft_delete.soft_delete_instance(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def restore_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
+        return soft_delete.restore_instance(self._host(), ctx, instance_uuid=instance_uuid)
+
+    # --- calls -----------------------------------------------------------------------
+
+    def set_admin_password(self, ctx: RequestContext, *, instance_uuid: str,
+                           new_pass: str) -> None:
+        guest_info.set_admin_password(self._host(), ctx, instance_uuid=instance_uuid,
+                                      new_pass=new_pass)
+
+    def get_console_output(self, ctx: RequestContext, *, instance_uuid: str,
+                           tail_length: int | None = None) -> str:
+        return guest_info.get_console_output(self._host(), ctx, instance_uuid=instance_uuid,
+                                             tail_length=tail_length)
+
+    def get_diagnostics(self, ctx: RequestContext, *, instance_uuid: str) -> Diagnostics:
+        return guest_info.get_diagnostics(self._host(), ctx, instance_uuid=instance_uuid)
 
     def _host(self) -> Host:
         return self._ops

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from nubes.common import rpc
 from nubes.common.context import RequestContext
-from nubes.compute.messages import TOPIC, HostStatus
+from nubes.compute.messages import TOPIC, Diagnostics, HostStatus
 from nubes.scheduler.messages import Selection
 
 VERSION = "1.0"
@@ -75,3 +75,58 @@ class ComputeAPI:
     def start_instance(self, ctx: RequestContext | None, host: str,
                        instance_uuid: str) -> rpc.Outgoing:
         return self._host(host).message(ctx, "start_instance", instance_uuid=instance_uuid)
+
+    def _guest_cast(self, ctx: RequestContext | None, host: str, method: str,
+                    instance_uuid: str, **kwargs) -> rpc.Outgoing:
+        return self._host(host).message(ctx, method, instance_uuid=instance_uuid, **kwargs)
+
+    def pause_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "pause_instance", instance_uuid)
+
+    def unpause_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "unpause_instance", instance_uuid)
+
+    def suspend_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "suspend_instance", instance_uuid)
+
+    def resume_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "resume_instance", instance_uuid)
+
+    def rescue_instance(self, ctx, host: str, instance_uuid: str, *,
+                        rescue_password: str | None,
+                        rescue_image_ref: str | None) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "rescue_instance", instance_uuid,
+                                rescue_password=rescue_password,
+                                rescue_image_ref=rescue_image_ref)
+
+    def unrescue_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "unrescue_instance", instance_uuid)
+
+    def trigger_crash_dump(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "trigger_crash_dump", instance_uuid)
+
+    def soft_delete_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "soft_delete_instance", instance_uuid)
+
+    def restore_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "restore_instance", instance_uuid)
+
+    # --- calls: the API waits for the host's answer ------------------------------
+
+    def set_admin_password(self, ctx, host: str, instance_uuid: str, new_pass: str, *,
+                           timeout: float | None = None) -> None:
+        """Raises :class:`~nubes.compute.messages.PasswordSetFailed` or
+        :class:`~nubes.compute.messages.NotSupported`."""
+        self._host(host).call(ctx, "set_admin_password", timeout=timeout,
+                              instance_uuid=instance_uuid, new_pass=new_pass)
+
+    def get_console_output(self, ctx, host: str, instance_uuid: str,
+                           tail_length: int | None, *,
+                           timeout: float | None = None) -> str:
+        return self._host(host).call(ctx, "get_console_output", timeout=timeout,
+                                     instance_uuid=instance_uuid, tail_length=tail_length)
+
+    def get_diagnostics(self, ctx, host: str, instance_uuid: str, *,
+                        timeout: float | None = None) -> Diagnostics:
+        return Diagnostics.from_wire(self._host(host).call(
+            ctx, "get_diagnostics", timeout=timeout, instance_uuid=instance_uuid))

@@ -12,6 +12,13 @@ class VmState:
     STOPPED = "stopped"
     ERROR = "error"
     DELETED = "deleted"
+    PAUSED = "paused"
+    RESIZED = "resized"
+    SUSPENDED = "suspended"
+    RESCUED = "rescued"
+    SOFT_DELETED = "soft-delete"
+    SHELVED = "shelved"
+    SHELVED_OFFLOADED = "shelved_offloaded"
 
 
 class TaskState:
@@ -22,12 +29,29 @@ class TaskState:
     REBOOTING_HARD = "rebooting_hard"
     POWERING_OFF = "powering-off"
     POWERING_ON = "powering-on"
+    PAUSING = "pausing"
+    UNPAUSING = "unpausing"
+    SUSPENDING = "suspending"
+    RESUMING = "resuming"
+    RESCUING = "rescuing"
+    UNRESCUING = "unrescuing"
+    UPDATING_PASSWORD = "updating_password"
+    SOFT_DELETING = "soft-deleting"
+    RESTORING = "restoring"
+    IMAGE_SNAPSHOT = "image_snapshot"
+    IMAGE_BACKUP = "image_backup"
+    SHELVING = "shelving"
+    SHELVING_OFFLOADING = "shelving_offloading"
+    UNSHELVING = "unshelving"
 
 
 class PowerState:
     NOSTATE = 0
     RUNNING = 1
+    PAUSED = 3
     SHUTDOWN = 4
+    CRASHED = 6
+    SUSPENDED = 7
 
 
 # Instance action names (``instance_actions.action``).
@@ -37,6 +61,24 @@ class Action:
     REBOOT = "reboot"
     STOP = "stop"
     START = "start"
+    PAUSE = "pause"
+    UNPAUSE = "unpause"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    RESCUE = "rescue"
+    UNRESCUE = "unrescue"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    RESET_STATE = "resetState"
+    TRIGGER_CRASH_DUMP = "trigger_crash_dump"
+    CHANGE_PASSWORD = "changePassword"
+    RESTORE = "restore"
+    FORCE_DELETE = "forceDelete"
+    CREATE_IMAGE = "createImage"
+    BACKUP = "createBackup"
+    SHELVE = "shelve"
+    SHELVE_OFFLOAD = "shelveOffload"
+    UNSHELVE = "unshelve"
 
 
 # Action event results.

@@ -40,6 +40,7 @@ _MAPPING: list[tuple[type[Exception], type[errors.HTTPError]]] = [
     (exc.Conflict, errors.Conflict),
     (exc.Unavailable, ServiceUnavailable),
     (exc.Forbidden, errors.Forbidden),
+    (exc.NotImplementedByHost, NotImplementedFault),
 ]
 
 

@@ -23,6 +23,10 @@ class Unavailable(ComputeError):
     """503 serviceUnavailable: a dependency (placement) did not answer."""
 
 
+class NotImplementedByHost(ComputeError):
+    """501 notImplemented: the server's host (its driver) cannot do it."""
+
+
 class Forbidden(ComputeError):
     """403 forbidden: allowed in general, not this (e.g. a forced host)."""
 

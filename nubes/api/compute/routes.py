@@ -11,7 +11,7 @@ from nubes.api.compute.handlers import (aggregates, availability_zones, hypervis
                                         versions)
 from nubes.api.compute.handlers import (flavor_access, flavor_extra_specs, flavors, key_pairs,
                                         limits, server_groups)
-from nubes.api.compute.handlers import instance_actions, server_actions, servers
+from nubes.api.compute.handlers import instance_actions, server_actions, server_diagnostics, servers
 
 V = "/v2.1"
 _HYP = V + "/os-hypervisors"
@@ -89,6 +89,7 @@ ROUTES = [
     (V + "/servers/{server_id}", {"GET": servers.show_server,
                                   "DELETE": servers.delete_server}),
     (V + "/servers/{server_id}/action", {"POST": server_actions.server_action}),
+    (V + "/servers/{server_id}/diagnostics", {"GET": server_diagnostics.show_diagnostics}),
     (V + "/servers/{server_id}/os-instance-actions", {
         "GET": instance_actions.list_actions}),
     (V + "/servers/{server_id}/os-instance-actions/{request_id}", {

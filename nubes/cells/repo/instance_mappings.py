@@ -39,8 +39,10 @@ def point_at_cell(conn: sa.Connection, instance_uuid: str, cell_id: int) -> bool
                                   "updated_at": utcnow()}).rowcount == 1
 
 
-def queue_for_delete(conn: sa.Connection, instance_uuid: str) -> bool:
-    return conn.execute(_UPDATE, {"uuid": instance_uuid, "queued_for_delete": True,
+def queue_for_delete(conn: sa.Connection, instance_uuid: str, queued: bool = True) -> bool:
+    """Mark the instance deleted (or, ``queued=False``, restored from a
+    soft delete) as far as the API database counts it."""
+    return conn.execute(_UPDATE, {"uuid": instance_uuid, "queued_for_delete": queued,
                                   "updated_at": utcnow()}).rowcount == 1
 
 

@@ -67,9 +67,10 @@ def get(conn: sa.Connection, instance_uuid: str, *, for_update: bool = False) ->
 
 def update(conn: sa.Connection, instance_uuid: str, values: dict[str, Any],
            now: datetime.datetime, *, task_states: Iterable[str | None] | Any = _ANY,
-           vm_states: Iterable[str] | Any = _ANY) -> int:
+           vm_states: Iterable[str] | Any = _ANY, unlocked: bool = False) -> int:
     """Update a live instance, only while its task and vm state are among
-    the given ones (when given); the number of rows changed (0 or 1)."""
+    the given ones (when given) and, with ``unlocked``, while it is not
+    locked; the number of rows changed (0 or 1)."""
     row = {k: v for k, v in values.items() if k in INSTANCE_COLUMNS}
     row["updated_at"] = now
     row["_uuid"] = instance_uuid
@@ -84,13 +85,13 @@ def update(conn: sa.Connection, instance_uuid: str, values: dict[str, Any],
     if vm_states is not _ANY:
         row["_vm_states"] = list(vm_states)
     query = _guarded_update(task_states is not _ANY, bool(named), with_none,
-                            vm_states is not _ANY)
+                            vm_states is not _ANY, unlocked)
     return conn.execute(query, row).rowcount
 
 
 @functools.lru_cache(maxsize=None)
 def _guarded_update(by_task: bool, named_tasks: bool, no_task: bool,
-                    by_vm: bool) -> sa.Update:
+                    by_vm: bool, unlocked: bool) -> sa.Update:
     """The UPDATE of one live instance for one shape of expected states,
     built once (values and states are parameters)."""
     query = sa.update(instances).where(instances.c.uuid == sa.bindparam("_uuid"),
@@ -106,6 +107,8 @@ def _guarded_update(by_task: bool, named_tasks: bool, no_task: bool,
     if by_vm:
         query = query.where(instances.c.vm_state.in_(
             sa.bindparam("_vm_states", expanding=True)))
+    if unlocked:
+        query = query.where(instances.c.locked == sa.false())
     return query
 
 
@@ -161,6 +164,18 @@ def on_nodes(conn: sa.Connection,
         if (r.host, r.node) in wanted:
             found[(r.host, r.node)].append((r.id, r.uuid))
     return found
+
+
+def soft_deleted_before(conn: sa.Connection, host: str, before: datetime.datetime,
+                        limit: int) -> list[str]:
+    """Uuids of the host's SOFT_DELETED instances (no task under way) last
+    changed before ``before``: the ones its periodic reclaim deletes."""
+    return list(conn.execute(
+        sa.select(instances.c.uuid)
+        .where(instances.c.deleted == 0, instances.c.host == host,
+               instances.c.vm_state == "soft-delete", instances.c.task_state.is_(None),
+               instances.c.updated_at < before)
+        .order_by(instances.c.updated_at).limit(limit)).scalars())
 
 
 # --- batches for the cell commands ---------------------------------------------

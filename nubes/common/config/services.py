@@ -4,7 +4,8 @@ The compute API's view of services and availability zones: read by the
 compute API (``nubes-api``: services, hypervisors, availability zones,
 server create), the scheduler (``nubes-scheduler``: the compute_up filter,
 the availability zone prefilter and host states) and the super-conductor
-(``nubes-conductor``, API level).
+(``nubes-conductor``, API level); ``reclaim_instance_interval`` also by
+the compute hosts.
 """
 from __future__ import annotations
 
@@ -20,4 +21,9 @@ COMPUTE_OPTS = [
     cfg.StrOpt("internal_service_availability_zone", default="internal",
                help="Availability zone shown for services other than "
                     "nova-compute (conductors, schedulers)."),
+    cfg.IntOpt("reclaim_instance_interval", default=0, min=0, max=10 * 365 * 86400,
+               help="Seconds a deleted server stays SOFT_DELETED (restorable with "
+                    "the restore action) before its host deletes it; 0 deletes "
+                    "at once.  Read by the compute API (whether a delete is "
+                    "soft) and by the compute hosts (the periodic reclaim)."),
 ]

@@ -76,3 +76,29 @@ class Driver(Protocol):
     def power_off(self, instance_uuid: str) -> int: ...
 
     def power_on(self, instance_uuid: str) -> int: ...
+
+    def pause(self, instance_uuid: str) -> int: ...
+
+    def unpause(self, instance_uuid: str) -> int: ...
+
+    def suspend(self, instance_uuid: str) -> int: ...
+
+    def resume(self, instance_uuid: str) -> int: ...
+
+    def rescue(self, instance_uuid: str, image_ref: str | None, password: str | None) -> int:
+        """Boot the guest from a rescue image with its disk attached."""
+
+    def unrescue(self, instance_uuid: str) -> int: ...
+
+    def trigger_crash_dump(self, instance_uuid: str) -> None:
+        """Send the guest an NMI."""
+
+    def set_admin_password(self, instance_uuid: str, new_pass: str) -> None:
+        """Raises :class:`DriverError` when the guest does not take it."""
+
+    def console_output(self, instance_uuid: str) -> str: ...
+
+    def diagnostics(self, instance_uuid: str) -> dict:
+        """The fields of :class:`nubes.compute.messages.Diagnostics`."""
+
+    def power_state(self, instance_uuid: str) -> int: ...

@@ -1,21 +1,26 @@
 """What both fake drivers are: a host of a configured size whose guests are
-an in-memory table of instances and their power state, with the operations
-the compute agent runs on them.
+an in-memory table of guests (power state, a console log appended at each
+state change, the admin password), with the operations the compute agent
+runs on them.
 
 Sizes come from ``[fake_driver] vcpus/memory_mb/local_gb``, overridden per
 host by ``host_size`` lines (``HOST-GLOB vcpus=N memory_mb=M local_gb=G``,
 the last match wins).
 
 Each operation first runs its hook (``spawn``, ``destroy``, ``reboot``,
-``power_off``, ``power_on``: ``fn(nodename, instance_uuid)``), so a test
+``power_off``, ``power_on``, ``pause``, ...: ``fn(nodename, instance_uuid)``;
+:data:`nubes.compute.virt.hooks.OPERATIONS` lists them), so a test
 (or ``[fake_driver] fail = spawn@HOST-GLOB``) makes it fail::
 
     driver.hooks.fail("spawn", times=1)
 """
 from __future__ import annotations
 
+import collections
+import dataclasses
 import fnmatch
 import threading
+import time
 from typing import Any
 
 from nubes.compute.states import PowerState
@@ -58,39 +63,46 @@ class FakeHost:
         self._lock = threading.Lock()          # the host's own state (sizes, nodes)
         self.hooks = Hooks()
         self.hooks.install_failures(conf.fake_driver.fail, host)
-        self._guest_table: dict[str, tuple[str, int]] = {}
+        self._guest_table: dict[str, FakeGuest] = {}
         self._guest_lock = threading.Lock()
 
     def init_host(self) -> None:
         self.hooks.run("init_host", self.host, None)
 
-    def _guests(self) -> dict[str, tuple[str, int]]:
-        return self._guest_table
-
     def spawn(self, instance_uuid: str, nodename: str) -> int:
         """Create and start the guest; its power state."""
-        guests = self._guests()
         self.hooks.run("spawn", nodename, instance_uuid)
+        guest = FakeGuest(nodename, PowerState.RUNNING, started=time.monotonic())
+        guest.log(f"{instance_uuid} booted on {nodename}")
         with self._guest_lock:
-            guests[instance_uuid] = (nodename, PowerState.RUNNING)
+            self._guest_table[instance_uuid] = guest
         return PowerState.RUNNING
 
     def destroy(self, instance_uuid: str) -> None:
         """Remove the guest (a guest this host does not have is not an error)."""
-        guests = self._guests()
-        node = guests.get(instance_uuid, (self.host, 0))[0]
-        self.hooks.run("destroy", node, instance_uuid)
+        guest = self._guest_table.get(instance_uuid)
+        self.hooks.run("destroy", guest.node if guest else self.host, instance_uuid)
         with self._guest_lock:
-            guests.pop(instance_uuid, None)
+            self._guest_table.pop(instance_uuid, None)
 
-    def _set_power(self, operation: str, instance_uuid: str, state: int) -> int:
-        guests = self._guests()
-        if instance_uuid not in guests:
+    def _guest(self, operation: str, instance_uuid: str) -> FakeGuest:
+        """The guest, after ``operation``'s hook ran (it may fail)."""
+        guest = self._guest_table.get(instance_uuid)
+        if guest is None:
             raise DriverError(f"{self.host} has no guest {instance_uuid}")
-        node = guests[instance_uuid][0]
-        self.hooks.run(operation, node, instance_uuid)
+        self.hooks.run(operation, guest.node, instance_uuid)
+        return guest
+
+    def _set_power(self, operation: str, instance_uuid: str, state: int,
+                   **changes: Any) -> int:
+        guest = self._guest(operation, instance_uuid)
         with self._guest_lock:
-            guests[instance_uuid] = (node, state)
+            if state == PowerState.RUNNING and guest.power_state != PowerState.RUNNING:
+                guest.started = time.monotonic()
+            guest.power_state = state
+            for name, value in changes.items():
+                setattr(guest, name, value)
+            guest.log(f"{operation}: power state {state}")
         return state
 
     def reboot(self, instance_uuid: str, hard: bool = False) -> int:
@@ -102,8 +114,90 @@ class FakeHost:
     def power_on(self, instance_uuid: str) -> int:
         return self._set_power("power_on", instance_uuid, PowerState.RUNNING)
 
+    def pause(self, instance_uuid: str) -> int:
+        return self._set_power("pause", instance_uuid, PowerState.PAUSED)
+
+    def unpause(self, instance_uuid: str) -> int:
+        return self._set_power("unpause", instance_uuid, PowerState.RUNNING)
+
+    def suspend(self, instance_uuid: str) -> int:
+        return self._set_power("suspend", instance_uuid, PowerState.SUSPENDED)
+
+    def resume(self, instance_uuid: str) -> int:
+        return self._set_power("resume", instance_uuid, PowerState.RUNNING)
+
+    def rescue(self, instance_uuid: str, image_ref: str | None, password: str | None) -> int:
+        return self._set_power("rescue", instance_uuid, PowerState.RUNNING, rescued=True,
+                               password=password or "")
+
+    def unrescue(self, instance_uuid: str) -> int:
+        return self._set_power("unrescue", instance_uuid, PowerState.RUNNING, rescued=False)
+
+    def trigger_crash_dump(self, instance_uuid: str) -> None:
+        guest = self._guest("trigger_crash_dump", instance_uuid)
+        with self._guest_lock:
+            guest.log("NMI received: kernel crash dump triggered")
+
+    def set_admin_password(self, instance_uuid: str, new_pass: str) -> None:
+        guest = self._guest("set_admin_password", instance_uuid)
+        if guest.power_state != PowerState.RUNNING:
+            raise GuestNotRunning(f"{instance_uuid} is not running")
+        with self._guest_lock:
+            guest.password = new_pass
+            guest.log("admin password changed")
+
+    def console_output(self, instance_uuid: str) -> str:
+        guest = self._guest("console_output", instance_uuid)
+        with self._guest_lock:
+            return "\n".join(guest.console) + "\n"
+
+    def diagnostics(self, instance_uuid: str) -> dict[str, Any]:
+        """The guest's diagnostics (the fields of
+        :class:`nubes.compute.messages.Diagnostics`)."""
+        guest = self._guest("diagnostics", instance_uuid)
+        running = guest.power_state == PowerState.RUNNING
+        uptime = int(time.monotonic() - guest.started) if running else 0
+        return {
+            "state": _STATE_NAMES.get(guest.power_state, "pending"), "driver": "fake",
+            "hypervisor": "fake", "hypervisor_os": "fake-os", "uptime": uptime,
+            "config_drive": False, "num_cpus": 1, "num_nics": 0, "num_disks": 1,
+            "cpu_details": [{"id": 0, "time": uptime * 10**9, "utilisation": None}],
+            "nic_details": [],
+            "disk_details": [{"read_bytes": 0, "read_requests": 0, "write_bytes": 0,
+                              "write_requests": 0, "errors_count": 0}],
+            "memory_details": {"maximum": 512, "used": 0},
+            "legacy": {"cpu0_time": uptime * 10**9, "memory": 512, "vda_read": 0,
+                       "vda_read_req": 0, "vda_write": 0, "vda_write_req": 0,
+                       "vda_errors": 0},
+        }
+
     def power_state(self, instance_uuid: str) -> int:
-        return self._guests().get(instance_uuid, (None, PowerState.NOSTATE))[1]
+        guest = self._guest_table.get(instance_uuid)
+        return PowerState.NOSTATE if guest is None else guest.power_state
 
     def guests(self) -> list[str]:
-        return sorted(self._guests())
+        return sorted(self._guest_table)
+
+
+class GuestNotRunning(DriverError):
+    """The guest must be running for this."""
+
+
+_STATE_NAMES = {PowerState.RUNNING: "running", PowerState.PAUSED: "paused",
+                PowerState.SHUTDOWN: "shutdown", PowerState.CRASHED: "crashed",
+                PowerState.SUSPENDED: "suspended"}
+CONSOLE_LINES = 1000   # a guest's console keeps its newest lines
+
+
+@dataclasses.dataclass
+class FakeGuest:
+    node: str
+    power_state: int
+    started: float
+    rescued: bool = False
+    password: str = ""
+    console: collections.deque = dataclasses.field(
+        default_factory=lambda: collections.deque(maxlen=CONSOLE_LINES))
+
+    def log(self, line: str) -> None:
+        self.console.append(f"[{time.strftime('%Y-%m-%dT%H:%M:%S')}] {line}")

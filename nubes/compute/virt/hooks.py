@@ -21,7 +21,9 @@ from nubes.compute.virt.driver import DriverError
 
 OPERATIONS = ("init_host", "node_resources",
               # guest operations (nodename: the instance's node; value: its uuid)
-              "spawn", "destroy", "reboot", "power_off", "power_on")
+              "spawn", "destroy", "reboot", "power_off", "power_on", "pause", "unpause",
+              "suspend", "resume", "rescue", "unrescue", "trigger_crash_dump",
+              "set_admin_password", "console_output", "diagnostics")
 Hook = Callable[[str, Any], Any]
 
 

@@ -43,6 +43,11 @@ def get(db: Database, instance_uuid: str) -> InstanceRecord:
     return InstanceRecord.from_row(row)
 
 
+def to_reclaim(db: Database, host: str, older_than: float, limit: int) -> list[str]:
+    before = utcnow() - datetime.timedelta(seconds=older_than)
+    return db.read(lambda conn: repo.soft_deleted_before(conn, host, before, limit))
+
+
 def _expectations(expected_task_state, expected_vm_state) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if expected_task_state is not _UNSET:

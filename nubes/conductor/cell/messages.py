@@ -157,6 +157,8 @@ class InstanceRecord:
     availability_zone: str | None = None
     launched_at: datetime.datetime | None = None
     terminated_at: datetime.datetime | None = None
+    locked: bool = False
+    locked_by: str | None = None
     deleted: bool = False
 
     @classmethod
@@ -167,6 +169,7 @@ class InstanceRecord:
     def from_row(cls, row: dict[str, Any]) -> "InstanceRecord":
         values = {f.name: row.get(f.name) for f in dataclasses.fields(cls)}
         values["deleted"] = bool(row.get("deleted"))
+        values["locked"] = bool(row.get("locked"))
         return cls(**values)
 
 

@@ -21,7 +21,7 @@ def _can(req, rule: str, project_id: str) -> bool:
 
 def _authorize(req, rule: str, project_id: str) -> None:
     if not _can(req, rule, project_id):
-        raise errors.Forbidden(f"Policy does not allow {rule} to be performed.")
+        raise errors.Forbidden(f"Policy doesn't allow {rule} to be performed.")
 
 
 def list_actions(req, resp, server_id: str) -> None:

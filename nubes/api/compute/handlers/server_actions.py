@@ -1,44 +1,183 @@
-"""``POST /servers/{id}/action``: reboot, os-stop, os-start (202).
+"""``POST /servers/{id}/action``: one action per body, ``{"<name>": value}``.
 
-One action per body; an unknown one is a 400.  404 for a server the caller
-cannot see, 409 ``conflictingRequest`` when its state forbids the action.
+An unknown action is a 400 ``There is no such action``; one outside its
+microversion window a 404.  404 for a server the caller cannot see, 409
+``conflictingRequest`` when its state (or its lock) forbids the action, 403
+when policy does.  Most answer 202 with no body; rescue and
+os-getConsoleOutput answer 200 with one.
 """
 from __future__ import annotations
 
+import dataclasses
+from typing import Callable
+
 from nubes.api.compute.handlers import respond
+from nubes.api.compute.policies import server_actions as action_policy
 from nubes.api.compute.policies import servers as policy
-from nubes.api.compute.service import server_power as service
+from nubes.api.compute.schemas import server_actions as schemas
+from nubes.api.compute.service import server_create, server_delete, server_guest_calls
+from nubes.api.compute.service import server_power, server_restore
+from nubes.api.compute.service import server_row_actions, server_tasks
 from nubes.api.compute.service import servers as server_service
 from nubes.common.wsgi import errors
 
-_REBOOT = {"type": "object", "properties": {
-    "type": {"type": "string", "enum": ["SOFT", "HARD", "soft", "hard"]}},
-    "required": ["type"], "additionalProperties": False}
-_NULL_OR_EMPTY = {"type": ["null", "object"], "additionalProperties": False}
-SCHEMA = {"type": "object", "minProperties": 1, "maxProperties": 1, "properties": {
-    "reboot": _REBOOT, "os-stop": _NULL_OR_EMPTY, "os-start": _NULL_OR_EMPTY}}
+# The most lines of console output a request may ask for; more is "all"
+# (a fake guest keeps 1000, a real one's log is read from its tail).
+MAX_CONSOLE_LINES = 100_000
 
-_RULES = {"reboot": policy.REBOOT, "os-stop": policy.STOP, "os-start": policy.START}
+
+@dataclasses.dataclass(frozen=True)
+class _Action:
+    rule: str
+    schema: dict
+    run: Callable[["_Call"], None]
+    since: tuple[int, int] = (2, 1)
+    # A newer schema from a microversion on: (version, schema).
+    schema_from: tuple[tuple[int, int], dict] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Call:
+    req: object
+    resp: object
+    uuid: str
+    value: object
+
+    def host_action(self, what: str, **args) -> None:
+        state, ctx = respond.state(self.req), respond.ctx(self.req)
+        server_power.power_action(state, ctx, self.uuid, what, **args)
+        respond.empty(self.resp, 202)
+
+
+def _reboot(call: _Call) -> None:
+    hard = call.value["type"].upper() == "HARD"
+    call.host_action("reboot_hard" if hard else "reboot_soft")
+
+
+def _simple(what: str) -> Callable[[_Call], None]:
+    return lambda call: call.host_action(what)
+
+
+def _rescue(call: _Call) -> None:
+    value = call.value or {}
+    state = respond.state(call.req)
+    password = value.get("adminPass") or server_create.new_password()
+    call.host_action("rescue", rescue_password=password,
+                     rescue_image_ref=value.get("rescue_image_ref"))
+    if state.conf.api.enable_instance_password:
+        respond.send(call.resp, {"adminPass": password})
+    else:
+        respond.send(call.resp, {})
+
+
+def _lock(call: _Call) -> None:
+    reason = (call.value or {}).get("locked_reason") if isinstance(call.value, dict) else None
+    if respond.version(call.req) < (2, 73):
+        reason = None
+    server_row_actions.lock(respond.state(call.req), respond.ctx(call.req), call.uuid, reason)
+    respond.empty(call.resp, 202)
+
+
+def _unlock(call: _Call) -> None:
+    state, ctx = respond.state(call.req), respond.ctx(call.req)
+    located = server_tasks.locate_live(state, call.uuid, "unlock")
+    if server_row_actions.locked_by_other(ctx, located):
+        _authorize(state, ctx, action_policy.UNLOCK_OVERRIDE, located.instance.project_id)
+    server_row_actions.unlock(state, ctx, located)
+    respond.empty(call.resp, 202)
+
+
+def _reset_state(call: _Call) -> None:
+    server_row_actions.reset_state(respond.state(call.req), respond.ctx(call.req), call.uuid,
+                                   call.value["state"])
+    respond.empty(call.resp, 202)
+
+
+def _console_output(call: _Call) -> None:
+    length = (call.value or {}).get("length")
+    if length is not None:
+        length = int(length)
+        if length < -1:
+            raise errors.BadRequest(f"Invalid input for field/attribute length. Value: "
+                                    f"{length}. {length} is less than the minimum of -1")
+        if length == -1 or length > MAX_CONSOLE_LINES:
+            length = None
+    output = server_guest_calls.console_output(respond.state(call.req),
+                                               respond.ctx(call.req), call.uuid, length)
+    respond.send(call.resp, {"output": output})
+
+
+def _change_password(call: _Call) -> None:
+    server_guest_calls.change_password(respond.state(call.req), respond.ctx(call.req),
+                                       call.uuid, call.value["adminPass"])
+    respond.empty(call.resp, 202)
+
+
+def _restore(call: _Call) -> None:
+    server_restore.restore(respond.state(call.req), respond.ctx(call.req), call.uuid)
+    respond.empty(call.resp, 202)
+
+
+def _force_delete(call: _Call) -> None:
+    server_delete.delete(respond.state(call.req), respond.ctx(call.req), call.uuid,
+                         force=True)
+    respond.empty(call.resp, 202)
+
+
+def _no_op(call: _Call) -> None:
+    """injectNetworkInfo, resetNetwork: nothing to do without a network
+    service (the server must still exist)."""
+    server_tasks.locate_live(respond.state(call.req), call.uuid, "network")
+    respond.empty(call.resp, 202)
+
+
+_P = action_policy
+ACTIONS: dict[str, _Action] = {
+    "reboot": _Action(policy.REBOOT, schemas.REBOOT, _reboot),
+    "os-stop": _Action(policy.STOP, schemas.NULL_OR_EMPTY, _simple("stop")),
+    "os-start": _Action(policy.START, schemas.NULL_OR_EMPTY, _simple("start")),
+    "pause": _Action(_P.PAUSE, schemas.ANY, _simple("pause")),
+    "unpause": _Action(_P.UNPAUSE, schemas.ANY, _simple("unpause")),
+    "suspend": _Action(_P.SUSPEND, schemas.ANY, _simple("suspend")),
+    "resume": _Action(_P.RESUME, schemas.ANY, _simple("resume")),
+    "rescue": _Action(_P.RESCUE, schemas.RESCUE, _rescue),
+    "unrescue": _Action(_P.UNRESCUE, schemas.ANY, _simple("unrescue")),
+    "trigger_crash_dump": _Action(_P.CRASH_DUMP, schemas.NULL, _simple("trigger_crash_dump"),
+                                  since=(2, 17)),
+    "lock": _Action(_P.LOCK, schemas.ANY, _lock, schema_from=((2, 73), schemas.LOCK_V273)),
+    "unlock": _Action(_P.UNLOCK, schemas.ANY, _unlock),
+    "os-resetState": _Action(_P.RESET_STATE, schemas.RESET_STATE, _reset_state),
+    "injectNetworkInfo": _Action(_P.INJECT_NETWORK_INFO, schemas.ANY, _no_op),
+    "resetNetwork": _Action(_P.RESET_NETWORK, schemas.ANY, _no_op),
+    "os-getConsoleOutput": _Action(_P.CONSOLE_OUTPUT, schemas.CONSOLE_OUTPUT,
+                                   _console_output),
+    "changePassword": _Action(_P.CHANGE_PASSWORD, schemas.CHANGE_PASSWORD, _change_password),
+    "restore": _Action(_P.RESTORE, schemas.ANY, _restore),
+    "forceDelete": _Action(_P.FORCE_DELETE, schemas.ANY, _force_delete),
+}
+
+
+def _authorize(state, ctx, rule: str, project_id: str | None) -> None:
+    state.policy.authorize(ctx, rule, {"project_id": project_id, "user_id": ctx.user_id})
 
 
 def server_action(req, resp, server_id: str) -> None:
     body = respond.read_body(req, {"type": "object"})
-    names = [name for name in body if name in _RULES]
-    if len(body) != 1 or not names:
-        raise errors.BadRequest(f"There is no such action: {', '.join(body) or '(none)'}")
-    respond.validate(body, SCHEMA)
-    name = names[0]
+    if len(body) > 1:
+        raise errors.BadRequest("Malformed request body: too many body keys")
+    name = next(iter(body), None)
+    action = ACTIONS.get(name)
+    if action is None:
+        raise errors.BadRequest(f"There is no such action: {name or '(none)'}")
+    version = respond.version(req)
+    if version < action.since:
+        raise errors.NotFound("The resource could not be found.")
+    schema = action.schema
+    if action.schema_from and version >= action.schema_from[0]:
+        schema = action.schema_from[1]
+    respond.validate(body, {"type": "object", "properties": {name: schema},
+                            "required": [name]})
     state, ctx = respond.state(req), respond.ctx(req)
     server = server_service.find(state, ctx, server_id)
-    rule = _RULES[name]
-    try:
-        state.policy.authorize(ctx, rule, {"project_id": server.instance.get("project_id"),
-                                           "user_id": ctx.user_id})
-    except errors.Forbidden:
-        raise errors.Forbidden(f"Policy does not allow {rule} to be performed.") from None
-    if name == "reboot":
-        what = "reboot_hard" if body["reboot"]["type"].upper() == "HARD" else "reboot_soft"
-    else:
-        what = "stop" if name == "os-stop" else "start"
-    service.power_action(state, ctx, server.uuid, what)
-    respond.empty(resp, 202)
+    _authorize(state, ctx, action.rule, server.instance.get("project_id"))
+    action.run(_Call(req, resp, server.uuid, body[name]))

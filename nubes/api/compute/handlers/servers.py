@@ -207,7 +207,7 @@ def show_server(req, resp, server_id: str) -> None:
 
 def _authorize_show(req, server: service.Server) -> None:
     if not _can(req, policy.SHOW, server.instance.get("project_id")):
-        raise errors.Forbidden(f"Policy does not allow {policy.SHOW} to be performed.")
+        raise errors.Forbidden(f"Policy doesn't allow {policy.SHOW} to be performed.")
 
 
 # --- create and delete -----------------------------------------------------------------
@@ -299,6 +299,6 @@ def create_server(req, resp) -> None:
 def delete_server(req, resp, server_id: str) -> None:
     server = service.find(respond.state(req), respond.ctx(req), server_id)
     if not _can(req, policy.DELETE, server.instance.get("project_id")):
-        raise errors.Forbidden(f"Policy does not allow {policy.DELETE} to be performed.")
+        raise errors.Forbidden(f"Policy doesn't allow {policy.DELETE} to be performed.")
     delete_service.delete(respond.state(req), respond.ctx(req), server.uuid)
     respond.empty(resp, 204)

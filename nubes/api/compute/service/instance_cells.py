@@ -58,10 +58,11 @@ def locate(state: ComputeState, mapping: InstanceMapping) -> Located:
 
 
 def start_task(state: ComputeState, ctx: RequestContext, located: Located, values: dict,
-               action: str, **expected) -> bool:
+               action: str, *, finish: bool = False, **expected) -> bool:
     """In one cell transaction: update the live instance with ``values``
     (only while its states are the ``expected`` ``task_states`` /
-    ``vm_states``, when given) and start ``action`` for this request.
+    ``vm_states``, and it is ``unlocked``, when given) and start ``action``
+    for this request (and finish it, with ``finish``: nothing else will).
     False (nothing written) if the row did not match."""
     uuid, project_id = located.mapping.instance_uuid, located.instance.project_id
 
@@ -69,8 +70,11 @@ def start_task(state: ComputeState, ctx: RequestContext, located: Located, value
         now = utcnow()
         if not instance_repo.update(conn, uuid, values, now, **expected):
             return False
-        instance_actions.start_action(conn, uuid, action, request_id=ctx.request_id,
-                                      user_id=ctx.user_id, project_id=project_id, now=now)
+        action_id = instance_actions.start_action(
+            conn, uuid, action, request_id=ctx.request_id, user_id=ctx.user_id,
+            project_id=project_id, now=now)
+        if finish:
+            instance_actions.finish_action(conn, action_id, now)
         return True
     return state.cells.database(located.cell).write(work)
 

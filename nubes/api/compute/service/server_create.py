@@ -105,7 +105,8 @@ def new_reservation_id() -> str:
     return "r-" + _random_text(string.ascii_lowercase + string.digits, 8)
 
 
-def _password() -> str:
+def new_password() -> str:
+    """A generated admin password (create, rescue)."""
     return _random_text(_PASSWORD_CHARS, 12)
 
 
@@ -348,5 +349,5 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
     LOG.info("accepted %d server(s) %s (reservation %s)", len(uuids), uuids, reservation_id)
     admin_pass = None
     if state.conf.api.enable_instance_password:
-        admin_pass = req.admin_pass or _password()
+        admin_pass = req.admin_pass or new_password()
     return Created(uuids=uuids, reservation_id=reservation_id, admin_pass=admin_pass)

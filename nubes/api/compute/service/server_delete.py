@@ -5,6 +5,11 @@ it took:
   the mapping marked ``queued_for_delete``; any claim the scheduler already
   made is released (the super-conductor notices the missing build request
   and cleans up whatever it was creating);
+* ``soft``: ``reclaim_instance_interval`` is set, the server has run and
+  its host is up: task_state ``soft-deleting`` and a ``delete`` action are
+  committed and ``soft_delete_instance`` cast; the host powers the guest
+  off and leaves it SOFT_DELETED (allocations held, quota not counted)
+  until ``restore``, ``forceDelete`` or its periodic reclaim;
 * ``compute``: the instance's host is up.  task_state ``deleting`` and a
   ``delete`` action are committed, then ``terminate_instance`` is cast to
   the host on the cell's bus (the host destroys the guest, marks the row
@@ -14,7 +19,8 @@ it took:
   removed;
 * ``already_deleted``: nothing left to do.
 
-The mapping is marked ``queued_for_delete`` on every path.
+The mapping is marked ``queued_for_delete`` on every path.  A locked
+server is a 409 for callers who are not admins.
 """
 from __future__ import annotations
 
@@ -35,7 +41,9 @@ LOG = logging.getLogger(__name__)
 LOCAL_EVENT = "api_local_delete"
 
 
-def delete(state: ComputeState, ctx: RequestContext, uuid: str) -> str:
+def delete(state: ComputeState, ctx: RequestContext, uuid: str, *,
+           force: bool = False) -> str:
+    """``force`` (the forceDelete action): never a soft delete."""
     if state.placement is None:
         raise exc.Unavailable("Server actions need placement ([placement_client] endpoint).")
     mapping = instance_cells.mapping_of(state, uuid)
@@ -47,15 +55,42 @@ def delete(state: ComputeState, ctx: RequestContext, uuid: str) -> str:
         if mapping.cell_id is None:
             raise instance_cells.not_found(uuid)
 
-    state.api_db.write(lambda conn: instance_mappings.queue_for_delete(conn, uuid))
     located = instance_cells.locate(state, mapping)
     instance, cell = located.instance, located.cell
+    if instance is not None and not instance.deleted and instance.locked \
+            and not ctx.is_admin:
+        raise exc.Conflict(f"Instance {uuid} is locked")
+    state.api_db.write(lambda conn: instance_mappings.queue_for_delete(conn, uuid))
     if instance is None or instance.deleted:
         return "already_deleted"
     if not cell.is_cell0 and instance.host and \
             instance_cells.compute_is_up(state, cell, instance.host):
+        if not force and _soft(state, instance):
+            return _soft_delete_on_host(state, ctx, located)
         return _delete_on_host(state, ctx, located)
     return _local_delete(state, ctx, located)
+
+
+def _soft(state: ComputeState, instance) -> bool:
+    return (state.conf.reclaim_instance_interval > 0 and instance.launched_at is not None
+            and instance.vm_state != VmState.SOFT_DELETED)
+
+
+def _soft_delete_on_host(state: ComputeState, ctx: RequestContext, located: Located) -> str:
+    uuid, instance = located.mapping.instance_uuid, located.instance
+    if not instance_cells.start_task(state, ctx, located,
+                                     {"task_state": TaskState.SOFT_DELETING}, Action.DELETE,
+                                     task_states=[None], unlocked=not ctx.is_admin):
+        raise exc.Conflict(f"Cannot 'delete' instance {uuid} while it is in task_state "
+                           f"{_task_now(state, located)}")
+    ComputeAPI(state.buses.require(located.cell)).soft_delete_instance(
+        ctx, instance.host, uuid).send()
+    return "soft"
+
+
+def _task_now(state: ComputeState, located: Located) -> str | None:
+    now = instance_cells.locate(state, located.mapping).instance
+    return None if now is None else now.task_state
 
 
 def _delete_build_request(state: ComputeState, ctx: RequestContext, uuid: str) -> bool:
@@ -74,7 +109,7 @@ def _delete_build_request(state: ComputeState, ctx: RequestContext, uuid: str) -
 def _delete_on_host(state: ComputeState, ctx: RequestContext, located: Located) -> str:
     uuid, instance = located.mapping.instance_uuid, located.instance
     if not instance_cells.start_task(state, ctx, located, {"task_state": TaskState.DELETING},
-                                     Action.DELETE):
+                                     Action.DELETE, unlocked=not ctx.is_admin):
         return "already_deleted"
     ComputeAPI(state.buses.require(located.cell)).terminate_instance(
         ctx, instance.host, uuid).send()

@@ -1,0 +1,60 @@
+"""Policy rules for server actions beyond reboot/stop/start (OpenStack
+compute's names and defaults): a member of the server's project, or an
+admin, except where the rule says admin."""
+from nubes.api.compute.policies import base
+from nubes.api.compute.policies.servers import PROJECT_MEMBER_OR_ADMIN
+
+_ACTION = "POST /servers/{server_id}/action (%s)"
+
+PAUSE = "os_compute_api:os-pause-server:pause"
+UNPAUSE = "os_compute_api:os-pause-server:unpause"
+SUSPEND = "os_compute_api:os-suspend-server:suspend"
+RESUME = "os_compute_api:os-suspend-server:resume"
+LOCK = "os_compute_api:os-lock-server:lock"
+UNLOCK = "os_compute_api:os-lock-server:unlock"
+UNLOCK_OVERRIDE = "os_compute_api:os-lock-server:unlock:unlock_override"
+RESCUE = "os_compute_api:os-rescue"
+UNRESCUE = "os_compute_api:os-unrescue"
+CONSOLE_OUTPUT = "os_compute_api:os-console-output"
+RESET_STATE = "os_compute_api:os-admin-actions:reset_state"
+INJECT_NETWORK_INFO = "os_compute_api:os-admin-actions:inject_network_info"
+RESET_NETWORK = "os_compute_api:os-admin-actions:reset_network"
+CRASH_DUMP = "os_compute_api:servers:trigger_crash_dump"
+CHANGE_PASSWORD = "os_compute_api:os-admin-password"
+DIAGNOSTICS = "os_compute_api:os-server-diagnostics"
+RESTORE = "os_compute_api:os-deferred-delete:restore"
+FORCE_DELETE = "os_compute_api:os-deferred-delete:force"
+
+
+def _member(name: str, action: str, description: str):
+    return base.operation(name, "POST", _ACTION % action, description,
+                          check=PROJECT_MEMBER_OR_ADMIN)
+
+
+def _admin(name: str, action: str, description: str):
+    return base.operation(name, "POST", _ACTION % action, description)
+
+
+RULES = [
+    _member(PAUSE, "pause", "Pause a server."),
+    _member(UNPAUSE, "unpause", "Unpause a paused server."),
+    _member(SUSPEND, "suspend", "Suspend a server."),
+    _member(RESUME, "resume", "Resume a suspended server."),
+    _member(LOCK, "lock", "Lock a server."),
+    _member(UNLOCK, "unlock", "Unlock a server."),
+    _admin(UNLOCK_OVERRIDE, "unlock",
+           "Unlock a server that an admin locked (the owner may not)."),
+    _member(RESCUE, "rescue", "Rescue a server."),
+    _member(UNRESCUE, "unrescue", "Unrescue a server."),
+    _member(CONSOLE_OUTPUT, "os-getConsoleOutput", "Show a server's console output."),
+    _admin(RESET_STATE, "os-resetState", "Reset a server's state (admin)."),
+    _admin(INJECT_NETWORK_INFO, "injectNetworkInfo",
+           "Inject network information into a server (admin)."),
+    _admin(RESET_NETWORK, "resetNetwork", "Reset a server's networking (admin)."),
+    _member(CRASH_DUMP, "trigger_crash_dump", "Trigger a crash dump in a server (2.17+)."),
+    _member(CHANGE_PASSWORD, "changePassword", "Change a server's administrative password."),
+    base.operation(DIAGNOSTICS, "GET", "/servers/{server_id}/diagnostics",
+                   "Show a server's diagnostics (admin)."),
+    _member(RESTORE, "restore", "Restore a soft-deleted server."),
+    _member(FORCE_DELETE, "forceDelete", "Delete a soft-deleted server now."),
+]

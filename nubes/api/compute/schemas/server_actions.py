@@ -1,0 +1,33 @@
+"""Bodies of ``POST /servers/{id}/action``, one schema per action (the
+body is ``{"<action>": <value>}``; the value's schema is here)."""
+from __future__ import annotations
+
+ANY = {}                                   # nova validates nothing for these
+NULL = {"type": "null"}
+NULL_OR_EMPTY = {"type": ["null", "object"], "additionalProperties": False}
+
+REBOOT = {"type": "object", "properties": {
+    "type": {"type": "string", "enum": ["SOFT", "HARD", "soft", "hard"]}},
+    "required": ["type"], "additionalProperties": False}
+
+LOCK_V273 = {"type": ["object", "null"], "properties": {
+    "locked_reason": {"type": "string", "minLength": 1, "maxLength": 255}},
+    "additionalProperties": False}
+
+_UUID = {"type": "string", "format": "uuid"}
+RESCUE = {"type": ["object", "null"], "properties": {
+    "adminPass": {"type": "string", "maxLength": 255},
+    "rescue_image_ref": _UUID}, "additionalProperties": False}
+
+CHANGE_PASSWORD = {"type": "object", "properties": {
+    "adminPass": {"type": "string", "maxLength": 255}},
+    "required": ["adminPass"], "additionalProperties": False}
+
+CONSOLE_OUTPUT = {"type": ["object", "null"], "properties": {
+    "length": {"type": ["integer", "string", "null"], "pattern": "^-?[0-9]+$",
+               "minimum": -1}},
+    "additionalProperties": False}
+
+RESET_STATE = {"type": "object", "properties": {
+    "state": {"type": "string", "enum": ["active", "error"]}},
+    "required": ["state"], "additionalProperties": False}
