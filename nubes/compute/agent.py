@@ -36,7 +36,7 @@ from nubes.common.log import request_id_var
 from nubes.common.periodic import Periodic
 from nubes.compute.endpoint import ComputeEndpoint
 from nubes.compute.messages import BINARY, SERVICE_VERSION, TOPIC, HostStatus, NodeStatus
-from nubes.compute.operations import Host, soft_delete
+from nubes.compute.operations import Host, shelve, soft_delete
 from nubes.compute.resource_tracker import ResourceTracker, SyncResult
 from nubes.compute.virt import load_driver
 from nubes.compute.virt.driver import Driver
@@ -80,11 +80,13 @@ class ComputeAgent:
                                    self.update_available_resource,
                                    initial_delay=random.uniform(
                                        0.5, 1.0) * conf.update_resources_interval)
-        # Soft-deleted instances older than the interval are deleted, checked
-        # as often as the interval (at least every minute).
-        reclaim = conf.reclaim_instance_interval
-        self._reclaim = Periodic(f"reclaim {host}", min(reclaim, 60), self._reclaim_deleted,
-                                 initial_delay=min(reclaim, 60)) if reclaim > 0 else None
+        # Soft-deleted instances older than reclaim_instance_interval are
+        # deleted, shelved ones older than shelved_offload_time offloaded;
+        # checked as often as the shorter asks (at least every minute).
+        waits = [w for w in (conf.reclaim_instance_interval, conf.shelved_offload_time)
+                 if w > 0]
+        self._reclaim = Periodic(f"housekeeping {host}", min(waits + [60]),
+                                 self._housekeeping) if waits else None
         # Set by stop(); a signal handler may set it to abort a start.
         self.stop_requested = threading.Event()
         self._lifecycle = threading.Lock()
@@ -144,11 +146,14 @@ class ComputeAgent:
                         len(result.failed), len(result.failed) + len(result.synced))
         return result
 
-    def _reclaim_deleted(self) -> None:
+    def _housekeeping(self) -> None:
         ctx = self._context()
         token = request_id_var.set(ctx.request_id)
         try:
-            soft_delete.reclaim(self.ops, ctx, self.conf.reclaim_instance_interval)
+            if self.conf.reclaim_instance_interval > 0:
+                soft_delete.reclaim(self.ops, ctx, self.conf.reclaim_instance_interval)
+            if self.conf.shelved_offload_time > 0:
+                shelve.offload_shelved(self.ops, ctx, self.conf.shelved_offload_time)
         finally:
             request_id_var.reset(token)
 

@@ -5,7 +5,7 @@ from typing import Protocol
 
 from nubes.common.context import RequestContext
 from nubes.compute.messages import Diagnostics, HostStatus
-from nubes.compute.operations import Host, build, delete, guest_info, power, soft_delete
+from nubes.compute.operations import Host, build, delete, guest_info, power, shelve, soft_delete
 from nubes.scheduler.messages import Selection
 
 
@@ -97,6 +97,20 @@ class ComputeEndpoint:
 
     def restore_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
         return soft_delete.restore_instance(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def shelve_instance(self, ctx: RequestContext, *, instance_uuid: str,
+                        offload: bool = False) -> bool:
+        return shelve.shelve_instance(self._host(), ctx, instance_uuid=instance_uuid,
+                                      offload=offload)
+
+    def shelve_offload_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
+        return shelve.shelve_offload_instance(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def unshelve_instance(self, ctx: RequestContext, *, instance_uuid: str,
+                          selection: dict | None = None) -> bool:
+        return shelve.unshelve_instance(
+            self._host(), ctx, instance_uuid=instance_uuid,
+            selection=None if selection is None else Selection.from_dict(selection))
 
     # --- calls -----------------------------------------------------------------------
 

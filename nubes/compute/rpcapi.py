@@ -111,6 +111,20 @@ class ComputeAPI:
     def restore_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
         return self._guest_cast(ctx, host, "restore_instance", instance_uuid)
 
+    def shelve_instance(self, ctx, host: str, instance_uuid: str, *,
+                        offload: bool) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "shelve_instance", instance_uuid, offload=offload)
+
+    def shelve_offload_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "shelve_offload_instance", instance_uuid)
+
+    def unshelve_instance(self, ctx, host: str, instance_uuid: str, *,
+                          selection: Selection | None = None) -> rpc.Outgoing:
+        """``selection``: the claimed destination of an offloaded instance
+        (None: it is still shelved on ``host``)."""
+        return self._guest_cast(ctx, host, "unshelve_instance", instance_uuid,
+                                selection=None if selection is None else selection.to_dict())
+
     # --- calls: the API waits for the host's answer ------------------------------
 
     def set_admin_password(self, ctx, host: str, instance_uuid: str, new_pass: str, *,

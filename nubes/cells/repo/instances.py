@@ -166,14 +166,15 @@ def on_nodes(conn: sa.Connection,
     return found
 
 
-def soft_deleted_before(conn: sa.Connection, host: str, before: datetime.datetime,
-                        limit: int) -> list[str]:
-    """Uuids of the host's SOFT_DELETED instances (no task under way) last
-    changed before ``before``: the ones its periodic reclaim deletes."""
+def idle_in_state_before(conn: sa.Connection, host: str, vm_state: str,
+                         before: datetime.datetime, limit: int) -> list[str]:
+    """Uuids of the host's instances in ``vm_state`` with no task under way,
+    last changed before ``before``: what its periodic jobs act on
+    (SOFT_DELETED ones are reclaimed, SHELVED ones offloaded)."""
     return list(conn.execute(
         sa.select(instances.c.uuid)
         .where(instances.c.deleted == 0, instances.c.host == host,
-               instances.c.vm_state == "soft-delete", instances.c.task_state.is_(None),
+               instances.c.vm_state == vm_state, instances.c.task_state.is_(None),
                instances.c.updated_at < before)
         .order_by(instances.c.updated_at).limit(limit)).scalars())
 

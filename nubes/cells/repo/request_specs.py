@@ -40,3 +40,9 @@ def get(conn: sa.Connection, instance_uuid: str) -> dict[str, Any] | None:
 
 def delete(conn: sa.Connection, instance_uuid: str) -> None:
     conn.execute(sa.delete(rs).where(rs.c.instance_uuid == instance_uuid))
+
+
+def update(conn: sa.Connection, instance_uuid: str, spec: dict[str, Any]) -> bool:
+    """Replace the instance's spec (an unshelve to a new zone keeps it)."""
+    return conn.execute(sa.update(rs).where(rs.c.instance_uuid == instance_uuid)
+                        .values(spec=json.dumps(spec))).rowcount == 1

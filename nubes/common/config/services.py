@@ -26,4 +26,9 @@ COMPUTE_OPTS = [
                     "the restore action) before its host deletes it; 0 deletes "
                     "at once.  Read by the compute API (whether a delete is "
                     "soft) and by the compute hosts (the periodic reclaim)."),
+    cfg.IntOpt("shelved_offload_time", default=0, min=-1, max=10 * 365 * 86400,
+               help="Seconds a shelved server keeps its place on its host before "
+                    "the host offloads it (destroys the guest and frees its "
+                    "placement allocations): 0 offloads as part of the shelve, "
+                    "-1 never.  Read by the compute hosts."),
 ]

@@ -38,8 +38,8 @@ def restore_instance(host: Host, ctx: RequestContext, *, instance_uuid: str) -> 
 def reclaim(host: Host, ctx: RequestContext, interval: float) -> int:
     """Terminate this host's instances SOFT_DELETED for over ``interval``
     seconds; how many were."""
-    uuids = host.conductor.instances_to_reclaim(ctx, host.name, interval,
-                                                limit=RECLAIM_BATCH)
+    uuids = host.conductor.instances_idle_in_state(ctx, host.name, VmState.SOFT_DELETED,
+                                                   interval, limit=RECLAIM_BATCH)
     done = 0
     for uuid in uuids:
         try:   # claim it first: a restore may have started meanwhile

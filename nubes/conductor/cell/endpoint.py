@@ -49,9 +49,10 @@ class CellConductorEndpoint:
     def instance_get(self, ctx: RequestContext, *, instance_uuid: str) -> Any:
         return instances.get(self._db, instance_uuid)
 
-    def instances_to_reclaim(self, ctx: RequestContext, *, host: str, older_than: float,
-                             limit: int = 100) -> list[str]:
-        return instances.to_reclaim(self._db, host, older_than, min(limit, 1000))
+    def instances_idle_in_state(self, ctx: RequestContext, *, host: str, vm_state: str,
+                                older_than: float, limit: int = 100) -> list[str]:
+        return instances.idle_in_state(self._db, host, vm_state, older_than,
+                                       min(limit, 1000))
 
     def instance_update(self, ctx: RequestContext, *, instance_uuid: str, values: dict,
                         expect: dict | None = None) -> Any:

@@ -43,9 +43,11 @@ def get(db: Database, instance_uuid: str) -> InstanceRecord:
     return InstanceRecord.from_row(row)
 
 
-def to_reclaim(db: Database, host: str, older_than: float, limit: int) -> list[str]:
+def idle_in_state(db: Database, host: str, vm_state: str, older_than: float,
+                  limit: int) -> list[str]:
     before = utcnow() - datetime.timedelta(seconds=older_than)
-    return db.read(lambda conn: repo.soft_deleted_before(conn, host, before, limit))
+    return db.read(lambda conn: repo.idle_in_state_before(conn, host, vm_state, before,
+                                                          limit))
 
 
 def _expectations(expected_task_state, expected_vm_state) -> dict[str, Any]:

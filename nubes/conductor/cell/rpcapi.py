@@ -87,13 +87,13 @@ class CellConductorAPI:
         return InstanceRecord.from_wire(self._client.call(
             ctx, "instance_get", timeout=timeout, instance_uuid=instance_uuid))
 
-    def instances_to_reclaim(self, ctx: RequestContext | None, host: str,
-                             older_than: float, *, limit: int = 100,
-                             timeout: float | None = None) -> list[str]:
-        """Uuids of ``host``'s SOFT_DELETED instances unchanged for
-        ``older_than`` seconds."""
-        return self._client.call(ctx, "instances_to_reclaim", timeout=timeout, host=host,
-                                 older_than=older_than, limit=limit)
+    def instances_idle_in_state(self, ctx: RequestContext | None, host: str,
+                                vm_state: str, older_than: float, *, limit: int = 100,
+                                timeout: float | None = None) -> list[str]:
+        """Uuids of ``host``'s instances in ``vm_state``, with no task,
+        unchanged for ``older_than`` seconds."""
+        return self._client.call(ctx, "instances_idle_in_state", timeout=timeout, host=host,
+                                 vm_state=vm_state, older_than=older_than, limit=limit)
 
     def instance_destroy(self, ctx: RequestContext | None, instance_uuid: str,
                          values: dict | None = None, *,

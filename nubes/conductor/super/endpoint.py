@@ -1,11 +1,12 @@
 """The super-conductor's RPC endpoint (topic ``conductor`` on the API-level
-bus): one method, a cast from the compute API."""
+bus): casts from the compute API."""
 from __future__ import annotations
 
 from nubes.common.context import RequestContext
 from nubes.conductor.super.api_level import ApiLevel
 from nubes.conductor.super.build import ScheduleAndBuild
-from nubes.scheduler.messages import RequestSpec
+from nubes.conductor.super.unshelve import KEEP, UnshelveOffloaded
+from nubes.scheduler.messages import NoValidHost, RequestSpec
 from nubes.scheduler.rpcapi import SchedulerAPI
 
 
@@ -22,3 +23,13 @@ class SuperConductorEndpoint:
         spec = None if request_spec is None else RequestSpec.from_dict(request_spec)
         return ScheduleAndBuild(self._api, self._scheduler, ctx, instance_uuids,
                                 spec).execute()
+
+    def unshelve_instance(self, ctx: RequestContext, *, instance_uuid: str,
+                          availability_zone: str | None = KEEP,
+                          host: str | None = None) -> str:
+        try:
+            return UnshelveOffloaded(self._api, self._scheduler, ctx, instance_uuid,
+                                     availability_zone=availability_zone,
+                                     host=host).execute()
+        except NoValidHost:        # rolled back: the server stays offloaded, with a fault
+            return "no_valid_host"

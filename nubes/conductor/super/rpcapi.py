@@ -38,3 +38,11 @@ class SuperConductorAPI:
         return self._client.message(
             ctx, "schedule_and_build_instances", instance_uuids=list(instance_uuids),
             request_spec=None if request_spec is None else request_spec.to_dict())
+
+    def unshelve_instance(self, ctx: RequestContext | None, instance_uuid: str, *,
+                          availability_zone: str | None = "keep",
+                          host: str | None = None) -> rpc.Outgoing:
+        """Schedule an offloaded server again (in its cell) and unshelve it
+        there; ``availability_zone`` "keep" leaves its zone as it was."""
+        return self._client.message(ctx, "unshelve_instance", instance_uuid=instance_uuid,
+                                    availability_zone=availability_zone, host=host)

@@ -16,7 +16,8 @@ from nubes.api.compute.policies import server_actions as action_policy
 from nubes.api.compute.policies import servers as policy
 from nubes.api.compute.schemas import server_actions as schemas
 from nubes.api.compute.service import server_create, server_delete, server_guest_calls
-from nubes.api.compute.service import server_power, server_restore
+from nubes.api.compute.service import availability_zones, server_power, server_restore
+from nubes.api.compute.service import server_shelve
 from nubes.api.compute.service import server_row_actions, server_tasks
 from nubes.api.compute.service import servers as server_service
 from nubes.common.wsgi import errors
@@ -32,8 +33,8 @@ class _Action:
     schema: dict
     run: Callable[["_Call"], None]
     since: tuple[int, int] = (2, 1)
-    # A newer schema from a microversion on: (version, schema).
-    schema_from: tuple[tuple[int, int], dict] | None = None
+    # Newer schemas from microversions on: ((version, schema), ...), oldest first.
+    schema_from: tuple[tuple[tuple[int, int], dict], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +125,29 @@ def _force_delete(call: _Call) -> None:
     respond.empty(call.resp, 202)
 
 
+def _shelve(call: _Call) -> None:
+    server_shelve.shelve(respond.state(call.req), respond.ctx(call.req), call.uuid)
+    respond.empty(call.resp, 202)
+
+
+def _shelve_offload(call: _Call) -> None:
+    server_shelve.shelve_offload(respond.state(call.req), respond.ctx(call.req), call.uuid)
+    respond.empty(call.resp, 202)
+
+
+def _unshelve(call: _Call) -> None:
+    state, ctx = respond.state(call.req), respond.ctx(call.req)
+    value = call.value if isinstance(call.value, dict) and \
+        respond.version(call.req) >= (2, 77) else {}
+    zone, host = value.get("availability_zone", server_shelve.KEEP), value.get("host")
+    if host is not None:
+        _authorize(state, ctx, action_policy.UNSHELVE_TO_HOST, None)
+    if zone not in (server_shelve.KEEP, None):
+        availability_zones.check_requested(state, ctx, zone)
+    server_shelve.unshelve(state, ctx, call.uuid, availability_zone=zone, host=host)
+    respond.empty(call.resp, 202)
+
+
 def _no_op(call: _Call) -> None:
     """injectNetworkInfo, resetNetwork: nothing to do without a network
     service (the server must still exist)."""
@@ -144,7 +168,7 @@ ACTIONS: dict[str, _Action] = {
     "unrescue": _Action(_P.UNRESCUE, schemas.ANY, _simple("unrescue")),
     "trigger_crash_dump": _Action(_P.CRASH_DUMP, schemas.NULL, _simple("trigger_crash_dump"),
                                   since=(2, 17)),
-    "lock": _Action(_P.LOCK, schemas.ANY, _lock, schema_from=((2, 73), schemas.LOCK_V273)),
+    "lock": _Action(_P.LOCK, schemas.ANY, _lock, schema_from=(((2, 73), schemas.LOCK_V273),)),
     "unlock": _Action(_P.UNLOCK, schemas.ANY, _unlock),
     "os-resetState": _Action(_P.RESET_STATE, schemas.RESET_STATE, _reset_state),
     "injectNetworkInfo": _Action(_P.INJECT_NETWORK_INFO, schemas.ANY, _no_op),
@@ -154,6 +178,11 @@ ACTIONS: dict[str, _Action] = {
     "changePassword": _Action(_P.CHANGE_PASSWORD, schemas.CHANGE_PASSWORD, _change_password),
     "restore": _Action(_P.RESTORE, schemas.ANY, _restore),
     "forceDelete": _Action(_P.FORCE_DELETE, schemas.ANY, _force_delete),
+    "shelve": _Action(_P.SHELVE, schemas.ANY, _shelve),
+    "shelveOffload": _Action(_P.SHELVE_OFFLOAD, schemas.ANY, _shelve_offload),
+    "unshelve": _Action(_P.UNSHELVE, schemas.ANY, _unshelve,
+                        schema_from=(((2, 77), schemas.UNSHELVE_V277),
+                                     ((2, 91), schemas.UNSHELVE_V291))),
 }
 
 
@@ -173,8 +202,9 @@ def server_action(req, resp, server_id: str) -> None:
     if version < action.since:
         raise errors.NotFound("The resource could not be found.")
     schema = action.schema
-    if action.schema_from and version >= action.schema_from[0]:
-        schema = action.schema_from[1]
+    for since, newer in action.schema_from:
+        if version >= since:
+            schema = newer
     respond.validate(body, {"type": "object", "properties": {name: schema},
                             "required": [name]})
     state, ctx = respond.state(req), respond.ctx(req)

@@ -24,6 +24,10 @@ CHANGE_PASSWORD = "os_compute_api:os-admin-password"
 DIAGNOSTICS = "os_compute_api:os-server-diagnostics"
 RESTORE = "os_compute_api:os-deferred-delete:restore"
 FORCE_DELETE = "os_compute_api:os-deferred-delete:force"
+SHELVE = "os_compute_api:os-shelve:shelve"
+SHELVE_OFFLOAD = "os_compute_api:os-shelve:shelve_offload"
+UNSHELVE = "os_compute_api:os-shelve:unshelve"
+UNSHELVE_TO_HOST = "os_compute_api:os-shelve:unshelve_to_host"
 
 
 def _member(name: str, action: str, description: str):
@@ -57,4 +61,9 @@ RULES = [
                    "Show a server's diagnostics (admin)."),
     _member(RESTORE, "restore", "Restore a soft-deleted server."),
     _member(FORCE_DELETE, "forceDelete", "Delete a soft-deleted server now."),
+    _member(SHELVE, "shelve", "Shelve a server."),
+    _admin(SHELVE_OFFLOAD, "shelveOffload", "Offload a shelved server (admin)."),
+    _member(UNSHELVE, "unshelve", "Unshelve a server."),
+    _admin(UNSHELVE_TO_HOST, "unshelve",
+           "Unshelve an offloaded server to a given host (2.91+, admin)."),
 ]

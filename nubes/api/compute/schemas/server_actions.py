@@ -2,6 +2,8 @@
 body is ``{"<action>": <value>}``; the value's schema is here)."""
 from __future__ import annotations
 
+from nubes.api.compute.schemas.common import AZ_NAME, HOSTNAME
+
 ANY = {}                                   # nova validates nothing for these
 NULL = {"type": "null"}
 NULL_OR_EMPTY = {"type": ["null", "object"], "additionalProperties": False}
@@ -15,6 +17,12 @@ LOCK_V273 = {"type": ["object", "null"], "properties": {
     "additionalProperties": False}
 
 _UUID = {"type": "string", "format": "uuid"}
+
+UNSHELVE_V277 = {"type": ["object", "null"], "properties": {
+    "availability_zone": AZ_NAME}, "additionalProperties": False}
+UNSHELVE_V291 = {"type": ["object", "null"], "properties": {
+    "availability_zone": {"oneOf": [AZ_NAME, {"type": "null"}]},
+    "host": HOSTNAME}, "additionalProperties": False}
 RESCUE = {"type": ["object", "null"], "properties": {
     "adminPass": {"type": "string", "maxLength": 255},
     "rescue_image_ref": _UUID}, "additionalProperties": False}

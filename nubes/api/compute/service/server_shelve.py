@@ -1,0 +1,69 @@
+"""``shelve``, ``shelveOffload`` and ``unshelve``.
+
+* shelve (ACTIVE, STOPPED, PAUSED, SUSPENDED): task ``shelving``, then the
+  host powers the guest off and leaves it SHELVED; with
+  ``shelved_offload_time`` 0 it offloads at once (frees its allocations and
+  leaves the host).
+* shelveOffload (SHELVED): task ``shelving_offloading``; the host offloads.
+* unshelve (SHELVED, SHELVED_OFFLOADED): task ``unshelving``.  A SHELVED
+  server is powered on where it is; an offloaded one goes to the
+  super-conductor, which schedules and claims it again in its own cell
+  (2.77 ``availability_zone``; 2.91 ``host`` for admins, and a null zone
+  to unpin).  A zone or host for a server that is not offloaded is a 409.
+"""
+from __future__ import annotations
+
+from nubes.api.compute import exceptions as exc
+from nubes.api.compute.service import server_tasks
+from nubes.api.compute.service.server_tasks import Task
+from nubes.api.compute.state import ComputeState
+from nubes.cells.repo import host_mappings
+from nubes.common.context import RequestContext
+from nubes.compute.rpcapi import ComputeAPI
+from nubes.compute.states import Action, TaskState, VmState
+from nubes.conductor.super.rpcapi import SuperConductorAPI
+
+SHELVE = Task("shelve", Action.SHELVE, (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
+                                         VmState.SUSPENDED), TaskState.SHELVING)
+OFFLOAD = Task("shelveOffload", Action.SHELVE_OFFLOAD, (VmState.SHELVED,),
+               TaskState.SHELVING_OFFLOADING)
+UNSHELVE = Task("unshelve", Action.UNSHELVE, (VmState.SHELVED, VmState.SHELVED_OFFLOADED),
+                TaskState.UNSHELVING, needs_host=False)
+KEEP = "keep"
+
+
+def shelve(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
+    located = server_tasks.start(state, ctx, uuid, SHELVE)
+    ComputeAPI(state.buses.require(located.cell)).shelve_instance(
+        ctx, located.instance.host, uuid,
+        offload=state.conf.shelved_offload_time == 0).send()
+
+
+def shelve_offload(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
+    located = server_tasks.start(state, ctx, uuid, OFFLOAD)
+    ComputeAPI(state.buses.require(located.cell)).shelve_offload_instance(
+        ctx, located.instance.host, uuid).send()
+
+
+def unshelve(state: ComputeState, ctx: RequestContext, uuid: str, *,
+             availability_zone: str | None = KEEP, host: str | None = None) -> None:
+    located = server_tasks.locate_live(state, uuid, UNSHELVE.verb)
+    server_tasks.check(ctx, located, UNSHELVE)
+    offloaded = located.instance.vm_state == VmState.SHELVED_OFFLOADED
+    if not offloaded and (availability_zone != KEEP or host is not None):
+        raise exc.Conflict(f"The unshelve action with a new availability zone or host "
+                           f"needs the server to be offloaded, and {uuid} is in vm_state "
+                           f"{located.instance.vm_state}")
+    if host is not None and state.api_db.read(
+            lambda conn: host_mappings.get_by_host(conn, host)) is None:
+        raise exc.Invalid(f"Compute host {host} could not be found.")
+    if offloaded and state.api_transport is None:
+        raise exc.Unavailable("Unshelving an offloaded server needs the super-conductor "
+                              "([DEFAULT] transport_url).")
+    located = server_tasks.start(state, ctx, uuid, UNSHELVE)
+    if offloaded:
+        SuperConductorAPI(state.api_transport).unshelve_instance(
+            ctx, uuid, availability_zone=availability_zone, host=host).send()
+    else:
+        ComputeAPI(state.buses.require(located.cell)).unshelve_instance(
+            ctx, located.instance.host, uuid).send()
