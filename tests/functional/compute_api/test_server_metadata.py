@@ -5,6 +5,7 @@ bad input, the states (building, error, a task running, locked) that
 refuse changes, other projects' servers."""
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 
 import pytest
@@ -14,7 +15,7 @@ from nubes.api.compute.service import server_password
 
 from nubes.cells.cell_db import models as cell_models
 from nubes.cells.repo import build_requests
-from tests.fixtures.cloud import DEMO_PROJECT, ServersCloud, server_body
+from tests.fixtures.cloud import DEMO_PROJECT, Api, ServersCloud, server_body
 
 pytestmark = pytest.mark.slow
 MISSING = "6e4c0ce7-4fd5-4b4b-8c5b-4b1b0ad6c3f1"
@@ -133,6 +134,21 @@ def test_metadata_items_quota(cloud, server):
     code, body = demo.post("/servers", server_body(
         cloud.image_id(), metadata={f"c{i}": "v" for i in range(LIMIT + 1)}))
     assert code == 403 and "Quota exceeded for metadata_items" in body["forbidden"]["message"]
+
+
+def test_concurrent_merges_respect_the_quota(cloud, server):
+    # One item is there; LIMIT - 1 of these racing merges fit, the rest are 403.
+    base = f"/servers/{server}/metadata"
+    apis = [Api(cloud.compute_url, cloud.demo_token) for _ in range(8)]
+    with concurrent.futures.ThreadPoolExecutor(len(apis)) as pool:
+        codes = list(pool.map(
+            lambda n: apis[n].post(base, {"metadata": {f"racer{n}": "v"}})[0],
+            range(len(apis))))
+    assert sorted(codes) == [200] * (LIMIT - 1) + [403] * (len(apis) - LIMIT + 1), codes
+    metadata = _meta(cloud, server)[1]["metadata"]
+    assert len(metadata) == LIMIT and metadata["boot"] == "yes"
+    assert {k for k in metadata if k != "boot"} == {
+        f"racer{n}" for n, code in enumerate(codes) if code == 200}
 
 
 def test_states_that_refuse_changes(cloud, server):
