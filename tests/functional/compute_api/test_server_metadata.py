@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from nubes.api.compute.service import server_password
-
 from nubes.cells.cell_db import models as cell_models
 from nubes.cells.repo import build_requests
 from tests.fixtures.cloud import DEMO_PROJECT, Api, ServersCloud, server_body
@@ -157,8 +156,8 @@ def test_states_that_refuse_changes(cloud, server):
     for values, message in (
             ({"locked": True, "locked_by": "admin"}, f"Instance {server} is locked"),
             ({"task_state": "powering-off"},
-             f"Cannot 'update metadata' instance {server} while it is in task_state "
-             "powering-off"),
+             (f"Cannot 'update metadata' instance {server} while it is in task_state "
+              "powering-off")),
             ({"vm_state": "error"},
              f"Cannot 'update metadata' instance {server} while it is in vm_state error")):
         _set_instance(cloud, server, **values)

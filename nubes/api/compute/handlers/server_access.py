@@ -8,9 +8,11 @@ from nubes.api.compute.handlers import respond
 from nubes.api.compute.service import servers as service
 from nubes.common.wsgi import errors
 
+_NO_EXTRAS = service.Extras()
+
 
 def authorized(req, server_id: str, rule: str, *,
-               extras: service.Extras = service.Extras()) -> service.Server:
+               extras: service.Extras = _NO_EXTRAS) -> service.Server:
     state, ctx = respond.state(req), respond.ctx(req)
     server = service.find(state, ctx, server_id, extras=extras)
     try:

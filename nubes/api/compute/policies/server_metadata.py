@@ -1,7 +1,10 @@
 """Policy rules for a server's metadata (OpenStack compute's names): its
 project's readers read it, its members change it; admins do both."""
 from nubes.api.compute.policies import base
-from nubes.api.compute.policies.servers import PROJECT_MEMBER_OR_ADMIN, PROJECT_READER_OR_ADMIN
+from nubes.api.compute.policies.servers import (
+    PROJECT_MEMBER_OR_ADMIN,
+    PROJECT_READER_OR_ADMIN,
+)
 
 _BASE = "os_compute_api:server-metadata:%s"
 INDEX = _BASE % "index"

@@ -1,7 +1,10 @@
 """Policy rules for a server's encrypted admin password (OpenStack
 compute's names): its project's readers see it, its members clear it."""
 from nubes.api.compute.policies import base
-from nubes.api.compute.policies.servers import PROJECT_MEMBER_OR_ADMIN, PROJECT_READER_OR_ADMIN
+from nubes.api.compute.policies.servers import (
+    PROJECT_MEMBER_OR_ADMIN,
+    PROJECT_READER_OR_ADMIN,
+)
 
 _BASE = "os_compute_api:os-server-password:%s"
 SHOW = _BASE % "show"

@@ -1,7 +1,10 @@
 """Policy rules for a server's tags (2.26+; OpenStack compute's names):
 its project's readers read them, its members change them; admins do both."""
 from nubes.api.compute.policies import base
-from nubes.api.compute.policies.servers import PROJECT_MEMBER_OR_ADMIN, PROJECT_READER_OR_ADMIN
+from nubes.api.compute.policies.servers import (
+    PROJECT_MEMBER_OR_ADMIN,
+    PROJECT_READER_OR_ADMIN,
+)
 
 _BASE = "os_compute_api:os-server-tags:%s"
 INDEX = _BASE % "index"
