@@ -12,10 +12,12 @@ from nubes.api.compute.handlers import (aggregates, availability_zones, hypervis
 from nubes.api.compute.handlers import (flavor_access, flavor_extra_specs, flavors, key_pairs,
                                         limits, server_groups)
 from nubes.api.compute.handlers import instance_actions, server_actions, server_diagnostics, servers
+from nubes.api.compute.handlers import server_ips, server_metadata, server_password, server_tags
 
 V = "/v2.1"
 _HYP = V + "/os-hypervisors"
 _AGG = V + "/os-aggregates"
+_SRV = V + "/servers/{server_id}"
 
 ROUTES = [
     ("/", {"GET": versions.get_versions}),
@@ -83,10 +85,11 @@ ROUTES = [
         "GET": key_pairs.show_keypair,
         "DELETE": key_pairs.delete_keypair,
     }),
-    # Servers (update is still to come).
+    # Servers.
     (V + "/servers", {"GET": servers.list_servers, "POST": servers.create_server}),
     (V + "/servers/detail", {"GET": servers.list_servers_detail}),
     (V + "/servers/{server_id}", {"GET": servers.show_server,
+                                  "PUT": servers.update_server,
                                   "DELETE": servers.delete_server}),
     (V + "/servers/{server_id}/action", {"POST": server_actions.server_action}),
     (V + "/servers/{server_id}/diagnostics", {"GET": server_diagnostics.show_diagnostics}),
@@ -94,6 +97,22 @@ ROUTES = [
         "GET": instance_actions.list_actions}),
     (V + "/servers/{server_id}/os-instance-actions/{request_id}", {
         "GET": instance_actions.show_action}),
+
+    # Server sub-resources: metadata, tags (2.26+), addresses, password.
+    (_SRV + "/metadata", {"GET": server_metadata.list_metadata,
+                          "POST": server_metadata.merge_metadata,
+                          "PUT": server_metadata.replace_metadata}),
+    (_SRV + "/metadata/{key}", {"GET": server_metadata.show_item,
+                                "PUT": server_metadata.set_item,
+                                "DELETE": server_metadata.delete_item}),
+    (_SRV + "/tags", {"GET": server_tags.list_tags, "PUT": server_tags.replace_tags,
+                      "DELETE": server_tags.delete_tags}),
+    (_SRV + "/tags/{tag}", {"GET": server_tags.show_tag, "PUT": server_tags.add_tag,
+                            "DELETE": server_tags.delete_tag}),
+    (_SRV + "/ips", {"GET": server_ips.list_ips}),
+    (_SRV + "/ips/{network_label}", {"GET": server_ips.show_ips}),
+    (_SRV + "/os-server-password", {"GET": server_password.show_password,
+                                    "DELETE": server_password.clear_password}),
 ]
 
 

@@ -111,6 +111,19 @@ def get(conn: sa.Connection, instance_uuid: str) -> sa.Row | None:
     return conn.execute(_GET_BUILD_REQUEST, {"uuid": instance_uuid}).first()
 
 
+def update_instance(conn: sa.Connection, instance_uuid: str, values: dict[str, Any]) -> bool:
+    """Change fields of the serialized instance of a build request (a
+    server update before the server is in a cell); False if it is gone."""
+    row = conn.execute(sa.select(br.c.instance).where(br.c.instance_uuid == instance_uuid)
+                       ).first()
+    if row is None:
+        return False
+    instance = decode_instance(row.instance)
+    instance.update(values)
+    return conn.execute(sa.update(br).where(br.c.instance_uuid == instance_uuid)
+                        .values(instance=encode_instance(instance))).rowcount == 1
+
+
 def delete(conn: sa.Connection, instance_uuid: str) -> bool:
     """False if it was already gone (the server was deleted, or built)."""
     return conn.execute(_DELETE_BUILD_REQUEST, {"uuid": instance_uuid}).rowcount == 1

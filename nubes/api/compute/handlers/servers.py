@@ -1,16 +1,19 @@
-"""/servers: list, list with details, show, create, delete.
+"""/servers: list, list with details, show, create, update, delete.
 
-(``/servers/{id}/action`` is in ``server_actions``; update is still to come.)
+(``/servers/{id}/action`` is in ``server_actions``; the sub-resources in
+``server_metadata``, ``server_tags``, ``server_ips``, ``server_password``.)
 """
 from __future__ import annotations
 
 from nubes.api.compute.handlers import respond
 from nubes.api.compute.policies import servers as policy
 from nubes.api.compute.schemas import server_create as create_schema
+from nubes.api.compute.schemas import server_update as update_schema
 from nubes.api.compute.schemas import servers as schema
 from nubes.api.compute.service import server_delete as delete_service
 from nubes.api.compute.service import server_create as create_service
 from nubes.api.compute.service import server_status
+from nubes.api.compute.service import server_update as update_service
 from nubes.api.compute.service import servers as service
 from nubes.api.compute.views import servers as view
 from nubes.common.wsgi import app as wsgi_app
@@ -208,6 +211,41 @@ def show_server(req, resp, server_id: str) -> None:
 def _authorize_show(req, server: service.Server) -> None:
     if not _can(req, policy.SHOW, server.instance.get("project_id")):
         raise errors.Forbidden(f"Policy doesn't allow {policy.SHOW} to be performed.")
+
+
+# --- update ---------------------------------------------------------------------------
+
+def _update_values(version, server: dict) -> dict:
+    """The instance columns a ``PUT /servers/{id}`` body changes."""
+    values: dict = {}
+    if "name" in server:
+        values["display_name"] = server["name"]
+    if "description" in server:
+        values["display_description"] = server["description"]    # null clears it
+    if "hostname" in server:
+        values["hostname"] = create_schema.hostname(server["hostname"], version)
+    for field, column in (("accessIPv4", "access_ip_v4"), ("accessIPv6", "access_ip_v6")):
+        if field in server:
+            values[column] = create_schema.access_ip(server[field])
+    if "OS-DCF:diskConfig" in server:
+        values["auto_disk_config"] = server["OS-DCF:diskConfig"] == "AUTO"
+    return values
+
+
+def update_server(req, resp, server_id: str) -> None:
+    """200 with the server as this microversion shows an update."""
+    version = respond.version(req)
+    values = _update_values(version, respond.read_body(req, update_schema.schema(version))
+                            ["server"])
+    state, ctx = respond.state(req), respond.ctx(req)
+    server = service.find(state, ctx, server_id)
+    if not _can(req, policy.UPDATE, server.instance.get("project_id")):
+        raise errors.Forbidden(f"Policy does not allow {policy.UPDATE} to be performed.")
+    update_service.update(state, ctx, server.uuid, values)
+    shown = _shown(req)
+    server = service.find(state, ctx, server.uuid,
+                          extras=_extras(version, shown, detail=True))
+    respond.send(resp, {"server": view.updated(version, server, _links(req), shown)})
 
 
 # --- create and delete -----------------------------------------------------------------

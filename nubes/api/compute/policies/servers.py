@@ -21,6 +21,7 @@ CREATE = _BASE % "create"
 CREATE_FORCED_HOST = _BASE % "create:forced_host"
 CREATE_ATTACH_NETWORK = _BASE % "create:attach_network"
 DELETE = _BASE % "delete"
+UPDATE = _BASE % "update"
 REBOOT = _BASE % "reboot"
 STOP = _BASE % "stop"
 START = _BASE % "start"
@@ -71,6 +72,8 @@ RULES = [
                    "Create a server with the requested networks ('auto'/'none').",
                    check=PROJECT_MEMBER_OR_ADMIN),
     base.operation(DELETE, "DELETE", "/servers/{server_id}", "Delete a server.",
+                   check=PROJECT_MEMBER_OR_ADMIN),
+    base.operation(UPDATE, "PUT", "/servers/{server_id}", "Update a server.",
                    check=PROJECT_MEMBER_OR_ADMIN),
     base.operation(REBOOT, "POST", "/servers/{server_id}/action (reboot)",
                    "Reboot a server.", check=PROJECT_MEMBER_OR_ADMIN),

@@ -30,7 +30,7 @@ import uuid as uuidlib
 from typing import Any
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import availability_zones, quota
+from nubes.api.compute.service import availability_zones, metadata_quota, quota
 from nubes.api.compute.service import server_groups as group_service
 from nubes.api.compute.state import ComputeState
 from nubes.cells.repo import (
@@ -297,10 +297,7 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
     if req.availability_zone and not (req.forced_host or req.forced_node):
         availability_zones.check_requested(state, ctx, req.availability_zone)
     limits = r.limits
-    if 0 <= limits["metadata_items"] < len(req.metadata):
-        raise exc.QuotaExceeded(f"Quota exceeded for metadata_items: Requested "
-                                f"{len(req.metadata)}, but the limit is "
-                                f"{limits['metadata_items']}")
+    metadata_quota.check(limits, len(req.metadata))
     wanted = quota.Request(req.min_count, req.max_count, r.flavor.vcpus, r.flavor.memory_mb)
     # A quick refusal without the lock; the number written is decided below.
     count = quota.allowed_count(state, ctx, ctx.project_id, wanted, found=limits)

@@ -10,7 +10,9 @@
   for everyone, 2.96 ``pinned_availability_zone``; ``security_groups`` is
   always ``default`` (nubes has no network service, every server is in the
   one group);
-* down-cell minimal records (2.69+): what the API database knows.
+* down-cell minimal records (2.69+): what the API database knows;
+* update (``PUT /servers/{id}``): from 2.75 the detail of show, before a
+  smaller set of fields.
 
 What the caller may see (extended attributes, host status, flavor extra
 specs) is decided by the handler from policy and passed in ``Shown``.
@@ -226,6 +228,24 @@ def detail(version, server: Server, links: Links, shown: Shown, *, show: bool = 
         view["locked_reason"] = i.get("locked_reason")
     if version >= (2, 96):
         view["pinned_availability_zone"] = (server.spec or {}).get("availability_zone")
+    return view
+
+
+# What ``PUT /servers/{id}`` answered before 2.75 (from 2.75 the whole
+# of ``GET /servers/{id}``).
+_UPDATE_FIELDS = frozenset({
+    "id", "name", "status", "tenant_id", "user_id", "metadata", "hostId", "image",
+    "flavor", "created", "updated", "addresses", "accessIPv4", "accessIPv6", "links",
+    "OS-DCF:diskConfig", "progress", "fault", "locked", "description", "tags",
+    "trusted_image_certificates", "server_groups", "locked_reason",
+})
+
+
+def updated(version, server: Server, links: Links, shown: Shown) -> dict:
+    """The answer to ``PUT /servers/{id}``."""
+    view = detail(version, server, links, shown, show=True)
+    if version < (2, 75):
+        view = {k: v for k, v in view.items() if k in _UPDATE_FIELDS}
     return view
 
 
