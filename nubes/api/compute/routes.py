@@ -12,6 +12,7 @@ from nubes.api.compute.handlers import (aggregates, availability_zones, hypervis
 from nubes.api.compute.handlers import (flavor_access, flavor_extra_specs, flavors, key_pairs,
                                         limits, server_groups)
 from nubes.api.compute.handlers import instance_actions, server_actions, servers
+from nubes.api.compute.handlers import quota_classes, quota_sets
 
 V = "/v2.1"
 _HYP = V + "/os-hypervisors"
@@ -93,6 +94,19 @@ ROUTES = [
         "GET": instance_actions.list_actions}),
     (V + "/servers/{server_id}/os-instance-actions/{request_id}", {
         "GET": instance_actions.show_action}),
+
+    # Quota sets and quota classes.
+    (V + "/os-quota-sets/{tenant_id}", {
+        "GET": quota_sets.show_quota_set,
+        "PUT": quota_sets.update_quota_set,
+        "DELETE": quota_sets.delete_quota_set,
+    }),
+    (V + "/os-quota-sets/{tenant_id}/detail", {"GET": quota_sets.show_quota_set_detail}),
+    (V + "/os-quota-sets/{tenant_id}/defaults", {"GET": quota_sets.show_quota_defaults}),
+    (V + "/os-quota-class-sets/{class_id}", {
+        "GET": quota_classes.show_quota_class,
+        "PUT": quota_classes.update_quota_class,
+    }),
 ]
 
 
