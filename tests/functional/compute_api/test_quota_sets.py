@@ -4,11 +4,17 @@ microversion; bad values; policies; and a boot refused once the quota
 is set below what the project would hold."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from tests.fixtures.cloud import DEMO_PROJECT, ServersCloud, server_body
 
 pytestmark = pytest.mark.slow
+OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
 DEMO_USER = "demo-user"
 OTHER = "some-other-project"
 LATEST = {"cores": 20, "instances": 10, "key_pairs": 100, "metadata_items": 128,
@@ -209,3 +215,42 @@ def test_quota_set_then_boot_refused_and_detail(cloud):
     finally:
         assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
         cloud.wait_gone(cloud.demo, sid)
+
+
+def test_openstack_cli_quota_set_show_limits_and_boot(cloud):
+    """``openstack quota set --instances 1 <project>`` (the admin, the
+    project found by name through identity), then as a member of it:
+    ``quota show``, ``limits show --absolute`` and what a boot allows agree."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["OS_CLIENT_CONFIG_FILE"] = cloud.clouds_yaml
+
+    def run(cloud_name, *args, ok=True):
+        out = subprocess.run([OPENSTACK, "--os-cloud", cloud_name, *args], env=env,
+                             capture_output=True, text=True, timeout=180)
+        assert (out.returncode == 0) == ok, (args, out.stdout, out.stderr)
+        return json.loads(out.stdout) if ok and "json" in args else out
+
+    def shown(*extra):
+        rows = run("nubes-demo", "quota", "show", "--compute", *extra, "-f", "json")
+        return {r["Resource"]: r for r in rows}
+
+    run("nubes", "quota", "set", "--instances", "1", "demo")
+    assert shown()["instances"]["Limit"] == 1
+    server = run("nubes-demo", "server", "create", "--flavor", "m1.tiny", "--image", "cirros",
+                 "--nic", "none", "c1", "--wait", "-f", "json")
+    try:
+        assert server["status"] == "ACTIVE", server
+        refused = run("nubes-demo", "server", "create", "--flavor", "m1.tiny", "--image",
+                      "cirros", "--nic", "none", "c2", ok=False)
+        assert "Quota exceeded for instances" in refused.stderr
+        assert "403" in refused.stderr
+        usage = shown("--usage")["instances"]
+        assert (usage["Limit"], usage["In Use"]) == (1, 1)
+        limits = {r["Name"]: r["Value"] for r in run(
+            "nubes-demo", "limits", "show", "--absolute", "-f", "json")}
+        # The SDK's names for maxTotalInstances and totalInstancesUsed.
+        assert (limits["instances"], limits["instances_used"]) == (1, 1)
+    finally:
+        run("nubes-demo", "server", "delete", "--wait", server["id"])
+        run("nubes", "quota", "delete", "--compute", "demo")
+    assert shown()["instances"]["Limit"] == 10
