@@ -52,7 +52,8 @@ def fake(monkeypatch):
     calls = {}
     state = {"limits": dict(LIMITS), "used": {"instances": 0, "cores": 0, "ram": 0},
              "ids": [7, 8]}
-    monkeypatch.setattr(quota, "limits", lambda conf, api_db, project, user_id=None: state["limits"])
+    monkeypatch.setattr(quota, "limits",
+                        lambda conf, api_db, project, user_id=None: state["limits"])
     monkeypatch.setattr(quota.quota_usage, "build_request_ids",
                         lambda conn, uuids: list(state["ids"]))
 
