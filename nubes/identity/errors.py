@@ -15,6 +15,7 @@ AUTH_REQUIRED = "The request you have made requires authentication."
 _MAPPING: list[tuple[type[Exception], type[errors.HTTPError]]] = [
     (exc.AuthenticationFailed, errors.Unauthorized),
     (exc.TokenNotFound, errors.NotFound),
+    (exc.NotFound, errors.NotFound),
     (exc.Forbidden, errors.Forbidden),
     (exc.Invalid, errors.BadRequest),
 ]

@@ -14,6 +14,10 @@ class TokenNotFound(IdentityError):
     """The subject token is unknown, expired or revoked (404)."""
 
 
+class NotFound(IdentityError):
+    """No such project (404)."""
+
+
 class Forbidden(IdentityError):
     """Authenticated, but not allowed (403)."""
 

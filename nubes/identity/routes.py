@@ -1,5 +1,5 @@
 """The identity URL table: path -> {method: handler}."""
-from nubes.identity.handlers import scopes, tokens, versions
+from nubes.identity.handlers import projects, scopes, tokens, versions
 
 _V3 = {"GET": versions.get_v3, "HEAD": versions.get_v3}
 
@@ -16,4 +16,6 @@ ROUTES = [
     ("/v3/auth/catalog", {"GET": scopes.get_catalog}),
     ("/v3/auth/projects", {"GET": scopes.list_projects}),
     ("/v3/auth/domains", {"GET": scopes.list_domains}),
+    ("/v3/projects", {"GET": projects.list_projects}),
+    ("/v3/projects/{project_id}", {"GET": projects.show_project}),
 ]

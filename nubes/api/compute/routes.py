@@ -13,6 +13,7 @@ from nubes.api.compute.handlers import (flavor_access, flavor_extra_specs, flavo
                                         limits, server_groups)
 from nubes.api.compute.handlers import instance_actions, server_actions, server_diagnostics, servers
 from nubes.api.compute.handlers import server_ips, server_metadata, server_password, server_tags
+from nubes.api.compute.handlers import quota_classes, quota_sets
 
 V = "/v2.1"
 _HYP = V + "/os-hypervisors"
@@ -113,6 +114,18 @@ ROUTES = [
     (_SRV + "/ips/{network_label}", {"GET": server_ips.show_ips}),
     (_SRV + "/os-server-password", {"GET": server_password.show_password,
                                     "DELETE": server_password.clear_password}),
+    # Quota sets and quota classes.
+    (V + "/os-quota-sets/{tenant_id}", {
+        "GET": quota_sets.show_quota_set,
+        "PUT": quota_sets.update_quota_set,
+        "DELETE": quota_sets.delete_quota_set,
+    }),
+    (V + "/os-quota-sets/{tenant_id}/detail", {"GET": quota_sets.show_quota_set_detail}),
+    (V + "/os-quota-sets/{tenant_id}/defaults", {"GET": quota_sets.show_quota_defaults}),
+    (V + "/os-quota-class-sets/{class_id}", {
+        "GET": quota_classes.show_quota_class,
+        "PUT": quota_classes.update_quota_class,
+    }),
 ]
 
 

@@ -34,10 +34,11 @@ _MARKED = (sa.select(sysmeta.c.id)
 
 
 def in_cell(conn: sa.Connection, project_id: str, *,
-            excluding: Collection[str] = ()) -> dict[str, int]:
-    """Live, not soft-deleted, not hidden instances of ``project_id`` that
-    the quota recheck did not refuse; none of ``excluding`` (uuids the
-    caller has counted already, as build requests)."""
+            excluding: Collection[str] = (), user_id: str | None = None) -> dict[str, int]:
+    """Live, not soft-deleted, not hidden instances of ``project_id`` (of
+    ``user_id`` in it, when given) that the quota recheck did not refuse;
+    none of ``excluding`` (uuids the caller has counted already, as build
+    requests)."""
     query = sa.select(
         sa.func.count(), sa.func.coalesce(sa.func.sum(inst.c.vcpus), 0),
         sa.func.coalesce(sa.func.sum(inst.c.memory_mb), 0),
@@ -47,6 +48,8 @@ def in_cell(conn: sa.Connection, project_id: str, *,
             ~_MARKED)
     if excluding:
         query = query.where(inst.c.uuid.not_in(sorted(excluding)))
+    if user_id is not None:
+        query = query.where(inst.c.user_id == user_id)
     row = conn.execute(query).one()
     # int(): MySQL answers SUM() as Decimal.
     return {"instances": int(row[0]), "cores": int(row[1]), "ram": int(row[2])}
@@ -60,11 +63,12 @@ def mark_not_counted(conn: sa.Connection, instance_uuid: str,
                                            value="1", created_at=now))
 
 
-def in_build_requests(conn: sa.Connection, project_id: str, *,
-                      up_to_id: int | None = None) -> tuple[dict[str, int], set[str]]:
+def in_build_requests(conn: sa.Connection, project_id: str, *, up_to_id: int | None = None,
+                      user_id: str | None = None) -> tuple[dict[str, int], set[str]]:
     """Servers accepted but not in a cell yet (their flavor's vcpus and
-    memory are in the serialized instance), and their uuids; only build
-    requests whose id is at most ``up_to_id`` when given."""
+    memory, and their user, are in the serialized instance), and their
+    uuids; only build requests whose id is at most ``up_to_id`` and of
+    ``user_id``, when given."""
     used = {"instances": 0, "cores": 0, "ram": 0}
     uuids: set[str] = set()
     query = sa.select(br.c.instance_uuid, br.c.instance).where(br.c.project_id == project_id)
@@ -72,6 +76,8 @@ def in_build_requests(conn: sa.Connection, project_id: str, *,
         query = query.where(br.c.id <= up_to_id)
     for uuid, text in conn.execute(query):
         values = decode_instance(text)
+        if user_id is not None and values.get("user_id") != user_id:
+            continue
         uuids.add(uuid)
         used["instances"] += 1
         used["cores"] += int(values.get("vcpus") or 0)

@@ -68,9 +68,12 @@ def list_groups(conn: sa.Connection, *, project_id: str | None, limit: int | Non
     return _load(conn, where, limit=limit, offset=offset, live_members=live_members)
 
 
-def count(conn: sa.Connection, project_id: str) -> int:
-    return conn.execute(sa.select(sa.func.count()).select_from(ig)
-                        .where(ig.c.project_id == project_id)).scalar_one()
+def count(conn: sa.Connection, project_id: str, user_id: str | None = None) -> int:
+    """The project's groups (those ``user_id`` made, when given)."""
+    query = sa.select(sa.func.count()).select_from(ig).where(ig.c.project_id == project_id)
+    if user_id is not None:
+        query = query.where(ig.c.user_id == user_id)
+    return conn.execute(query).scalar_one()
 
 
 def create(conn: sa.Connection, *, uuid: str, name: str, user_id: str | None,

@@ -45,6 +45,13 @@ def projects_of(directory: Directory, claims: tokens.TokenClaims) -> list[Projec
     return directory.projects_of(user) if user is not None and user.enabled else []
 
 
+def visible_projects(directory: Directory, claims: tokens.TokenClaims) -> list[Project]:
+    """Every project for a token with an admin role, else the caller's own."""
+    if "admin" in claims.roles:
+        return list(directory.projects_by_id.values())
+    return projects_of(directory, claims)
+
+
 def require_project_scope(claims: tokens.TokenClaims) -> None:
     if not claims.is_scoped:
         raise exceptions.Forbidden("A project-scoped token is required to produce a "

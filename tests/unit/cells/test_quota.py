@@ -52,11 +52,12 @@ def fake(monkeypatch):
     calls = {}
     state = {"limits": dict(LIMITS), "used": {"instances": 0, "cores": 0, "ram": 0},
              "ids": [7, 8]}
-    monkeypatch.setattr(quota, "limits", lambda conf, api_db, project: state["limits"])
+    monkeypatch.setattr(quota, "limits",
+                        lambda conf, api_db, project, user_id=None: state["limits"])
     monkeypatch.setattr(quota.quota_usage, "build_request_ids",
                         lambda conn, uuids: list(state["ids"]))
 
-    def usage(api_db, cells, ctx, project_id, *, up_to_build_request=None):
+    def usage(api_db, cells, ctx, project_id, *, up_to_build_request=None, user_id=None):
         calls["up_to"] = up_to_build_request
         return dict(state["used"])
     monkeypatch.setattr(quota, "usage", usage)
@@ -93,7 +94,7 @@ def test_recheck_skips_unlimited_and_vanished_requests(fake):
 
 
 def test_allowed_count_shrinks_or_refuses(monkeypatch):
-    monkeypatch.setattr(quota, "limits", lambda conf, api_db, project: dict(LIMITS))
+    monkeypatch.setattr(quota, "limits", lambda conf, api_db, project, user_id=None: dict(LIMITS))
     monkeypatch.setattr(quota, "usage", lambda *a, **kw: {"instances": 7, "cores": 0,
                                                           "ram": 0})
     kw = dict(vcpus=1, memory_mb=64)
@@ -115,12 +116,12 @@ def test_a_message_never_reports_more_used_than_the_limit():
 
 def _claim_steps(monkeypatch, limits: dict, used: dict) -> list[str]:
     steps: list[str] = []
-    monkeypatch.setattr(quota, "limits_in", lambda conn, conf, project: dict(limits))
+    monkeypatch.setattr(quota, "limits_in", lambda conn, conf, project, user_id=None: dict(limits))
     monkeypatch.setattr(quota.quota_locks, "lock",
                         lambda conn, project: steps.append(f"lock {project}"))
 
-    def usage_in(conn, cells, ctx, project_id, *, up_to_build_request=None):
-        steps.append(f"count on {conn}")
+    def usage_in(conn, cells, ctx, project_id, *, up_to_build_request=None, user_id=None):
+        steps.append(f"count on {conn}" + (f" for {user_id}" if user_id else ""))
         return dict(used)
     monkeypatch.setattr(quota, "usage_in", usage_in)
     return steps
@@ -142,4 +143,25 @@ def test_claim_takes_no_lock_when_nothing_is_counted(monkeypatch):
                          {"instances": 99, "cores": 0, "ram": 0})
     assert quota.claim("conn", None, None, None, "p", min_count=1, max_count=5,
                        vcpus=1, memory_mb=64) == 5
+    assert steps == []
+
+
+def test_claim_checks_a_user_with_limits_of_their_own_against_their_usage(monkeypatch):
+    steps = _claim_steps(monkeypatch, {"instances": -1, "cores": -1, "ram": -1},
+                         {"instances": 2, "cores": 0, "ram": 0})
+    own = {"instances": 3, "cores": -1, "ram": -1}
+    monkeypatch.setattr(quota, "user_counted_in",
+                        lambda conn, conf, project, user: dict(own) if user == "u" else None)
+    kw = {"vcpus": 1, "memory_mb": 64}
+    # The project is unlimited, the user may hold 3 and holds 2: one fits.
+    assert quota.claim("conn", None, None, None, "p", min_count=1, max_count=5,
+                       user_id="u", **kw) == 1
+    assert steps == ["lock p", "count on conn for u"]
+    with pytest.raises(quota.QuotaExceeded):
+        quota.claim("conn", None, None, None, "p", min_count=2, max_count=5, user_id="u",
+                    **kw)
+    steps.clear()
+    # Another user of the project has no limits of their own: nothing to count.
+    assert quota.claim("conn", None, None, None, "p", min_count=1, max_count=5,
+                       user_id="v", **kw) == 5
     assert steps == []

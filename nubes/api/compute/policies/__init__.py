@@ -3,6 +3,7 @@ from nubes.api.compute.policies import aggregates, availability_zones, base, hyp
 from nubes.api.compute.policies import flavors, key_pairs, limits, server_groups
 from nubes.api.compute.policies import instance_actions, server_actions, servers
 from nubes.api.compute.policies import server_ips, server_metadata, server_password, server_tags
+from nubes.api.compute.policies import quota_sets
 
 
 def list_rules():
@@ -11,4 +12,4 @@ def list_rules():
             *limits.RULES, *key_pairs.RULES, *servers.RULES,
             *instance_actions.RULES, *server_actions.RULES,
             *server_metadata.RULES, *server_tags.RULES, *server_ips.RULES,
-            *server_password.RULES]
+            *server_password.RULES, *quota_sets.RULES]

@@ -1,7 +1,8 @@
 """Counted quota for creating servers, as the compute API checks it (before
 writing anything, then under the project's lock in the transaction that
 writes): a thin caller of :mod:`nubes.cells.quota` (limits, counting,
-headroom) that turns "no room" into a 403.  The super-conductor
+headroom; the project's limits and, when the user has their own, the
+user's) that turns "no room" into a 403.  The super-conductor
 rechecks after scheduling (:mod:`nubes.conductor.super.quota_recheck`)."""
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def allowed_count(state: ComputeState, ctx: RequestContext, project_id: str,
         return cell_quota.allowed_count(
             state.conf, state.api_db, state.cells, ctx, project_id,
             min_count=req.min_count, max_count=req.max_count, vcpus=req.vcpus,
-            memory_mb=req.memory_mb, found=found)
+            memory_mb=req.memory_mb, found=found, user_id=ctx.user_id)
     except cell_quota.QuotaExceeded as err:
         raise exc.QuotaExceeded(str(err)) from None
 
@@ -43,7 +44,8 @@ def claim(conn, state: ComputeState, ctx: RequestContext, project_id: str,
     try:
         return cell_quota.claim(conn, state.conf, state.cells, ctx, project_id,
                                 min_count=req.min_count, max_count=req.max_count,
-                                vcpus=req.vcpus, memory_mb=req.memory_mb, found=found)
+                                vcpus=req.vcpus, memory_mb=req.memory_mb, found=found,
+                                user_id=ctx.user_id)
     except cell_quota.QuotaExceeded as err:
         raise exc.QuotaExceeded(str(err)) from None
 
