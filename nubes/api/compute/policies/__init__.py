@@ -2,10 +2,14 @@
 from nubes.api.compute.policies import aggregates, availability_zones, base, hypervisors, services
 from nubes.api.compute.policies import flavors, key_pairs, limits, server_groups
 from nubes.api.compute.policies import instance_actions, servers
+from nubes.api.compute.policies import (extensions, hosts, instance_usage_audit_log, migrations,
+                                        simple_tenant_usage)
 
 
 def list_rules():
     return [*base.RULES, *services.RULES, *hypervisors.RULES, *availability_zones.RULES,
             *aggregates.RULES, *flavors.RULES, *server_groups.RULES,
             *limits.RULES, *key_pairs.RULES, *servers.RULES,
-            *instance_actions.RULES]
+            *instance_actions.RULES,
+            *simple_tenant_usage.RULES, *instance_usage_audit_log.RULES, *hosts.RULES,
+            *extensions.RULES, *migrations.RULES]
