@@ -1,6 +1,6 @@
 """``GET /os-simple-tenant-usage[/{tenant_id}]``: what projects' servers used
 in a period (``start``/``end``, default now), every project (admin) or one;
-``detailed=1`` adds each server.  Pages of servers: ``limit``/``marker``
+``detailed=1`` (or ``true``) adds each server.  Pages of servers: ``limit``/``marker``
 from 2.40 (``[api] max_limit`` at most, and silently before 2.40)."""
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from nubes.common.wsgi import errors
 
 _FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f")
 _PATH = "/os-simple-tenant-usage"
+# OpenStack compute reads only "1" as detailed; openstacksdk sends "True".
+_DETAILED = {"1", "true", "t", "yes", "y", "on"}
 
 
 def _parse(text: str) -> datetime.datetime:
@@ -61,7 +63,7 @@ def _usage(req, project_id: str | None):
 
 def list_usage(req, resp) -> None:
     respond.authorize(req, policy.LIST)
-    detailed = respond.query(req, "detailed") == "1"
+    detailed = (respond.query(req, "detailed") or "").strip().lower() in _DETAILED
     page, links = _usage(req, None)
     body = {"tenant_usages": [view.tenant(t, detailed=detailed) for t in page.tenants]}
     if links:
