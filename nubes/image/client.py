@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import dataclasses
+import urllib.parse
 import uuid as uuidlib
 from typing import Any
 
@@ -54,13 +55,20 @@ class Image:
     min_disk: int = 0
     size: int | None = None
     properties: dict[str, Any] = dataclasses.field(default_factory=dict)
+    created_at: str | None = None     # ISO 8601, as the image API writes it
+    updated_at: str | None = None
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> "Image":
         return cls(id=body["id"], name=body.get("name"), status=body.get("status") or "",
                    min_ram=int(body.get("min_ram") or 0),
                    min_disk=int(body.get("min_disk") or 0), size=body.get("size"),
-                   properties={k: v for k, v in body.items() if k not in _BASE})
+                   properties={k: v for k, v in body.items() if k not in _BASE},
+                   created_at=body.get("created_at"), updated_at=body.get("updated_at"))
+
+
+BASE_ATTRIBUTES = _BASE
+PATCH_MEDIA_TYPE = "application/openstack-images-v2.1-json-patch"
 
 
 class ImageClient:
@@ -115,3 +123,69 @@ class ImageClient:
             raise ImageClientError(f"GET {url}: {resp.status_code} {resp.text[:200]}",
                                    status=resp.status_code)
         return Image.from_body(resp.json())
+
+    # --- listing and changes (the compute API's /images proxy) -----------------------
+
+    def _call(self, method: str, path: str, *, token: str | None, request_id: str | None,
+              params: list[tuple[str, str]] | None = None, json_body: Any = None,
+              content_type: str | None = None) -> requests.Response:
+        headers = {"Accept": "application/json"}
+        if token or self.token:
+            headers["X-Auth-Token"] = token or self.token
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        if content_type:
+            headers["Content-Type"] = content_type
+        url = f"{self.endpoint}{path}"
+        try:
+            resp = self._session.request(method, url, headers=headers, params=params,
+                                         json=json_body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ImageUnavailable(f"{method} {url}: no answer from the image API: {exc}"
+                                   ) from None
+        if resp.status_code >= 500:
+            raise ImageUnavailable(f"{method} {url}: {resp.status_code} {resp.text[:200]}",
+                                   status=resp.status_code)
+        if resp.status_code >= 400:
+            raise ImageClientError(_message(resp), status=resp.status_code)
+        return resp
+
+    def list_images(self, params: list[tuple[str, str]], *, token: str | None = None,
+                    request_id: str | None = None) -> tuple[list[Image], bool]:
+        """One page of ``GET /v2/images`` with the image API's own
+        parameters; (images, whether the image API offers a next page)."""
+        body = self._call("GET", "/v2/images", token=token, request_id=request_id,
+                          params=params).json()
+        return [Image.from_body(b) for b in body.get("images", [])], "next" in body
+
+    def delete_image(self, image_id: str, *, token: str | None = None,
+                     request_id: str | None = None) -> None:
+        self._call("DELETE", f"/v2/images/{_quoted(image_id)}", token=token,
+                   request_id=request_id)
+
+    def patch_image(self, image_id: str, operations: list[dict], *,
+                    token: str | None = None, request_id: str | None = None) -> Image:
+        """Apply JSON-patch ``operations`` (add/replace/remove ``/name``)."""
+        resp = self._call("PATCH", f"/v2/images/{_quoted(image_id)}", token=token,
+                          request_id=request_id, json_body=operations,
+                          content_type=PATCH_MEDIA_TYPE)
+        return Image.from_body(resp.json())
+
+
+def _quoted(image_id: str) -> str:
+    return urllib.parse.quote(image_id, safe="")
+
+
+def _message(resp: requests.Response) -> str:
+    """The image API's error text (its body's message, else the text)."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:200]
+    if isinstance(body, dict):
+        if isinstance(body.get("message"), str):
+            return body["message"]
+        for fault in body.values():
+            if isinstance(fault, dict) and fault.get("message"):
+                return str(fault["message"])
+    return resp.text[:200]

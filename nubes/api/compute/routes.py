@@ -14,6 +14,8 @@ from nubes.api.compute.handlers import (flavor_access, flavor_extra_specs, flavo
 from nubes.api.compute.handlers import instance_actions, server_actions, server_diagnostics, servers
 from nubes.api.compute.handlers import server_ips, server_metadata, server_password, server_tags
 from nubes.api.compute.handlers import quota_classes, quota_sets
+from nubes.api.compute.handlers import (extensions, hosts, image_metadata, images, migrations,
+                                        simple_tenant_usage, usage_audit_log)
 
 V = "/v2.1"
 _HYP = V + "/os-hypervisors"
@@ -126,6 +128,36 @@ ROUTES = [
         "GET": quota_classes.show_quota_class,
         "PUT": quota_classes.update_quota_class,
     }),
+    # Usage, hosts, extensions, the images proxy and migrations.
+    (V + "/os-simple-tenant-usage", {"GET": simple_tenant_usage.list_usage}),
+    (V + "/os-simple-tenant-usage/{tenant_id}", {"GET": simple_tenant_usage.show_usage}),
+    (V + "/os-instance_usage_audit_log", {"GET": usage_audit_log.list_audit_logs}),
+    (V + "/os-instance_usage_audit_log/{before_timestamp}", {
+        "GET": usage_audit_log.show_audit_log}),
+    (V + "/os-hosts", {"GET": hosts.list_hosts}),
+    (V + "/os-hosts/{host_name}", {"GET": hosts.show_host, "PUT": hosts.update_host}),
+    (V + "/os-hosts/{host_name}/reboot", {"GET": hosts.reboot_host}),
+    (V + "/os-hosts/{host_name}/shutdown", {"GET": hosts.shutdown_host}),
+    (V + "/os-hosts/{host_name}/startup", {"GET": hosts.startup_host}),
+    (V + "/extensions", {"GET": extensions.list_extensions}),
+    (V + "/extensions/{alias}", {"GET": extensions.show_extension}),
+    (V + "/images", {"GET": images.list_images}),
+    (V + "/images/detail", {"GET": images.list_images_detail}),
+    (V + "/images/{image_id}", {"GET": images.show_image, "DELETE": images.delete_image}),
+    (V + "/images/{image_id}/metadata", {
+        "GET": image_metadata.list_metadata,
+        "POST": image_metadata.create_metadata,
+        "PUT": image_metadata.replace_metadata,
+    }),
+    (V + "/images/{image_id}/metadata/{key}", {
+        "GET": image_metadata.show_metadata_item,
+        "PUT": image_metadata.update_metadata_item,
+        "DELETE": image_metadata.delete_metadata_item,
+    }),
+    (V + "/os-migrations", {"GET": migrations.list_migrations}),
+    (V + "/servers/{server_id}/migrations", {"GET": migrations.list_server_migrations}),
+    (V + "/servers/{server_id}/migrations/{migration_id}", {
+        "GET": migrations.show_server_migration}),
 ]
 
 

@@ -259,3 +259,46 @@ tags = sa.Table(
     sa.Column("tag", sa.String(60), primary_key=True),
     sa.Index("ix_tags_tag", "tag"),
 )
+
+# Moves of an instance (cold migration, resize, live migration, evacuation):
+# written by the move operations, listed by os-migrations.  A migration's
+# uuid is its placement consumer while the move holds the source's
+# allocation; ``hidden`` marks the source cell's copy of a cross-cell move.
+migrations = sa.Table(
+    "migrations", metadata,
+    _id(),
+    sa.Column("uuid", sa.String(36), nullable=True, unique=True),
+    sa.Column("source_compute", sa.String(255), nullable=True),
+    sa.Column("dest_compute", sa.String(255), nullable=True),
+    sa.Column("source_node", sa.String(255), nullable=True),
+    sa.Column("dest_node", sa.String(255), nullable=True),
+    sa.Column("dest_host", sa.String(255), nullable=True),
+    sa.Column("old_instance_type_id", sa.Integer, nullable=True),
+    sa.Column("new_instance_type_id", sa.Integer, nullable=True),
+    sa.Column("instance_uuid", sa.String(36), sa.ForeignKey("instances.uuid"),
+              nullable=True),
+    sa.Column("status", sa.String(255), nullable=True),
+    # migration | resize | live-migration | evacuation
+    sa.Column("migration_type", sa.String(255), nullable=True),
+    flag("hidden"),
+    sa.Column("memory_total", sa.BigInteger, nullable=True),
+    sa.Column("memory_processed", sa.BigInteger, nullable=True),
+    sa.Column("memory_remaining", sa.BigInteger, nullable=True),
+    sa.Column("disk_total", sa.BigInteger, nullable=True),
+    sa.Column("disk_processed", sa.BigInteger, nullable=True),
+    sa.Column("disk_remaining", sa.BigInteger, nullable=True),
+    flag("cross_cell_move"),
+    sa.Column("user_id", sa.String(255), nullable=True),
+    sa.Column("project_id", sa.String(255), nullable=True),
+    *timestamps(),
+    *soft_delete(),
+    # os-migrations: newest first (created_at, id desc), and its filters.
+    sa.Index("ix_migrations_deleted_created_at_id", "deleted", "created_at", "id"),
+    sa.Index("ix_migrations_instance_uuid_deleted_status",
+             "instance_uuid", "deleted", "status"),
+    sa.Index("ix_migrations_source_compute_deleted_status",
+             "source_compute", "deleted", "status"),
+    sa.Index("ix_migrations_dest_compute_deleted_status", "dest_compute", "deleted", "status"),
+    sa.Index("ix_migrations_updated_at", "updated_at"),
+    sa.Index("ix_migrations_project_id_user_id", "project_id", "user_id"),
+)

@@ -4,6 +4,8 @@ from nubes.api.compute.policies import flavors, key_pairs, limits, server_groups
 from nubes.api.compute.policies import instance_actions, server_actions, servers
 from nubes.api.compute.policies import server_ips, server_metadata, server_password, server_tags
 from nubes.api.compute.policies import quota_sets
+from nubes.api.compute.policies import (extensions, hosts, instance_usage_audit_log, migrations,
+                                        simple_tenant_usage)
 
 
 def list_rules():
@@ -12,4 +14,6 @@ def list_rules():
             *limits.RULES, *key_pairs.RULES, *servers.RULES,
             *instance_actions.RULES, *server_actions.RULES,
             *server_metadata.RULES, *server_tags.RULES, *server_ips.RULES,
-            *server_password.RULES, *quota_sets.RULES]
+            *server_password.RULES, *quota_sets.RULES,
+            *simple_tenant_usage.RULES, *instance_usage_audit_log.RULES, *hosts.RULES,
+            *extensions.RULES, *migrations.RULES]

@@ -1,0 +1,113 @@
+"""SQL for the ``migrations`` table (cell database): the records of moves
+(cold migration, resize, live migration, evacuation) that os-migrations
+lists and a server's migrations show.
+
+Records are plain dicts of the migration columns.  Live rows only
+(``deleted = 0``); ``hidden`` rows (the source cell's copy of a cross-cell
+move) are never listed.  Every function takes an open ``Connection``;
+callers own transactions.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import uuid as uuidlib
+from typing import Any, Sequence
+
+import sqlalchemy as sa
+
+from nubes.cells import sort_order as ordering
+from nubes.cells.cell_db.models import migrations as mig
+
+COLUMNS = {c.name: c for c in mig.c}
+# A live migration in one of these states is "in progress" (a server's
+# migrations API shows only those).
+IN_PROGRESS = ("queued", "preparing", "running", "post-migrating")
+LIVE_MIGRATION = "live-migration"
+
+
+@dataclasses.dataclass
+class MigrationFilters:
+    """What os-migrations filters by (None: no filter)."""
+    host: str | None = None              # source or destination compute
+    status: str | None = None
+    source_compute: str | None = None
+    instance_uuid: str | None = None
+    migration_type: str | None = None
+    changes_since: datetime.datetime | None = None    # updated_at >=
+    changes_before: datetime.datetime | None = None   # updated_at <=
+    user_id: str | None = None
+    project_id: str | None = None
+
+
+def is_in_progress_live(record: dict) -> bool:
+    return record["migration_type"] == LIVE_MIGRATION and record["status"] in IN_PROGRESS
+
+
+def _record(row) -> dict:
+    return dict(row._mapping)
+
+
+def _where(filters: MigrationFilters) -> list[sa.ColumnElement]:
+    where = [mig.c.deleted == 0, mig.c.hidden == sa.false()]
+    if filters.host is not None:
+        where.append(sa.or_(mig.c.source_compute == filters.host,
+                            mig.c.dest_compute == filters.host))
+    for name in ("status", "source_compute", "instance_uuid", "migration_type", "user_id",
+                 "project_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            where.append(COLUMNS[name] == value)
+    # changes-since/before read updated_at, or created_at for a row never updated.
+    changed = sa.func.coalesce(mig.c.updated_at, mig.c.created_at)
+    if filters.changes_since is not None:
+        where.append(changed >= filters.changes_since)
+    if filters.changes_before is not None:
+        where.append(changed <= filters.changes_before)
+    return where
+
+
+def page(conn: sa.Connection, filters: MigrationFilters, order: ordering.SortOrder,
+         after: Sequence | None, limit: int) -> list[dict]:
+    """Up to ``limit`` visible migrations sorted by ``order``, strictly after
+    the sort values ``after`` (None: from the start)."""
+    dialect = conn.dialect.name
+    query = sa.select(mig).where(*_where(filters))
+    if after is not None:
+        query = query.where(ordering.after_condition(COLUMNS, order, after, dialect))
+    query = query.order_by(*ordering.order_by(COLUMNS, order, dialect)).limit(limit)
+    return [_record(r) for r in conn.execute(query)]
+
+
+def get_by_uuid(conn: sa.Connection, uuid: str) -> dict | None:
+    """A visible migration by its uuid (a paging marker)."""
+    row = conn.execute(sa.select(mig).where(
+        mig.c.uuid == uuid, mig.c.deleted == 0, mig.c.hidden == sa.false())).first()
+    return None if row is None else _record(row)
+
+
+def in_progress_live(conn: sa.Connection, instance_uuid: str,
+                     migration_id: int | None = None) -> list[dict]:
+    """The instance's live migrations still under way, by id."""
+    query = sa.select(mig).where(
+        mig.c.instance_uuid == instance_uuid, mig.c.deleted == 0,
+        mig.c.migration_type == LIVE_MIGRATION, mig.c.status.in_(IN_PROGRESS))
+    if migration_id is not None:
+        query = query.where(mig.c.id == migration_id)
+    return [_record(r) for r in conn.execute(query.order_by(mig.c.id))]
+
+
+def create(conn: sa.Connection, values: dict[str, Any], now: datetime.datetime) -> dict:
+    """Insert a migration (a uuid is made unless given); the new record."""
+    values = dict(values)
+    values.setdefault("uuid", str(uuidlib.uuid4()))
+    values.setdefault("created_at", now)
+    conn.execute(sa.insert(mig).values(**values))
+    row = conn.execute(sa.select(mig).where(mig.c.uuid == values["uuid"])).first()
+    return _record(row)
+
+
+def update(conn: sa.Connection, uuid: str, values: dict[str, Any],
+           now: datetime.datetime) -> int:
+    return conn.execute(sa.update(mig).where(mig.c.uuid == uuid, mig.c.deleted == 0)
+                        .values(**values, updated_at=now)).rowcount
