@@ -9,6 +9,7 @@ final file; the store refuses any location outside its directory.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -48,25 +49,24 @@ class FilesystemStore(Store):
 
     def add(self, image_id: str, chunks: Iterable[bytes], *, max_size: int) -> Written:
         final = self._path_of(image_id)
-        try:
+        with _writing(f"cannot write in {self.datadir}"):
             os.makedirs(self.datadir, exist_ok=True)
             fd, partial = tempfile.mkstemp(prefix=image_id + ".", suffix=_PARTIAL_SUFFIX,
                                            dir=self.datadir)
-        except OSError as exc:
-            raise _store_error(exc, f"cannot write in {self.datadir}") from None
         try:
             with os.fdopen(fd, "wb") as out:
-                written = _copy(chunks, out, max_size)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(partial, final)
-        except BaseException as exc:
+                size, md5, multihash = _copy(chunks, out, max_size)
+                with _writing(f"cannot write {final}"):
+                    out.flush()
+                    os.fsync(out.fileno())
+            with _writing(f"cannot write {final}"):
+                os.replace(partial, final)
+        except BaseException:
+            # Too large, a store error, or the chunks themselves failed (the
+            # client went away): their error, as it is, and nothing kept.
             _remove(partial)
-            if isinstance(exc, OSError):
-                raise _store_error(exc, f"cannot write {final}") from None
             raise
         _sync_dir(self.datadir)
-        size, md5, multihash = written
         return Written(location=self._location(image_id), size=size, checksum=md5.hexdigest(),
                        os_hash_algo=HASH_ALGO, os_hash_value=multihash.hexdigest())
 
@@ -106,7 +106,8 @@ def _copy(chunks: Iterable[bytes], out, max_size: int):
             raise TooLarge(f"the data is larger than {max_size} bytes")
         md5.update(chunk)
         multihash.update(chunk)
-        out.write(chunk)
+        with _writing("cannot write image data"):
+            out.write(chunk)
     return size, md5, multihash
 
 
@@ -123,6 +124,15 @@ def _read(f, offset: int, length: int | None) -> Iterator[bytes]:
             if left is not None:
                 left -= len(chunk)
             yield chunk
+
+
+@contextlib.contextmanager
+def _writing(what: str):
+    """The store's own I/O errors as store errors (ENOSPC: full, EACCES: denied)."""
+    try:
+        yield
+    except OSError as exc:
+        raise _store_error(exc, what) from None
 
 
 def _store_error(exc: OSError, what: str) -> StoreError:
