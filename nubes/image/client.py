@@ -1,9 +1,16 @@
 """A typed HTTP client for the image API, for the services that call it
-(the compute API resolves ``imageRef`` through it)::
+(the compute API resolves ``imageRef`` through it, and makes snapshots
+with it)::
 
     images = ImageClient.from_conf(conf)
     image = images.get_image(image_id, token=ctx.auth_token,
                              request_id=ctx.request_id)   # None: unknown or not visible
+    snap = images.create(name="snap", disk_format="qcow2", container_format="bare",
+                         properties={"image_type": "snapshot"}, token=...)
+    images.upload(snap.id, chunks, token=...)          # bytes, or an iterable of bytes
+    for chunk in images.download(snap.id, token=...) or ():   # None: no data
+        ...
+    images.delete(snap.id, token=...)                  # False: already gone
 
 * the caller's token is forwarded, so the image API decides what the
   caller may see (a private image of another project is "unknown");
@@ -11,14 +18,19 @@
 * the endpoint is ``[image_client] endpoint``, else ``[identity]
   image_endpoint`` (the catalog's);
 * failures are typed: :class:`ImageUnavailable` (no answer, or a 5xx),
-  :class:`ImageClientError` for the rest.  Names are not resolved here:
-  clients resolve names themselves through the image API.
+  :class:`ImageNotFound` (404, or 410: deleted during an upload),
+  :class:`ImageClientError` (with ``status``) for the rest.  Names are not
+  resolved here: clients resolve names themselves through the image API;
+* uploads stream an iterable of chunks (chunked transfer encoding) and
+  downloads yield chunks, neither holding the whole image, except when
+  the image API is served in this same process (the embedded cloud's
+  in-process session takes and returns whole bodies).
 """
 from __future__ import annotations
 
 import dataclasses
 import uuid as uuidlib
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -27,6 +39,7 @@ from urllib3.util.retry import Retry
 from nubes.common.http_session import service_session
 
 REQUEST_ID_HEADER = "X-OpenStack-Request-ID"
+CHUNK = 1 << 16
 # Glance's base attributes; everything else in an image body is a property.
 _BASE = frozenset({"id", "name", "status", "visibility", "protected", "os_hidden", "owner",
                    "size", "virtual_size", "checksum", "os_hash_algo", "os_hash_value",
@@ -45,6 +58,11 @@ class ImageUnavailable(ImageClientError):
     """No answer (connection refused, timeout) or a server-side error."""
 
 
+class ImageNotFound(ImageClientError):
+    """The image does not exist, the caller may not see it, or it was
+    deleted while its data was being uploaded."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Image:
     id: str
@@ -53,6 +71,11 @@ class Image:
     min_ram: int = 0
     min_disk: int = 0
     size: int | None = None
+    checksum: str | None = None
+    disk_format: str | None = None
+    container_format: str | None = None
+    visibility: str | None = None
+    owner: str | None = None
     properties: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -60,6 +83,9 @@ class Image:
         return cls(id=body["id"], name=body.get("name"), status=body.get("status") or "",
                    min_ram=int(body.get("min_ram") or 0),
                    min_disk=int(body.get("min_disk") or 0), size=body.get("size"),
+                   checksum=body.get("checksum"), disk_format=body.get("disk_format"),
+                   container_format=body.get("container_format"),
+                   visibility=body.get("visibility"), owner=body.get("owner"),
                    properties={k: v for k, v in body.items() if k not in _BASE})
 
 
@@ -115,3 +141,98 @@ class ImageClient:
             raise ImageClientError(f"GET {url}: {resp.status_code} {resp.text[:200]}",
                                    status=resp.status_code)
         return Image.from_body(resp.json())
+
+    # -- writes and data (snapshots) ------------------------------------------------
+
+    def _headers(self, token: str | None, request_id: str | None, **extra: str
+                 ) -> dict[str, str]:
+        headers = {"Accept": "application/json", **extra}
+        if token or self.token:
+            headers["X-Auth-Token"] = token or self.token
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        return headers
+
+    def _call(self, method: str, path: str, expected: tuple[int, ...], **kw
+              ) -> requests.Response:
+        url = f"{self.endpoint}{path}"
+        parts = path.split("/")
+        if len(parts) > 3:  # /v2/images/{id}...: the image API only knows uuids
+            try:
+                uuidlib.UUID(parts[3])
+            except ValueError:
+                raise ImageNotFound(f"{method} {url}: not an image id", status=404) from None
+        try:
+            resp = self._session.request(method, url, timeout=self.timeout, **kw)
+        except requests.RequestException as exc:
+            raise ImageUnavailable(f"{method} {url}: no answer from the image API: "
+                                   f"{exc}") from None
+        if resp.status_code in expected:
+            return resp
+        detail = f"{method} {url}: {resp.status_code} {resp.text[:200]}"
+        if resp.status_code >= 500:
+            raise ImageUnavailable(detail, status=resp.status_code)
+        if resp.status_code in (404, 410):
+            raise ImageNotFound(detail, status=resp.status_code)
+        raise ImageClientError(detail, status=resp.status_code)
+
+    def create(self, *, name: str | None, disk_format: str, container_format: str,
+               visibility: str | None = None, min_ram: int = 0, min_disk: int = 0,
+               properties: dict[str, str] | None = None, image_id: str | None = None,
+               token: str | None = None, request_id: str | None = None) -> Image:
+        """A new, queued image record (owned by the token's project)."""
+        body: dict[str, Any] = {**(properties or {}), "name": name,
+                                "disk_format": disk_format,
+                                "container_format": container_format,
+                                "min_ram": min_ram, "min_disk": min_disk}
+        if visibility is not None:
+            body["visibility"] = visibility
+        if image_id is not None:
+            body["id"] = image_id
+        resp = self._call("POST", "/v2/images", (201,), json=body,
+                          headers=self._headers(token, request_id))
+        return Image.from_body(resp.json())
+
+    def upload(self, image_id: str, chunks: bytes | Iterable[bytes], *,
+               token: str | None = None, request_id: str | None = None) -> None:
+        """Store the data of a queued image (it becomes active)."""
+        data = chunks
+        if not isinstance(self._session, requests.Session) and not isinstance(chunks, bytes):
+            data = b"".join(chunks)     # the in-process session takes a whole body
+        self._call("PUT", f"/v2/images/{image_id}/file", (204,), data=data,
+                   headers=self._headers(token, request_id,
+                                         **{"Content-Type": "application/octet-stream"}))
+
+    def download(self, image_id: str, *, token: str | None = None,
+                 request_id: str | None = None) -> Iterator[bytes] | None:
+        """The image's data in chunks; None when it has none (yet)."""
+        headers = self._headers(token, request_id, Accept="application/octet-stream")
+        if not isinstance(self._session, requests.Session):
+            resp = self._call("GET", f"/v2/images/{image_id}/file", (200, 204),
+                              headers=headers)
+            content = resp.content
+            return None if resp.status_code == 204 else iter(
+                [content[i:i + CHUNK] for i in range(0, len(content), CHUNK)] or [b""])
+        resp = self._call("GET", f"/v2/images/{image_id}/file", (200, 204),
+                          headers=headers, stream=True)
+        if resp.status_code == 204:
+            resp.close()
+            return None
+        return _chunks_of(resp)
+
+    def delete(self, image_id: str, *, token: str | None = None,
+               request_id: str | None = None) -> bool:
+        """Delete the image and its data; False when it was already gone."""
+        try:
+            self._call("DELETE", f"/v2/images/{image_id}", (204,),
+                       headers=self._headers(token, request_id))
+        except ImageNotFound:
+            return False
+        return True
+
+
+def _chunks_of(resp: requests.Response) -> Iterator[bytes]:
+    try:
+        yield from resp.iter_content(CHUNK)
+    finally:
+        resp.close()
