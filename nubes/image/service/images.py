@@ -178,7 +178,11 @@ def update(db: Database, ctx: RequestContext, image_id: str, fields: dict,
     """Apply changes computed from a patch: base ``fields``, custom
     ``properties`` (None removes one) and, unless None, the new tag list."""
     def work(conn):
-        _get(conn, ctx, image_id)
+        image = _get(conn, ctx, image_id)
+        for key in ("disk_format", "container_format"):
+            # Data once stored is immutable, and so is what describes it.
+            if key in fields and image.status != "queued":
+                raise exc.Forbidden(f"Forbidden to modify '{key}' of {image.status} image.")
         repo.update(conn, image_id, fields)
         repo.set_properties(conn, image_id, properties)
         if tags is not None:

@@ -273,3 +273,30 @@ def test_deactivate_and_reactivate(images):
     assert owner.get(url + "/file").content == data
     assert admin.post(f"/v2/images/{UUID}/actions/deactivate").status_code == 404
     assert admin.get(url + "/actions/deactivate").status_code == 405
+
+
+def test_formats_are_fixed_once_data_is_stored(images):
+    user = images.user()
+    image = _disk(user)
+    url = f"/v2/images/{image['id']}"
+    change = [{"op": "replace", "path": "/disk_format", "value": "qcow2"}]
+    assert user.patch(url, change).json()["disk_format"] == "qcow2"      # queued: fine
+    assert _put(user, image["id"], b"data").status_code == 204
+    for key, value in (("disk_format", "raw"), ("container_format", "ova")):
+        resp = user.patch(url, [{"op": "replace", "path": f"/{key}", "value": value}])
+        assert resp.status_code == 403
+        assert resp.json()["message"] == f"Forbidden to modify '{key}' of active image."
+    renamed = user.patch(url, [{"op": "replace", "path": "/name", "value": "other"}])
+    assert renamed.status_code == 200 and renamed.json()["disk_format"] == "qcow2"
+
+
+def test_data_lost_from_the_store_is_a_404(images):
+    admin = images.admin
+    image = _disk(admin)
+    assert _put(admin, image["id"], b"data").status_code == 204
+    os.unlink(os.path.join(images.datadir, image["id"]))
+    resp = admin.get(f"/v2/images/{image['id']}/file")
+    assert resp.status_code == 404
+    assert resp.json()["message"] == (f"Image data for image {image['id']} was not found in "
+                                      "its store.")
+    assert admin.delete(f"/v2/images/{image['id']}").status_code == 204
