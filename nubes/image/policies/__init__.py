@@ -1,8 +1,11 @@
-"""Image API policy rules (glance's names)."""
+"""Image API policy rules (glance's names and its secure-RBAC defaults:
+reading is visibility's business, writing takes the member role in the
+image's own project, or admin)."""
 from oslo_policy import policy
 
 ADMIN = "role:admin"
-ADMIN_OR_OWNER = "role:admin or project_id:%(owner)s"
+ADMIN_OR_MEMBER = "role:admin or (role:member and project_id:%(project_id)s)"
+ADMIN_OR_OWNER = "role:admin or (role:member and project_id:%(owner)s)"
 
 GET_IMAGES = "get_images"
 GET_IMAGE = "get_image"
@@ -28,7 +31,7 @@ def list_rules():
               "/v2/images"),
         _rule(GET_IMAGE, "@", "Show an image (visibility rules still apply).", "GET",
               "/v2/images/{image_id}"),
-        _rule(ADD_IMAGE, "@", "Create an image record.", "POST", "/v2/images"),
+        _rule(ADD_IMAGE, ADMIN_OR_MEMBER, "Create an image record.", "POST", "/v2/images"),
         _rule(MODIFY_IMAGE, ADMIN_OR_OWNER, "Update an image or its tags.", "PATCH",
               "/v2/images/{image_id}"),
         _rule(DELETE_IMAGE, ADMIN_OR_OWNER, "Delete an image.", "DELETE",

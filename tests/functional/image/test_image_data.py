@@ -300,3 +300,18 @@ def test_data_lost_from_the_store_is_a_404(images):
     assert resp.json()["message"] == (f"Image data for image {image['id']} was not found in "
                                       "its store.")
     assert admin.delete(f"/v2/images/{image['id']}").status_code == 204
+
+
+def test_readers_read_and_members_write(images):
+    member, reader = images.user("p1"), images.user("p1", roles="reader")
+    image = _disk(member)
+    url = f"/v2/images/{image['id']}"
+    assert _put(member, image["id"], b"data").status_code == 204
+    assert reader.get(url).status_code == 200
+    assert reader.get(url + "/file").content == b"data"
+    for resp in (reader.post("/v2/images", json={"name": "x"}),
+                 _put(reader, _disk(member, name="q")["id"], b"x"),
+                 reader.patch(url, [{"op": "replace", "path": "/name", "value": "x"}]),
+                 reader.delete(url)):
+        assert resp.status_code == 403, resp.text
+    assert member.get(url).json()["name"] == "disk"
