@@ -193,7 +193,8 @@ class DistributedDeployment:
                 "placement_database": {"connection": d.db_urls["placement"], **POOL}}),
             "image": write("image", {
                 "api": {"auth_strategy": "noauth2"},
-                "image_database": {"connection": d.db_urls["image"], **POOL}}),
+                "image_database": {"connection": d.db_urls["image"], **POOL},
+                "image_store": {"filesystem_store_datadir": str(self.workdir / "images")}}),
         }
         for cell in self.cells:
             confs[cell] = write(cell, {

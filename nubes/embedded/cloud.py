@@ -30,6 +30,7 @@ from nubes.identity import bootstrap as identity_bootstrap
 from nubes.identity import clouds
 from nubes.image import app as image_app
 from nubes.image import schema_sync as image_schema
+from nubes.image import store as image_store
 from nubes.placement import app as placement_app
 from nubes.placement import schema_sync as placement_schema
 from nubes.scheduler.process import Scheduler
@@ -106,7 +107,8 @@ class EmbeddedCloud:
             "compute", compute_app.build(self.conf, state=compute_state), ports.host,
             ports.compute)
         self.servers.wait_until_answering(list(self.urls.values()))
-        if defaults.seed_once(self.layout.defaults_marker, api_db, image_db):
+        if defaults.seed_once(self.layout.defaults_marker, api_db, image_db,
+                              image_store.from_conf(self.conf)):
             self.say("nubes: created the default flavors (m1.*) and image (cirros)")
 
         self._start_cell_services(cells)

@@ -1,32 +1,35 @@
 """What a fresh embedded cloud starts with: devstack's m1 flavors (API
 database) and one public, active image called ``cirros`` (image
-database; a record only, whose size and checksums are those of a small
-placeholder).  Created once: a marker file in the state directory records
-it, so flavors or images an operator deletes stay deleted."""
+database; its data, a small placeholder, in the image store).  Created
+once: a marker file in the state directory records it, so flavors or
+images an operator deletes stay deleted."""
 from __future__ import annotations
 
 import os
 
 from nubes.api.compute.service import flavors as flavor_service
 from nubes.common.db.transaction import Database
+from nubes.image import store as image_store
 from nubes.image.service import images as image_service
 
 IMAGE_NAME = "cirros"
 IMAGE_DATA = b"nubes placeholder for a cirros qcow2 disk image\n"
 
 
-def seed(api_db: Database, image_db: Database) -> None:
+def seed(api_db: Database, image_db: Database, store: image_store.Store | None = None
+         ) -> None:
     flavor_service.seed_defaults(api_db)
-    image_service.seed(image_db, name=IMAGE_NAME, disk_format="qcow2",
+    image_service.seed(image_db, store, name=IMAGE_NAME, disk_format="qcow2",
                        container_format="bare", data=IMAGE_DATA,
                        properties={"os_distro": "cirros", "hw_architecture": "x86_64"})
 
 
-def seed_once(marker: str, api_db: Database, image_db: Database) -> bool:
+def seed_once(marker: str, api_db: Database, image_db: Database,
+              store: image_store.Store | None = None) -> bool:
     """Seed unless ``marker`` exists; True when it seeded now."""
     if os.path.exists(marker):
         return False
-    seed(api_db, image_db)
+    seed(api_db, image_db, store)
     with open(marker, "w") as f:
         f.write("default flavors and image created; delete this file to create them "
                 "again at the next start\n")

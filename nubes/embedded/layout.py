@@ -8,6 +8,7 @@ Everything lives in one state directory::
     token_secret     identity: the token-signing secret
     api.sqlite, placement.sqlite, image.sqlite, cell0.sqlite, cell1.sqlite, ...
     defaults_seeded  present once the default flavors and image were created
+    images/          image data ([image_store] filesystem_store_datadir = $state_path/images)
 """
 from __future__ import annotations
 

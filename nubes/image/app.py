@@ -9,6 +9,7 @@ from nubes.common.wsgi import app as wsgi_app
 from nubes.common.wsgi import cors
 from nubes.common.wsgi.request_id import RequestIdMiddleware
 from nubes.image import errors, policies, routes
+from nubes.image import store as stores
 
 PUBLIC_PATHS = frozenset({"/", "/versions"})
 
@@ -19,17 +20,20 @@ class ImageState:
     conf: object
     db: Database
     policy: policy.Enforcer
+    store: stores.Store
 
 
 def database_from_conf(conf) -> Database:
     return Database.from_group(conf, "image_database")
 
 
-def build(conf, db: Database | None = None):
+def build(conf, db: Database | None = None, store: stores.Store | None = None):
     """The image app; the schema must exist (``nubes-manage db sync`` or
-    ``nubes.image.schema_sync.upgrade``)."""
+    ``nubes.image.schema_sync.upgrade``).  Image data goes to ``store``,
+    by default the one ``[image_store]`` describes."""
     state = ImageState(conf=conf, db=db or database_from_conf(conf),
-                       policy=policy.Enforcer(conf, policies.list_rules()))
+                       policy=policy.Enforcer(conf, policies.list_rules()),
+                       store=store or stores.from_conf(conf))
     middleware = [
         RequestIdMiddleware(),
         wsgi_app.StateMiddleware(state),

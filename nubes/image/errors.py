@@ -9,11 +9,27 @@ import orjson
 from nubes.common.wsgi import errors
 from nubes.image import exceptions as exc
 
+
+class Gone(errors.HTTPError):
+    status = 410
+
+
+class RangeNotSatisfiable(errors.HTTPError):
+    status = 416
+
+
+class ServiceUnavailable(errors.HTTPError):
+    status = 503
+
+
 _MAPPING: list[tuple[type[Exception], type[errors.HTTPError]]] = [
     (exc.NotFound, errors.NotFound),
     (exc.Invalid, errors.BadRequest),
     (exc.Forbidden, errors.Forbidden),
     (exc.Conflict, errors.Conflict),
+    (exc.TooLarge, errors.RequestEntityTooLarge),
+    (exc.Gone, Gone),
+    (exc.Unavailable, ServiceUnavailable),
 ]
 
 

@@ -22,3 +22,16 @@ class Forbidden(ImageError):
 
 class Conflict(ImageError):
     """409: duplicate id, wrong status for the operation."""
+
+
+class TooLarge(ImageError):
+    """413: the image data is larger than the service accepts, or the
+    store is full."""
+
+
+class Gone(ImageError):
+    """410: the image was deleted while its data was being uploaded."""
+
+
+class Unavailable(ImageError):
+    """503: the image store cannot keep or serve data right now."""

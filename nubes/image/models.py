@@ -1,8 +1,9 @@
 """Image database tables (SQLAlchemy Core).
 
-Records only: the service stores no image data.  An image's custom
-properties and tags live in their own tables; images are deleted outright
-(no soft delete).
+An image's custom properties and tags live in their own tables; its data
+lives in the image store (:mod:`nubes.image.store`), found again through
+``location`` (never shown to users; NULL while there is no data).  Images
+are deleted outright (no soft delete).
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ images = sa.Table(
     sa.Column("min_disk", sa.Integer, nullable=False, server_default="0"),
     sa.Column("disk_format", sa.String(20), nullable=True),
     sa.Column("container_format", sa.String(20), nullable=True),
+    sa.Column("location", sa.String(2048), nullable=True),
     *timestamps(),
     sa.Index("ix_images_owner", "owner"),
     sa.Index("ix_images_visibility_status", "visibility", "status"),

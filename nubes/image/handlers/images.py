@@ -1,6 +1,5 @@
-"""/v2/images: create, list, show, update (JSON patch), delete, tags, and
-``PUT /v2/images/{id}/file`` (records size and checksums, keeps no data,
-makes the image active)."""
+"""/v2/images: create, list, show, update (JSON patch), delete (record and
+data) and tags.  Image data is :mod:`.image_data`."""
 from __future__ import annotations
 
 import urllib.parse
@@ -15,7 +14,6 @@ from nubes.image.views import images as view
 _PAGING = {"limit", "marker", "sort", "sort_key", "sort_dir"}
 _IN_COLUMNS = {"id", "name", "status", "disk_format", "container_format", "owner"}
 _BOOL_COLUMNS = {"protected", "os_hidden"}
-_CHUNK = 1 << 16
 
 
 def _check_names(names, *, creating: bool) -> None:
@@ -221,7 +219,7 @@ def delete_image(req, resp, image_id: str) -> None:
     image = service.get(db, ctx, image_id)
     respond.authorize(req, policy.DELETE_IMAGE, {"project_id": image.owner,
                                                  "owner": image.owner})
-    service.delete(db, ctx, image_id)
+    service.delete(db, respond.store(req), ctx, image_id)
     respond.empty(resp)
 
 
@@ -244,25 +242,4 @@ def add_tag(req, resp, image_id: str, tag: str) -> None:
 def delete_tag(req, resp, image_id: str, tag: str) -> None:
     db, ctx = _modifiable(req, image_id)
     service.delete_tag(db, ctx, image_id, tag)
-    respond.empty(resp)
-
-
-# --- "upload" ------------------------------------------------------------------------------
-
-def upload_image(req, resp, image_id: str) -> None:
-    db, ctx = respond.db(req), respond.ctx(req)
-    image = service.get(db, ctx, image_id)
-    respond.authorize(req, policy.UPLOAD_IMAGE, {"project_id": image.owner,
-                                                 "owner": image.owner})
-    if image.status != "queued":
-        raise errors.Conflict(f"Image status transition from {image.status} to saving is "
-                              "not allowed")
-
-    def chunks():
-        while True:
-            chunk = req.bounded_stream.read(_CHUNK)
-            if not chunk:
-                return
-            yield chunk
-    service.upload(db, ctx, image_id, service.digest(chunks()))
     respond.empty(resp)

@@ -16,6 +16,19 @@ def ctx(req):
     return req.context.ctx
 
 
+def store(req):
+    return req.context.state.store
+
+
+def conf(req):
+    return req.context.state.conf
+
+
+def owner_target(owner: str | None) -> dict:
+    """The policy target of an action on an image owned by ``owner``."""
+    return {"project_id": owner, "owner": owner}
+
+
 def authorize(req, action: str, target: dict | None = None) -> None:
     context = req.context.ctx
     req.context.state.policy.authorize(

@@ -36,6 +36,7 @@ class ImageRecord:
     min_disk: int
     disk_format: str | None
     container_format: str | None
+    location: str | None        # where the store keeps the data; never shown
     created_at: datetime.datetime
     updated_at: datetime.datetime | None
     properties: dict[str, str]
@@ -64,8 +65,8 @@ def _records(conn: sa.Connection, rows) -> list[ImageRecord]:
             extra[r.image_id][r.name] = r.value
         for r in conn.execute(_TAGS_OF, chunk):
             tagged[r.image_id].append(r.value)
-    return [ImageRecord(**{c: getattr(r, c) for c in ("id", *COLUMNS, "created_at",
-                                                        "updated_at")},
+    return [ImageRecord(**{c: getattr(r, c) for c in ("id", *COLUMNS, "location",
+                                                        "created_at", "updated_at")},
                         properties=extra[r.id], tags=tuple(tagged[r.id]))
             for r in rows]
 
@@ -105,6 +106,16 @@ def create(conn: sa.Connection, image_id: str, values: dict, properties: dict[st
 def update(conn: sa.Connection, image_id: str, values: dict) -> None:
     conn.execute(sa.update(img).where(img.c.id == image_id)
                  .values(updated_at=utcnow(), **values))
+
+
+def update_if_status(conn: sa.Connection, image_id: str, statuses: tuple[str, ...],
+                     values: dict) -> bool:
+    """Update the image only while its status is one of ``statuses`` (one
+    conditional UPDATE: of two writers racing, one wins); True when it did."""
+    result = conn.execute(sa.update(img)
+                          .where(img.c.id == image_id, img.c.status.in_(statuses))
+                          .values(updated_at=utcnow(), **values))
+    return result.rowcount == 1
 
 
 def set_properties(conn: sa.Connection, image_id: str, properties: dict[str, str | None], *,

@@ -1,6 +1,6 @@
-"""Image records: create, show, list, update (JSON patch), delete, and
-"upload", which stores no data: it records the size and checksums of the
-bytes it was sent and makes a queued image active.
+"""Image records: create, show, list, update (JSON patch) and delete
+(which removes the image's data from the store too).  Image data itself
+(upload, download) is :mod:`.image_data`.
 
 Who sees what: an admin sees every image; anyone else sees public and
 community images and those their project owns (there are no image members
@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import logging
 import uuid as uuidlib
 from typing import Iterable
 
@@ -22,6 +23,8 @@ from sqlalchemy import exc as sa_exc
 from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
 from nubes.image import exceptions as exc
+from nubes.image import store as stores
+from nubes.image.store.base import HASH_ALGO
 from nubes.image.repo import images as repo
 from nubes.image.repo.images import ImageRecord
 
@@ -34,7 +37,7 @@ CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compr
 SORT_KEYS = ("name", "status", "container_format", "disk_format", "size", "virtual_size",
              "id", "created_at", "updated_at", "min_disk", "min_ram", "visibility", "owner",
              "protected", "os_hidden")
-HASH_ALGO = "sha512"
+LOG = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -65,6 +68,11 @@ def _get(conn, ctx: RequestContext, image_id: str) -> ImageRecord:
     if found is None or not visible(ctx, found):
         raise _not_found(image_id)
     return found
+
+
+def fetch(conn, ctx: RequestContext, image_id: str) -> ImageRecord:
+    """Inside a transaction: the image ``ctx`` may see, or NotFound."""
+    return _get(conn, ctx, image_id)
 
 
 def get(db: Database, ctx: RequestContext, image_id: str) -> ImageRecord:
@@ -170,7 +178,11 @@ def update(db: Database, ctx: RequestContext, image_id: str, fields: dict,
     """Apply changes computed from a patch: base ``fields``, custom
     ``properties`` (None removes one) and, unless None, the new tag list."""
     def work(conn):
-        _get(conn, ctx, image_id)
+        image = _get(conn, ctx, image_id)
+        for key in ("disk_format", "container_format"):
+            # Data once stored is immutable, and so is what describes it.
+            if key in fields and image.status != "queued":
+                raise exc.Forbidden(f"Forbidden to modify '{key}' of {image.status} image.")
         repo.update(conn, image_id, fields)
         repo.set_properties(conn, image_id, properties)
         if tags is not None:
@@ -179,13 +191,22 @@ def update(db: Database, ctx: RequestContext, image_id: str, fields: dict,
     return db.write(work)
 
 
-def delete(db: Database, ctx: RequestContext, image_id: str) -> None:
+def delete(db: Database, store: stores.Store, ctx: RequestContext, image_id: str) -> None:
+    """Delete the record, then (after commit) its data.  An upload under
+    way finds its image gone when it finishes and removes what it wrote."""
     def work(conn):
         image = _get(conn, ctx, image_id)
         if image.protected:
             raise exc.Forbidden(f"Image {image_id} is protected and cannot be deleted.")
         repo.delete(conn, image_id)
-    db.write(work)
+        return image.location
+    location = db.write(work)
+    if location is not None:
+        try:
+            store.delete(location)
+        except stores.StoreError as error:
+            LOG.warning("image %s deleted, but not its data at %s: %s", image_id, location,
+                        error)
 
 
 def add_tag(db: Database, ctx: RequestContext, image_id: str, tag: str) -> None:
@@ -218,33 +239,25 @@ def digest(chunks: Iterable[bytes]) -> dict:
             "os_hash_value": multihash.hexdigest()}
 
 
-def upload(db: Database, ctx: RequestContext, image_id: str, data: dict) -> ImageRecord:
-    """Record ``digest`` results and make a queued image active (the
-    bytes themselves are not kept)."""
-    def work(conn):
-        image = _get(conn, ctx, image_id)
-        if image.status != "queued":
-            raise exc.Conflict(f"Image status transition from {image.status} to saving is "
-                               "not allowed")
-        repo.update(conn, image_id, {**data, "status": "active"})
-        return repo.get(conn, image_id)
-    return db.write(work)
-
-
-def seed(db: Database, *, name: str, disk_format: str, container_format: str,
-         data: bytes, min_disk: int = 0, min_ram: int = 0, owner: str | None = None,
-         properties: dict[str, str] | None = None) -> ImageRecord | None:
-    """A public, active image called ``name`` unless one exists (embedded
+def seed(db: Database, store: stores.Store | None, *, name: str, disk_format: str,
+         container_format: str, data: bytes, min_disk: int = 0, min_ram: int = 0,
+         owner: str | None = None, properties: dict[str, str] | None = None
+         ) -> ImageRecord | None:
+    """A public, active image called ``name`` with ``data`` (kept in
+    ``store``; without one, a record only) unless one exists (embedded
     cloud's first start); the new record, or None."""
+    image_id = str(uuidlib.uuid4())
+
     def work(conn):
         if conn.execute(sa.select(repo.column("id")).where(repo.column("name") == name)
                         ).first() is not None:
             return None
-        image_id = str(uuidlib.uuid4())
         values = {"name": name, "status": "active", "visibility": "public",
                   "protected": False, "os_hidden": False, "owner": owner,
                   "min_ram": min_ram, "min_disk": min_disk, "disk_format": disk_format,
                   "container_format": container_format, **digest([data])}
+        if store is not None:
+            values["location"] = store.add(image_id, [data], max_size=len(data)).location
         repo.create(conn, image_id, values, properties or {}, [])
         return repo.get(conn, image_id)
     return db.write(work)

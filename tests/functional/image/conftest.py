@@ -2,6 +2,9 @@
 backend."""
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 import requests
 import sqlalchemy as sa
@@ -24,11 +27,22 @@ def image_database(request):
     tmp.drop()
 
 
+# Uploads past this are refused (413); tests stay well under it otherwise.
+MAX_IMAGE_SIZE = 1 << 20
+
+
 @pytest.fixture(scope="session")
-def image_server(image_database):
+def image_datadir(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("image-data"))
+
+
+@pytest.fixture(scope="session")
+def image_server(image_database, image_datadir):
     conf = config.load(overrides={"api": {"auth_strategy": "noauth2"},
                                   "image_database": {"connection": image_database.url},
-                                  "image": {"limit_param_default": 25}})
+                                  "image": {"limit_param_default": 25},
+                                  "image_store": {"filesystem_store_datadir": image_datadir,
+                                                  "max_image_size": MAX_IMAGE_SIZE}})
     with ThreadedServer(image_app.build(conf, image_database)) as server:
         yield server
 
@@ -69,9 +83,10 @@ class ImageClient:
 
 
 class Images:
-    def __init__(self, url: str, db: Database):
+    def __init__(self, url: str, db: Database, datadir: str):
         self.url = url
         self.db = db
+        self.datadir = datadir
         self.admin = ImageClient(url, {"X-Auth-Token": "admin"})
 
     def user(self, project: str = "p1", roles: str = "member") -> ImageClient:
@@ -84,11 +99,16 @@ class Images:
                     for t in models.metadata.sorted_tables}
         return self.db.read(work)
 
+    def stored_files(self) -> list[str]:
+        """The names in the store's directory (data files and partial writes)."""
+        return sorted(os.listdir(self.datadir)) if os.path.isdir(self.datadir) else []
+
 
 @pytest.fixture
-def images(image_server, image_database) -> Images:
+def images(image_server, image_database, image_datadir) -> Images:
     def wipe(conn):
         for table in reversed(models.metadata.sorted_tables):
             conn.execute(table.delete())
     image_database.write(wipe)
-    return Images(image_server.url, image_database)
+    shutil.rmtree(image_datadir, ignore_errors=True)
+    return Images(image_server.url, image_database, image_datadir)

@@ -1,10 +1,7 @@
 """Image API v2 records over real HTTP: version documents, create, show,
 list (filters, sorting, paging, visibility), JSON-patch updates, tags,
-delete, the data-less upload that makes an image active, glance-shaped
-errors, and policy."""
+delete, glance-shaped errors, and policy (image data: test_image_data.py)."""
 from __future__ import annotations
-
-import hashlib
 
 import pytest
 
@@ -202,23 +199,6 @@ def test_tags(images):
     assert user.get(f"/v2/images/{image['id']}").json()["tags"] == ["blue"]
     assert user.delete(url + "/blue").status_code == 204
     assert user.delete(url + "/blue").status_code == 404
-
-
-def test_upload_marks_active_admin_only(images):
-    image = images.user().create(name="disk", disk_format="raw", container_format="bare")
-    url = f"/v2/images/{image['id']}/file"
-    data = b"\0" * 1000 + b"tail"
-    assert images.user().put(url, data=data).status_code == 403
-    resp = images.admin.put(url, data=data,
-                            headers={"Content-Type": "application/octet-stream"})
-    assert resp.status_code == 204, resp.text
-    shown = images.admin.get(f"/v2/images/{image['id']}").json()
-    assert shown["status"] == "active" and shown["size"] == len(data)
-    assert shown["checksum"] == hashlib.md5(data).hexdigest()
-    assert shown["os_hash_algo"] == "sha512"
-    assert shown["os_hash_value"] == hashlib.sha512(data).hexdigest()
-    assert images.admin.put(url, data=b"").status_code == 409
-    assert images.admin.put(f"/v2/images/{UUID}/file", data=b"").status_code == 404
 
 
 def test_delete_and_protected(images):

@@ -76,7 +76,8 @@ def _configs(d: Distributed, urls: dict[str, str]) -> dict[str, str]:
             "placement_database": {"connection": d.db_urls["placement"]}}),
         "image": d.write_conf("image", {
             "api": {"auth_strategy": "noauth2"},
-            "image_database": {"connection": d.db_urls["image"]}}),
+            "image_database": {"connection": d.db_urls["image"]},
+            "image_store": {"filesystem_store_datadir": str(d.workdir / "images")}}),
     }
     for cell in HOSTS:
         confs[cell] = d.write_conf(cell, {
