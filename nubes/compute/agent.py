@@ -42,6 +42,7 @@ from nubes.compute.virt import load_driver
 from nubes.compute.virt.driver import Driver
 from nubes.conductor.cell.messages import ServiceNotFound, RegisteredService
 from nubes.conductor.cell.rpcapi import CellConductorAPI
+from nubes.image.client import ImageClient
 from nubes.placement.client import PlacementClient
 
 LOG = logging.getLogger(__name__)
@@ -70,7 +71,8 @@ class ComputeAgent:
         self.service: RegisteredService | None = None
         # What the instance operations work with (the endpoint's and the
         # periodic reclaim's).
-        self.ops = Host(host, self.driver, self.conductor, placement)
+        self.ops = Host(host, self.driver, self.conductor, placement,
+                        images=ImageClient.from_conf(conf))
         self._server = rpc.RPCServer(transport, TOPIC, host, [ComputeEndpoint(self)],
                                      conf=conf)
         self._heartbeat = Periodic(f"report {host}", conf.report_interval, self._report)
@@ -122,6 +124,8 @@ class ComputeAgent:
             if self._reclaim is not None:
                 self._reclaim.stop(timeout=STOP_WAIT)
             self._server.stop()
+        if self.ops.images is not None:
+            self.ops.images.close()
         LOG.info("compute host %s stopped", self.host)
 
     def __enter__(self) -> "ComputeAgent":

@@ -5,7 +5,8 @@ from typing import Protocol
 
 from nubes.common.context import RequestContext
 from nubes.compute.messages import Diagnostics, HostStatus
-from nubes.compute.operations import Host, build, delete, guest_info, power, shelve, soft_delete
+from nubes.compute.operations import Host, build, delete, guest_info, power, shelve, snapshot
+from nubes.compute.operations import soft_delete
 from nubes.scheduler.messages import Selection
 
 
@@ -98,19 +99,27 @@ class ComputeEndpoint:
     def restore_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
         return soft_delete.restore_instance(self._host(), ctx, instance_uuid=instance_uuid)
 
+    def snapshot_instance(self, ctx: RequestContext, *, instance_uuid: str, image_id: str,
+                          backup_type: str | None = None,
+                          rotation: int | None = None) -> bool:
+        return snapshot.snapshot_instance(self._host(), ctx, instance_uuid=instance_uuid,
+                                          image_id=image_id, backup_type=backup_type,
+                                          rotation=rotation)
+
     def shelve_instance(self, ctx: RequestContext, *, instance_uuid: str,
-                        offload: bool = False) -> bool:
+                        offload: bool = False, image_id: str | None = None) -> bool:
         return shelve.shelve_instance(self._host(), ctx, instance_uuid=instance_uuid,
-                                      offload=offload)
+                                      offload=offload, image_id=image_id)
 
     def shelve_offload_instance(self, ctx: RequestContext, *, instance_uuid: str) -> bool:
         return shelve.shelve_offload_instance(self._host(), ctx, instance_uuid=instance_uuid)
 
     def unshelve_instance(self, ctx: RequestContext, *, instance_uuid: str,
-                          selection: dict | None = None) -> bool:
+                          selection: dict | None = None, image_id: str | None = None) -> bool:
         return shelve.unshelve_instance(
             self._host(), ctx, instance_uuid=instance_uuid,
-            selection=None if selection is None else Selection.from_dict(selection))
+            selection=None if selection is None else Selection.from_dict(selection),
+            image_id=image_id)
 
     # --- calls -----------------------------------------------------------------------
 

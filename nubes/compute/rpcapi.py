@@ -111,19 +111,31 @@ class ComputeAPI:
     def restore_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
         return self._guest_cast(ctx, host, "restore_instance", instance_uuid)
 
+    def snapshot_instance(self, ctx, host: str, instance_uuid: str, *, image_id: str,
+                          backup_type: str | None = None,
+                          rotation: int | None = None) -> rpc.Outgoing:
+        """Upload the guest's disk into the queued image ``image_id`` (a
+        backup with ``backup_type``, then rotated to ``rotation``)."""
+        return self._guest_cast(ctx, host, "snapshot_instance", instance_uuid,
+                                image_id=image_id, backup_type=backup_type, rotation=rotation)
+
     def shelve_instance(self, ctx, host: str, instance_uuid: str, *,
-                        offload: bool) -> rpc.Outgoing:
-        return self._guest_cast(ctx, host, "shelve_instance", instance_uuid, offload=offload)
+                        offload: bool, image_id: str | None = None) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "shelve_instance", instance_uuid, offload=offload,
+                                image_id=image_id)
 
     def shelve_offload_instance(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
         return self._guest_cast(ctx, host, "shelve_offload_instance", instance_uuid)
 
     def unshelve_instance(self, ctx, host: str, instance_uuid: str, *,
-                          selection: Selection | None = None) -> rpc.Outgoing:
+                          selection: Selection | None = None,
+                          image_id: str | None = None) -> rpc.Outgoing:
         """``selection``: the claimed destination of an offloaded instance
-        (None: it is still shelved on ``host``)."""
+        (None: it is still shelved on ``host``); ``image_id``: the shelve's
+        snapshot, deleted once the server runs again."""
         return self._guest_cast(ctx, host, "unshelve_instance", instance_uuid,
-                                selection=None if selection is None else selection.to_dict())
+                                selection=None if selection is None else selection.to_dict(),
+                                image_id=image_id)
 
     # --- calls: the API waits for the host's answer ------------------------------
 

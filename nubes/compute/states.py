@@ -40,6 +40,8 @@ class TaskState:
     RESTORING = "restoring"
     IMAGE_SNAPSHOT = "image_snapshot"
     IMAGE_BACKUP = "image_backup"
+    IMAGE_PENDING_UPLOAD = "image_pending_upload"
+    IMAGE_UPLOADING = "image_uploading"
     SHELVING = "shelving"
     SHELVING_OFFLOADING = "shelving_offloading"
     UNSHELVING = "unshelving"

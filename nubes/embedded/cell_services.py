@@ -22,13 +22,14 @@ def host_names(cell_name: str, count: int) -> list[str]:
 
 
 def start(conf, cells: list, databases: CellDatabases, hosts_per_cell: int, closers: list,
-          *, say=print) -> None:
+          *, say=print, agents: list[ComputeAgent] | None = None) -> None:
     """Start every cell's conductor and hosts.  What stops each thing is
     appended to ``closers`` as soon as it runs, in start order (the caller
     runs them in reverse: hosts before the conductors and buses they talk
-    to), so a start cut short by Ctrl-C still stops what it began."""
+    to), so a start cut short by Ctrl-C still stops what it began.  The hosts'
+agents are appended to ``agents`` when given (tests reach their drivers)."""
     placement = PlacementClient.from_conf(conf)
-    agents: list[ComputeAgent] = []
+    agents = [] if agents is None else agents      # the caller's list, filled as they start
     for cell in cells:
         transport = rpc.from_conf(conf, cell.transport_url)
         closers.append(transport.close)

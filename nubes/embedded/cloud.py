@@ -64,6 +64,8 @@ class EmbeddedCloud:
         self.conf = None
         self.urls: dict[str, str] = {}
         self._closers: list = []
+        # The compute hosts' agents once started (tests reach their fake drivers).
+        self.agents: list = []
         self.api_transport: rpc.Transport | None = None   # the API-level bus
 
     # -- start-up -------------------------------------------------------------
@@ -195,7 +197,7 @@ class EmbeddedCloud:
 
     def _start_cell_services(self, cells: list) -> None:
         cell_services.start(self.conf, cells, self.databases, self.options.hosts_per_cell,
-                            self._closers, say=self.say)
+                            self._closers, say=self.say, agents=self.agents)
 
     def _start_api_level_services(self, api_db: Database) -> None:
         """The scheduler and the super-conductor, on the API-level bus."""

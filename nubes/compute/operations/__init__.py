@@ -1,10 +1,12 @@
 """What a compute agent does to instances, one operation per module:
 ``build`` (spawn, or hand the build back to the cell conductor for a
-reschedule), ``delete`` (terminate) and ``power`` (reboot, stop, start).
+reschedule), ``delete`` (terminate), ``power`` (reboot, stop, start, pause,
+suspend, rescue, ...), ``guest_info`` (console, diagnostics, password),
+``soft_delete``, ``shelve`` and ``snapshot`` (createImage, createBackup).
 
 Operations get a :class:`Host`: the host's name, its driver, its cell
 conductor (every row the host writes goes through it: the host has no
-database credentials) and placement.  Operations on one instance run one at
+database credentials), placement and the image API.  Operations on one instance run one at
 a time (:class:`InstanceLocks`): a delete that arrives while the build is
 spawning waits for it, then finds the instance's task state changed.
 """
@@ -17,6 +19,7 @@ from typing import Iterator
 
 from nubes.compute.virt.driver import Driver
 from nubes.conductor.cell.rpcapi import CellConductorAPI
+from nubes.image.client import ImageClient
 from nubes.placement.client import PlacementClient
 
 
@@ -48,4 +51,6 @@ class Host:
     driver: Driver
     conductor: CellConductorAPI
     placement: PlacementClient
+    # Snapshots upload here (None: [image_client] endpoint unset; they fail).
+    images: ImageClient | None = None
     locks: InstanceLocks = dataclasses.field(default_factory=InstanceLocks)

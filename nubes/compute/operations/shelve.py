@@ -20,7 +20,7 @@ import traceback
 
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
-from nubes.compute.operations import Host
+from nubes.compute.operations import Host, snapshot
 from nubes.compute.operations.power import run_guest_operation
 from nubes.compute.states import PowerState, TaskState, VmState
 from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
@@ -34,10 +34,18 @@ OFFLOAD_BATCH = 50
 
 
 def shelve_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
-                    offload: bool) -> bool:
+                    offload: bool, image_id: str | None = None) -> bool:
+    """``image_id``: the queued image the guest's disk goes to (deleted if
+    the shelve fails)."""
+    def power_off_and_upload() -> int:
+        state = host.driver.power_off(instance_uuid)
+        if image_id is not None:
+            snapshot.upload_disk(host, ctx, instance_uuid, image_id)
+        return state
     if not run_guest_operation(host, ctx, instance_uuid, SHELVE_EVENT, [TaskState.SHELVING],
-                               lambda: host.driver.power_off(instance_uuid),
-                               VmState.SHELVED):
+                               power_off_and_upload, VmState.SHELVED):
+        if image_id is not None:
+            snapshot.delete_image(host, ctx, image_id)
         return False
     if offload:
         return _offload(host, ctx, instance_uuid, [None], VmState.SHELVED)
@@ -80,12 +88,22 @@ def _offload(host: Host, ctx: RequestContext, uuid: str, task_states: list,
 
 
 def unshelve_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
-                      selection: Selection | None) -> bool:
+                      selection: Selection | None, image_id: str | None = None) -> bool:
+    """``image_id``: the shelve's snapshot, deleted once the server runs."""
     if selection is None:       # still SHELVED here: power it on
-        return run_guest_operation(host, ctx, instance_uuid, UNSHELVE_EVENT,
+        done = run_guest_operation(host, ctx, instance_uuid, UNSHELVE_EVENT,
                                    [TaskState.UNSHELVING],
                                    lambda: host.driver.power_on(instance_uuid),
                                    VmState.ACTIVE)
+    else:
+        done = _unshelve_here(host, ctx, instance_uuid, selection)
+    if done and image_id is not None:
+        snapshot.delete_image(host, ctx, image_id)
+    return done
+
+
+def _unshelve_here(host: Host, ctx: RequestContext, instance_uuid: str,
+                   selection: Selection) -> bool:
     conductor = host.conductor
     with host.locks.hold(instance_uuid):
         conductor.action_event_start(ctx, instance_uuid, UNSHELVE_EVENT, host=host.name)

@@ -21,7 +21,7 @@ provider:
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping, Protocol
+from typing import Iterator, Mapping, Protocol
 
 from nubes.placement.client import Inventory
 
@@ -95,6 +95,10 @@ class Driver(Protocol):
 
     def set_admin_password(self, instance_uuid: str, new_pass: str) -> None:
         """Raises :class:`DriverError` when the guest does not take it."""
+
+    def snapshot(self, instance_uuid: str) -> Iterator[bytes]:
+        """The guest's root disk as image data, in chunks (read lazily: the
+        caller streams it to the image API)."""
 
     def console_output(self, instance_uuid: str) -> str: ...
 

@@ -21,7 +21,7 @@ import dataclasses
 import fnmatch
 import threading
 import time
-from typing import Any
+from typing import Any, Iterator
 
 from nubes.compute.states import PowerState
 from nubes.compute.virt.driver import DriverError
@@ -145,6 +145,16 @@ class FakeHost:
         with self._guest_lock:
             guest.password = new_pass
             guest.log("admin password changed")
+
+    def snapshot(self, instance_uuid: str) -> Iterator[bytes]:
+        """The guest's disk as image data: a small deterministic blob (a
+        header naming the guest, then its console log) in chunks."""
+        guest = self._guest("snapshot", instance_uuid)
+        with self._guest_lock:
+            guest.log("snapshot taken")
+            text = "\n".join(guest.console)
+        data = f"NUBES-FAKE-DISK {instance_uuid}\n{text}\n".encode()
+        return iter([data[i:i + 65536] for i in range(0, len(data), 65536)])
 
     def console_output(self, instance_uuid: str) -> str:
         guest = self._guest("console_output", instance_uuid)

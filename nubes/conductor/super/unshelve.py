@@ -21,7 +21,7 @@ import logging
 import traceback
 
 from nubes.cells.repo import instance_actions as action_repo
-from nubes.cells.repo import instance_mappings, request_specs
+from nubes.cells.repo import instance_mappings, instance_metadata, request_specs
 from nubes.cells.repo import instances as cell_repo
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
@@ -35,6 +35,7 @@ from nubes.scheduler.rpcapi import SchedulerAPI
 LOG = logging.getLogger(__name__)
 EVENT = "schedule_instances"
 KEEP = "keep"          # availability_zone: as the spec has it
+SHELVED_IMAGE_KEY = "shelved_image_id"   # system metadata: the shelve's snapshot
 
 
 class UnshelveOffloaded(Task):
@@ -71,8 +72,10 @@ class UnshelveOffloaded(Task):
             stored["availability_zone"] = self.zone
             api.api_db.write(lambda conn: request_specs.update(conn, uuid, stored))
         self._event_finish(None)
+        image_id = api.cells.database(cell).read(lambda conn: instance_metadata.get_all(
+            conn, uuid, system=True)).get(SHELVED_IMAGE_KEY)
         ComputeAPI(api.buses.require(cell)).unshelve_instance(
-            self.ctx, chosen.service_host, uuid, selection=chosen).send()
+            self.ctx, chosen.service_host, uuid, selection=chosen, image_id=image_id).send()
         LOG.info("unshelving %s on %s in %s", uuid, chosen.service_host, cell.label)
         return "unshelving"
 

@@ -17,7 +17,7 @@ from nubes.api.compute.policies import servers as policy
 from nubes.api.compute.schemas import server_actions as schemas
 from nubes.api.compute.service import server_create, server_delete, server_guest_calls
 from nubes.api.compute.service import availability_zones, server_power, server_restore
-from nubes.api.compute.service import server_shelve
+from nubes.api.compute.service import server_shelve, server_snapshot
 from nubes.api.compute.service import server_row_actions, server_tasks
 from nubes.api.compute.service import servers as server_service
 from nubes.common.wsgi import errors
@@ -148,6 +148,33 @@ def _unshelve(call: _Call) -> None:
     respond.empty(call.resp, 202)
 
 
+def _snapshot_answer(call: _Call, image_id: str, with_location: bool = True) -> None:
+    """2.45+: the image id in the body; before: its URL in Location."""
+    if respond.version(call.req) >= (2, 45):
+        respond.send(call.resp, {"image_id": image_id}, 202)
+        return
+    if with_location:
+        images = respond.state(call.req).images
+        call.resp.set_header("Location", f"{images.endpoint}/images/{image_id}")
+    respond.empty(call.resp, 202)
+
+
+def _create_image(call: _Call) -> None:
+    image_id = server_snapshot.create_image(
+        respond.state(call.req), respond.ctx(call.req), call.uuid, call.value["name"],
+        call.value.get("metadata") or {})
+    _snapshot_answer(call, image_id)
+
+
+def _create_backup(call: _Call) -> None:
+    value = call.value
+    rotation = int(value["rotation"])
+    image_id = server_snapshot.create_backup(
+        respond.state(call.req), respond.ctx(call.req), call.uuid, value["name"],
+        value["backup_type"], rotation, value.get("metadata") or {})
+    _snapshot_answer(call, image_id, with_location=rotation > 0)
+
+
 def _no_op(call: _Call) -> None:
     """injectNetworkInfo, resetNetwork: nothing to do without a network
     service (the server must still exist)."""
@@ -178,6 +205,8 @@ ACTIONS: dict[str, _Action] = {
     "changePassword": _Action(_P.CHANGE_PASSWORD, schemas.CHANGE_PASSWORD, _change_password),
     "restore": _Action(_P.RESTORE, schemas.ANY, _restore),
     "forceDelete": _Action(_P.FORCE_DELETE, schemas.ANY, _force_delete),
+    "createImage": _Action(_P.CREATE_IMAGE, schemas.CREATE_IMAGE, _create_image),
+    "createBackup": _Action(_P.CREATE_BACKUP, schemas.CREATE_BACKUP, _create_backup),
     "shelve": _Action(_P.SHELVE, schemas.ANY, _shelve),
     "shelveOffload": _Action(_P.SHELVE_OFFLOAD, schemas.ANY, _shelve_offload),
     "unshelve": _Action(_P.UNSHELVE, schemas.ANY, _unshelve,

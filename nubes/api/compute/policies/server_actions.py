@@ -24,6 +24,8 @@ CHANGE_PASSWORD = "os_compute_api:os-admin-password"
 DIAGNOSTICS = "os_compute_api:os-server-diagnostics"
 RESTORE = "os_compute_api:os-deferred-delete:restore"
 FORCE_DELETE = "os_compute_api:os-deferred-delete:force"
+CREATE_IMAGE = "os_compute_api:servers:create_image"
+CREATE_BACKUP = "os_compute_api:os-create-backup"
 SHELVE = "os_compute_api:os-shelve:shelve"
 SHELVE_OFFLOAD = "os_compute_api:os-shelve:shelve_offload"
 UNSHELVE = "os_compute_api:os-shelve:unshelve"
@@ -61,6 +63,8 @@ RULES = [
                    "Show a server's diagnostics (admin)."),
     _member(RESTORE, "restore", "Restore a soft-deleted server."),
     _member(FORCE_DELETE, "forceDelete", "Delete a soft-deleted server now."),
+    _member(CREATE_IMAGE, "createImage", "Create an image (a snapshot) of a server."),
+    _member(CREATE_BACKUP, "createBackup", "Back a server up into an image, with rotation."),
     _member(SHELVE, "shelve", "Shelve a server."),
     _admin(SHELVE_OFFLOAD, "shelveOffload", "Offload a shelved server (admin)."),
     _member(UNSHELVE, "unshelve", "Unshelve a server."),

@@ -2,7 +2,8 @@
 body is ``{"<action>": <value>}``; the value's schema is here)."""
 from __future__ import annotations
 
-from nubes.api.compute.schemas.common import AZ_NAME, HOSTNAME
+from nubes.api.compute.schemas.common import AZ_NAME, HOSTNAME, NAME
+from nubes.api.compute.schemas.server_metadata import METADATA
 
 ANY = {}                                   # nova validates nothing for these
 NULL = {"type": "null"}
@@ -39,3 +40,13 @@ CONSOLE_OUTPUT = {"type": ["object", "null"], "properties": {
 RESET_STATE = {"type": "object", "properties": {
     "state": {"type": "string", "enum": ["active", "error"]}},
     "required": ["state"], "additionalProperties": False}
+
+CREATE_IMAGE = {"type": "object", "properties": {"name": NAME, "metadata": METADATA},
+                "required": ["name"], "additionalProperties": False}
+
+_NON_NEGATIVE = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 0,
+                 "maximum": 2 ** 31 - 1, "minLength": 1, "maxLength": 10}
+CREATE_BACKUP = {"type": "object", "properties": {
+    "name": NAME, "backup_type": {"type": "string", "maxLength": 255},
+    "rotation": _NON_NEGATIVE, "metadata": METADATA},
+    "required": ["name", "backup_type", "rotation"], "additionalProperties": False}

@@ -11,7 +11,7 @@ from nubes.api.compute.state import ComputeState
 from nubes.cells import liveness
 from nubes.cells.exceptions import CellNotFound
 from nubes.cells.records import CellMapping, InstanceMapping
-from nubes.cells.repo import instance_actions, instance_mappings
+from nubes.cells.repo import instance_actions, instance_mappings, instance_metadata
 from nubes.cells.repo import instances as instance_repo
 from nubes.cells.repo import services as service_repo
 from nubes.common.context import RequestContext
@@ -58,18 +58,22 @@ def locate(state: ComputeState, mapping: InstanceMapping) -> Located:
 
 
 def start_task(state: ComputeState, ctx: RequestContext, located: Located, values: dict,
-               action: str, *, finish: bool = False, **expected) -> bool:
+               action: str, *, finish: bool = False,
+               system_metadata: dict[str, str] | None = None, **expected) -> bool:
     """In one cell transaction: update the live instance with ``values``
     (only while its states are the ``expected`` ``task_states`` /
-    ``vm_states``, and it is ``unlocked``, when given) and start ``action``
-    for this request (and finish it, with ``finish``: nothing else will).
-    False (nothing written) if the row did not match."""
+    ``vm_states``, and it is ``unlocked``, when given), set its
+    ``system_metadata`` items, and start ``action`` for this request (and
+    finish it, with ``finish``: nothing else will).  False (nothing
+    written) if the row did not match."""
     uuid, project_id = located.mapping.instance_uuid, located.instance.project_id
 
     def work(conn) -> bool:
         now = utcnow()
         if not instance_repo.update(conn, uuid, values, now, **expected):
             return False
+        if system_metadata:
+            instance_metadata.set_items(conn, uuid, system_metadata, now, system=True)
         action_id = instance_actions.start_action(
             conn, uuid, action, request_id=ctx.request_id, user_id=ctx.user_id,
             project_id=project_id, now=now)

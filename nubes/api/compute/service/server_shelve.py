@@ -14,10 +14,10 @@
 from __future__ import annotations
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import server_tasks
+from nubes.api.compute.service import server_snapshot, server_tasks
 from nubes.api.compute.service.server_tasks import Task
 from nubes.api.compute.state import ComputeState
-from nubes.cells.repo import host_mappings
+from nubes.cells.repo import host_mappings, instance_metadata
 from nubes.common.context import RequestContext
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import Action, TaskState, VmState
@@ -30,13 +30,31 @@ OFFLOAD = Task("shelveOffload", Action.SHELVE_OFFLOAD, (VmState.SHELVED,),
 UNSHELVE = Task("unshelve", Action.UNSHELVE, (VmState.SHELVED, VmState.SHELVED_OFFLOADED),
                 TaskState.UNSHELVING, needs_host=False)
 KEEP = "keep"
+SHELVED_IMAGE_KEY = "shelved_image_id"
 
 
 def shelve(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
-    located = server_tasks.start(state, ctx, uuid, SHELVE)
+    """With an image API, the guest's disk is kept as a snapshot image
+    ``<name>-shelved`` (its id in the system metadata ``shelved_image_id``;
+    unshelve deletes it once the server runs again)."""
+    located = server_tasks.locate_live(state, uuid, SHELVE.verb)
+    server_tasks.check(ctx, located, SHELVE)
+    image_id = None
+    if state.images is not None:
+        image_id = server_snapshot.new_image(
+            state, ctx, located, f"{located.instance.display_name or uuid}-shelved", {},
+            "snapshot")
+    try:
+        located = server_tasks.start(
+            state, ctx, uuid, SHELVE,
+            system_metadata={SHELVED_IMAGE_KEY: image_id} if image_id else None)
+    except exc.ComputeError:
+        if image_id:
+            state.images.delete(image_id, token=ctx.auth_token, request_id=ctx.request_id)
+        raise
     ComputeAPI(state.buses.require(located.cell)).shelve_instance(
-        ctx, located.instance.host, uuid,
-        offload=state.conf.shelved_offload_time == 0).send()
+        ctx, located.instance.host, uuid, offload=state.conf.shelved_offload_time == 0,
+        image_id=image_id).send()
 
 
 def shelve_offload(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
@@ -66,4 +84,11 @@ def unshelve(state: ComputeState, ctx: RequestContext, uuid: str, *,
             ctx, uuid, availability_zone=availability_zone, host=host).send()
     else:
         ComputeAPI(state.buses.require(located.cell)).unshelve_instance(
-            ctx, located.instance.host, uuid).send()
+            ctx, located.instance.host, uuid, image_id=shelved_image(state, located)).send()
+
+
+def shelved_image(state: ComputeState, located) -> str | None:
+    """The snapshot the last shelve left (None: none)."""
+    items = state.cells.database(located.cell).read(lambda conn: instance_metadata.get_all(
+        conn, located.mapping.instance_uuid, system=True))
+    return items.get(SHELVED_IMAGE_KEY) or None

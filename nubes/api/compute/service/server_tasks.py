@@ -66,15 +66,18 @@ def check(ctx: RequestContext, located: Located, task: Task) -> None:
 
 
 def start(state: ComputeState, ctx: RequestContext, uuid: str, task: Task,
-          values: dict[str, Any] | None = None) -> Located:
-    """Check, then in one transaction set the task state (and ``values``)
-    and start the action; the server as it was before."""
+          values: dict[str, Any] | None = None, *,
+          system_metadata: dict[str, str] | None = None) -> Located:
+    """Check, then in one transaction set the task state (and ``values``,
+    and ``system_metadata`` items) and start the action; the server as it
+    was before."""
     located = locate_live(state, uuid, task.verb)
     check(ctx, located, task)
     written = {"task_state": task.task_state, **dict(task.values), **(values or {})}
     if not instance_cells.start_task(state, ctx, located, written, task.action,
                                      task_states=task.task_states,
-                                     vm_states=task.vm_states, unlocked=not ctx.is_admin):
+                                     vm_states=task.vm_states, unlocked=not ctx.is_admin,
+                                     system_metadata=system_metadata):
         # Someone else changed it meanwhile: say why from the row as it is now.
         now = instance_cells.locate(state, located.mapping)
         if now.instance is None or now.instance.deleted:
