@@ -3,6 +3,10 @@ keeps, through real HTTP on a whole embedded cloud: the image API ends up
 with an active image holding the fake guest's disk data."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -11,6 +15,7 @@ import requests
 from tests.fixtures.cloud import ServersCloud
 
 pytestmark = pytest.mark.slow
+OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +39,16 @@ def server(cloud):
     cloud.wait_gone(cloud.admin, sid)
 
 
-def _image_api(cloud, method, path, **kw):
+def _image_api(cloud, method, path, token=None, **kw):
     return requests.request(method, cloud.embedded.urls["image"] + path,
-                            headers={"X-Auth-Token": cloud.demo_token}, timeout=30, **kw)
+                            headers={"X-Auth-Token": token or cloud.demo_token}, timeout=30,
+                            **kw)
 
 
-def _wait_image(cloud, image_id, status="active", timeout=30.0) -> dict:
+def _wait_image(cloud, image_id, status="active", timeout=30.0, token=None) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        resp = _image_api(cloud, "GET", f"/v2/images/{image_id}")
+        resp = _image_api(cloud, "GET", f"/v2/images/{image_id}", token=token)
         if resp.status_code == 200 and resp.json()["status"] == status:
             return resp.json()
         if time.monotonic() > deadline:
@@ -52,7 +58,7 @@ def _wait_image(cloud, image_id, status="active", timeout=30.0) -> dict:
 
 def _wait_idle(cloud, sid):
     deadline = time.monotonic() + 30
-    while cloud.demo.get(f"/servers/{sid}")[1]["server"]["OS-EXT-STS:task_state"]:
+    while cloud.admin.get(f"/servers/{sid}")[1]["server"]["OS-EXT-STS:task_state"]:
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
@@ -150,3 +156,49 @@ def test_shelve_keeps_a_snapshot_until_unshelve(cloud, server):
     while _image_api(cloud, "GET", f"/v2/images/{image['id']}").status_code != 404:
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+def test_openstack_cli_server_actions(cloud):
+    """The real CLI through each action family: pause, suspend, lock,
+    rescue, console log, image create, backup, shelve."""
+    assert os.path.exists(OPENSTACK), "the openstack CLI is missing"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["OS_CLIENT_CONFIG_FILE"] = cloud.clouds_yaml
+
+    def run(*args):
+        out = subprocess.run([OPENSTACK, "--os-cloud", "nubes", *args], env=env,
+                             capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, (args, out.stderr)
+        return json.loads(out.stdout) if "json" in args else out.stdout
+
+    def status():
+        return cloud.admin.get(f"/servers/{sid}")[1]["server"]["status"]
+
+    sid = run("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "none",
+              "cli-acts", "--wait", "-f", "json")["id"]
+    try:
+        for verb, undo, shown in (("pause", "unpause", "PAUSED"),
+                                  ("suspend", "resume", "SUSPENDED"),
+                                  ("rescue", "unrescue", "RESCUE")):
+            run("server", verb, sid)
+            cloud.wait_status(cloud.admin, sid, shown)
+            run("server", undo, sid)
+            cloud.wait_status(cloud.admin, sid, "ACTIVE")
+        run("server", "lock", "--reason", "cli", sid)
+        assert cloud.admin.get(f"/servers/{sid}")[1]["server"]["locked_reason"] == "cli"
+        run("server", "unlock", sid)
+        assert "booted" in run("console", "log", "show", sid)
+        image = run("server", "image", "create", "--name", "cli-snap", "--wait", sid,
+                    "-f", "json")
+        assert image["name"] == "cli-snap"
+        assert _wait_image(cloud, image["id"], token=cloud.admin_token)["instance_uuid"] == sid
+        run("server", "backup", "create", "--name", "cli-bak", "--type", "daily",
+            "--rotate", "1", "--wait", sid)
+        _wait_idle(cloud, sid)
+        run("server", "shelve", sid)
+        cloud.wait_status(cloud.admin, sid, "SHELVED_OFFLOADED")
+        run("server", "unshelve", sid)
+        cloud.wait_status(cloud.admin, sid, "ACTIVE")
+        assert status() == "ACTIVE"
+    finally:
+        run("server", "delete", "--wait", sid)
