@@ -6,6 +6,7 @@ from typing import Protocol
 from nubes.common.context import RequestContext
 from nubes.compute.messages import Diagnostics, HostStatus
 from nubes.compute.operations import Host, build, delete, guest_info, power, shelve, soft_delete
+from nubes.compute.operations import rebuild
 from nubes.scheduler.messages import Selection
 
 
@@ -111,6 +112,13 @@ class ComputeEndpoint:
         return shelve.unshelve_instance(
             self._host(), ctx, instance_uuid=instance_uuid,
             selection=None if selection is None else Selection.from_dict(selection))
+
+    def rebuild_instance(self, ctx: RequestContext, *, instance_uuid: str,
+                         admin_password: str | None = None,
+                         preserve_ephemeral: bool = False) -> bool:
+        return rebuild.rebuild_instance(self._host(), ctx, instance_uuid=instance_uuid,
+                                        admin_password=admin_password,
+                                        preserve_ephemeral=preserve_ephemeral)
 
     # --- calls -----------------------------------------------------------------------
 

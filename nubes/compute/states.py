@@ -43,6 +43,8 @@ class TaskState:
     SHELVING = "shelving"
     SHELVING_OFFLOADING = "shelving_offloading"
     UNSHELVING = "unshelving"
+    REBUILDING = "rebuilding"               # set by the API
+    REBUILD_SPAWNING = "rebuild_spawning"   # the host is re-creating the guest
 
 
 class PowerState:
@@ -79,6 +81,7 @@ class Action:
     SHELVE = "shelve"
     SHELVE_OFFLOAD = "shelveOffload"
     UNSHELVE = "unshelve"
+    REBUILD = "rebuild"
 
 
 # Action event results.

@@ -340,3 +340,21 @@ def delete_server(req, resp, server_id: str) -> None:
         raise errors.Forbidden(f"Policy doesn't allow {policy.DELETE} to be performed.")
     delete_service.delete(respond.state(req), respond.ctx(req), server.uuid)
     respond.empty(resp, 204)
+
+
+# --- for server actions that answer with the server (rebuild) ----------------------------
+
+def update_columns(version, body: dict) -> dict:
+    """The instance columns of the update fields in ``body`` (``name``,
+    access addresses, disk config, ``description``, ``hostname``)."""
+    return _update_values(version, body)
+
+
+def shown_server(req, server_id: str) -> tuple[service.Server, view.Links, view.Shown]:
+    """The server as ``GET /servers/{id}`` reads it for this caller, with
+    the links and what policy lets the caller see."""
+    version = respond.version(req)
+    shown = _shown(req)
+    server = service.find(respond.state(req), respond.ctx(req), server_id,
+                          extras=_extras(version, shown, detail=True))
+    return server, _links(req), shown
