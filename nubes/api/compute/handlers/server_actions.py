@@ -166,14 +166,15 @@ def _rebuild(call: _Call) -> None:
     values = server_handlers.update_columns(version, value)
     if "user_data" in value:
         values["user_data"] = create_schema.user_data(value["user_data"])
-    password = server_rebuild.rebuild(state, ctx, call.uuid, server_rebuild.RebuildRequest(
+    asked = server_rebuild.RebuildRequest(
         image_id=respond.parse_uuid(value["imageRef"], "imageRef"), values=values,
         metadata=value.get("metadata"), set_key="key_name" in value,
         key_name=value.get("key_name"), admin_pass=value.get("adminPass"),
         preserve_ephemeral=rebuild_schema.preserve_ephemeral(
             value.get("preserve_ephemeral", False)),
-        files=rebuild_schema.personality(value.get("personality") or [])))
-    server, links, shown = server_handlers.shown_server(req, call.uuid)
+        files=rebuild_schema.personality(value.get("personality") or []))
+    links, shown, extras = server_handlers.show_terms(req)
+    password, server = server_rebuild.rebuild(state, ctx, call.uuid, asked, extras)
     body = server_view.updated(version, server, links, shown)
     if version >= (2, 54):
         body["key_name"] = server.instance.get("key_name")

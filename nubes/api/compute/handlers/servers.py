@@ -350,11 +350,8 @@ def update_columns(version, body: dict) -> dict:
     return _update_values(version, body)
 
 
-def shown_server(req, server_id: str) -> tuple[service.Server, view.Links, view.Shown]:
-    """The server as ``GET /servers/{id}`` reads it for this caller, with
-    the links and what policy lets the caller see."""
-    version = respond.version(req)
+def show_terms(req) -> tuple[view.Links, view.Shown, service.Extras]:
+    """What showing a server to this caller takes: the links, what policy
+    lets the caller see, and what to read beyond the instance row."""
     shown = _shown(req)
-    server = service.find(respond.state(req), respond.ctx(req), server_id,
-                          extras=_extras(version, shown, detail=True))
-    return server, _links(req), shown
+    return _links(req), shown, _extras(respond.version(req), shown, detail=True)

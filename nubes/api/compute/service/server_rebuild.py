@@ -17,7 +17,8 @@ host and node with the same flavor, re-created from an image.
 3. the new metadata replaces the old in a second transaction, while the
    task is still ``rebuilding`` (the metadata API refuses writes during a
    task, so nothing else writes it meanwhile);
-4. after the commits, a cast to the host (``rebuild_instance``), which
+4. the server is read for the answer (as accepted: task ``rebuilding``);
+5. after the commits, a cast to the host (``rebuild_instance``), which
    re-creates the guest and clears the task (``nubes.compute.operations.
    rebuild``).  Placement allocations do not change.
 """
@@ -27,7 +28,7 @@ import dataclasses
 from typing import Any
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import metadata_quota, server_create, server_tasks
+from nubes.api.compute.service import metadata_quota, server_create, server_tasks, servers
 from nubes.api.compute.service.instance_cells import Located
 from nubes.api.compute.service.server_tasks import Task
 from nubes.api.compute.state import ComputeState
@@ -60,9 +61,12 @@ class RebuildRequest:
     files: list[tuple[str, bytes]] = dataclasses.field(default_factory=list)
 
 
-def rebuild(state: ComputeState, ctx: RequestContext, uuid: str,
-            req: RebuildRequest) -> str:
-    """Start the rebuild of ``uuid``; the admin password its guest gets."""
+def rebuild(state: ComputeState, ctx: RequestContext, uuid: str, req: RebuildRequest,
+            extras: servers.Extras = servers.Extras()) -> tuple[str, servers.Server]:
+    """Start the rebuild of ``uuid``: the admin password its guest gets,
+    and the server as the rebuild left it before the cast (read with
+    ``extras``: what the answer shows is the server as accepted, task
+    ``rebuilding``, whatever the host has done since)."""
     located = server_tasks.locate_live(state, uuid, REBUILD.verb)
     server_tasks.check(ctx, located, REBUILD)
     instance = located.instance
@@ -80,11 +84,12 @@ def rebuild(state: ComputeState, ctx: RequestContext, uuid: str,
     located = server_tasks.start(state, ctx, uuid, REBUILD, values)
     if req.metadata is not None:
         _replace_metadata(state, located, req.metadata)
+    server = servers.find(state, ctx, uuid, extras=extras)
     password = req.admin_pass or server_create.new_password()
     ComputeAPI(state.buses.require(located.cell)).rebuild_instance(
         ctx, located.instance.host, uuid, admin_password=password,
         preserve_ephemeral=req.preserve_ephemeral).send()
-    return password
+    return password, server
 
 
 def required_traits(image: Image) -> set[str]:
