@@ -158,11 +158,12 @@ def _rebuild(call: _Call) -> None:
     ``key_name`` (2.54), ``user_data`` (2.57) and the ``adminPass``."""
     req, value = call.req, call.value
     version, state, ctx = respond.version(req), respond.state(req), respond.ctx(req)
-    if value.get("trusted_image_certificates") is not None:
+    if "trusted_image_certificates" in value:       # 2.63+
         owner = server_service.find(state, ctx, call.uuid).instance.get("project_id")
         _authorize(state, ctx, _P.REBUILD_TRUSTED_CERTS, owner)
-        raise errors.BadRequest("trusted_image_certificates cannot be honoured: nubes "
-                                "verifies no image signatures.")
+        if value["trusted_image_certificates"] is not None:
+            raise errors.BadRequest("trusted_image_certificates cannot be honoured: nubes "
+                                    "verifies no image signatures.")
     values = server_handlers.update_columns(version, value)
     if "user_data" in value:
         values["user_data"] = create_schema.user_data(value["user_data"])

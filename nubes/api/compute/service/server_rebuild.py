@@ -28,7 +28,12 @@ import dataclasses
 from typing import Any
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import metadata_quota, server_create, server_tasks, servers
+from nubes.api.compute.service import (
+    metadata_quota,
+    server_create,
+    server_tasks,
+    servers,
+)
 from nubes.api.compute.service.instance_cells import Located
 from nubes.api.compute.service.server_tasks import Task
 from nubes.api.compute.state import ComputeState
@@ -62,7 +67,7 @@ class RebuildRequest:
 
 
 def rebuild(state: ComputeState, ctx: RequestContext, uuid: str, req: RebuildRequest,
-            extras: servers.Extras = servers.Extras()) -> tuple[str, servers.Server]:
+            extras: servers.Extras) -> tuple[str, servers.Server]:
     """Start the rebuild of ``uuid``: the admin password its guest gets,
     and the server as the rebuild left it before the cast (read with
     ``extras``: what the answer shows is the server as accepted, task
