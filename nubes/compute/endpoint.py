@@ -5,8 +5,8 @@ from typing import Protocol
 
 from nubes.common.context import RequestContext
 from nubes.compute.messages import Diagnostics, HostStatus
-from nubes.compute.operations import Host, build, delete, guest_info, power, shelve, snapshot
-from nubes.compute.operations import soft_delete
+from nubes.compute.operations import Host, build, delete, guest_info, power, rebuild, shelve
+from nubes.compute.operations import snapshot, soft_delete
 from nubes.scheduler.messages import Selection
 
 
@@ -120,6 +120,13 @@ class ComputeEndpoint:
             self._host(), ctx, instance_uuid=instance_uuid,
             selection=None if selection is None else Selection.from_dict(selection),
             image_id=image_id)
+
+    def rebuild_instance(self, ctx: RequestContext, *, instance_uuid: str,
+                         admin_password: str | None = None,
+                         preserve_ephemeral: bool = False) -> bool:
+        return rebuild.rebuild_instance(self._host(), ctx, instance_uuid=instance_uuid,
+                                        admin_password=admin_password,
+                                        preserve_ephemeral=preserve_ephemeral)
 
     # --- calls -----------------------------------------------------------------------
 

@@ -137,6 +137,15 @@ class ComputeAPI:
                                 selection=None if selection is None else selection.to_dict(),
                                 image_id=image_id)
 
+    def rebuild_instance(self, ctx, host: str, instance_uuid: str, *,
+                         admin_password: str | None,
+                         preserve_ephemeral: bool = False) -> rpc.Outgoing:
+        """Re-create the guest from the image its row now names (the API
+        wrote it with the ``rebuilding`` task), on the same node."""
+        return self._guest_cast(ctx, host, "rebuild_instance", instance_uuid,
+                                admin_password=admin_password,
+                                preserve_ephemeral=preserve_ephemeral)
+
     # --- calls: the API waits for the host's answer ------------------------------
 
     def set_admin_password(self, ctx, host: str, instance_uuid: str, new_pass: str, *,

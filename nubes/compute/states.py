@@ -45,6 +45,8 @@ class TaskState:
     SHELVING = "shelving"
     SHELVING_OFFLOADING = "shelving_offloading"
     UNSHELVING = "unshelving"
+    REBUILDING = "rebuilding"               # set by the API
+    REBUILD_SPAWNING = "rebuild_spawning"   # the host is re-creating the guest
 
 
 class PowerState:
@@ -81,6 +83,7 @@ class Action:
     SHELVE = "shelve"
     SHELVE_OFFLOAD = "shelveOffload"
     UNSHELVE = "unshelve"
+    REBUILD = "rebuild"
 
 
 # Action event results.

@@ -71,6 +71,12 @@ class Driver(Protocol):
     def destroy(self, instance_uuid: str) -> None:
         """Remove the guest; a guest the host does not have is not an error."""
 
+    def rebuild(self, instance_uuid: str, nodename: str, image_ref: str | None, *,
+                admin_password: str | None = None, preserve_ephemeral: bool = False) -> int:
+        """Destroy the guest and spawn it again on ``nodename`` from
+        ``image_ref`` (its ephemeral disk kept with ``preserve_ephemeral``);
+        its power state.  Raises :class:`DriverError`."""
+
     def reboot(self, instance_uuid: str, hard: bool = False) -> int: ...
 
     def power_off(self, instance_uuid: str) -> int: ...

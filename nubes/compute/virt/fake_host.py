@@ -85,6 +85,22 @@ class FakeHost:
         with self._guest_lock:
             self._guest_table.pop(instance_uuid, None)
 
+    def rebuild(self, instance_uuid: str, nodename: str, image_ref: str | None, *,
+                admin_password: str | None = None, preserve_ephemeral: bool = False) -> int:
+        """Destroy and re-spawn the guest from ``image_ref`` on ``nodename``
+        (its console keeps what the old guest wrote); its power state."""
+        self.hooks.run("rebuild", nodename, instance_uuid)
+        old = self._guest_table.get(instance_uuid)
+        guest = FakeGuest(nodename, PowerState.RUNNING, started=time.monotonic(),
+                          password=admin_password or "")
+        if old is not None:
+            guest.console.extend(old.console)
+        kept = ", ephemeral disk preserved" if preserve_ephemeral else ""
+        guest.log(f"{instance_uuid} rebuilt from image {image_ref} on {nodename}{kept}")
+        with self._guest_lock:
+            self._guest_table[instance_uuid] = guest
+        return PowerState.RUNNING
+
     def _guest(self, operation: str, instance_uuid: str) -> FakeGuest:
         """The guest, after ``operation``'s hook ran (it may fail)."""
         guest = self._guest_table.get(instance_uuid)

@@ -23,7 +23,8 @@ OPERATIONS = ("init_host", "node_resources",
               # guest operations (nodename: the instance's node; value: its uuid)
               "spawn", "destroy", "reboot", "power_off", "power_on", "pause", "unpause",
               "suspend", "resume", "rescue", "unrescue", "trigger_crash_dump",
-              "set_admin_password", "console_output", "diagnostics", "snapshot")
+              "set_admin_password", "console_output", "diagnostics", "snapshot",
+              "rebuild")
 Hook = Callable[[str, Any], Any]
 
 

@@ -12,14 +12,18 @@ import dataclasses
 from typing import Callable
 
 from nubes.api.compute.handlers import respond
+from nubes.api.compute.handlers import servers as server_handlers
 from nubes.api.compute.policies import server_actions as action_policy
 from nubes.api.compute.policies import servers as policy
 from nubes.api.compute.schemas import server_actions as schemas
+from nubes.api.compute.schemas import server_create as create_schema
+from nubes.api.compute.schemas import server_rebuild as rebuild_schema
 from nubes.api.compute.service import server_create, server_delete, server_guest_calls
 from nubes.api.compute.service import availability_zones, server_power, server_restore
-from nubes.api.compute.service import server_shelve, server_snapshot
+from nubes.api.compute.service import server_rebuild, server_shelve, server_snapshot
 from nubes.api.compute.service import server_row_actions, server_tasks
 from nubes.api.compute.service import servers as server_service
+from nubes.api.compute.views import servers as server_view
 from nubes.common.wsgi import errors
 
 # The most lines of console output a request may ask for; more is "all"
@@ -173,6 +177,38 @@ def _create_backup(call: _Call) -> None:
         respond.state(call.req), respond.ctx(call.req), call.uuid, value["name"],
         value["backup_type"], rotation, value.get("metadata") or {})
     _snapshot_answer(call, image_id, with_location=rotation > 0)
+def _rebuild(call: _Call) -> None:
+    """202 with the server (status REBUILD) as an update answers it, plus
+    ``key_name`` (2.54), ``user_data`` (2.57) and the ``adminPass``."""
+    req, value = call.req, call.value
+    version, state, ctx = respond.version(req), respond.state(req), respond.ctx(req)
+    if "trusted_image_certificates" in value:       # 2.63+
+        owner = server_service.find(state, ctx, call.uuid).instance.get("project_id")
+        _authorize(state, ctx, _P.REBUILD_TRUSTED_CERTS, owner)
+        if value["trusted_image_certificates"] is not None:
+            raise errors.BadRequest("trusted_image_certificates cannot be honoured: nubes "
+                                    "verifies no image signatures.")
+    values = server_handlers.update_columns(version, value)
+    if "user_data" in value:
+        values["user_data"] = create_schema.user_data(value["user_data"])
+    asked = server_rebuild.RebuildRequest(
+        image_id=respond.parse_uuid(value["imageRef"], "imageRef"), values=values,
+        metadata=value.get("metadata"), set_key="key_name" in value,
+        key_name=value.get("key_name"), admin_pass=value.get("adminPass"),
+        preserve_ephemeral=rebuild_schema.preserve_ephemeral(
+            value.get("preserve_ephemeral", False)),
+        files=rebuild_schema.personality(value.get("personality") or []))
+    links, shown, extras = server_handlers.show_terms(req)
+    password, server = server_rebuild.rebuild(state, ctx, call.uuid, asked, extras)
+    body = server_view.updated(version, server, links, shown)
+    if version >= (2, 54):
+        body["key_name"] = server.instance.get("key_name")
+    if version >= (2, 57):
+        body["user_data"] = server.instance.get("user_data")
+    if state.conf.api.enable_instance_password:
+        body["adminPass"] = password
+    call.resp.set_header("Location", links.of("servers", call.uuid)[0]["href"])
+    respond.send(call.resp, {"server": body}, 202)
 
 
 def _no_op(call: _Call) -> None:
@@ -212,6 +248,8 @@ ACTIONS: dict[str, _Action] = {
     "unshelve": _Action(_P.UNSHELVE, schemas.ANY, _unshelve,
                         schema_from=(((2, 77), schemas.UNSHELVE_V277),
                                      ((2, 91), schemas.UNSHELVE_V291))),
+    "rebuild": _Action(_P.REBUILD, rebuild_schema.SCHEMA, _rebuild,
+                       schema_from=rebuild_schema.SCHEMA_FROM),
 }
 
 

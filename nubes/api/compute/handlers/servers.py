@@ -340,3 +340,18 @@ def delete_server(req, resp, server_id: str) -> None:
         raise errors.Forbidden(f"Policy doesn't allow {policy.DELETE} to be performed.")
     delete_service.delete(respond.state(req), respond.ctx(req), server.uuid)
     respond.empty(resp, 204)
+
+
+# --- for server actions that answer with the server (rebuild) ----------------------------
+
+def update_columns(version, body: dict) -> dict:
+    """The instance columns of the update fields in ``body`` (``name``,
+    access addresses, disk config, ``description``, ``hostname``)."""
+    return _update_values(version, body)
+
+
+def show_terms(req) -> tuple[view.Links, view.Shown, service.Extras]:
+    """What showing a server to this caller takes: the links, what policy
+    lets the caller see, and what to read beyond the instance row."""
+    shown = _shown(req)
+    return _links(req), shown, _extras(respond.version(req), shown, detail=True)

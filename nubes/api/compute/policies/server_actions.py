@@ -30,6 +30,8 @@ SHELVE = "os_compute_api:os-shelve:shelve"
 SHELVE_OFFLOAD = "os_compute_api:os-shelve:shelve_offload"
 UNSHELVE = "os_compute_api:os-shelve:unshelve"
 UNSHELVE_TO_HOST = "os_compute_api:os-shelve:unshelve_to_host"
+REBUILD = "os_compute_api:servers:rebuild"
+REBUILD_TRUSTED_CERTS = "os_compute_api:servers:rebuild:trusted_certs"
 
 
 def _member(name: str, action: str, description: str):
@@ -70,4 +72,7 @@ RULES = [
     _member(UNSHELVE, "unshelve", "Unshelve a server."),
     _admin(UNSHELVE_TO_HOST, "unshelve",
            "Unshelve an offloaded server to a given host (2.91+, admin)."),
+    _member(REBUILD, "rebuild", "Rebuild a server."),
+    _member(REBUILD_TRUSTED_CERTS, "rebuild",
+            "Rebuild a server with trusted image certificate ids (2.63+)."),
 ]

@@ -134,6 +134,18 @@ def _image(state: ComputeState, ctx: RequestContext, image_id: str | None) -> Im
     return image
 
 
+# What a rebuild checks as a create does.
+active_image = _image
+
+
+def check_image_fits(image: Image, memory_mb: int, root_gb: int) -> None:
+    """400 when a flavor of that size is too small for the image."""
+    if image.min_ram and memory_mb < image.min_ram:
+        raise exc.Invalid("Flavor's memory is too small for requested image.")
+    if image.min_disk and root_gb and root_gb < image.min_disk:
+        raise exc.Invalid("Flavor's disk is too small for requested image.")
+
+
 def _member_hosts(state: ComputeState, members: tuple[str, ...]) -> list[str]:
     """The hosts the group's members run on (one entry per member)."""
     if not members:
@@ -183,10 +195,7 @@ def _resolve(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> _R
     if group_uuid and (group is None or (not ctx.is_admin
                                          and group.project_id != ctx.project_id)):
         raise exc.Invalid(f"Invalid server group {group_uuid}: not found.")
-    if image.min_ram and flavor.memory_mb < image.min_ram:
-        raise exc.Invalid("Flavor's memory is too small for requested image.")
-    if image.min_disk and flavor.root_gb and flavor.root_gb < image.min_disk:
-        raise exc.Invalid("Flavor's disk is too small for requested image.")
+    check_image_fits(image, flavor.memory_mb, flavor.root_gb)
     return _Resolved(flavor, image, key, group, limits)
 
 
