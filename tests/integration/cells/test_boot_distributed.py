@@ -91,7 +91,8 @@ def _configs(d: Distributed, urls: dict[str, str]) -> dict[str, str]:
                         "update_resources_interval": 5, "cpu_allocation_ratio": 1.0,
                         "ram_allocation_ratio": 1.0, "disk_allocation_ratio": 1.0,
                         "reserved_host_memory_mb": 0},
-            "placement_client": placement_client, "fake_driver": FAKE_SIZE, **bus})
+            "placement_client": placement_client, "fake_driver": FAKE_SIZE,
+            "image_client": {"endpoint": urls["image"], "token": "admin"}, **bus})
     return confs
 
 
@@ -196,6 +197,58 @@ def _cell_instances(url: str) -> dict[str, tuple[str, str | None]]:
     return {r.uuid: (r.vm_state, faults.get(r.uuid)) for r in rows}
 
 
+def _snapshot_and_shelve(d: Distributed, admin: ComputeClient, placement: PlacementClient,
+                         urls: dict[str, str], booted: dict[str, str],
+                         providers: dict[str, str]) -> None:
+    """Across processes: a snapshot's data reaches the image API from the
+    compute host; a shelve offloads (its host's allocation freed) and the
+    unshelve goes through the super-conductor and scheduler back to the one
+    host with room, in the server's cell."""
+    sid, host = sorted(booted.items())[0]
+
+    def server():
+        resp = admin.get(f"/servers/{sid}")
+        assert resp.status == 200, resp
+        return resp.json["server"]
+
+    def settled(status):
+        shown = server()
+        return shown if shown["status"] == status and not shown[
+            "OS-EXT-STS:task_state"] else None
+    resp = admin.post(f"/servers/{sid}/action", json={"createImage": {"name": "snap"}})
+    assert resp.status == 202, resp
+    image_id = resp.json["image_id"]
+    admin_token = {"X-Auth-Token": "admin"}
+
+    def image_active():
+        found = requests.get(f"{urls['image']}/v2/images/{image_id}", headers=admin_token,
+                             timeout=10).json()
+        return found if found["status"] == "active" else None
+    image = wait_for(image_active, BUILD_TIMEOUT, "the snapshot to be active",
+                     interval=0.1, alive=d.check_alive)
+    assert image["instance_uuid"] == sid and image["size"] > 0, image
+    wait_for(lambda: settled("ACTIVE"), BUILD_TIMEOUT, "the snapshot task to end",
+             interval=0.1, alive=d.check_alive)
+
+    def shelved_images():
+        return requests.get(f"{urls['image']}/v2/images", headers=admin_token, timeout=10,
+                            params={"name": f"{shown['name']}-shelved"}).json()["images"]
+    shown = server()
+    assert admin.post(f"/servers/{sid}/action", json={"shelve": None}).status == 202
+    wait_for(lambda: settled("SHELVED_OFFLOADED"), BUILD_TIMEOUT, f"{sid} offloaded",
+             interval=0.1, alive=d.check_alive)
+    assert [i["status"] for i in shelved_images()] == ["active"]
+    assert placement.get(f"/allocations/{sid}").json["allocations"] == {}
+    assert admin.post(f"/servers/{sid}/action", json={"unshelve": None}).status == 202
+    shown = wait_for(lambda: settled("ACTIVE"), BUILD_TIMEOUT, f"{sid} unshelved",
+                     interval=0.1, alive=d.check_alive)
+    # Every other host is full: it can only have come back where it was.
+    assert shown["OS-EXT-SRV-ATTR:host"] == host, shown
+    assert list(placement.get(f"/allocations/{sid}").json["allocations"]) == [providers[host]]
+    wait_for(lambda: shelved_images() == [], BUILD_TIMEOUT, "the shelve's image deleted",
+             interval=0.1, alive=d.check_alive)
+
+
 @pytest.mark.parametrize("backend", ["mysql", "postgresql"])
 def test_boot_list_delete_distributed(backend, deployment):
     d = deployment
@@ -272,6 +325,8 @@ def test_boot_list_delete_distributed(backend, deployment):
     for cell in HOSTS:   # nothing of theirs reached a cell
         assert set(_cell_instances(d.db_urls[cell])) <= set(booted)
     assert len(_detail(admin)) == 6
+
+    _snapshot_and_shelve(d, admin, placement, urls, booted, providers)
 
     # --- delete everything ----------------------------------------------------------------
     everything = [*booted, *(s["id"] for s in failed)]
