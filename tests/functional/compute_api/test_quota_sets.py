@@ -254,3 +254,35 @@ def test_openstack_cli_quota_set_show_limits_and_boot(cloud):
         run("nubes-demo", "server", "delete", "--wait", server["id"])
         run("nubes", "quota", "delete", "--compute", "demo")
     assert shown()["instances"]["Limit"] == 10
+
+
+def test_key_pairs_and_server_groups_follow_the_quota_set(cloud):
+    """key_pairs (per user) and server_groups limits set through the API
+    refuse the next create with 403, as the quota set says."""
+    assert cloud.admin.put(f"/os-quota-sets/{DEMO_PROJECT}", {"quota_set": {
+        "key_pairs": 1, "server_groups": 1}})[0] == 200
+    made_keys, made_groups = [], []
+    try:
+        code, body = cloud.demo.post("/os-keypairs", {"keypair": {"name": "qk1"}}, version="2.91")
+        assert code in (200, 201), body
+        made_keys.append("qk1")
+        code, body = cloud.demo.post("/os-keypairs", {"keypair": {"name": "qk2"}}, version="2.91")
+        assert code == 403 and "too many key pairs" in body["forbidden"]["message"]
+        code, body = cloud.demo.post("/os-server-groups", {"server_group": {
+            "name": "g1", "policy": "affinity"}})
+        assert code == 200, body
+        made_groups.append(body["server_group"]["id"])
+        code, body = cloud.demo.post("/os-server-groups", {"server_group": {
+            "name": "g2", "policy": "affinity"}})
+        assert code == 403
+        assert body["forbidden"]["message"] == "Quota exceeded, too many server groups."
+        # Another project is not limited by the demo project's quota.
+        code, body = cloud.admin.post("/os-server-groups", {"server_group": {
+            "name": "g3", "policy": "affinity"}})
+        assert code == 200
+        cloud.admin.delete(f"/os-server-groups/{body['server_group']['id']}")
+    finally:
+        for name in made_keys:
+            cloud.demo.delete(f"/os-keypairs/{name}")
+        for gid in made_groups:
+            cloud.demo.delete(f"/os-server-groups/{gid}")

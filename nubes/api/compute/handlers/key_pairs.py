@@ -46,7 +46,8 @@ def create_keypair(req, resp) -> None:
                                 "characters")
     try:
         made = service.create(respond.state(req), user_id, data["name"],
-                              data.get("type", "ssh"), data.get("public_key"))
+                              data.get("type", "ssh"), data.get("public_key"),
+                              project_id=respond.ctx(req).project_id)
     except service.OverQuota as error:
         raise errors.Forbidden(str(error)) from None
     respond.send(resp, view.created(version, made.keypair, made.private_key),

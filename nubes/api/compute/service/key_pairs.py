@@ -9,8 +9,10 @@ from sqlalchemy import exc as sa_exc
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.service import key_material
 from nubes.api.compute.state import ComputeState
+from nubes.cells import quota as cell_quota
 from nubes.cells.records import KeyPairRecord
 from nubes.cells.repo import key_pairs as repo
+from nubes.cells.repo import quota_locks
 
 
 class OverQuota(exc.ComputeError):
@@ -28,12 +30,14 @@ def _not_found(name: str, user_id: str) -> exc.NotFound:
 
 
 def create(state: ComputeState, user_id: str, name: str, key_type: str,
-           public_key: str | None) -> Created:
-    limit = state.conf.quota.key_pairs
-
+           public_key: str | None, project_id: str | None = None) -> Created:
+    """``project_id``: the project whose quota applies (the caller's);
+    its ``key_pairs`` limit is per user, with the user's own row first."""
     def refuse(conn) -> None:
         if repo.get(conn, user_id, name) is not None:
             raise exc.Conflict(f"Key pair '{name}' already exists.")
+        limit = cell_quota.limits_in(conn, state.conf, project_id,
+                                     user_id).get("key_pairs", -1)
         if limit >= 0 and repo.count(conn, user_id) >= limit:
             raise OverQuota("Quota exceeded, too many key pairs.")
     if public_key is None:
@@ -50,6 +54,8 @@ def create(state: ComputeState, user_id: str, name: str, key_type: str,
         raise exc.Invalid(str(error)) from None
 
     def work(conn):
+        if project_id is not None:      # racing creates count one at a time
+            quota_locks.lock(conn, project_id)
         refuse(conn)
         repo.create(conn, user_id=user_id, name=name, fingerprint=fingerprint,
                     public_key=public_key, key_type=key_type)
