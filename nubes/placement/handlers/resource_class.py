@@ -31,7 +31,7 @@ def create_resource_class(req, resp) -> None:
     data = body.read_json(req, schema.POST_RESOURCE_CLASS)
     service.create(req.context.state.db, data["name"])
     resp.status = 201
-    resp.location = f"/resource_classes/{data['name']}"
+    resp.location = f"{req.prefix}/resource_classes/{data['name']}"
 
 
 def get_resource_class(req, resp, name: str) -> None:
@@ -54,8 +54,9 @@ def update_resource_class(req, resp, name: str) -> None:
                 f"JSON does not validate: {name!r} does not match "
                 f"{common.CUSTOM_RC_PATTERN!r}")
         created = service.ensure(db, name)
-        resp.location = f"/resource_classes/{name}"
-        respond.bodiless(req, resp, 201 if created else 204)
+        # Unlike the other bodiless answers, no last-modified here.
+        resp.location = f"{req.prefix}/resource_classes/{name}"
+        resp.status = 201 if created else 204
         return
     data = body.read_json(req, schema.PUT_RESOURCE_CLASS_V1_2)
     rc = service.rename(db, name, data["name"])

@@ -58,7 +58,7 @@ def create_resource_provider(req, resp) -> None:
     provider = service.create(req.context.state.db, data["name"],
                               uuid=uuids.canonical(data.get("uuid")),
                               parent_uuid=uuids.canonical(data.get("parent_provider_uuid")))
-    resp.location = f"/resource_providers/{provider.uuid}"
+    resp.location = f"{req.prefix}/resource_providers/{provider.uuid}"
     if version >= (1, 20):
         respond.send(req, resp, provider_view(req, provider),
                      last_modified=provider.last_modified)

@@ -63,7 +63,7 @@ def put_trait(req, resp, name: str) -> None:
             f"{common.NAME_MAX} characters, start with the prefix \"CUSTOM_\" and use "
             "following characters: \"A\"-\"Z\", \"0\"-\"9\" and \"_\"")
     trait, created = service.ensure(req.context.state.db, name)
-    resp.location = f"/traits/{name}"
+    resp.location = f"{req.prefix}/traits/{name}"
     respond.bodiless(req, resp, 201 if created else 204, trait.last_modified)
 
 
