@@ -41,8 +41,11 @@ def _used(class_col) -> sa.ScalarSelect:
             .scalar_subquery())
 
 
-def _in_aggs(agg_ids: set[int]) -> sa.ColumnElement[bool]:
+def _in_aggs(agg_ids: set[int], on_root: bool) -> sa.ColumnElement[bool]:
+    """The provider (or, ``on_root``, its tree's root) is in an aggregate."""
     members = sa.select(rpa.c.resource_provider_id).where(rpa.c.aggregate_id.in_(sorted(agg_ids)))
+    if not on_root:
+        return rp.c.id.in_(members)
     return sa.or_(rp.c.id.in_(members), rp.c.root_provider_id.in_(members))
 
 
@@ -62,9 +65,9 @@ def _provider_filters(query: sa.Select, flt: GroupFilter) -> sa.Select | None:
     for agg_ids in flt.any_of_aggs:
         if not agg_ids:
             return None
-        query = query.where(_in_aggs(agg_ids))
+        query = query.where(_in_aggs(agg_ids, flt.aggs_on_root))
     if flt.forbidden_aggs:
-        query = query.where(~_in_aggs(flt.forbidden_aggs))
+        query = query.where(~_in_aggs(flt.forbidden_aggs, flt.aggs_on_root))
     if flt.tree_root is not None:
         query = query.where(rp.c.root_provider_id == flt.tree_root)
     if flt.forbidden_traits:
