@@ -215,9 +215,10 @@ def class_names(conn, ids: set[int]) -> dict[int, str]:
 
 
 def summary_traits(conn, roots: set[int]) -> list[tuple]:
-    """``(provider_id, trait_name, root_id)`` for the trees' providers."""
+    """``(provider_id, trait_name, root_id)`` for the trees' providers, each
+    provider's traits in the order of their ids (placement's order)."""
     query = (sa.select(rpt.c.resource_provider_id, traits.c.name, rp.c.root_provider_id)
              .select_from(rpt.join(traits, traits.c.id == rpt.c.trait_id)
                           .join(rp, rp.c.id == rpt.c.resource_provider_id))
-             .order_by(rpt.c.resource_provider_id, traits.c.name))
+             .order_by(rpt.c.resource_provider_id, rpt.c.trait_id))
     return list(_by_roots(conn, query, roots, rp.c.root_provider_id))
