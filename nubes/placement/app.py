@@ -10,7 +10,7 @@ from nubes.common.wsgi import app as wsgi_app
 from nubes.common.wsgi import cors
 from nubes.common.wsgi.microversion import MicroversionMiddleware
 from nubes.common.wsgi.request_id import RequestIdMiddleware
-from nubes.placement import errors, microversions, policies, routes, uuids
+from nubes.placement import errors, microversions, negotiation, policies, routes, uuids
 from nubes.placement.service import standard_names
 
 LOG = logging.getLogger(__name__)
@@ -39,15 +39,22 @@ def build(conf, db: Database | None = None, *, sync_names: bool = True):
         db.engine.dispose()
     state = PlacementState(conf=conf, db=db,
                            policy=policy.Enforcer(conf, policies.list_rules()))
+    cors_middleware = cors.from_conf(conf)
     middleware = [
         RequestIdMiddleware(),
         wsgi_app.StateMiddleware(state),
-        *cors.from_conf(conf),
+        *cors_middleware,
         auth.AuthMiddleware(conf, strategy=conf.api.auth_strategy),
-        MicroversionMiddleware("placement", microversions.MINIMUM, microversions.MAXIMUM),
+        MicroversionMiddleware("placement", microversions.MINIMUM, microversions.MAXIMUM,
+                               vary="openstack-api-version"),
+        negotiation.MediaTypeMiddleware(),
         uuids.PathUUIDMiddleware(),
     ]
-    app = wsgi_app.build_app(middleware=middleware, routes=routes.ROUTES,
-                             render_error=errors.render_error,
-                             map_exception=errors.map_exception)
+    # Without CORS, OPTIONS is a method like any other the routes lack: 405.
+    app = wsgi_app.build_app(
+        middleware=middleware, routes=routes.ROUTES, render_error=errors.render_error,
+        map_exception=errors.map_exception,
+        method_not_allowed=None if cors_middleware else errors.method_not_allowed)
+    # Bodiless answers (201s, 204s) carry no Content-Type; every body sets its own.
+    app.resp_options.default_media_type = None
     return auth.outermost(app, conf)

@@ -6,10 +6,13 @@ Codes are stable strings, never reused; the body is
 """
 from __future__ import annotations
 
+import html
+
 import orjson
 
 from nubes.common.wsgi import errors
 from nubes.placement import exceptions as exc
+from nubes.placement import negotiation
 
 CONCURRENT_UPDATE = "placement.concurrent_update"
 DUPLICATE_NAME = "placement.duplicate_name"
@@ -50,11 +53,67 @@ def map_exception(error: Exception) -> errors.HTTPError | None:
     return None
 
 
+# The sentence OpenStack Placement's web framework puts before the detail
+# of an HTML or plain-text error page.
+_EXPLANATIONS = {
+    401: "This server could not verify that you are authorized to access the document "
+         "you requested.  Either you supplied the wrong credentials (e.g., bad password), "
+         "or your browser does not understand how to supply the credentials required.",
+    403: "Access was denied to this resource.",
+    404: "The resource could not be found.",
+    409: "There was a conflict when trying to complete your request.",
+    413: "The request is larger than the server is willing or able to process.",
+}
+_CLIENT_ERROR = ("The server could not comply with the request since it is either "
+                 "malformed or otherwise incorrect.")
+_SERVER_ERROR = ("The server has either erred or is incapable of performing the "
+                 "requested operation.")
+METHOD_NOT_ALLOWED = "The method specified is not allowed for this resource."
+
+
+def method_not_allowed(req, allowed: list[str]) -> errors.HTTPError:
+    """The 405 of a method a route does not have: ``Allow`` names the
+    route's methods only (OPTIONS is one only when CORS answers it)."""
+    return errors.MethodNotAllowed(METHOD_NOT_ALLOWED, headers={"Allow": ", ".join(allowed)})
+
+
+def _explanation(req, status: int) -> str:
+    if status == 405:
+        return f"The method {req.method} is not allowed for this resource."
+    if status in _EXPLANATIONS:
+        return _EXPLANATIONS[status]
+    return _SERVER_ERROR if status >= 500 else _CLIENT_ERROR
+
+
+def _status_line(error: errors.HTTPError) -> str:
+    return f"{error.status} {error.title}"
+
+
+def _html_page(req, error: errors.HTTPError) -> bytes:
+    status = html.escape(_status_line(error))
+    return (f"<html>\n <head>\n  <title>{status}</title>\n </head>\n <body>\n"
+            f"  <h1>{status}</h1>\n  {html.escape(_explanation(req, error.status))}"
+            f"<br /><br />\n{html.escape(error.detail)}\n\n\n </body>\n</html>").encode()
+
+
+def _plain_page(req, error: errors.HTTPError) -> bytes:
+    return (f"{_status_line(error)}\n\n{_explanation(req, error.status)}\n\n"
+            f" {error.detail}  ").encode()
+
+
 def render_error(req, error: errors.HTTPError) -> tuple[bytes, str]:
+    media_type = negotiation.error_media_type(req.get_header("Accept"))
+    if media_type == negotiation.HTML:
+        return _html_page(req, error), "text/html; charset=UTF-8"
+    if media_type == negotiation.PLAIN:
+        return _plain_page(req, error), "text/plain; charset=UTF-8"
+    detail = error.detail
+    if error.status == 405:
+        detail = f"{_explanation(req, 405)} \n\n {detail}"
     entry: dict = {
         "status": error.status,
         "title": error.title,
-        "detail": error.detail,
+        "detail": detail,
         "request_id": getattr(req.context, "request_id", None),
     }
     version = getattr(req.context, "version", None)

@@ -76,16 +76,16 @@ def parse_resources(value: str, *, allow_zero: bool = False) -> dict[str, int]:
 def parse_member_of(values: Iterable[str], version, *, param: str = "member_of") -> AggregateFilter:
     values = list(values)
     if len(values) > 1 and version < (1, 24):
-        raise exc.InvalidQuery(
-            f"Invalid query string parameters: Expected '{param}' to be given once "
-            "(repeating it needs microversion 1.24).")
+        suffix = param[len("member_of"):]
+        raise exc.InvalidQuery(f"Multiple member_of{suffix} parameters are not supported")
     result = AggregateFilter()
     for raw in values:
         value = raw.strip()
         forbidden = value.startswith("!")
         if forbidden:
             if version < (1, 32):
-                raise _bad_member_of(param, raw)
+                raise exc.InvalidQuery("Forbidden member_of parameters are not supported "
+                                       "in the specified microversion")
             value = value[1:]
         any_of = value.startswith("in:")
         if any_of:
@@ -122,7 +122,10 @@ def parse_required(values: Iterable[str], version, *, param: str = "required") -
         value = raw.strip()
         if value.startswith("in:"):
             if version < (1, 39):
-                raise _bad_required(param, raw, version)
+                raise exc.InvalidQuery(
+                    "Invalid query string parameters: The format "
+                    "'in:HW_CPU_X86_VMX,CUSTOM_MAGIC' only supported since microversion "
+                    f"1.39. Got: {raw}")
             names = [n.strip() for n in value[3:].split(",")]
             if not all(_TRAIT_RE.match(n) for n in names):
                 raise _bad_required(param, raw, version)

@@ -1,6 +1,7 @@
 """The whole placement URL table: path -> {method: handler}.
 
-Methods a path does not list get a JSON 405 with an Allow header; a
+Methods a path does not list get a 405 whose Allow header lists the
+path's methods in the order given here (OpenStack Placement's order); a
 handler whose microversion window excludes the request answers 404.
 """
 from nubes.placement.handlers import (aggregate, allocation, allocation_candidate, inventory,
@@ -17,8 +18,8 @@ ROUTES = [
     }),
     (_RP, {
         "GET": resource_provider.get_resource_provider,
-        "PUT": resource_provider.update_resource_provider,
         "DELETE": resource_provider.delete_resource_provider,
+        "PUT": resource_provider.update_resource_provider,
     }),
     (_RP + "/inventories", {
         "GET": inventory.get_inventories,

@@ -38,12 +38,31 @@ ErrorRenderer = Callable[[Any, errors.HTTPError], tuple[bytes, str]]
 ExceptionMapper = Callable[[Exception], "errors.HTTPError | None"]
 
 
-class _Route:
-    """A URL's methods: ``on_get`` etc. bound to plain handler functions."""
+MethodNotAllowedFactory = Callable[[Any, list[str]], errors.HTTPError]
 
-    def __init__(self, methods: dict[str, Handler]):
+
+class _Route:
+    """A URL's methods: ``on_get`` etc. bound to plain handler functions.
+
+    With ``not_allowed``, every other method (OPTIONS included) answers
+    that factory's 405 naming only the route's own methods, instead of
+    Falcon's defaults (an OPTIONS responder, an Allow listing OPTIONS).
+    """
+
+    def __init__(self, methods: dict[str, Handler],
+                 not_allowed: MethodNotAllowedFactory | None = None):
         for method, handler in methods.items():
             setattr(self, "on_" + method.lower(), handler)
+        if not_allowed is None:
+            return
+        allowed = list(methods)
+
+        def refuse(req, resp, **_params):
+            raise not_allowed(req, allowed)
+
+        for method in falcon.constants.COMBINED_METHODS:
+            if method not in methods:
+                setattr(self, "on_" + method.lower(), refuse)
 
 
 class StateMiddleware:
@@ -77,14 +96,17 @@ def _falcon_to_http_error(exc: falcon.HTTPError) -> errors.HTTPError:
 
 
 def build_app(*, middleware: list, routes: RouteTable, render_error: ErrorRenderer,
-              map_exception: ExceptionMapper | None = None) -> falcon.App:
+              map_exception: ExceptionMapper | None = None,
+              method_not_allowed: MethodNotAllowedFactory | None = None) -> falcon.App:
+    """``method_not_allowed``: see :class:`_Route` (default: Falcon's 405s
+    and OPTIONS answers)."""
     app = falcon.App(middleware=[AccessLogMiddleware(), *middleware, _RejectNul()],
                      cors_enable=False)
     app.req_options.keep_blank_qs_values = True
     app.req_options.auto_parse_qs_csv = False
     app.req_options.strip_url_path_trailing_slash = False
     for template, methods in routes:
-        app.add_route(template, _Route(methods))
+        app.add_route(template, _Route(methods, method_not_allowed))
 
     def render(req, resp, err: errors.HTTPError) -> None:
         body, content_type = render_error(req, err)

@@ -41,8 +41,11 @@ class MicroversionMiddleware:
     """
 
     def __init__(self, service_type: str, minimum: Version, maximum: Version,
-                 *, legacy_headers: tuple[str, ...] = ()):
+                 *, legacy_headers: tuple[str, ...] = (),
+                 vary: str = "OpenStack-API-Version"):
         self.service_type = service_type
+        # The Vary value as the service spells it (placement: lower case).
+        self.vary = vary
         self.minimum = minimum
         self.maximum = maximum
         self.legacy_headers = legacy_headers
@@ -77,4 +80,4 @@ class MicroversionMiddleware:
         version = getattr(req.context, "version", None)
         if version is not None:
             resp.set_header("OpenStack-API-Version", f"{self.service_type} {version}")
-        resp.append_header("Vary", "OpenStack-API-Version")
+        resp.append_header("Vary", self.vary)

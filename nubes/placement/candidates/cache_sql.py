@@ -7,8 +7,8 @@ small one), fetched as plain DBAPI tuples.
   window plus a few more ids; what the cache checks its entries against,
   in the caller's read transaction;
 * the facts of the providers whose stamp changed: the uuid, every
-  inventory, the usage per class and the traits (names in the
-  database's order).
+  inventory, the usage per class and the traits (in the order of their
+  ids: when they were created, as OpenStack Placement lists them).
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ _USAGE = (sa.select(allocations.c.resource_provider_id, allocations.c.resource_c
           .group_by(allocations.c.resource_provider_id, allocations.c.resource_class_id))
 _TRAITS = (sa.select(rpt.c.resource_provider_id, rpt.c.trait_id, traits.c.name)
            .select_from(rpt.join(traits, traits.c.id == rpt.c.trait_id))
-           .order_by(traits.c.name))
+           .order_by(rpt.c.trait_id))
 
 _UUIDS = sa.select(rp.c.id, rp.c.uuid)
 

@@ -42,6 +42,10 @@ class GroupFilter:
     forbidden_aggs: set[int]
     tree_root: int | None                  # in_tree, as the tree's root id
     forbidden_traits: set[int]
+    # Aggregates of a provider's root count as its own (the unsuffixed group:
+    # its member_of spans the tree); False for suffixed groups, whose
+    # member_ofN applies to the provider supplying the group itself.
+    aggs_on_root: bool = True
     # Granular groups only (per-provider traits):
     required_traits: set[int] = dataclasses.field(default_factory=set)
     any_of_traits: list[set[int]] = dataclasses.field(default_factory=list)

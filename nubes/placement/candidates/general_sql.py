@@ -41,8 +41,11 @@ def _used(class_col) -> sa.ScalarSelect:
             .scalar_subquery())
 
 
-def _in_aggs(agg_ids: set[int]) -> sa.ColumnElement[bool]:
+def _in_aggs(agg_ids: set[int], on_root: bool) -> sa.ColumnElement[bool]:
+    """The provider (or, ``on_root``, its tree's root) is in an aggregate."""
     members = sa.select(rpa.c.resource_provider_id).where(rpa.c.aggregate_id.in_(sorted(agg_ids)))
+    if not on_root:
+        return rp.c.id.in_(members)
     return sa.or_(rp.c.id.in_(members), rp.c.root_provider_id.in_(members))
 
 
@@ -62,9 +65,9 @@ def _provider_filters(query: sa.Select, flt: GroupFilter) -> sa.Select | None:
     for agg_ids in flt.any_of_aggs:
         if not agg_ids:
             return None
-        query = query.where(_in_aggs(agg_ids))
+        query = query.where(_in_aggs(agg_ids, flt.aggs_on_root))
     if flt.forbidden_aggs:
-        query = query.where(~_in_aggs(flt.forbidden_aggs))
+        query = query.where(~_in_aggs(flt.forbidden_aggs, flt.aggs_on_root))
     if flt.tree_root is not None:
         query = query.where(rp.c.root_provider_id == flt.tree_root)
     if flt.forbidden_traits:
@@ -212,9 +215,10 @@ def class_names(conn, ids: set[int]) -> dict[int, str]:
 
 
 def summary_traits(conn, roots: set[int]) -> list[tuple]:
-    """``(provider_id, trait_name, root_id)`` for the trees' providers."""
+    """``(provider_id, trait_name, root_id)`` for the trees' providers, each
+    provider's traits in the order of their ids (placement's order)."""
     query = (sa.select(rpt.c.resource_provider_id, traits.c.name, rp.c.root_provider_id)
              .select_from(rpt.join(traits, traits.c.id == rpt.c.trait_id)
                           .join(rp, rp.c.id == rpt.c.resource_provider_id))
-             .order_by(rpt.c.resource_provider_id, traits.c.name))
+             .order_by(rpt.c.resource_provider_id, rpt.c.trait_id))
     return list(_by_roots(conn, query, roots, rp.c.root_provider_id))

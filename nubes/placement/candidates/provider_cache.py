@@ -57,7 +57,7 @@ class Entry:
     def __init__(self, stamp: tuple, uuid: str, inv: dict, trait_ids: frozenset,
                  trait_names: list[str], names: dict[int, str]):
         """``inv``: class id -> ``(capacity, used, min_unit, max_unit,
-        step_size)``, by class id; ``trait_names`` in the database's order."""
+        step_size)``, by class id; ``trait_names`` in trait id order."""
         self.stamp = stamp            # (id, generation, cache_serial[, uuid, created_at])
         self.uuid = uuid
         self.uuid_bytes = uuid.encode()

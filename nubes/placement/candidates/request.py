@@ -149,20 +149,23 @@ def _check_groups(groups: dict[str, RequestGroup], request: CandidateRequest, ve
     if version < (1, 36):
         _check_orphans(groups)
     else:
+        # In placement's order: some group must have resources (a missing
+        # value), then every resourceless suffixed group must be in a
+        # same_subtree, then every suffix named there must exist (bad values).
+        if groups and not any(g.resources for g in groups.values()):
+            raise exc.MissingQueryValue(
+                "There must be at least one resources or resources[$S] parameter.")
         named = {s for subtree in request.same_subtrees for s in subtree}
+        bad = sorted(s for s, g in groups.items() if s and not g.resources and s not in named)
+        if bad:
+            raise exc.InvalidQuery(
+                "Resourceless suffixed group request should be specified in "
+                f"`same_subtree` query param: bad group(s) - {bad}.")
         unknown = sorted(named - groups.keys())
         if unknown:
             raise exc.InvalidQuery(
                 f"Real suffixes should be specified in `same_subtree`: {unknown} "
                 "not found in request groups.")
-        bad = sorted(s for s, g in groups.items() if s and not g.resources and s not in named)
-        if bad:
-            raise exc.MissingQueryValue(
-                "Resourceless suffixed group request should be specified in "
-                f"`same_subtree` query param: bad group(s) - {bad}.")
-        if groups and not any(g.resources for g in groups.values()):
-            raise exc.MissingQueryValue(
-                "There must be at least one resources or resources[$S] parameter.")
     if not groups:
         raise exc.Invalid("At least one request group (`resources` or `resources{$S}`) "
                           "is required.")

@@ -61,6 +61,7 @@ def _group_filter(conn, group: RequestGroup, class_ids, trait_ids, agg_ids
         forbidden_aggs={agg_ids[u] for u in group.member_of.forbidden if u in agg_ids},
         tree_root=tree_root,
         forbidden_traits={trait_ids[n] for n in traits.forbidden},
+        aggs_on_root=not group.use_same_provider,
         required_traits={trait_ids[n] for n in traits.required} if per_provider else set(),
         any_of_traits=([{trait_ids[n] for n in s} for s in traits.any_of]
                        if per_provider else []))

@@ -1,9 +1,8 @@
 """Handlers for /resource_providers/{uuid}/aggregates (1.1+)."""
 from __future__ import annotations
 
-from nubes.common.wsgi import body
 from nubes.placement import uuids
-from nubes.placement.handlers import respond
+from nubes.placement.handlers import respond, validation
 from nubes.placement.policies import aggregate as policy
 from nubes.placement.schemas import aggregate as schema
 from nubes.placement.service import aggregates as service
@@ -32,10 +31,10 @@ def set_aggregates(req, resp, uuid: str) -> None:
     # provider up first).
     service.for_provider(req.context.state.db, uuid)
     if req.context.version >= (1, 19):
-        data = body.read_json(req, schema.PUT_AGGREGATES_V1_19)
+        data = validation.read_json(req, schema.PUT_AGGREGATES_V1_19)
         aggregates, generation = data["aggregates"], data["resource_provider_generation"]
     else:
-        aggregates, generation = body.read_json(req, schema.PUT_AGGREGATES), None
+        aggregates, generation = validation.read_json(req, schema.PUT_AGGREGATES), None
     # Spellings of one uuid name one aggregate.
     aggregates = list(dict.fromkeys(uuids.canonical(a) for a in aggregates))
     result = service.set_for_provider(req.context.state.db, uuid, aggregates,

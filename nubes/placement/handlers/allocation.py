@@ -2,9 +2,9 @@
 /resource_providers/{uuid}/allocations."""
 from __future__ import annotations
 
-from nubes.common.wsgi import body, errors
+from nubes.common.wsgi import errors
 from nubes.placement import uuids
-from nubes.placement.handlers import respond
+from nubes.placement.handlers import respond, validation
 from nubes.placement.policies import allocation as policy
 from nubes.placement.policies import resource_provider as rp_policy
 from nubes.placement.schemas import allocation as schema
@@ -83,7 +83,7 @@ def set_allocations_for_consumer(req, resp, consumer_uuid: str) -> None:
     canonical = canonical_uuid(consumer_uuid)
     if canonical is None:
         raise errors.BadRequest(f"Malformed consumer_uuid: {consumer_uuid}")
-    data = body.read_json(req, schema.put_schema(version))
+    data = validation.read_json(req, schema.put_schema(version))
     if version >= (1, 12):
         allocations = {uuids.canonical(rp): amounts(entry["resources"])
                        for rp, entry in data["allocations"].items()}
@@ -102,7 +102,7 @@ def set_allocations(req, resp) -> None:
     """POST /allocations: several consumers in one transaction."""
     respond.require_version(req, (1, 13))
     respond.authorize(req, policy.MANAGE)
-    data = body.read_json(req, schema.post_schema(req.context.version))
+    data = validation.read_json(req, schema.post_schema(req.context.version))
     writes = []
     for consumer_uuid, consumer_data in data.items():
         allocations = {uuids.canonical(rp): amounts(entry["resources"])

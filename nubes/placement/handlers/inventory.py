@@ -1,8 +1,8 @@
 """Handlers for /resource_providers/{uuid}/inventories[/{resource_class}]."""
 from __future__ import annotations
 
-from nubes.common.wsgi import body, errors
-from nubes.placement.handlers import respond
+from nubes.common.wsgi import errors
+from nubes.placement.handlers import respond, validation
 from nubes.placement.policies import inventory as policy
 from nubes.placement.schemas import inventory as schema
 from nubes.placement.service import inventories as service
@@ -30,7 +30,7 @@ def get_inventories(req, resp, uuid: str) -> None:
 
 def set_inventories(req, resp, uuid: str) -> None:
     respond.authorize(req, policy.UPDATE)
-    data = body.read_json(req, schema.PUT_INVENTORIES)
+    data = validation.read_json(req, schema.PUT_INVENTORIES)
     records = [service.Inventory.from_record(name, record)
                for name, record in data["inventories"].items()]
     state = service.replace_all(req.context.state.db, uuid,
@@ -41,7 +41,7 @@ def set_inventories(req, resp, uuid: str) -> None:
 
 def create_inventory(req, resp, uuid: str) -> None:
     respond.authorize(req, policy.CREATE)
-    data = body.read_json(req, schema.POST_INVENTORY)
+    data = validation.read_json(req, schema.POST_INVENTORY)
     name = data["resource_class"]
     # A generation in the body is accepted and ignored: only the PUTs check it.
     state = service.create(req.context.state.db, uuid,
@@ -71,7 +71,7 @@ def get_inventory(req, resp, uuid: str, resource_class: str) -> None:
 
 def update_inventory(req, resp, uuid: str, resource_class: str) -> None:
     respond.authorize(req, policy.UPDATE)
-    data = body.read_json(req, schema.PUT_INVENTORY)
+    data = validation.read_json(req, schema.PUT_INVENTORY)
     state = service.update(req.context.state.db, uuid, data["resource_provider_generation"],
                            service.Inventory.from_record(resource_class, data),
                            reserved_may_equal_total=_reserved_may_equal_total(req))

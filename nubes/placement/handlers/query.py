@@ -1,9 +1,7 @@
 """Validate a query string against a JSON schema, placement style."""
 from __future__ import annotations
 
-import jsonschema
-
-from nubes.common.wsgi import body, errors
+from nubes.placement.handlers import validation
 
 
 def validated_params(req, schema: dict) -> dict:
@@ -15,10 +13,7 @@ def validated_params(req, schema: dict) -> dict:
 def validated(params: dict, schema: dict) -> dict:
     """``params`` (a query string as a dict, repeated keys as lists), or
     400 naming what is wrong."""
-    error = jsonschema.exceptions.best_match(body.validator_for(schema).iter_errors(params))
-    if error is not None:
-        raise errors.BadRequest(f"Invalid query string parameters: {error.message}")
-    return params
+    return validation.check(params, schema, validation.QUERY_PREFIX)
 
 
 def as_list(value) -> list[str]:

@@ -1,9 +1,8 @@
 """Handler for POST /reshaper (microversion 1.30+)."""
 from __future__ import annotations
 
-from nubes.common.wsgi import body
 from nubes.placement import uuids
-from nubes.placement.handlers import respond
+from nubes.placement.handlers import respond, validation
 from nubes.placement.handlers.allocation import amounts, canonical_uuid, consumer_request
 from nubes.placement.policies import reshaper as policy
 from nubes.placement.schemas import reshaper as schema
@@ -15,7 +14,7 @@ def reshape(req, resp) -> None:
     respond.require_version(req, (1, 30))
     respond.authorize(req, policy.RESHAPE)
     version = req.context.version
-    data = body.read_json(req, schema.reshape_schema(version))
+    data = validation.read_json(req, schema.reshape_schema(version))
     changes = [
         service.InventoryChange(
             provider_uuid=uuids.canonical(rp_uuid), generation=entry["resource_provider_generation"],

@@ -1,16 +1,10 @@
 """Handlers for /resource_classes (microversion 1.2+)."""
 from __future__ import annotations
 
-import re
-
-from nubes.common.wsgi import body, errors
-from nubes.placement.handlers import respond
+from nubes.placement.handlers import respond, validation
 from nubes.placement.policies import resource_class as policy
-from nubes.placement.schemas import common
 from nubes.placement.schemas import resource_class as schema
 from nubes.placement.service import resource_classes as service
-
-_CUSTOM_RE = re.compile(common.CUSTOM_RC_PATTERN)
 
 
 def _link(name: str) -> dict:
@@ -28,10 +22,10 @@ def list_resource_classes(req, resp) -> None:
 def create_resource_class(req, resp) -> None:
     respond.require_version(req, (1, 2))
     respond.authorize(req, policy.CREATE)
-    data = body.read_json(req, schema.POST_RESOURCE_CLASS)
+    data = validation.read_json(req, schema.POST_RESOURCE_CLASS)
     service.create(req.context.state.db, data["name"])
     resp.status = 201
-    resp.location = f"/resource_classes/{data['name']}"
+    resp.location = f"{req.prefix}/resource_classes/{data['name']}"
 
 
 def get_resource_class(req, resp, name: str) -> None:
@@ -46,18 +40,15 @@ def update_resource_class(req, resp, name: str) -> None:
     respond.authorize(req, policy.UPDATE)
     db = req.context.state.db
     if req.context.version >= (1, 7):
-        # Create-or-verify: no body, the name in the URL is the class.
-        if len(name) > common.NAME_MAX:
-            raise errors.BadRequest(f"JSON does not validate: {name!r} is too long")
-        if not _CUSTOM_RE.match(name):
-            raise errors.BadRequest(
-                f"JSON does not validate: {name!r} does not match "
-                f"{common.CUSTOM_RC_PATTERN!r}")
+        # Create-or-verify: no body, the name in the URL is the class,
+        # validated as the body of a create would be.
+        validation.check({"name": name}, schema.PUT_RESOURCE_CLASS_V1_2)
         created = service.ensure(db, name)
-        resp.location = f"/resource_classes/{name}"
-        respond.bodiless(req, resp, 201 if created else 204)
+        # Unlike the other bodiless answers, no last-modified here.
+        resp.location = f"{req.prefix}/resource_classes/{name}"
+        resp.status = 201 if created else 204
         return
-    data = body.read_json(req, schema.PUT_RESOURCE_CLASS_V1_2)
+    data = validation.read_json(req, schema.PUT_RESOURCE_CLASS_V1_2)
     rc = service.rename(db, name, data["name"])
     respond.send(req, resp, _link(rc.name), last_modified=rc.updated_at)
 

@@ -1,9 +1,8 @@
 """Handlers for /resource_providers and /resource_providers/{uuid}."""
 from __future__ import annotations
 
-from nubes.common.wsgi import body
 from nubes.placement import queryparams, uuids
-from nubes.placement.handlers import query, respond
+from nubes.placement.handlers import query, respond, validation
 from nubes.placement.policies import resource_provider as policy
 from nubes.placement.schemas import resource_provider as schema
 from nubes.placement.service import providers as service
@@ -33,13 +32,15 @@ def provider_view(req, provider: service.Provider) -> dict:
 def list_resource_providers(req, resp) -> None:
     respond.authorize(req, policy.LIST)
     version = req.context.version
-    params = query.validated(schema.collapse_repeats(dict(req.params), version),
+    raw = dict(req.params)
+    params = query.validated(schema.collapse_repeats(raw, version),
                              schema.providers_query_schema(version))
     filters = service.ListFilters(name=params.get("name"),
                                   uuid=uuids.canonical(params.get("uuid")),
                                   in_tree=uuids.canonical(params.get("in_tree")))
     if "member_of" in params:
-        filters.member_of = queryparams.parse_member_of(query.as_list(params["member_of"]), version)
+        # Every value: a repeat before 1.24 is refused by name, not by schema.
+        filters.member_of = queryparams.parse_member_of(query.as_list(raw["member_of"]), version)
     if "required" in params:
         filters.required = queryparams.parse_required(query.as_list(params["required"]), version)
     if "resources" in params:
@@ -53,12 +54,12 @@ def list_resource_providers(req, resp) -> None:
 def create_resource_provider(req, resp) -> None:
     respond.authorize(req, policy.CREATE)
     version = req.context.version
-    data = body.read_json(req, schema.POST_PROVIDER_V1_14 if version >= (1, 14)
+    data = validation.read_json(req, schema.POST_PROVIDER_V1_14 if version >= (1, 14)
                           else schema.POST_PROVIDER)
     provider = service.create(req.context.state.db, data["name"],
                               uuid=uuids.canonical(data.get("uuid")),
                               parent_uuid=uuids.canonical(data.get("parent_provider_uuid")))
-    resp.location = f"/resource_providers/{provider.uuid}"
+    resp.location = f"{req.prefix}/resource_providers/{provider.uuid}"
     if version >= (1, 20):
         respond.send(req, resp, provider_view(req, provider),
                      last_modified=provider.last_modified)
@@ -76,7 +77,7 @@ def get_resource_provider(req, resp, uuid: str) -> None:
 def update_resource_provider(req, resp, uuid: str) -> None:
     respond.authorize(req, policy.UPDATE)
     version = req.context.version
-    data = body.read_json(req, schema.PUT_PROVIDER_V1_14 if version >= (1, 14)
+    data = validation.read_json(req, schema.PUT_PROVIDER_V1_14 if version >= (1, 14)
                           else schema.PUT_PROVIDER)
     kwargs = {}
     if "parent_provider_uuid" in data:

@@ -1,12 +1,13 @@
 """GET / : the version document (no token needed)."""
 from __future__ import annotations
 
-from nubes.common.wsgi import body
 from nubes.placement import microversions
+from nubes.placement.handlers import respond
 
 
 def get_root(req, resp) -> None:
-    body.send_json(resp, {"versions": [{
+    """From 1.15 with last-modified (now) and cache-control, as every GET."""
+    respond.send(req, resp, {"versions": [{
         "id": "v1.0",
         "max_version": str(microversions.MAXIMUM),
         "min_version": str(microversions.MINIMUM),

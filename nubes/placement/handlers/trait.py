@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from nubes.common.wsgi import body, errors
-from nubes.placement.handlers import query, respond
+from nubes.common.wsgi import errors
+from nubes.placement.handlers import query, respond, validation
 from nubes.placement.policies import resource_provider as rp_policy
 from nubes.placement.policies import trait as policy
 from nubes.placement.schemas import common
@@ -63,7 +63,7 @@ def put_trait(req, resp, name: str) -> None:
             f"{common.NAME_MAX} characters, start with the prefix \"CUSTOM_\" and use "
             "following characters: \"A\"-\"Z\", \"0\"-\"9\" and \"_\"")
     trait, created = service.ensure(req.context.state.db, name)
-    resp.location = f"/traits/{name}"
+    resp.location = f"{req.prefix}/traits/{name}"
     respond.bodiless(req, resp, 201 if created else 204, trait.last_modified)
 
 
@@ -91,7 +91,7 @@ def list_traits_for_resource_provider(req, resp, uuid: str) -> None:
 def update_traits_for_resource_provider(req, resp, uuid: str) -> None:
     respond.require_version(req, _MIN_VERSION)
     respond.authorize(req, rp_policy.TRAITS_UPDATE)
-    data = body.read_json(req, schema.SET_PROVIDER_TRAITS)
+    data = validation.read_json(req, schema.SET_PROVIDER_TRAITS)
     result = service.set_for_provider(req.context.state.db, uuid, data["traits"],
                                       data["resource_provider_generation"])
     _send_provider_traits(req, resp, result)

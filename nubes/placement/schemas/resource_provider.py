@@ -64,8 +64,9 @@ def collapse_repeats(params: dict, version) -> dict:
     """A repeated key keeps its last value (placement reads single-valued
     parameters "last one wins": before 1.39 a repeated ``required``
     overrides), except those that may repeat: ``member_of`` from 1.24
-    (before, a repeat stays a list and is refused) and ``required`` from
+    (before, the handler refuses a repeat by name) and ``required`` from
     1.39."""
-    keep = ("member_of",) + (("required",) if version >= (1, 39) else ())
+    keep = ((("member_of",) if version >= (1, 24) else ())
+            + (("required",) if version >= (1, 39) else ()))
     return {key: value[-1] if isinstance(value, list) and key not in keep else value
             for key, value in params.items()}

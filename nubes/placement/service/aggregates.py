@@ -20,14 +20,15 @@ class ProviderAggregates:
 def for_provider(db: Database, uuid: str) -> ProviderAggregates:
     def work(conn):
         provider = provider_repo.get_by_uuid_or_raise(conn, uuid)
-        return ProviderAggregates(sorted(repo.for_provider(conn, provider.id)),
+        return ProviderAggregates(list(repo.for_provider(conn, provider.id)),
                                   provider.generation)
     return db.read(work)
 
 
 def set_for_provider(db: Database, uuid: str, aggregates: list[str], *,
                      generation: int | None) -> ProviderAggregates:
-    """Make ``aggregates`` (created as needed) the provider's aggregates.
+    """Make ``aggregates`` (created as needed, in their order) the
+    provider's aggregates.
 
     With the caller's ``generation`` (microversion 1.19+) the change is
     refused when it is stale and bumps the generation; without one (1.1 -
@@ -42,11 +43,12 @@ def set_for_provider(db: Database, uuid: str, aggregates: list[str], *,
         else:
             new_generation = provider_repo.bump_generation(conn, provider.id, generation)
         current = repo.for_provider(conn, provider.id)
-        wanted = repo.ensure(conn, set(aggregates) - current.keys())
+        wanted = repo.ensure(conn, [u for u in aggregates if u not in current])
         repo.dissociate(conn, provider.id,
                         [i for u, i in current.items() if u not in set(aggregates)])
         repo.associate(conn, provider.id, wanted.values())
-        return ProviderAggregates(sorted(set(aggregates)), new_generation)
+        # As placement's answer: the aggregates in the order they were sent.
+        return ProviderAggregates(list(aggregates), new_generation)
 
     try:
         return db.write(work)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import logging
 from typing import Callable
 
 from sqlalchemy import exc as sa_exc
@@ -22,6 +23,7 @@ from nubes.placement.repo import resource_classes as rc_repo
 from nubes.placement.repo import usages as usage_repo
 from nubes.placement.models import MAX_INT
 
+LOG = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,7 +219,7 @@ def replace_plan(records: list[Inventory]) -> Plan:
 
 def check_usage_in(conn, uuid: str) -> None:
     """Refuse the provider's current state if an allocation sits on a class
-    it no longer has, or above a class's capacity."""
+    it no longer has (capacity below usage only warns)."""
     provider = provider_repo.get_by_uuid_or_raise(conn, uuid)
     records = {row.resource_class_id: Inventory.from_row(row)
                for row in repo.for_provider(conn, provider.id)}
@@ -245,9 +247,11 @@ def _class_ids(conn, uuid: str, records: list[Inventory]) -> dict[str, int]:
 
 def _check_usage(conn, uuid: str, provider_id: int, upserts: dict[int, Inventory],
                  removals: dict[int, str]) -> None:
-    """Refuse to remove inventory that has allocations, or to shrink
-    capacity below what is allocated.  Runs after the generation bump, so
-    it sees every allocation committed before this write."""
+    """Refuse to remove inventory that has allocations.  Capacity below
+    what is allocated is accepted with a warning, as OpenStack Placement
+    accepts it (an operator taking a host's resources out of use must be
+    able to).  Runs after the generation bump, so it sees every allocation
+    committed before this write."""
     used = usage_repo.used_by_class(conn, provider_id)
     in_use = sorted(name for class_id, name in removals.items() if used.get(class_id))
     if in_use:
@@ -256,7 +260,5 @@ def _check_usage(conn, uuid: str, provider_id: int, upserts: dict[int, Inventory
     for class_id, record in sorted(upserts.items(), key=lambda item: item[1].resource_class):
         amount = used.get(class_id, 0)
         if amount > record.capacity:
-            raise exc.InventoryCapacityExceeded(
-                f"Unable to update inventory for resource provider {uuid}: the capacity "
-                f"of {record.resource_class} would be {record.capacity:g}, below its "
-                f"usage of {amount}.")
+            LOG.warning("Resource provider %s is now over capacity for %s: capacity %g, "
+                        "usage %d", uuid, record.resource_class, record.capacity, amount)

@@ -3,23 +3,29 @@
 A compute host that discovers it should model, say, its VGPUs on child
 providers instead of the root must move the inventory and the instances'
 allocations together: no moment may exist in which allocations sit on
-inventory that has gone.  Everything happens in one transaction, in this
-order:
+inventory that has gone.  Everything happens in one transaction, in the
+steps OpenStack Placement takes, each bumping the generation of every
+provider it touches once (so a client holding the generations can follow
+the reshape with further writes):
 
 1. the named consumers' generations are checked and their current
-   allocations released (so inventory under them may change);
-2. each named provider's inventory is replaced, its generation checked
-   and bumped, without the usual in-use checks;
-3. the consumers' new allocations are checked against the new
-   inventories and written;
-4. the end state is checked: no allocation of any provider named in step
-   2 may sit on a class it no longer has or above a class's capacity.
+   allocations released (no generation changes for a release);
+2. *interim inventory*: each named provider gets the union of its current
+   inventory and the requested one (requested records win), its
+   generation checked against the request's and bumped;
+3. the consumers' new allocations are checked against those inventories
+   and written, bumping each provider they land on;
+4. *final inventory*: each named provider's inventory becomes exactly the
+   requested one, bumping it again; no allocation may be left on a class
+   a provider no longer has (capacity below usage is accepted, as in any
+   inventory write).
 """
 from __future__ import annotations
 
 import dataclasses
 
 from nubes.common.db.transaction import Database
+from nubes.placement.repo import providers as provider_repo
 from nubes.placement.service import allocations, inventories
 
 
@@ -40,9 +46,18 @@ def reshape(db: Database, changes: list[InventoryChange],
         freed = allocations.release_in(conn, writes)
         for change in changes:
             inventories.write_in(conn, change.provider_uuid, change.generation,
-                                 inventories.replace_plan(change.records), check_usage=False)
-        allocations.claim_in(conn, writes, freed)
+                                 _interim_plan(change.records), check_usage=False)
+        allocations.claim_in(conn, writes, set())
+        # Released only: no generation bump, but the candidates cache must see it.
+        provider_repo.mark_changed_quietly(conn, freed)
         for change in changes:
+            inventories.write_in(conn, change.provider_uuid, None,
+                                 inventories.replace_plan(change.records), check_usage=False)
             inventories.check_usage_in(conn, change.provider_uuid)
 
     db.write(work)
+
+
+def _interim_plan(records: list[inventories.Inventory]) -> inventories.Plan:
+    """The requested records over the current ones, removing nothing."""
+    return lambda current: (records, set())

@@ -396,8 +396,12 @@ def test_resourceless_groups(placement, state):
     by_pf = {r["mappings"]["_VF1"][0]: r for r in resp.json["allocation_requests"]}
     assert by_pf[U("pf0")]["mappings"]["_NUMA"] == [U("numa0")]
     assert list(by_pf[U("pf0")]["allocations"]) == [U("pf0")]
-    # Resourceless groups must be named in same_subtree ...
+    # Resourceless groups must be named in same_subtree (a bad value) ...
     resp = get(placement, required_NUMA="CUSTOM_NUMA", resources_VF="SRIOV_NET_VF:1")
+    assert resp.status == 400 and resp.error_code == "placement.query.bad_value"
+    assert "bad group(s) - ['_NUMA']" in resp.error_detail
+    # ... once some group has resources (that is checked first).
+    resp = get(placement, required_NUMA="CUSTOM_NUMA")
     assert resp.status == 400 and resp.error_code == "placement.query.missing_value"
     # ... and before 1.36 every group needs resources.
     resp = get(placement, version="1.35", required_NUMA="CUSTOM_NUMA",
