@@ -234,6 +234,22 @@ def _fit_levels(levels: list[tuple[dict[str, int] | None, str | None]], count,
     return room
 
 
+def check_growth(conf: Any, api_db: Database, cells: CellRegistry, ctx: RequestContext,
+                 project_id: str, *, vcpus: int, memory_mb: int) -> None:
+    """Raises :class:`QuotaExceeded` when the project's servers growing by
+    ``vcpus`` cores and ``memory_mb`` of RAM (a resize up) pass a limit."""
+    if vcpus <= 0 and memory_mb <= 0:
+        return
+    found = limits(conf, api_db, project_id)
+    if counted_unlimited(found):
+        return
+    used = usage(api_db, cells, ctx, project_id)
+    over = first_over(found, used, {"instances": 0, "cores": max(vcpus, 0),
+                                    "ram": max(memory_mb, 0)})
+    if over is not None:
+        raise QuotaExceeded(over.message())
+
+
 def allowed_count(conf: Any, api_db: Database, cells: CellRegistry, ctx: RequestContext,
                   project_id: str, *, min_count: int, max_count: int, vcpus: int,
                   memory_mb: int, found: dict[str, int] | None = None,

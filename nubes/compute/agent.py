@@ -36,7 +36,8 @@ from nubes.common.log import request_id_var
 from nubes.common.periodic import Periodic
 from nubes.compute.endpoint import ComputeEndpoint
 from nubes.compute.messages import BINARY, SERVICE_VERSION, TOPIC, HostStatus, NodeStatus
-from nubes.compute.operations import Host, shelve, soft_delete
+from nubes.compute.operations import Host, resize, shelve, soft_delete
+from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.resource_tracker import ResourceTracker, SyncResult
 from nubes.compute.virt import load_driver
 from nubes.compute.virt.driver import Driver
@@ -72,7 +73,7 @@ class ComputeAgent:
         # What the instance operations work with (the endpoint's and the
         # periodic reclaim's).
         self.ops = Host(host, self.driver, self.conductor, placement,
-                        images=ImageClient.from_conf(conf))
+                        images=ImageClient.from_conf(conf), peers=ComputeAPI(transport))
         self._server = rpc.RPCServer(transport, TOPIC, host, [ComputeEndpoint(self)],
                                      conf=conf)
         self._heartbeat = Periodic(f"report {host}", conf.report_interval, self._report)
@@ -83,10 +84,11 @@ class ComputeAgent:
                                    initial_delay=random.uniform(
                                        0.5, 1.0) * conf.update_resources_interval)
         # Soft-deleted instances older than reclaim_instance_interval are
-        # deleted, shelved ones older than shelved_offload_time offloaded;
-        # checked as often as the shorter asks (at least every minute).
-        waits = [w for w in (conf.reclaim_instance_interval, conf.shelved_offload_time)
-                 if w > 0]
+        # deleted, shelved ones older than shelved_offload_time offloaded,
+        # moves waiting longer than resize_confirm_window confirmed; checked
+        # as often as the shortest asks (at least every minute).
+        waits = [w for w in (conf.reclaim_instance_interval, conf.shelved_offload_time,
+                             conf.resize_confirm_window) if w > 0]
         self._reclaim = Periodic(f"housekeeping {host}", min(waits + [60]),
                                  self._housekeeping) if waits else None
         # Set by stop(); a signal handler may set it to abort a start.
@@ -158,6 +160,8 @@ class ComputeAgent:
                 soft_delete.reclaim(self.ops, ctx, self.conf.reclaim_instance_interval)
             if self.conf.shelved_offload_time > 0:
                 shelve.offload_shelved(self.ops, ctx, self.conf.shelved_offload_time)
+            if self.conf.resize_confirm_window > 0:
+                resize.confirm_due(self.ops, ctx, self.conf.resize_confirm_window)
         finally:
             request_id_var.reset(token)
 

@@ -6,7 +6,7 @@ from typing import Protocol
 from nubes.common.context import RequestContext
 from nubes.compute.messages import Diagnostics, HostStatus
 from nubes.compute.operations import Host, build, delete, guest_info, power, rebuild, shelve
-from nubes.compute.operations import snapshot, soft_delete
+from nubes.compute.operations import resize, snapshot, soft_delete
 from nubes.scheduler.messages import Selection
 
 
@@ -127,6 +127,35 @@ class ComputeEndpoint:
         return rebuild.rebuild_instance(self._host(), ctx, instance_uuid=instance_uuid,
                                         admin_password=admin_password,
                                         preserve_ephemeral=preserve_ephemeral)
+
+    def resize_instance(self, ctx: RequestContext, *, instance_uuid: str,
+                        migration_uuid: str, selection: dict, old_vm_state: str) -> bool:
+        return resize.resize_instance(self._host(), ctx, instance_uuid=instance_uuid,
+                                      migration_uuid=migration_uuid,
+                                      selection=Selection.from_dict(selection),
+                                      old_vm_state=old_vm_state)
+
+    def finish_resize(self, ctx: RequestContext, *, instance_uuid: str, migration_uuid: str,
+                      selection: dict, old_vm_state: str) -> bool:
+        return resize.finish_resize(self._host(), ctx, instance_uuid=instance_uuid,
+                                    migration_uuid=migration_uuid,
+                                    selection=Selection.from_dict(selection),
+                                    old_vm_state=old_vm_state)
+
+    def confirm_resize(self, ctx: RequestContext, *, instance_uuid: str,
+                       migration_uuid: str) -> bool:
+        return resize.confirm_resize(self._host(), ctx, instance_uuid=instance_uuid,
+                                     migration_uuid=migration_uuid)
+
+    def revert_resize(self, ctx: RequestContext, *, instance_uuid: str,
+                      migration_uuid: str) -> bool:
+        return resize.revert_resize(self._host(), ctx, instance_uuid=instance_uuid,
+                                    migration_uuid=migration_uuid)
+
+    def finish_revert_resize(self, ctx: RequestContext, *, instance_uuid: str,
+                             migration_uuid: str, failed: bool = False) -> bool:
+        return resize.finish_revert_resize(self._host(), ctx, instance_uuid=instance_uuid,
+                                           migration_uuid=migration_uuid, failed=failed)
 
     # --- calls -----------------------------------------------------------------------
 

@@ -146,6 +146,38 @@ class ComputeAPI:
                                 admin_password=admin_password,
                                 preserve_ephemeral=preserve_ephemeral)
 
+    # --- moves: resize and cold migration (nubes.compute.operations.resize) ----------
+
+    def resize_instance(self, ctx, host: str, instance_uuid: str, *, migration_uuid: str,
+                        selection: Selection, old_vm_state: str) -> rpc.Outgoing:
+        """To the source: power off and hand over to ``selection``'s host."""
+        return self._guest_cast(ctx, host, "resize_instance", instance_uuid,
+                                migration_uuid=migration_uuid, selection=selection.to_dict(),
+                                old_vm_state=old_vm_state)
+
+    def finish_resize(self, ctx, host: str, instance_uuid: str, *, migration_uuid: str,
+                      selection: Selection, old_vm_state: str) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "finish_resize", instance_uuid,
+                                migration_uuid=migration_uuid, selection=selection.to_dict(),
+                                old_vm_state=old_vm_state)
+
+    def confirm_resize(self, ctx, host: str, instance_uuid: str, *,
+                       migration_uuid: str) -> rpc.Outgoing:
+        """To the source: drop the old guest and the migration's allocation."""
+        return self._guest_cast(ctx, host, "confirm_resize", instance_uuid,
+                                migration_uuid=migration_uuid)
+
+    def revert_resize(self, ctx, host: str, instance_uuid: str, *,
+                      migration_uuid: str) -> rpc.Outgoing:
+        """To the destination: drop the new guest, then the source takes it back."""
+        return self._guest_cast(ctx, host, "revert_resize", instance_uuid,
+                                migration_uuid=migration_uuid)
+
+    def finish_revert_resize(self, ctx, host: str, instance_uuid: str, *,
+                             migration_uuid: str, failed: bool = False) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "finish_revert_resize", instance_uuid,
+                                migration_uuid=migration_uuid, failed=failed)
+
     # --- calls: the API waits for the host's answer ------------------------------
 
     def set_admin_password(self, ctx, host: str, instance_uuid: str, new_pass: str, *,

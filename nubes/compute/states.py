@@ -45,6 +45,11 @@ class TaskState:
     SHELVING = "shelving"
     SHELVING_OFFLOADING = "shelving_offloading"
     UNSHELVING = "unshelving"
+    RESIZE_PREP = "resize_prep"
+    RESIZE_MIGRATING = "resize_migrating"
+    RESIZE_MIGRATED = "resize_migrated"
+    RESIZE_FINISH = "resize_finish"
+    RESIZE_REVERTING = "resize_reverting"
     REBUILDING = "rebuilding"               # set by the API
     REBUILD_SPAWNING = "rebuild_spawning"   # the host is re-creating the guest
 
@@ -83,6 +88,10 @@ class Action:
     SHELVE = "shelve"
     SHELVE_OFFLOAD = "shelveOffload"
     UNSHELVE = "unshelve"
+    RESIZE = "resize"
+    MIGRATE = "migrate"
+    CONFIRM_RESIZE = "confirmResize"
+    REVERT_RESIZE = "revertResize"
     REBUILD = "rebuild"
 
 

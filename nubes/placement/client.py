@@ -33,6 +33,16 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from nubes.common.http_session import service_session
+from nubes.placement.client_records import (  # noqa: F401 - the client's records
+    AllocationCandidates,
+    ClaimResult,
+    ConsumerAllocations,
+    Inventories,
+    Inventory,
+    Provider,
+    ProviderAggregates,
+    ProviderTraits,
+)
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -82,38 +92,7 @@ class PlacementConflict(PlacementError):
         return self.code == CONCURRENT_UPDATE
 
 
-# --- records ----------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class Provider:
-    uuid: str
-    name: str
-    generation: int
-    parent_provider_uuid: str | None = None
-    root_provider_uuid: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Inventory:
-    total: int
-    reserved: int = 0
-    min_unit: int = 1
-    max_unit: int = 1
-    step_size: int = 1
-    allocation_ratio: float = 1.0
-
-
-@dataclasses.dataclass(frozen=True)
-class Inventories:
-    generation: int
-    inventories: dict[str, Inventory]
-
-
-@dataclasses.dataclass(frozen=True)
-class ProviderAggregates:
-    aggregates: frozenset[str]
-    generation: int
-
+# --- records (nubes.placement.client_records; imported from here) ------------
 
 def _provider(data: dict) -> Provider:
     return Provider(uuid=data["uuid"], name=data["name"], generation=data["generation"],
@@ -389,6 +368,44 @@ class PlacementClient:
         """Remove every allocation of ``consumer``; False if it had none."""
         return self._delete(f"/allocations/{consumer}", _CLAIM, request_id)
 
+    # --- moves: allocations handed from one consumer to another ---------------------
+    # (added for resize and migration: the migration's uuid holds the source)
+
+    def get_allocations(self, consumer: str, *,
+                        request_id: str | None = None) -> "ConsumerAllocations":
+        resp = self.request("GET", f"/allocations/{consumer}", version=_CLAIM,
+                            request_id=request_id)
+        data = orjson.loads(resp.content)
+        return ConsumerAllocations(
+            {rp: dict(a["resources"]) for rp, a in data.get("allocations", {}).items()},
+            data.get("consumer_generation"), data.get("project_id"), data.get("user_id"))
+
+    def move_allocations(self, source: str, target: str, *, target_type: str = "INSTANCE",
+                         source_type: str = "INSTANCE",
+                         request_id: str | None = None) -> bool:
+        """In one ``POST /allocations``: ``target`` gets ``source``'s
+        allocations (in place of its own) and ``source`` none, both checked
+        against their consumer generations (re-read and retried when
+        another writer got there first).  False when ``source`` has none."""
+        def attempt() -> bool:
+            held = self.get_allocations(source, request_id=request_id)
+            if not held.allocations:
+                return False
+            current = self.get_allocations(target, request_id=request_id)
+            body = {
+                target: {"allocations": {rp: {"resources": r}
+                                         for rp, r in held.allocations.items()},
+                         "project_id": held.project_id, "user_id": held.user_id,
+                         "consumer_generation": current.generation,
+                         "consumer_type": target_type},
+                source: {"allocations": {}, "project_id": held.project_id,
+                         "user_id": held.user_id, "consumer_generation": held.generation,
+                         "consumer_type": source_type}}
+            self.request("POST", "/allocations", version=_CLAIM, json=body,
+                         request_id=request_id, ok=(204,))
+            return True
+        return self.retry_on_concurrent_update(attempt)
+
     def _delete(self, path: str, version: str, request_id: str | None) -> bool:
         """DELETE ``path``; False if it was not there (404)."""
         try:
@@ -427,40 +444,3 @@ def _error(what: str, resp: requests.Response) -> PlacementError:
     if cls is None:
         cls = PlacementUnavailable if status >= 500 else PlacementError
     return cls(message, status=status, code=code, detail=detail, request_id=request_id)
-
-
-# --- added with the methods above (compute resource tracker) -----------------
-
-@dataclasses.dataclass(frozen=True)
-class ProviderTraits:
-    traits: frozenset[str]
-    generation: int
-
-
-# --- added with the scheduling methods (nubes.scheduler) -----------------------
-
-@dataclasses.dataclass(frozen=True)
-class AllocationCandidates:
-    """The answer of ``GET /allocation_candidates``, as placement sent it:
-    ``allocation_requests`` [{"allocations": {rp: {"resources": {...}}},
-    "mappings": {...}}], ``provider_summaries`` {rp: {"resources": {rc:
-    {"capacity", "used"}}, "traits", "parent_provider_uuid",
-    "root_provider_uuid"}}."""
-    allocation_requests: list[dict]
-    provider_summaries: dict[str, dict]
-    version: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ClaimResult:
-    CLAIMED = "claimed"
-    CAPACITY = "capacity"                        # 409: does not fit (any more)
-    CONSUMER_GENERATION = "consumer_generation"  # 409: the consumer changed
-    PROVIDER_GENERATION = "provider_generation"  # 409: a provider race; may retry
-
-    outcome: str
-    detail: str | None = None
-
-    @property
-    def claimed(self) -> bool:
-        return self.outcome == self.CLAIMED

@@ -290,6 +290,10 @@ migrations = sa.Table(
     flag("cross_cell_move"),
     sa.Column("user_id", sa.String(255), nullable=True),
     sa.Column("project_id", sa.String(255), nullable=True),
+    # The instance's flavor columns before and after the move (JSON): a
+    # revert puts the old ones back.
+    sa.Column("old_flavor", sa.Text, nullable=True),
+    sa.Column("new_flavor", sa.Text, nullable=True),
     *timestamps(),
     *soft_delete(),
     # os-migrations: newest first (created_at, id desc), and its filters.

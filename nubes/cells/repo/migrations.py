@@ -111,3 +111,46 @@ def update(conn: sa.Connection, uuid: str, values: dict[str, Any],
            now: datetime.datetime) -> int:
     return conn.execute(sa.update(mig).where(mig.c.uuid == uuid, mig.c.deleted == 0)
                         .values(**values, updated_at=now)).rowcount
+
+
+# --- moves (resize, cold migration): written by the super-conductor and,
+# through the cell conductor, by the hosts ------------------------------------------
+
+# A resize or cold migration waiting for confirmResize / revertResize.
+FINISHED = "finished"
+# States of a move that is over: nothing holds allocations for it any more.
+DONE = ("confirmed", "reverted", "error", "failed", "completed", "cancelled", "done")
+
+
+def get(conn: sa.Connection, uuid: str) -> dict | None:
+    """A live migration record by uuid, hidden or not."""
+    row = conn.execute(sa.select(mig).where(mig.c.uuid == uuid, mig.c.deleted == 0)).first()
+    return None if row is None else _record(row)
+
+
+def set_status(conn: sa.Connection, uuid: str, values: dict[str, Any],
+               now: datetime.datetime, expected: Sequence[str] | None = None) -> bool:
+    """Update a live migration (only while its status is one of
+    ``expected``, when given); False when it did not match."""
+    query = sa.update(mig).where(mig.c.uuid == uuid, mig.c.deleted == 0)
+    if expected is not None:
+        query = query.where(mig.c.status.in_(list(expected)))
+    return conn.execute(query.values(**values, updated_at=now)).rowcount == 1
+
+
+def open_for_instance(conn: sa.Connection, instance_uuid: str) -> list[dict]:
+    """The instance's moves not yet over (newest first)."""
+    rows = conn.execute(sa.select(mig).where(
+        mig.c.instance_uuid == instance_uuid, mig.c.deleted == 0,
+        mig.c.status.not_in(list(DONE))).order_by(mig.c.id.desc()))
+    return [_record(r) for r in rows]
+
+
+def unconfirmed_before(conn: sa.Connection, dest_compute: str, before: datetime.datetime,
+                       limit: int) -> list[dict]:
+    """Finished resizes and migrations onto ``dest_compute`` waiting for a
+    confirmation since before ``before`` (the auto-confirm's work)."""
+    rows = conn.execute(sa.select(mig).where(
+        mig.c.dest_compute == dest_compute, mig.c.deleted == 0, mig.c.status == FINISHED,
+        mig.c.updated_at < before).order_by(mig.c.updated_at).limit(limit))
+    return [_record(r) for r in rows]

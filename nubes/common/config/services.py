@@ -31,4 +31,10 @@ COMPUTE_OPTS = [
                     "the host offloads it (destroys the guest and frees its "
                     "placement allocations): 0 offloads as part of the shelve, "
                     "-1 never.  Read by the compute hosts."),
+    cfg.BoolOpt("allow_resize_to_same_host", default=False,
+                help="A resize may pick the server's own host (read by the "
+                     "super-conductor when it schedules the move)."),
+    cfg.IntOpt("resize_confirm_window", default=0, min=0, max=10 * 365 * 86400,
+               help="Seconds after which a resized or migrated server waiting in "
+                    "VERIFY_RESIZE is confirmed by its new host; 0 never."),
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
-from typing import Iterator
+from typing import Any, Iterator
 
 from nubes.compute.virt.driver import Driver
 from nubes.conductor.cell.rpcapi import CellConductorAPI
@@ -53,4 +53,6 @@ class Host:
     placement: PlacementClient
     # Snapshots upload here (None: [image_client] endpoint unset; they fail).
     images: ImageClient | None = None
+    # The other hosts of the cell (a move hands over from host to host).
+    peers: Any = None
     locks: InstanceLocks = dataclasses.field(default_factory=InstanceLocks)

@@ -12,7 +12,7 @@ from nubes.common import rpc
 from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
 from nubes.compute.rpcapi import ComputeAPI
-from nubes.conductor.cell import compute_nodes, instances, services
+from nubes.conductor.cell import compute_nodes, instances, migrations, services
 from nubes.conductor.cell.messages import NodeReport
 from nubes.conductor.cell.reschedule import Reschedule
 from nubes.placement.client import PlacementClient
@@ -48,6 +48,17 @@ class CellConductorEndpoint:
 
     def instance_get(self, ctx: RequestContext, *, instance_uuid: str) -> Any:
         return instances.get(self._db, instance_uuid)
+
+    def migration_get(self, ctx: RequestContext, *, uuid: str) -> Any:
+        return migrations.get(self._db, uuid)
+
+    def migration_update(self, ctx: RequestContext, *, uuid: str, values: dict,
+                         expected_status: list[str] | None = None) -> Any:
+        return migrations.update(self._db, uuid, values, expected_status)
+
+    def migrations_unconfirmed(self, ctx: RequestContext, *, host: str, older_than: float,
+                               limit: int = 50) -> list:
+        return migrations.unconfirmed(self._db, host, older_than, min(limit, 1000))
 
     def instances_idle_in_state(self, ctx: RequestContext, *, host: str, vm_state: str,
                                 older_than: float, limit: int = 100) -> list[str]:

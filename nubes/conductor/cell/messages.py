@@ -173,6 +173,36 @@ class InstanceRecord:
         return cls(**values)
 
 
+@dataclasses.dataclass(frozen=True)
+class MigrationRecord:
+    """The fields of a cell's ``migrations`` row the moves use."""
+    uuid: str
+    instance_uuid: str
+    status: str | None = None
+    migration_type: str | None = None
+    source_compute: str | None = None
+    source_node: str | None = None
+    dest_compute: str | None = None
+    dest_node: str | None = None
+    old_flavor: str | None = None      # JSON: the instance's flavor columns before
+    new_flavor: str | None = None      # ... and after the move
+    project_id: str | None = None
+    user_id: str | None = None
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> "MigrationRecord":
+        return _from_wire(cls, data)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "MigrationRecord":
+        return cls(**{f.name: row.get(f.name) for f in dataclasses.fields(cls)})
+
+
+@rpc.allow
+class MigrationNotFound(Exception):
+    """No such migration in this cell, or not in the expected status."""
+
+
 @rpc.allow
 class InstanceNotFound(Exception):
     """The instance is not in this cell (or is deleted)."""

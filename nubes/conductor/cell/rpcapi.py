@@ -19,6 +19,7 @@ from nubes.common.context import RequestContext
 from nubes.conductor.cell.messages import (
     TOPIC,
     InstanceRecord,
+    MigrationRecord,
     NodeReport,
     RecordedNode,
     RegisteredService,
@@ -86,6 +87,27 @@ class CellConductorAPI:
                      timeout: float | None = None) -> InstanceRecord:
         return InstanceRecord.from_wire(self._client.call(
             ctx, "instance_get", timeout=timeout, instance_uuid=instance_uuid))
+
+    def migration_get(self, ctx: RequestContext | None, uuid: str, *,
+                      timeout: float | None = None) -> MigrationRecord:
+        return MigrationRecord.from_wire(self._client.call(ctx, "migration_get",
+                                                           timeout=timeout, uuid=uuid))
+
+    def migration_update(self, ctx: RequestContext | None, uuid: str, values: dict, *,
+                         expected_status: list[str] | None = None,
+                         timeout: float | None = None) -> MigrationRecord:
+        """Raises :class:`MigrationNotFound` when it is gone or not in an
+        ``expected_status``."""
+        return MigrationRecord.from_wire(self._client.call(
+            ctx, "migration_update", timeout=timeout, uuid=uuid, values=values,
+            expected_status=expected_status))
+
+    def migrations_unconfirmed(self, ctx: RequestContext | None, host: str,
+                               older_than: float, *, limit: int = 50,
+                               timeout: float | None = None) -> list[MigrationRecord]:
+        return [MigrationRecord.from_wire(m) for m in self._client.call(
+            ctx, "migrations_unconfirmed", timeout=timeout, host=host,
+            older_than=older_than, limit=limit)]
 
     def instances_idle_in_state(self, ctx: RequestContext | None, host: str,
                                 vm_state: str, older_than: float, *, limit: int = 100,

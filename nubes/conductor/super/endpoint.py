@@ -5,6 +5,7 @@ from __future__ import annotations
 from nubes.common.context import RequestContext
 from nubes.conductor.super.api_level import ApiLevel
 from nubes.conductor.super.build import ScheduleAndBuild
+from nubes.conductor.super.migrate import MigrateServer, MoveRequest
 from nubes.conductor.super.unshelve import KEEP, UnshelveOffloaded
 from nubes.scheduler.messages import NoValidHost, RequestSpec
 from nubes.scheduler.rpcapi import SchedulerAPI
@@ -32,4 +33,13 @@ class SuperConductorEndpoint:
                                      availability_zone=availability_zone,
                                      host=host).execute()
         except NoValidHost:        # rolled back: the server stays offloaded, with a fault
+            return "no_valid_host"
+
+    def migrate_server(self, ctx: RequestContext, *, instance_uuid: str,
+                       flavor: dict | None = None, host: str | None = None,
+                       old_vm_state: str = "active") -> str:
+        try:
+            return MigrateServer(self._api, self._scheduler, ctx, MoveRequest(
+                instance_uuid, flavor, host, old_vm_state)).execute()
+        except NoValidHost:        # rolled back: the server stays where it was
             return "no_valid_host"

@@ -46,3 +46,11 @@ class SuperConductorAPI:
         there; ``availability_zone`` "keep" leaves its zone as it was."""
         return self._client.message(ctx, "unshelve_instance", instance_uuid=instance_uuid,
                                     availability_zone=availability_zone, host=host)
+
+    def migrate_server(self, ctx: RequestContext | None, instance_uuid: str, *,
+                       flavor: dict | None = None, host: str | None = None,
+                       old_vm_state: str = "active") -> rpc.Outgoing:
+        """Resize (``flavor``: the new flavor's fields) or cold-migrate
+        (``flavor`` None; ``host`` 2.56) the server within its cell."""
+        return self._client.message(ctx, "migrate_server", instance_uuid=instance_uuid,
+                                    flavor=flavor, host=host, old_vm_state=old_vm_state)

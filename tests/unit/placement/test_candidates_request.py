@@ -53,7 +53,8 @@ def test_root_required_and_same_subtree():
 
 
 @pytest.mark.parametrize("params,error", [
-    ({"required_B": "CUSTOM_X", "resources_A": "VCPU:1"}, exc.MissingQueryValue),
+    # A resourceless group outside any same_subtree is a bad value.
+    ({"required_B": "CUSTOM_X", "resources_A": "VCPU:1"}, exc.InvalidQuery),
     ({"required_B": "CUSTOM_X", "same_subtree": "_B"}, exc.MissingQueryValue),
     ({"resources_A": "VCPU:1", "same_subtree": "_A,_C"}, exc.InvalidQuery),
     ({"resources_A": "VCPU:1", "same_subtree": ",_A"}, exc.InvalidQuery),

@@ -20,7 +20,8 @@ from nubes.api.compute.schemas import server_create as create_schema
 from nubes.api.compute.schemas import server_rebuild as rebuild_schema
 from nubes.api.compute.service import server_create, server_delete, server_guest_calls
 from nubes.api.compute.service import availability_zones, server_power, server_restore
-from nubes.api.compute.service import server_rebuild, server_shelve, server_snapshot
+from nubes.api.compute.service import server_rebuild, server_resize, server_shelve
+from nubes.api.compute.service import server_snapshot
 from nubes.api.compute.service import server_row_actions, server_tasks
 from nubes.api.compute.service import servers as server_service
 from nubes.api.compute.views import servers as server_view
@@ -211,6 +212,32 @@ def _rebuild(call: _Call) -> None:
     respond.send(call.resp, {"server": body}, 202)
 
 
+def _resize(call: _Call) -> None:
+    server_resize.resize(respond.state(call.req), respond.ctx(call.req), call.uuid,
+                         str(call.value["flavorRef"]))
+    respond.empty(call.resp, 202)
+
+
+def _migrate(call: _Call) -> None:
+    state, ctx = respond.state(call.req), respond.ctx(call.req)
+    host = call.value.get("host") if isinstance(call.value, dict) and \
+        respond.version(call.req) >= (2, 56) else None
+    if host is not None:
+        _authorize(state, ctx, action_policy.MIGRATE_HOST, None)
+    server_resize.migrate(state, ctx, call.uuid, host)
+    respond.empty(call.resp, 202)
+
+
+def _confirm_resize(call: _Call) -> None:
+    server_resize.confirm(respond.state(call.req), respond.ctx(call.req), call.uuid)
+    respond.empty(call.resp, 204)
+
+
+def _revert_resize(call: _Call) -> None:
+    server_resize.revert(respond.state(call.req), respond.ctx(call.req), call.uuid)
+    respond.empty(call.resp, 202)
+
+
 def _no_op(call: _Call) -> None:
     """injectNetworkInfo, resetNetwork: nothing to do without a network
     service (the server must still exist)."""
@@ -243,6 +270,11 @@ ACTIONS: dict[str, _Action] = {
     "forceDelete": _Action(_P.FORCE_DELETE, schemas.ANY, _force_delete),
     "createImage": _Action(_P.CREATE_IMAGE, schemas.CREATE_IMAGE, _create_image),
     "createBackup": _Action(_P.CREATE_BACKUP, schemas.CREATE_BACKUP, _create_backup),
+    "resize": _Action(_P.RESIZE, schemas.RESIZE, _resize),
+    "migrate": _Action(_P.MIGRATE, schemas.ANY, _migrate,
+                       schema_from=(((2, 56), schemas.MIGRATE_V256),)),
+    "confirmResize": _Action(_P.CONFIRM_RESIZE, schemas.ANY, _confirm_resize),
+    "revertResize": _Action(_P.REVERT_RESIZE, schemas.ANY, _revert_resize),
     "shelve": _Action(_P.SHELVE, schemas.ANY, _shelve),
     "shelveOffload": _Action(_P.SHELVE_OFFLOAD, schemas.ANY, _shelve_offload),
     "unshelve": _Action(_P.UNSHELVE, schemas.ANY, _unshelve,

@@ -26,6 +26,11 @@ RESTORE = "os_compute_api:os-deferred-delete:restore"
 FORCE_DELETE = "os_compute_api:os-deferred-delete:force"
 CREATE_IMAGE = "os_compute_api:servers:create_image"
 CREATE_BACKUP = "os_compute_api:os-create-backup"
+RESIZE = "os_compute_api:servers:resize"
+CONFIRM_RESIZE = "os_compute_api:servers:confirm_resize"
+REVERT_RESIZE = "os_compute_api:servers:revert_resize"
+MIGRATE = "os_compute_api:os-migrate-server:migrate"
+MIGRATE_HOST = "os_compute_api:os-migrate-server:migrate:host"
 SHELVE = "os_compute_api:os-shelve:shelve"
 SHELVE_OFFLOAD = "os_compute_api:os-shelve:shelve_offload"
 UNSHELVE = "os_compute_api:os-shelve:unshelve"
@@ -67,6 +72,11 @@ RULES = [
     _member(FORCE_DELETE, "forceDelete", "Delete a soft-deleted server now."),
     _member(CREATE_IMAGE, "createImage", "Create an image (a snapshot) of a server."),
     _member(CREATE_BACKUP, "createBackup", "Back a server up into an image, with rotation."),
+    _member(RESIZE, "resize", "Resize a server to another flavor."),
+    _member(CONFIRM_RESIZE, "confirmResize", "Confirm a resize or migration."),
+    _member(REVERT_RESIZE, "revertResize", "Revert a resize or migration."),
+    _admin(MIGRATE, "migrate", "Cold-migrate a server to another host (admin)."),
+    _admin(MIGRATE_HOST, "migrate", "Cold-migrate a server to a given host (2.56+, admin)."),
     _member(SHELVE, "shelve", "Shelve a server."),
     _admin(SHELVE_OFFLOAD, "shelveOffload", "Offload a shelved server (admin)."),
     _member(UNSHELVE, "unshelve", "Unshelve a server."),

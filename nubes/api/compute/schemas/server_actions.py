@@ -50,3 +50,11 @@ CREATE_BACKUP = {"type": "object", "properties": {
     "name": NAME, "backup_type": {"type": "string", "maxLength": 255},
     "rotation": _NON_NEGATIVE, "metadata": METADATA},
     "required": ["name", "backup_type", "rotation"], "additionalProperties": False}
+
+RESIZE = {"type": "object", "properties": {
+    "flavorRef": {"type": ["string", "integer"], "minLength": 1, "maxLength": 255},
+    "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}},
+    "required": ["flavorRef"], "additionalProperties": False}
+
+MIGRATE_V256 = {"type": ["object", "null"], "properties": {
+    "host": {"oneOf": [HOSTNAME, {"type": "null"}]}}, "additionalProperties": False}

@@ -209,13 +209,18 @@ def _spec(ctx: RequestContext, req: CreateRequest, r: _Resolved, count: int,
         destination = Destination(host=req.forced_host, node=req.forced_node)
     hints = {k: v for k, v in req.scheduler_hints.items()}
     return RequestSpec(
-        flavor=Flavor(vcpus=f.vcpus, memory_mb=f.memory_mb, root_gb=f.root_gb,
-                      ephemeral_gb=f.ephemeral_gb, swap=f.swap,
-                      extra_specs=dict(f.extra_specs), name=f.name, flavorid=f.flavorid),
+        flavor=spec_flavor(f),
         project_id=ctx.project_id, user_id=ctx.user_id,
         image_properties=dict(r.image.properties),
         availability_zone=req.availability_zone, scheduler_hints=hints,
         server_group=group, num_instances=count, requested_destination=destination)
+
+
+def spec_flavor(f) -> Flavor:
+    """The scheduler's view of a flavor record (create and resize)."""
+    return Flavor(vcpus=f.vcpus, memory_mb=f.memory_mb, root_gb=f.root_gb,
+                  ephemeral_gb=f.ephemeral_gb, swap=f.swap, extra_specs=dict(f.extra_specs),
+                  name=f.name, flavorid=f.flavorid)
 
 
 def _flavor_json(f) -> str:

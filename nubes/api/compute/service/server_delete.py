@@ -30,7 +30,7 @@ from nubes.api.compute import exceptions as exc
 from nubes.api.compute.service import instance_cells
 from nubes.api.compute.service.instance_cells import Located
 from nubes.api.compute.state import ComputeState
-from nubes.cells.repo import build_requests, instance_actions, instance_mappings
+from nubes.cells.repo import build_requests, instance_actions, instance_mappings, migrations
 from nubes.cells.repo import instances as instance_repo
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
@@ -63,12 +63,28 @@ def delete(state: ComputeState, ctx: RequestContext, uuid: str, *,
     state.api_db.write(lambda conn: instance_mappings.queue_for_delete(conn, uuid))
     if instance is None or instance.deleted:
         return "already_deleted"
+    _end_moves(state, ctx, located)
     if not cell.is_cell0 and instance.host and \
             instance_cells.compute_is_up(state, cell, instance.host):
         if not force and _soft(state, instance):
             return _soft_delete_on_host(state, ctx, located)
         return _delete_on_host(state, ctx, located)
     return _local_delete(state, ctx, located)
+
+
+def _end_moves(state: ComputeState, ctx: RequestContext, located: Located) -> None:
+    """A server deleted mid-move: its moves end (``error``) and the
+    allocations their migrations hold on the source go."""
+    uuid = located.mapping.instance_uuid
+
+    def work(conn) -> list[str]:
+        ended = []
+        for migration in migrations.open_for_instance(conn, uuid):
+            migrations.set_status(conn, migration["uuid"], {"status": "error"}, utcnow())
+            ended.append(migration["uuid"])
+        return ended
+    for migration_uuid in state.cells.database(located.cell).write(work):
+        _release(state, ctx, migration_uuid)
 
 
 def _soft(state: ComputeState, instance) -> bool:

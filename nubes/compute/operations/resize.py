@@ -1,0 +1,244 @@
+"""Resize and cold migration on the hosts (after the super-conductor
+recorded the migration, gave the source's allocation to the migration's
+uuid and claimed the destination for the instance's):
+
+* ``resize_instance`` (source; task ``resize_prep``): the guest is powered
+  off (its disk stays until the move is confirmed), migration
+  ``migrating`` → ``post-migrating``, task ``resize_migrated``; then
+  ``finish_resize`` is cast to the destination;
+* ``finish_resize`` (destination): the guest is made on the destination
+  node with the new flavor (powered off again if the server was stopped),
+  the row moves (host, node, flavor columns), VERIFY_RESIZE (vm_state
+  ``resized``), migration ``finished``;
+* ``confirm_resize`` (source; the API set the migration ``confirming``): the
+  old guest goes and so does the migration's allocation on the source;
+  vm_state active (or stopped), migration ``confirmed``;
+* ``revert_resize`` (destination; task ``resize_reverting``): the new guest
+  goes, then ``finish_revert_resize`` (source): in one placement
+  transaction the migration's allocation becomes the instance's again (its
+  destination claim goes with it), the row moves back with its old flavor,
+  the guest runs again where it was, migration ``reverted``.
+
+A failure before the destination has the server hands it back the same
+way (migration ``error``, a fault, the event with Error): the server is on
+its source, as it was, and placement exactly as before the move.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+
+from nubes.common.context import RequestContext
+from nubes.compute.operations import Host
+from nubes.compute.states import PowerState, TaskState, VmState
+from nubes.conductor.cell.messages import (
+    InstanceNotFound,
+    MigrationNotFound,
+    MigrationRecord,
+    UnexpectedTaskState,
+)
+from nubes.scheduler.messages import Selection
+
+LOG = logging.getLogger(__name__)
+MIGRATION_CONSUMER = "MIGRATION"
+CONFIRM_BATCH = 50
+
+
+def resize_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
+                    migration_uuid: str, selection: Selection, old_vm_state: str) -> bool:
+    event, conductor = "compute_resize_instance", host.conductor
+    with host.locks.hold(instance_uuid):
+        conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
+        try:
+            conductor.migration_update(ctx, migration_uuid, {"status": "migrating"},
+                                       expected_status=["pre-migrating"])
+            conductor.instance_update(ctx, instance_uuid,
+                                      {"task_state": TaskState.RESIZE_MIGRATING},
+                                      expected_task_state=[TaskState.RESIZE_PREP])
+            if host.driver.power_state(instance_uuid) != PowerState.SHUTDOWN:
+                host.driver.power_off(instance_uuid)
+            conductor.migration_update(ctx, migration_uuid, {"status": "post-migrating"})
+            conductor.instance_update(ctx, instance_uuid,
+                                      {"task_state": TaskState.RESIZE_MIGRATED},
+                                      expected_task_state=[TaskState.RESIZE_MIGRATING])
+        except Exception as exc:  # noqa: BLE001 - back on the source, as it was
+            LOG.warning("resize of %s failed on its source %s: %s", instance_uuid,
+                        host.name, exc)
+            _undo(host, ctx, instance_uuid, migration_uuid, event, exc,
+                  [TaskState.RESIZE_PREP, TaskState.RESIZE_MIGRATING], old_vm_state)
+            return False
+        conductor.action_event_finish(ctx, instance_uuid, event, host=host.name)
+    host.peers.finish_resize(ctx, selection.service_host, instance_uuid,
+                             migration_uuid=migration_uuid, selection=selection,
+                             old_vm_state=old_vm_state).send()
+    return True
+
+
+def finish_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
+                  migration_uuid: str, selection: Selection, old_vm_state: str) -> bool:
+    event, conductor = "compute_finish_resize", host.conductor
+    with host.locks.hold(instance_uuid):
+        conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
+        spawned, migration = False, None
+        try:
+            migration = conductor.migration_get(ctx, migration_uuid)
+            conductor.instance_update(
+                ctx, instance_uuid, {"task_state": TaskState.RESIZE_FINISH,
+                                     "host": host.name, "node": selection.nodename},
+                expected_task_state=[TaskState.RESIZE_MIGRATED])
+            power = host.driver.spawn(instance_uuid, selection.nodename)
+            spawned = True
+            if old_vm_state == VmState.STOPPED:
+                power = host.driver.power_off(instance_uuid)
+            conductor.instance_update(
+                ctx, instance_uuid, {**json.loads(migration.new_flavor),
+                                     "vm_state": VmState.RESIZED, "task_state": None,
+                                     "power_state": power},
+                expected_task_state=[TaskState.RESIZE_FINISH])
+            conductor.migration_update(ctx, migration_uuid, {"status": "finished"})
+        except Exception as exc:  # noqa: BLE001 - the source takes it back
+            LOG.warning("finishing the resize of %s on %s failed: %s", instance_uuid,
+                        host.name, exc)
+            if spawned and migration.source_compute != host.name:
+                host.driver.destroy(instance_uuid)
+            _fail_event(host, ctx, instance_uuid, event, exc)
+            if migration is None:       # gone: nothing to hand back
+                return False
+            host.peers.finish_revert_resize(ctx, migration.source_compute, instance_uuid,
+                                            migration_uuid=migration_uuid,
+                                            failed=True).send()
+            return False
+        conductor.action_event_finish(ctx, instance_uuid, event, host=host.name,
+                                      finish_action=True)
+        LOG.info("instance %s moved to %s; waiting for confirmation", instance_uuid,
+                 host.name)
+        return True
+
+
+def confirm_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
+                   migration_uuid: str) -> bool:
+    event, conductor = "compute_confirm_resize", host.conductor
+    with host.locks.hold(instance_uuid):
+        conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
+        try:
+            migration = conductor.migration_get(ctx, migration_uuid)
+            if migration.dest_compute != host.name:     # the same host keeps its guest
+                host.driver.destroy(instance_uuid)
+            host.placement.delete_allocations(migration_uuid, request_id=ctx.request_id)
+            conductor.migration_update(ctx, migration_uuid, {"status": "confirmed"},
+                                       expected_status=["confirming"])
+            instance = conductor.instance_get(ctx, instance_uuid)
+            stopped = instance.power_state == PowerState.SHUTDOWN
+            conductor.instance_update(
+                ctx, instance_uuid,
+                {"vm_state": VmState.STOPPED if stopped else VmState.ACTIVE},
+                expected_vm_state=[VmState.RESIZED])
+        except (InstanceNotFound, MigrationNotFound, UnexpectedTaskState) as exc:
+            LOG.info("confirming the move of %s: %s", instance_uuid, exc)
+            _fail_event(host, ctx, instance_uuid, event, exc)
+            return False
+        conductor.action_event_finish(ctx, instance_uuid, event, host=host.name,
+                                      finish_action=True)
+        return True
+
+
+def revert_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
+                  migration_uuid: str) -> bool:
+    event, conductor = "compute_revert_resize", host.conductor
+    with host.locks.hold(instance_uuid):
+        conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
+        migration = conductor.migration_get(ctx, migration_uuid)
+        if migration.source_compute != host.name:
+            host.driver.destroy(instance_uuid)
+        conductor.action_event_finish(ctx, instance_uuid, event, host=host.name)
+    host.peers.finish_revert_resize(ctx, migration.source_compute, instance_uuid,
+                                    migration_uuid=migration_uuid).send()
+    return True
+
+
+def finish_revert_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
+                         migration_uuid: str, failed: bool = False) -> bool:
+    """``failed``: the destination could not finish the move (the server
+    goes back as it was before, migration ``error``)."""
+    event = "compute_finish_revert_resize"
+    with host.locks.hold(instance_uuid):
+        host.conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
+        instance = host.conductor.instance_get(ctx, instance_uuid)
+        if failed:      # the row still has its vm_state from before the move
+            running = instance.vm_state != VmState.STOPPED
+        else:
+            running = instance.power_state == PowerState.RUNNING
+        migration = host.conductor.migration_get(ctx, migration_uuid)
+        _move_back(host, ctx, instance_uuid, migration, running,
+                   expected=[TaskState.RESIZE_REVERTING] if not failed else
+                   [TaskState.RESIZE_FINISH, TaskState.RESIZE_MIGRATED],
+                   status="error" if failed else "reverted")
+        host.conductor.action_event_finish(ctx, instance_uuid, event, host=host.name,
+                                           finish_action=True)
+        return True
+
+
+def _move_back(host: Host, ctx: RequestContext, uuid: str, migration: MigrationRecord,
+               running: bool, *, expected: list, status: str) -> None:
+    """The server on its source again: allocation, guest, row, migration."""
+    host.placement.move_allocations(migration.uuid, uuid, source_type=MIGRATION_CONSUMER,
+                                    request_id=ctx.request_id)
+    if host.driver.power_state(uuid) == PowerState.NOSTATE:     # resized on this host
+        power = host.driver.spawn(uuid, migration.source_node)
+    else:
+        power = host.driver.power_state(uuid)
+    if running and power != PowerState.RUNNING:
+        power = host.driver.power_on(uuid)
+    elif not running and power == PowerState.RUNNING:
+        power = host.driver.power_off(uuid)
+    host.conductor.instance_update(
+        ctx, uuid, {**json.loads(migration.old_flavor), "host": host.name,
+                    "node": migration.source_node, "task_state": None,
+                    "vm_state": VmState.ACTIVE if running else VmState.STOPPED,
+                    "power_state": power},
+        expected_task_state=expected)
+    host.conductor.migration_update(ctx, migration.uuid, {"status": status})
+
+
+def _undo(host: Host, ctx: RequestContext, uuid: str, migration_uuid: str, event: str,
+          exc: Exception, task_states: list, old_vm_state: str) -> None:
+    """A move that failed on its source: everything as before it."""
+    try:
+        migration = host.conductor.migration_get(ctx, migration_uuid)
+        _move_back(host, ctx, uuid, migration, old_vm_state != VmState.STOPPED,
+                   expected=task_states, status="error")
+        host.conductor.instance_fault_create(ctx, uuid, code=500, message=_text(exc),
+                                             host=host.name)
+    except Exception:  # noqa: BLE001 - logged; the audit finds what is left
+        LOG.exception("could not put %s back as it was", uuid)
+    _fail_event(host, ctx, uuid, event, exc)
+
+
+def _fail_event(host: Host, ctx: RequestContext, uuid: str, event: str,
+                exc: Exception) -> None:
+    host.conductor.action_event_finish(ctx, uuid, event, host=host.name, error=_text(exc))
+
+
+def _text(exc: Exception) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def confirm_due(host: Host, ctx: RequestContext, window: float) -> int:
+    """The periodic auto-confirm (``resize_confirm_window``): this host's
+    finished moves waiting for longer than ``window`` seconds are confirmed
+    (migration ``confirming``, then the source cleans up)."""
+    done = 0
+    for migration in host.conductor.migrations_unconfirmed(ctx, host.name, window,
+                                                           limit=CONFIRM_BATCH):
+        try:
+            host.conductor.migration_update(ctx, migration.uuid, {"status": "confirming"},
+                                            expected_status=["finished"])
+        except MigrationNotFound:
+            continue
+        LOG.info("confirming the move of %s (waited over %ss)", migration.instance_uuid,
+                 window)
+        host.peers.confirm_resize(ctx, migration.source_compute, migration.instance_uuid,
+                                  migration_uuid=migration.uuid).send()
+        done += 1
+    return done

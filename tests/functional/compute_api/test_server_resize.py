@@ -1,0 +1,211 @@
+"""Resize and cold migration within a cell, with confirm and revert, through
+real HTTP on a whole embedded cloud, checking placement after every step:
+while a move waits the migration's uuid holds the source's allocation and
+the instance's uuid the destination's; confirm drops the first, revert
+gives it back; every failure leaves placement as before the move."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.fixtures.cloud import ServersCloud
+
+pytestmark = pytest.mark.slow
+TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
+SMALL = {"VCPU": 1, "MEMORY_MB": 2048, "DISK_GB": 20}
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    cloud = ServersCloud(str(tmp_path_factory.mktemp("resize") / "state"),
+                         cells=1, hosts_per_cell=3)
+    yield cloud
+    cloud.stop()
+
+
+@pytest.fixture
+def server(cloud):
+    code, body = cloud.demo.post("/servers", {"server": {
+        "name": "mover", "imageRef": cloud.image_id(), "flavorRef": "1",
+        "networks": "none"}})
+    assert code == 202, body
+    sid = body["server"]["id"]
+    cloud.wait_status(cloud.demo, sid, "ACTIVE")
+    yield sid
+    cloud.admin.delete(f"/servers/{sid}")
+    cloud.wait_gone(cloud.admin, sid)
+    cloud.wait_no_usage()
+
+
+def _act(api, sid, body, **kw):
+    return api.post(f"/servers/{sid}/action", body, **kw)
+
+
+def _host(cloud, sid) -> str:
+    return cloud.admin.get(f"/servers/{sid}")[1]["server"]["OS-EXT-SRV-ATTR:host"]
+
+
+def _providers(cloud) -> dict[str, str]:
+    resp = cloud.placement.request("GET", "/resource_providers", version="1.14")
+    return {p["uuid"]: p["name"] for p in resp.json()["resource_providers"]}
+
+
+def _held(cloud, consumer) -> dict[str, dict]:
+    """host name -> resources the consumer holds there."""
+    names = _providers(cloud)
+    return {names[rp]: r for rp, r in cloud.allocations(consumer).items()}
+
+
+def _migration(cloud, sid) -> dict:
+    found = cloud.admin.get(f"/os-migrations?instance_uuid={sid}", version="2.59")[1]
+    return found["migrations"][0]
+
+
+def _settled(cloud, sid, status, timeout=30.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = cloud.admin.get(f"/servers/{sid}")[1]["server"]
+        if shown["status"] == status and shown["OS-EXT-STS:task_state"] is None:
+            return shown
+        assert time.monotonic() < deadline, shown
+        time.sleep(0.05)
+
+
+def _usage_is(cloud, expected: dict[str, dict]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        usages = {name: {k: v for k, v in u.items() if v}
+                  for name, u in cloud.provider_usages().items()}
+        wanted = {name: expected.get(name, {}) for name in usages}
+        if usages == wanted:
+            return
+        assert time.monotonic() < deadline, (usages, wanted)
+        time.sleep(0.05)
+
+
+def test_resize_then_confirm(cloud, server):
+    source = _host(cloud, server)
+    assert _act(cloud.demo, server, {"resize": {"flavorRef": "2"}})[0] == 202
+    shown = _settled(cloud, server, "VERIFY_RESIZE")
+    dest = shown["OS-EXT-SRV-ATTR:host"]
+    assert dest != source and shown["flavor"]["original_name"] == "m1.small"
+    migration = _migration(cloud, server)
+    assert (migration["status"], migration["migration_type"]) == ("finished", "resize")
+    assert (migration["source_compute"], migration["dest_compute"]) == (source, dest)
+    # Both hosts accounted, neither twice.
+    assert _held(cloud, server) == {dest: SMALL}
+    assert _held(cloud, migration["uuid"]) == {source: TINY}
+    _usage_is(cloud, {source: TINY, dest: SMALL})
+
+    assert _act(cloud.demo, server, {"confirmResize": None})[0] == 204
+    shown = _settled(cloud, server, "ACTIVE")
+    assert shown["OS-EXT-SRV-ATTR:host"] == dest
+    _usage_is(cloud, {dest: SMALL})
+    assert cloud.allocations(migration["uuid"]) == {}
+    assert _migration(cloud, server)["status"] == "confirmed"
+    actions = [a["action"] for a in cloud.demo.get(
+        f"/servers/{server}/os-instance-actions")[1]["instanceActions"]]
+    assert actions[:2] == ["confirmResize", "resize"]
+    code, body = _act(cloud.demo, server, {"confirmResize": None})
+    assert code == 409 and "vm_state active" in body["conflictingRequest"]["message"]
+
+
+def test_resize_then_revert(cloud, server):
+    source = _host(cloud, server)
+    assert _act(cloud.demo, server, {"resize": {"flavorRef": "2"}})[0] == 202
+    dest = _settled(cloud, server, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"]
+    migration = _migration(cloud, server)
+    assert _act(cloud.demo, server, {"revertResize": None})[0] == 202
+    shown = _settled(cloud, server, "ACTIVE")
+    assert shown["OS-EXT-SRV-ATTR:host"] == source
+    assert shown["flavor"]["original_name"] == "m1.tiny"
+    assert _held(cloud, server) == {source: TINY}
+    assert cloud.allocations(migration["uuid"]) == {}
+    _usage_is(cloud, {source: TINY})
+    assert dest != source and _migration(cloud, server)["status"] == "reverted"
+
+
+def test_cold_migration_is_for_admins_and_keeps_the_flavor(cloud, server):
+    source = _host(cloud, server)
+    code, body = _act(cloud.demo, server, {"migrate": None})
+    assert code == 403
+    others = sorted({s["host"] for s in cloud.admin.get(
+        "/os-services?binary=nova-compute")[1]["services"]} - {source})
+    assert _act(cloud.admin, server, {"migrate": {"host": others[1]}}, version="2.56")[0] == 202
+    shown = _settled(cloud, server, "VERIFY_RESIZE")
+    assert shown["OS-EXT-SRV-ATTR:host"] == others[1]
+    assert shown["flavor"]["original_name"] == "m1.tiny"
+    assert _migration(cloud, server)["migration_type"] == "migration"
+    _usage_is(cloud, {source: TINY, others[1]: TINY})
+    assert _act(cloud.demo, server, {"confirmResize": None})[0] == 204
+    _settled(cloud, server, "ACTIVE")
+    _usage_is(cloud, {others[1]: TINY})
+    assert _act(cloud.admin, server, {"migrate": {"host": "nowhere"}},
+                version="2.56")[0] == 400
+    assert _act(cloud.admin, server, {"migrate": {"host": others[1]}},
+                version="2.56")[0] == 400
+
+
+def test_no_valid_host_leaves_everything_as_it_was(cloud, server):
+    source = _host(cloud, server)
+    services = cloud.admin.get("/os-services?binary=nova-compute")[1]["services"]
+    others = [s for s in services if s["host"] != source]
+    for svc in others:
+        cloud.admin.put(f"/os-services/{svc['id']}", {"status": "disabled"}, version="2.53")
+    try:
+        assert _act(cloud.admin, server, {"migrate": None})[0] == 202
+        action = cloud.wait_action_done(server, "migrate")
+        assert action["events"][0]["result"] == "Error"
+        shown = _settled(cloud, server, "ACTIVE")
+        assert shown["OS-EXT-SRV-ATTR:host"] == source
+        assert _held(cloud, server) == {source: TINY}
+        migration = _migration(cloud, server)
+        assert migration["status"] == "error"
+        assert cloud.allocations(migration["uuid"]) == {}
+        _usage_is(cloud, {source: TINY})
+    finally:
+        for svc in others:
+            cloud.admin.put(f"/os-services/{svc['id']}", {"status": "enabled"},
+                            version="2.53")
+
+
+def test_refused_resizes(cloud, server):
+    for body, code in (({"resize": {"flavorRef": "1"}}, 400),
+                       ({"resize": {"flavorRef": "nope"}}, 400),
+                       ({"resize": {}}, 400),
+                       ({"resize": {"flavorRef": "2", "extra": 1}}, 400),
+                       ({"revertResize": None}, 409)):
+        assert _act(cloud.demo, server, body)[0] == code, body
+    # Up to m1.small, then down to m1.tiny: its disk would shrink.
+    assert _act(cloud.demo, server, {"resize": {"flavorRef": "2"}})[0] == 202
+    _settled(cloud, server, "VERIFY_RESIZE")
+    assert _act(cloud.demo, server, {"confirmResize": None})[0] == 204
+    _settled(cloud, server, "ACTIVE")
+    code, body = _act(cloud.demo, server, {"resize": {"flavorRef": "1"}})
+    assert code == 400 and body["badRequest"]["message"] == "Unable to resize disk down."
+
+
+def test_stopped_server_stays_stopped(cloud, server):
+    assert _act(cloud.demo, server, {"os-stop": None})[0] == 202
+    _settled(cloud, server, "SHUTOFF")
+    assert _act(cloud.demo, server, {"resize": {"flavorRef": "2"}})[0] == 202
+    shown = _settled(cloud, server, "VERIFY_RESIZE")
+    assert shown["OS-EXT-STS:power_state"] == 4
+    assert _act(cloud.demo, server, {"confirmResize": None})[0] == 204
+    _settled(cloud, server, "SHUTOFF")
+
+
+def test_delete_mid_move_frees_both_hosts(cloud):
+    code, body = cloud.demo.post("/servers", {"server": {
+        "name": "gone", "imageRef": cloud.image_id(), "flavorRef": "1",
+        "networks": "none"}})
+    sid = body["server"]["id"]
+    cloud.wait_status(cloud.demo, sid, "ACTIVE")
+    assert _act(cloud.demo, sid, {"resize": {"flavorRef": "2"}})[0] == 202
+    _settled(cloud, sid, "VERIFY_RESIZE")
+    migration = _migration(cloud, sid)
+    assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
+    cloud.wait_gone(cloud.demo, sid)
+    cloud.wait_no_usage()
+    assert cloud.allocations(migration["uuid"]) == {}
