@@ -78,15 +78,51 @@ _UPDATE_EVENT = sa.update(instance_actions_events).where(
 
 # --- reads -------------------------------------------------------------------
 
-def list_for(conn: sa.Connection, instance_uuid: str) -> list[dict]:
-    """Newest first."""
+# When an action last changed: its ``updated_at`` (set when it finishes),
+# else when it started.
+CHANGED_AT = sa.func.coalesce(instance_actions.c.updated_at, instance_actions.c.created_at)
+_NEWEST_FIRST = (instance_actions.c.created_at.desc(), instance_actions.c.id.desc())
+
+
+def list_for(conn: sa.Connection, instance_uuid: str, *, limit: int | None = None,
+             marker: tuple[datetime.datetime, int] | None = None,
+             changed_since: datetime.datetime | None = None,
+             changed_before: datetime.datetime | None = None) -> list[dict]:
+    """The instance's actions newest first (``created_at``, then ``id``),
+    after the ``marker`` position (see :func:`position`), changed in
+    ``[changed_since, changed_before]``, at most ``limit``."""
     acts = instance_actions
-    rows = conn.execute(sa.select(acts).where(acts.c.instance_uuid == instance_uuid)
-                        .order_by(acts.c.created_at.desc(), acts.c.id.desc()))
-    return [dict(r._mapping) for r in rows]
+    query = sa.select(acts).where(acts.c.instance_uuid == instance_uuid)
+    if marker is not None:
+        created_at, action_id = marker
+        query = query.where(sa.or_(acts.c.created_at < created_at,
+                                   sa.and_(acts.c.created_at == created_at,
+                                           acts.c.id < action_id)))
+    if changed_since is not None:
+        query = query.where(CHANGED_AT >= changed_since)
+    if changed_before is not None:
+        query = query.where(CHANGED_AT <= changed_before)
+    query = query.order_by(*_NEWEST_FIRST)
+    if limit is not None:
+        query = query.limit(limit)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def position(conn: sa.Connection, instance_uuid: str, request_id: str
+             ) -> tuple[datetime.datetime, int] | None:
+    """(created_at, id) of the instance's newest action started by
+    ``request_id``: a listing marker; None if there is none."""
+    acts = instance_actions
+    row = conn.execute(sa.select(acts.c.created_at, acts.c.id)
+                       .where(acts.c.instance_uuid == instance_uuid,
+                              acts.c.request_id == request_id)
+                       .order_by(acts.c.id.desc()).limit(1)).first()
+    return None if row is None else (row.created_at, row.id)
 
 
 def get(conn: sa.Connection, instance_uuid: str, request_id: str) -> dict | None:
+    """The instance's newest action started by ``request_id`` with its
+    events (newest first), or None."""
     acts, evs = instance_actions, instance_actions_events
     row = conn.execute(sa.select(acts).where(acts.c.instance_uuid == instance_uuid,
                                              acts.c.request_id == request_id)
@@ -95,5 +131,6 @@ def get(conn: sa.Connection, instance_uuid: str, request_id: str) -> dict | None
         return None
     action = dict(row._mapping)
     action["events"] = [dict(e._mapping) for e in conn.execute(
-        sa.select(evs).where(evs.c.action_id == row.id).order_by(evs.c.id))]
+        sa.select(evs).where(evs.c.action_id == row.id)
+        .order_by(evs.c.created_at.desc(), evs.c.id.desc()))]
     return action
