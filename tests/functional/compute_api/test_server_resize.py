@@ -5,6 +5,10 @@ the instance's uuid the destination's; confirm drops the first, revert
 gives it back; every failure leaves placement as before the move."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -12,6 +16,7 @@ import pytest
 from tests.fixtures.cloud import ServersCloud
 
 pytestmark = pytest.mark.slow
+OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
 TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 SMALL = {"VCPU": 1, "MEMORY_MB": 2048, "DISK_GB": 20}
 
@@ -209,3 +214,37 @@ def test_delete_mid_move_frees_both_hosts(cloud):
     cloud.wait_gone(cloud.demo, sid)
     cloud.wait_no_usage()
     assert cloud.allocations(migration["uuid"]) == {}
+
+
+def test_openstack_cli_moves(cloud):
+    """The real CLI: resize, resize confirm, migrate, resize revert,
+    server migration list."""
+    assert os.path.exists(OPENSTACK), "the openstack CLI is missing"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["OS_CLIENT_CONFIG_FILE"] = cloud.clouds_yaml
+
+    def run(*args):
+        out = subprocess.run([OPENSTACK, "--os-cloud", "nubes", *args], env=env,
+                             capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, (args, out.stderr)
+        return json.loads(out.stdout) if "json" in args else out.stdout
+
+    sid = run("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "none",
+              "cli-mover", "--wait", "-f", "json")["id"]
+    try:
+        source = _host(cloud, sid)
+        run("server", "resize", "--flavor", "m1.small", "--wait", sid)
+        assert _settled(cloud, sid, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"] != source
+        run("server", "resize", "confirm", sid)
+        shown = _settled(cloud, sid, "ACTIVE")
+        assert shown["flavor"]["original_name"] == "m1.small"
+        moved_to = shown["OS-EXT-SRV-ATTR:host"]
+        run("server", "migrate", "--wait", sid)
+        _settled(cloud, sid, "VERIFY_RESIZE")
+        run("server", "resize", "revert", sid)
+        assert _settled(cloud, sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == moved_to
+        listed = run("--os-compute-api-version", "2.80", "server", "migration", "list",
+                     "--server", sid, "-f", "json")
+        assert sorted(m["Status"] for m in listed) == ["confirmed", "reverted"]
+    finally:
+        run("server", "delete", "--wait", sid)
