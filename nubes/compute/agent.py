@@ -36,7 +36,7 @@ from nubes.common.log import request_id_var
 from nubes.common.periodic import Periodic
 from nubes.compute.endpoint import ComputeEndpoint
 from nubes.compute.messages import BINARY, SERVICE_VERSION, TOPIC, HostStatus, NodeStatus
-from nubes.compute.operations import Host, resize, shelve, soft_delete
+from nubes.compute.operations import Host, evacuate, resize, shelve, soft_delete
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.resource_tracker import ResourceTracker, SyncResult
 from nubes.compute.virt import load_driver
@@ -102,6 +102,7 @@ class ComputeAgent:
         conductor (None: wait until one answers or :meth:`stop`)."""
         self.driver.init_host()
         self._set_service(self._register(conductor_wait))
+        self.destroy_evacuated()
         try:
             self.update_available_resource()
         except Exception:  # noqa: BLE001 - the periodic sync tries again
@@ -151,6 +152,15 @@ class ComputeAgent:
             LOG.warning("host %s: %d of %d nodes failed to sync", self.host,
                         len(result.failed), len(result.failed) + len(result.synced))
         return result
+
+    def destroy_evacuated(self) -> int:
+        """Clean up after servers evacuated away while this host was down
+        (run at start)."""
+        try:
+            return evacuate.destroy_evacuated(self.ops, self._context())
+        except Exception:  # noqa: BLE001 - the next start tries again
+            LOG.exception("host %s: cleaning up after evacuations failed", self.host)
+            return 0
 
     def _housekeeping(self) -> None:
         ctx = self._context()

@@ -5,8 +5,8 @@ from typing import Protocol
 
 from nubes.common.context import RequestContext
 from nubes.compute.messages import Diagnostics, HostStatus
-from nubes.compute.operations import Host, build, delete, guest_info, power, rebuild, shelve
-from nubes.compute.operations import resize, snapshot, soft_delete
+from nubes.compute.operations import Host, build, delete, evacuate, guest_info, power, rebuild
+from nubes.compute.operations import resize, shelve, snapshot, soft_delete
 from nubes.scheduler.messages import Selection
 
 
@@ -156,6 +156,14 @@ class ComputeEndpoint:
                              migration_uuid: str, failed: bool = False) -> bool:
         return resize.finish_revert_resize(self._host(), ctx, instance_uuid=instance_uuid,
                                            migration_uuid=migration_uuid, failed=failed)
+
+    def evacuate_instance(self, ctx: RequestContext, *, instance_uuid: str,
+                          migration_uuid: str, selection: dict,
+                          target_state: str | None = None) -> bool:
+        return evacuate.evacuate_instance(self._host(), ctx, instance_uuid=instance_uuid,
+                                          migration_uuid=migration_uuid,
+                                          selection=Selection.from_dict(selection),
+                                          target_state=target_state)
 
     # --- calls -----------------------------------------------------------------------
 

@@ -178,6 +178,13 @@ class ComputeAPI:
         return self._guest_cast(ctx, host, "finish_revert_resize", instance_uuid,
                                 migration_uuid=migration_uuid, failed=failed)
 
+    def evacuate_instance(self, ctx, host: str, instance_uuid: str, *, migration_uuid: str,
+                          selection: Selection, target_state: str | None) -> rpc.Outgoing:
+        """To the destination of an evacuation: build the guest here."""
+        return self._guest_cast(ctx, host, "evacuate_instance", instance_uuid,
+                                migration_uuid=migration_uuid, selection=selection.to_dict(),
+                                target_state=target_state)
+
     # --- calls: the API waits for the host's answer ------------------------------
 
     def set_admin_password(self, ctx, host: str, instance_uuid: str, new_pass: str, *,

@@ -92,6 +92,7 @@ class Action:
     MIGRATE = "migrate"
     CONFIRM_RESIZE = "confirmResize"
     REVERT_RESIZE = "revertResize"
+    EVACUATE = "evacuate"
     REBUILD = "rebuild"
 
 

@@ -154,3 +154,13 @@ def unconfirmed_before(conn: sa.Connection, dest_compute: str, before: datetime.
         mig.c.dest_compute == dest_compute, mig.c.deleted == 0, mig.c.status == FINISHED,
         mig.c.updated_at < before).order_by(mig.c.updated_at).limit(limit))
     return [_record(r) for r in rows]
+
+
+def evacuated_from(conn: sa.Connection, source_compute: str, limit: int) -> list[dict]:
+    """Finished evacuations away from ``source_compute`` it has not cleaned
+    up after (its guests and the allocations their migrations hold there)."""
+    rows = conn.execute(sa.select(mig).where(
+        mig.c.source_compute == source_compute, mig.c.deleted == 0,
+        mig.c.migration_type == "evacuation", mig.c.status == "done").order_by(mig.c.id)
+        .limit(limit))
+    return [_record(r) for r in rows]

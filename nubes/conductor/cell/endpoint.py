@@ -60,6 +60,10 @@ class CellConductorEndpoint:
                                limit: int = 50) -> list:
         return migrations.unconfirmed(self._db, host, older_than, min(limit, 1000))
 
+    def migrations_evacuated_from(self, ctx: RequestContext, *, host: str,
+                                  limit: int = 100) -> list:
+        return migrations.evacuated_from(self._db, host, min(limit, 1000))
+
     def instances_idle_in_state(self, ctx: RequestContext, *, host: str, vm_state: str,
                                 older_than: float, limit: int = 100) -> list[str]:
         return instances.idle_in_state(self._db, host, vm_state, older_than,

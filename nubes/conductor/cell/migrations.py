@@ -38,3 +38,8 @@ def unconfirmed(db: Database, dest_compute: str, older_than: float,
     before = utcnow() - datetime.timedelta(seconds=older_than)
     return [MigrationRecord.from_row(r) for r in db.read(
         lambda conn: repo.unconfirmed_before(conn, dest_compute, before, limit))]
+
+
+def evacuated_from(db: Database, source_compute: str, limit: int) -> list[MigrationRecord]:
+    return [MigrationRecord.from_row(r) for r in db.read(
+        lambda conn: repo.evacuated_from(conn, source_compute, limit))]

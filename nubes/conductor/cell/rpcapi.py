@@ -109,6 +109,13 @@ class CellConductorAPI:
             ctx, "migrations_unconfirmed", timeout=timeout, host=host,
             older_than=older_than, limit=limit)]
 
+    def migrations_evacuated_from(self, ctx: RequestContext | None, host: str, *,
+                                  limit: int = 100,
+                                  timeout: float | None = None) -> list[MigrationRecord]:
+        """Evacuations away from ``host`` not yet cleaned up after there."""
+        return [MigrationRecord.from_wire(m) for m in self._client.call(
+            ctx, "migrations_evacuated_from", timeout=timeout, host=host, limit=limit)]
+
     def instances_idle_in_state(self, ctx: RequestContext | None, host: str,
                                 vm_state: str, older_than: float, *, limit: int = 100,
                                 timeout: float | None = None) -> list[str]:

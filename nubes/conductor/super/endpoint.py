@@ -37,9 +37,11 @@ class SuperConductorEndpoint:
 
     def migrate_server(self, ctx: RequestContext, *, instance_uuid: str,
                        flavor: dict | None = None, host: str | None = None,
-                       old_vm_state: str = "active") -> str:
+                       old_vm_state: str = "active", evacuate: bool = False,
+                       target_state: str | None = None) -> str:
         try:
             return MigrateServer(self._api, self._scheduler, ctx, MoveRequest(
-                instance_uuid, flavor, host, old_vm_state)).execute()
+                instance_uuid, flavor, host, old_vm_state, evacuate,
+                target_state)).execute()
         except NoValidHost:        # rolled back: the server stays where it was
             return "no_valid_host"

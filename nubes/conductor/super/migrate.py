@@ -1,7 +1,8 @@
-"""The super-conductor's part of a resize or cold migration (within the
-server's cell): record the move, hand the source's allocation to the
-migration, schedule and claim the destination, and start the move on the
-source host.
+"""The super-conductor's part of a resize, cold migration or evacuation
+(within the server's cell): record the move, hand the source's allocation
+to the migration, schedule and claim the destination, and start the move
+on the source host (or, for an evacuation, whose source is down, on the
+destination).
 
 The API set task_state ``resize_prep`` and started the ``resize`` /
 ``migrate`` action.  Here, as the event ``conductor_migrate_server``:
@@ -53,9 +54,11 @@ MIGRATION_CONSUMER = "MIGRATION"
 @dataclasses.dataclass(frozen=True)
 class MoveRequest:
     instance_uuid: str
-    flavor: dict[str, Any] | None      # the new flavor (a resize); None: a cold migration
-    host: str | None = None            # 2.56: the destination host asked for
+    flavor: dict[str, Any] | None      # the new flavor (a resize); None: same flavor
+    host: str | None = None            # the destination host asked for (2.56, evacuate)
     old_vm_state: str = "active"
+    evacuate: bool = False             # the source is down: rebuild on the destination
+    target_state: str | None = None    # evacuate 2.95: "stopped" keeps it stopped
 
 
 class MigrateServer(Task):
@@ -84,12 +87,14 @@ class MigrateServer(Task):
         spec = RequestSpec.from_dict(stored)
         new = Flavor.from_dict(move.flavor) if move.flavor else spec.flavor
         resize = move.flavor is not None
-        same_host = resize and api.conf.allow_resize_to_same_host
+        same_host = resize and api.conf.allow_resize_to_same_host and not move.evacuate
         spec = dataclasses.replace(
             spec, flavor=new, num_instances=1, instance_uuid=uuid,
             ignore_hosts=[] if same_host else [instance["host"]],
             requested_destination=Destination(host=move.host, cell_uuid=cell.uuid))
-        self._migration = self._record(db, instance, new, resize)
+        self._migration = self._record(db, instance, new,
+                                       "evacuation" if move.evacuate else
+                                       "resize" if resize else "migration")
         self._handed_over = api.placement.move_allocations(
             uuid, self._migration, target_type=MIGRATION_CONSUMER,
             request_id=self.ctx.request_id)
@@ -99,18 +104,24 @@ class MigrateServer(Task):
             "dest_compute": chosen.service_host, "dest_node": chosen.nodename,
             "dest_host": chosen.service_host}, utcnow()))
         self._event(None)
-        ComputeAPI(api.buses.require(cell)).resize_instance(
-            self.ctx, instance["host"], uuid, migration_uuid=self._migration,
-            selection=chosen, old_vm_state=move.old_vm_state).send()
+        hosts = ComputeAPI(api.buses.require(cell))
+        if move.evacuate:       # the source is down: the destination builds it again
+            hosts.evacuate_instance(self.ctx, chosen.service_host, uuid,
+                                    migration_uuid=self._migration, selection=chosen,
+                                    target_state=move.target_state).send()
+        else:
+            hosts.resize_instance(self.ctx, instance["host"], uuid,
+                                  migration_uuid=self._migration, selection=chosen,
+                                  old_vm_state=move.old_vm_state).send()
         LOG.info("moving %s from %s to %s (migration %s)", uuid, instance["host"],
                  chosen.service_host, self._migration)
         return "migrating"
 
-    def _record(self, db, instance: dict, new: Flavor, resize: bool) -> str:
+    def _record(self, db, instance: dict, new: Flavor, kind: str) -> str:
         old = {k: instance.get(k) for k in ("vcpus", "memory_mb", "root_gb",
                                             "ephemeral_gb", "flavor")}
         values = {"instance_uuid": self.uuid, "status": "pre-migrating",
-                  "migration_type": "resize" if resize else "migration",
+                  "migration_type": kind,
                   "source_compute": instance["host"], "source_node": instance["node"],
                   "old_flavor": json.dumps(old), "new_flavor": json.dumps(flavor_columns(new)),
                   "project_id": instance.get("project_id"), "user_id": self.ctx.user_id}
@@ -133,7 +144,7 @@ class MigrateServer(Task):
             if self._migration:
                 migrations.set_status(conn, self._migration, {"status": "error"}, now)
             if cell_repo.update(conn, self.uuid, {"task_state": None}, now,
-                                task_states=[TaskState.RESIZE_PREP]):
+                                task_states=[TaskState.RESIZE_PREP, TaskState.REBUILDING]):
                 cell_repo.add_fault(conn, self.uuid, code=400, message=text[:255],
                                     details=None, host=None, now=now)
             self._finish_event(conn, text, now)

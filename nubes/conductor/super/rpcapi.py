@@ -49,8 +49,11 @@ class SuperConductorAPI:
 
     def migrate_server(self, ctx: RequestContext | None, instance_uuid: str, *,
                        flavor: dict | None = None, host: str | None = None,
-                       old_vm_state: str = "active") -> rpc.Outgoing:
-        """Resize (``flavor``: the new flavor's fields) or cold-migrate
-        (``flavor`` None; ``host`` 2.56) the server within its cell."""
+                       old_vm_state: str = "active", evacuate: bool = False,
+                       target_state: str | None = None) -> rpc.Outgoing:
+        """Resize (``flavor``: the new flavor's fields), cold-migrate
+        (``flavor`` None; ``host`` 2.56) or evacuate (its host is down) the
+        server within its cell."""
         return self._client.message(ctx, "migrate_server", instance_uuid=instance_uuid,
-                                    flavor=flavor, host=host, old_vm_state=old_vm_state)
+                                    flavor=flavor, host=host, old_vm_state=old_vm_state,
+                                    evacuate=evacuate, target_state=target_state)

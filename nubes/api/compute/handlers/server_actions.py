@@ -21,7 +21,7 @@ from nubes.api.compute.schemas import server_rebuild as rebuild_schema
 from nubes.api.compute.service import server_create, server_delete, server_guest_calls
 from nubes.api.compute.service import availability_zones, server_power, server_restore
 from nubes.api.compute.service import server_rebuild, server_resize, server_shelve
-from nubes.api.compute.service import server_snapshot
+from nubes.api.compute.service import server_evacuate, server_snapshot
 from nubes.api.compute.service import server_row_actions, server_tasks
 from nubes.api.compute.service import servers as server_service
 from nubes.api.compute.views import servers as server_view
@@ -238,6 +238,18 @@ def _revert_resize(call: _Call) -> None:
     respond.empty(call.resp, 202)
 
 
+def _evacuate(call: _Call) -> None:
+    """200: before 2.14 with the adminPass, from 2.14 with no body."""
+    state, version, value = respond.state(call.req), respond.version(call.req), call.value
+    password = value.get("adminPass") or server_create.new_password()
+    server_evacuate.evacuate(state, respond.ctx(call.req), call.uuid, value.get("host"),
+                             stop=version >= (2, 95))
+    if version < (2, 14) and state.conf.api.enable_instance_password:
+        respond.send(call.resp, {"adminPass": password})
+    else:
+        respond.empty(call.resp, 200)
+
+
 def _no_op(call: _Call) -> None:
     """injectNetworkInfo, resetNetwork: nothing to do without a network
     service (the server must still exist)."""
@@ -275,6 +287,10 @@ ACTIONS: dict[str, _Action] = {
                        schema_from=(((2, 56), schemas.MIGRATE_V256),)),
     "confirmResize": _Action(_P.CONFIRM_RESIZE, schemas.ANY, _confirm_resize),
     "revertResize": _Action(_P.REVERT_RESIZE, schemas.ANY, _revert_resize),
+    "evacuate": _Action(_P.EVACUATE, schemas.EVACUATE, _evacuate,
+                        schema_from=(((2, 14), schemas.EVACUATE_V214),
+                                     ((2, 29), schemas.EVACUATE_V229),
+                                     ((2, 68), schemas.EVACUATE_V214))),
     "shelve": _Action(_P.SHELVE, schemas.ANY, _shelve),
     "shelveOffload": _Action(_P.SHELVE_OFFLOAD, schemas.ANY, _shelve_offload),
     "unshelve": _Action(_P.UNSHELVE, schemas.ANY, _unshelve,

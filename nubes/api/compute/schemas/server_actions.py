@@ -2,7 +2,7 @@
 body is ``{"<action>": <value>}``; the value's schema is here)."""
 from __future__ import annotations
 
-from nubes.api.compute.schemas.common import AZ_NAME, HOSTNAME, NAME
+from nubes.api.compute.schemas.common import AZ_NAME, BOOLEAN, HOSTNAME, NAME
 from nubes.api.compute.schemas.server_metadata import METADATA
 
 ANY = {}                                   # nova validates nothing for these
@@ -58,3 +58,13 @@ RESIZE = {"type": "object", "properties": {
 
 MIGRATE_V256 = {"type": ["object", "null"], "properties": {
     "host": {"oneOf": [HOSTNAME, {"type": "null"}]}}, "additionalProperties": False}
+
+_ADMIN_PASS = {"type": "string", "maxLength": 255}
+EVACUATE = {"type": "object", "properties": {
+    "host": HOSTNAME, "onSharedStorage": BOOLEAN, "adminPass": _ADMIN_PASS},
+    "required": ["onSharedStorage"], "additionalProperties": False}
+EVACUATE_V214 = {"type": "object", "properties": {"host": HOSTNAME, "adminPass": _ADMIN_PASS},
+                 "additionalProperties": False}
+EVACUATE_V229 = {"type": "object", "properties": {
+    "host": HOSTNAME, "adminPass": _ADMIN_PASS, "force": BOOLEAN},
+    "additionalProperties": False}

@@ -32,7 +32,8 @@ class Task:
     action: str                        # the instance action recorded
     vm_states: tuple[str, ...]         # where it may start
     task_state: str | None             # set while it runs (None: no task state)
-    task_states: tuple[str | None, ...] = (None,)   # task states it may start from
+    # Task states it may start from (None: any, as an evacuation).
+    task_states: tuple[str | None, ...] | None = (None,)
     needs_host: bool = True            # the server must be on a host
     values: tuple[tuple[str, Any], ...] = ()        # more columns written at the start
 
@@ -58,7 +59,7 @@ def check(ctx: RequestContext, located: Located, task: Task) -> None:
     if instance.vm_state not in task.vm_states:
         raise exc.Conflict(f"Cannot '{task.verb}' instance {uuid} while it is in "
                            f"vm_state {instance.vm_state}")
-    if instance.task_state not in task.task_states:
+    if task.task_states is not None and instance.task_state not in task.task_states:
         raise exc.Conflict(f"Cannot '{task.verb}' instance {uuid} while it is in "
                            f"task_state {instance.task_state}")
     if task.needs_host and (located.cell.is_cell0 or not instance.host):
@@ -74,10 +75,10 @@ def start(state: ComputeState, ctx: RequestContext, uuid: str, task: Task,
     located = locate_live(state, uuid, task.verb)
     check(ctx, located, task)
     written = {"task_state": task.task_state, **dict(task.values), **(values or {})}
+    expected = {} if task.task_states is None else {"task_states": task.task_states}
     if not instance_cells.start_task(state, ctx, located, written, task.action,
-                                     task_states=task.task_states,
                                      vm_states=task.vm_states, unlocked=not ctx.is_admin,
-                                     system_metadata=system_metadata):
+                                     system_metadata=system_metadata, **expected):
         # Someone else changed it meanwhile: say why from the row as it is now.
         now = instance_cells.locate(state, located.mapping)
         if now.instance is None or now.instance.deleted:

@@ -1,0 +1,96 @@
+"""Evacuation on the hosts.
+
+* ``evacuate_instance`` (the destination; task ``rebuilding``, the
+  migration's uuid already holding the dead source's allocation and the
+  instance's the destination's): the guest is built again here, the row
+  moves (host, node), vm_state active — or stopped when the API asked for
+  it (2.95 ``targetState``) — and the migration is ``done``.  A failure
+  gives the source's allocation back to the instance (its claim here goes
+  with it): the server stays on its dead host, with a fault.
+* ``destroy_evacuated`` (the source, when it starts again): for each
+  evacuation away from it, the local guest goes and so does the
+  allocation its migration holds here; the migration is ``completed``.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+
+from nubes.common.context import RequestContext
+from nubes.compute.operations import Host
+from nubes.compute.states import PowerState, TaskState, VmState
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.scheduler.messages import Selection
+
+LOG = logging.getLogger(__name__)
+EVENT = "compute_rebuild_instance"
+MIGRATION_CONSUMER = "MIGRATION"
+
+
+def evacuate_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
+                      migration_uuid: str, selection: Selection,
+                      target_state: str | None) -> bool:
+    conductor = host.conductor
+    with host.locks.hold(instance_uuid):
+        conductor.action_event_start(ctx, instance_uuid, EVENT, host=host.name)
+        try:
+            conductor.migration_update(ctx, migration_uuid, {"status": "migrating"})
+            power = host.driver.spawn(instance_uuid, selection.nodename)
+            stopped = target_state == VmState.STOPPED
+            if stopped:
+                power = host.driver.power_off(instance_uuid)
+            conductor.instance_update(
+                ctx, instance_uuid,
+                {"host": host.name, "node": selection.nodename, "launched_on": host.name,
+                 "vm_state": VmState.STOPPED if stopped else VmState.ACTIVE,
+                 "task_state": None, "power_state": power},
+                expected_task_state=[TaskState.REBUILDING])
+            conductor.migration_update(ctx, migration_uuid, {"status": "done"})
+        except Exception as exc:  # noqa: BLE001 - the server stays on its dead host
+            LOG.warning("evacuating %s to %s failed: %s", instance_uuid, host.name, exc)
+            _give_back(host, ctx, instance_uuid, migration_uuid, exc)
+            return False
+        conductor.action_event_finish(ctx, instance_uuid, EVENT, host=host.name,
+                                      finish_action=True)
+        LOG.info("instance %s evacuated to %s", instance_uuid, host.name)
+        return True
+
+
+def _give_back(host: Host, ctx: RequestContext, uuid: str, migration_uuid: str,
+               exc: Exception) -> None:
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    try:
+        host.driver.destroy(uuid)
+        host.placement.move_allocations(migration_uuid, uuid, source_type=MIGRATION_CONSUMER,
+                                        request_id=ctx.request_id)
+        host.conductor.migration_update(ctx, migration_uuid, {"status": "failed"})
+        host.conductor.instance_update(ctx, uuid, {"task_state": None},
+                                       expected_task_state=[TaskState.REBUILDING])
+        host.conductor.instance_fault_create(ctx, uuid, code=500, message=text,
+                                             host=host.name)
+    except (InstanceNotFound, UnexpectedTaskState):
+        pass
+    except Exception:  # noqa: BLE001 - logged; the placement audit finds the rest
+        LOG.exception("could not undo the evacuation of %s", uuid)
+    host.conductor.action_event_finish(ctx, uuid, EVENT, host=host.name, error=text)
+
+
+def destroy_evacuated(host: Host, ctx: RequestContext) -> int:
+    """Clean up after the evacuations away from this host; how many."""
+    done = 0
+    for migration in host.conductor.migrations_evacuated_from(ctx, host.name):
+        uuid = migration.instance_uuid
+        with host.locks.hold(uuid):
+            try:
+                back_here = host.conductor.instance_get(ctx, uuid).host == host.name
+            except InstanceNotFound:
+                back_here = False
+            # An instance evacuated back here since keeps its (new) guest.
+            if not back_here and host.driver.power_state(uuid) != PowerState.NOSTATE:
+                LOG.info("destroying %s: it was evacuated to %s", uuid,
+                         migration.dest_compute)
+                host.driver.destroy(uuid)
+            host.placement.delete_allocations(migration.uuid, request_id=ctx.request_id)
+            host.conductor.migration_update(ctx, migration.uuid, {"status": "completed"})
+        done += 1
+    return done
