@@ -36,7 +36,8 @@ from nubes.common.log import request_id_var
 from nubes.common.periodic import Periodic
 from nubes.compute.endpoint import ComputeEndpoint
 from nubes.compute.messages import BINARY, SERVICE_VERSION, TOPIC, HostStatus, NodeStatus
-from nubes.compute.operations import Host, evacuate, resize, shelve, soft_delete
+from nubes.compute.operations import Host, evacuate, live_migration, resize, shelve
+from nubes.compute.operations import soft_delete
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.resource_tracker import ResourceTracker, SyncResult
 from nubes.compute.virt import load_driver
@@ -73,7 +74,8 @@ class ComputeAgent:
         # What the instance operations work with (the endpoint's and the
         # periodic reclaim's).
         self.ops = Host(host, self.driver, self.conductor, placement,
-                        images=ImageClient.from_conf(conf), peers=ComputeAPI(transport))
+                        images=ImageClient.from_conf(conf), peers=ComputeAPI(transport),
+                        live_controls=live_migration.Controls())
         self._server = rpc.RPCServer(transport, TOPIC, host, [ComputeEndpoint(self)],
                                      conf=conf)
         self._heartbeat = Periodic(f"report {host}", conf.report_interval, self._report)

@@ -5,7 +5,8 @@ from typing import Protocol
 
 from nubes.common.context import RequestContext
 from nubes.compute.messages import Diagnostics, HostStatus
-from nubes.compute.operations import Host, build, delete, evacuate, guest_info, power, rebuild
+from nubes.compute.operations import Host, build, delete, evacuate, guest_info, live_migration
+from nubes.compute.operations import power, rebuild
 from nubes.compute.operations import resize, shelve, snapshot, soft_delete
 from nubes.scheduler.messages import Selection
 
@@ -164,6 +165,26 @@ class ComputeEndpoint:
                                           migration_uuid=migration_uuid,
                                           selection=Selection.from_dict(selection),
                                           target_state=target_state)
+
+    def live_migrate_instance(self, ctx: RequestContext, *, instance_uuid: str,
+                              migration_uuid: str, selection: dict) -> str:
+        return live_migration.live_migrate_instance(
+            self._host(), ctx, instance_uuid=instance_uuid, migration_uuid=migration_uuid,
+            selection=Selection.from_dict(selection))
+
+    def post_live_migration_at_destination(self, ctx: RequestContext, *, instance_uuid: str,
+                                           migration_uuid: str, selection: dict,
+                                           paused: bool = False) -> bool:
+        return live_migration.post_live_migration_at_destination(
+            self._host(), ctx, instance_uuid=instance_uuid, migration_uuid=migration_uuid,
+            selection=Selection.from_dict(selection), paused=paused)
+
+    def live_migration_force_complete(self, ctx: RequestContext, *,
+                                      migration_uuid: str) -> bool:
+        return live_migration.force_complete(self._host(), ctx, migration_uuid=migration_uuid)
+
+    def live_migration_abort(self, ctx: RequestContext, *, migration_uuid: str) -> bool:
+        return live_migration.abort(self._host(), ctx, migration_uuid=migration_uuid)
 
     # --- calls -----------------------------------------------------------------------
 

@@ -185,6 +185,28 @@ class ComputeAPI:
                                 migration_uuid=migration_uuid, selection=selection.to_dict(),
                                 target_state=target_state)
 
+    def live_migrate_instance(self, ctx, host: str, instance_uuid: str, *,
+                              migration_uuid: str, selection: Selection) -> rpc.Outgoing:
+        """To the source: copy the running guest to ``selection``'s host."""
+        return self._guest_cast(ctx, host, "live_migrate_instance", instance_uuid,
+                                migration_uuid=migration_uuid, selection=selection.to_dict())
+
+    def post_live_migration_at_destination(self, ctx, host: str, instance_uuid: str, *,
+                                           migration_uuid: str, selection: Selection,
+                                           paused: bool) -> rpc.Outgoing:
+        return self._guest_cast(ctx, host, "post_live_migration_at_destination",
+                                instance_uuid, migration_uuid=migration_uuid,
+                                selection=selection.to_dict(), paused=paused)
+
+    def live_migration_force_complete(self, ctx, host: str, *,
+                                      migration_uuid: str) -> rpc.Outgoing:
+        return self._host(host).message(ctx, "live_migration_force_complete",
+                                        migration_uuid=migration_uuid)
+
+    def live_migration_abort(self, ctx, host: str, *, migration_uuid: str) -> rpc.Outgoing:
+        return self._host(host).message(ctx, "live_migration_abort",
+                                        migration_uuid=migration_uuid)
+
     # --- calls: the API waits for the host's answer ------------------------------
 
     def set_admin_password(self, ctx, host: str, instance_uuid: str, new_pass: str, *,

@@ -50,6 +50,7 @@ class TaskState:
     RESIZE_MIGRATED = "resize_migrated"
     RESIZE_FINISH = "resize_finish"
     RESIZE_REVERTING = "resize_reverting"
+    MIGRATING = "migrating"
     REBUILDING = "rebuilding"               # set by the API
     REBUILD_SPAWNING = "rebuild_spawning"   # the host is re-creating the guest
 
@@ -93,6 +94,7 @@ class Action:
     CONFIRM_RESIZE = "confirmResize"
     REVERT_RESIZE = "revertResize"
     EVACUATE = "evacuate"
+    LIVE_MIGRATION = "live-migration"
     REBUILD = "rebuild"
 
 

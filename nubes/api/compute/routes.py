@@ -157,7 +157,10 @@ ROUTES = [
     (V + "/os-migrations", {"GET": migrations.list_migrations}),
     (V + "/servers/{server_id}/migrations", {"GET": migrations.list_server_migrations}),
     (V + "/servers/{server_id}/migrations/{migration_id}", {
-        "GET": migrations.show_server_migration}),
+        "GET": migrations.show_server_migration,
+        "DELETE": migrations.delete_server_migration}),
+    (V + "/servers/{server_id}/migrations/{migration_id}/action", {
+        "POST": migrations.server_migration_action}),
 ]
 
 

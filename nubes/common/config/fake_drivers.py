@@ -26,6 +26,10 @@ FAKE_DRIVER_OPTS = [
                          "COMPUTE_DEVICE_TAGGING", "COMPUTE_TRUSTED_CERTS",
                          "COMPUTE_IMAGE_TYPE_RAW", "COMPUTE_IMAGE_TYPE_QCOW2"],
                 help="COMPUTE_* capability traits the fake hosts report."),
+    cfg.FloatOpt("live_migration_seconds", default=0.5, min=0.0, max=3600.0,
+                 help="How long a fake live migration takes to copy the guest's "
+                      "memory (progress is reported as it goes; force_complete "
+                      "ends it at once, abort cancels it)."),
     cfg.ListOpt("fail", default=[],
                 help="Injected failures: OPERATION or OPERATION@HOST-GLOB "
                      "(operations: init_host, node_resources, spawn, destroy, "

@@ -55,4 +55,7 @@ class Host:
     images: ImageClient | None = None
     # The other hosts of the cell (a move hands over from host to host).
     peers: Any = None
+    # What admins asked of the live migrations running here (force
+    # complete, abort): nubes.compute.operations.live_migration.Controls.
+    live_controls: Any = None
     locks: InstanceLocks = dataclasses.field(default_factory=InstanceLocks)

@@ -111,4 +111,9 @@ class Driver(Protocol):
     def diagnostics(self, instance_uuid: str) -> dict:
         """The fields of :class:`nubes.compute.messages.Diagnostics`."""
 
+    def live_migration_time(self, instance_uuid: str) -> float:
+        """Seconds copying the guest's memory to another host takes (the
+        fake drivers' live migration; raises :class:`DriverError` when the
+        guest cannot move)."""
+
     def power_state(self, instance_uuid: str) -> int: ...

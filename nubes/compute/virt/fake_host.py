@@ -63,6 +63,7 @@ class FakeHost:
         self._lock = threading.Lock()          # the host's own state (sizes, nodes)
         self.hooks = Hooks()
         self.hooks.install_failures(conf.fake_driver.fail, host)
+        self._live_migration_seconds = conf.fake_driver.live_migration_seconds
         self._guest_table: dict[str, FakeGuest] = {}
         self._guest_lock = threading.Lock()
 
@@ -196,6 +197,11 @@ class FakeHost:
                        "vda_read_req": 0, "vda_write": 0, "vda_write_req": 0,
                        "vda_errors": 0},
         }
+
+    def live_migration_time(self, instance_uuid: str) -> float:
+        """Seconds the guest's memory takes to copy to another host."""
+        self._guest("live_migration", instance_uuid)
+        return self._live_migration_seconds
 
     def power_state(self, instance_uuid: str) -> int:
         guest = self._guest_table.get(instance_uuid)

@@ -38,10 +38,10 @@ class SuperConductorEndpoint:
     def migrate_server(self, ctx: RequestContext, *, instance_uuid: str,
                        flavor: dict | None = None, host: str | None = None,
                        old_vm_state: str = "active", evacuate: bool = False,
-                       target_state: str | None = None) -> str:
+                       target_state: str | None = None, live: bool = False) -> str:
         try:
             return MigrateServer(self._api, self._scheduler, ctx, MoveRequest(
-                instance_uuid, flavor, host, old_vm_state, evacuate,
-                target_state)).execute()
+                instance_uuid, flavor, host=host, old_vm_state=old_vm_state,
+                evacuate=evacuate, target_state=target_state, live=live)).execute()
         except NoValidHost:        # rolled back: the server stays where it was
             return "no_valid_host"

@@ -58,6 +58,7 @@ class MoveRequest:
     host: str | None = None            # the destination host asked for (2.56, evacuate)
     old_vm_state: str = "active"
     evacuate: bool = False             # the source is down: rebuild on the destination
+    live: bool = False                 # a live migration: the guest keeps running
     target_state: str | None = None    # evacuate 2.95: "stopped" keeps it stopped
 
 
@@ -87,25 +88,33 @@ class MigrateServer(Task):
         spec = RequestSpec.from_dict(stored)
         new = Flavor.from_dict(move.flavor) if move.flavor else spec.flavor
         resize = move.flavor is not None
-        same_host = resize and api.conf.allow_resize_to_same_host and not move.evacuate
+        same_host = (resize and api.conf.allow_resize_to_same_host and not move.evacuate
+                     and not move.live)
         spec = dataclasses.replace(
             spec, flavor=new, num_instances=1, instance_uuid=uuid,
             ignore_hosts=[] if same_host else [instance["host"]],
             requested_destination=Destination(host=move.host, cell_uuid=cell.uuid))
         self._migration = self._record(db, instance, new,
                                        "evacuation" if move.evacuate else
+                                       "live-migration" if move.live else
                                        "resize" if resize else "migration")
         self._handed_over = api.placement.move_allocations(
             uuid, self._migration, target_type=MIGRATION_CONSUMER,
             request_id=self.ctx.request_id)
         chosen = self.scheduler.select_destinations(self.ctx, spec, [uuid],
                                                     return_alternates=False)[0][0]
-        db.write(lambda conn: migrations.set_status(conn, self._migration, {
-            "dest_compute": chosen.service_host, "dest_node": chosen.nodename,
-            "dest_host": chosen.service_host}, utcnow()))
+        placed = {"dest_compute": chosen.service_host, "dest_node": chosen.nodename,
+                  "dest_host": chosen.service_host}
+        if move.live:
+            placed["status"] = "preparing"
+        db.write(lambda conn: migrations.set_status(conn, self._migration, placed, utcnow()))
         self._event(None)
         hosts = ComputeAPI(api.buses.require(cell))
-        if move.evacuate:       # the source is down: the destination builds it again
+        if move.live:
+            hosts.live_migrate_instance(self.ctx, instance["host"], uuid,
+                                        migration_uuid=self._migration,
+                                        selection=chosen).send()
+        elif move.evacuate:     # the source is down: the destination builds it again
             hosts.evacuate_instance(self.ctx, chosen.service_host, uuid,
                                     migration_uuid=self._migration, selection=chosen,
                                     target_state=move.target_state).send()
@@ -120,7 +129,8 @@ class MigrateServer(Task):
     def _record(self, db, instance: dict, new: Flavor, kind: str) -> str:
         old = {k: instance.get(k) for k in ("vcpus", "memory_mb", "root_gb",
                                             "ephemeral_gb", "flavor")}
-        values = {"instance_uuid": self.uuid, "status": "pre-migrating",
+        values = {"instance_uuid": self.uuid,
+                  "status": "queued" if kind == "live-migration" else "pre-migrating",
                   "migration_type": kind,
                   "source_compute": instance["host"], "source_node": instance["node"],
                   "old_flavor": json.dumps(old), "new_flavor": json.dumps(flavor_columns(new)),
@@ -144,7 +154,8 @@ class MigrateServer(Task):
             if self._migration:
                 migrations.set_status(conn, self._migration, {"status": "error"}, now)
             if cell_repo.update(conn, self.uuid, {"task_state": None}, now,
-                                task_states=[TaskState.RESIZE_PREP, TaskState.REBUILDING]):
+                                task_states=[TaskState.RESIZE_PREP, TaskState.REBUILDING,
+                                             TaskState.MIGRATING]):
                 cell_repo.add_fault(conn, self.uuid, code=400, message=text[:255],
                                     details=None, host=None, now=now)
             self._finish_event(conn, text, now)

@@ -50,10 +50,10 @@ class SuperConductorAPI:
     def migrate_server(self, ctx: RequestContext | None, instance_uuid: str, *,
                        flavor: dict | None = None, host: str | None = None,
                        old_vm_state: str = "active", evacuate: bool = False,
-                       target_state: str | None = None) -> rpc.Outgoing:
+                       target_state: str | None = None, live: bool = False) -> rpc.Outgoing:
         """Resize (``flavor``: the new flavor's fields), cold-migrate
-        (``flavor`` None; ``host`` 2.56) or evacuate (its host is down) the
-        server within its cell."""
+        (``flavor`` None; ``host`` 2.56), evacuate (its host is down) or
+        live-migrate the server within its cell."""
         return self._client.message(ctx, "migrate_server", instance_uuid=instance_uuid,
                                     flavor=flavor, host=host, old_vm_state=old_vm_state,
-                                    evacuate=evacuate, target_state=target_state)
+                                    evacuate=evacuate, target_state=target_state, live=live)

@@ -16,6 +16,7 @@ from nubes.api.compute.handlers.flavors import url_builder
 from nubes.api.compute.policies import migrations as policy
 from nubes.api.compute.schemas import servers as server_schema
 from nubes.api.compute.service import migrations as service
+from nubes.api.compute.service import server_live_migrate as live_service
 from nubes.api.compute.views import collection_links as links_view
 from nubes.api.compute.views import migrations as view
 from nubes.common.wsgi import errors
@@ -82,3 +83,37 @@ def show_server_migration(req, resp, server_id: str, migration_id: str) -> None:
         raise errors.NotFound(f"In-progress live migration {migration_id[:64]} is not found "
                               f"for server {server_id}.")
     respond.send(resp, {"migration": view.server_migration(respond.version(req), found[0])})
+
+
+def _migration_number(migration_id: str, server_id: str) -> int:
+    try:
+        number = int(migration_id)
+    except ValueError:
+        number = -1
+    if not 0 < number < 2**31:
+        raise errors.NotFound(f"Migration {migration_id[:64]} could not be found for "
+                              f"instance {server_id}.")
+    return number
+
+
+_FORCE_COMPLETE = {"type": "object", "properties": {"force_complete": {"type": "null"}},
+                   "required": ["force_complete"], "additionalProperties": False}
+
+
+def server_migration_action(req, resp, server_id: str, migration_id: str) -> None:
+    """``{"force_complete": null}`` (2.22+): 202."""
+    respond.require_version(req, (2, 22))
+    respond.authorize(req, policy.FORCE_COMPLETE)
+    respond.read_body(req, _FORCE_COMPLETE)
+    live_service.force_complete(respond.state(req), respond.ctx(req), server_id,
+                                _migration_number(migration_id, server_id))
+    respond.empty(resp, 202)
+
+
+def delete_server_migration(req, resp, server_id: str, migration_id: str) -> None:
+    """Abort a running live migration (2.24+): 202."""
+    respond.require_version(req, (2, 24))
+    respond.authorize(req, policy.SERVER_DELETE)
+    live_service.abort(respond.state(req), respond.ctx(req), server_id,
+                       _migration_number(migration_id, server_id))
+    respond.empty(resp, 202)

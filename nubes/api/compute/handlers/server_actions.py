@@ -21,7 +21,7 @@ from nubes.api.compute.schemas import server_rebuild as rebuild_schema
 from nubes.api.compute.service import server_create, server_delete, server_guest_calls
 from nubes.api.compute.service import availability_zones, server_power, server_restore
 from nubes.api.compute.service import server_rebuild, server_resize, server_shelve
-from nubes.api.compute.service import server_evacuate, server_snapshot
+from nubes.api.compute.service import server_evacuate, server_live_migrate, server_snapshot
 from nubes.api.compute.service import server_row_actions, server_tasks
 from nubes.api.compute.service import servers as server_service
 from nubes.api.compute.views import servers as server_view
@@ -250,6 +250,12 @@ def _evacuate(call: _Call) -> None:
         respond.empty(call.resp, 200)
 
 
+def _migrate_live(call: _Call) -> None:
+    server_live_migrate.live_migrate(respond.state(call.req), respond.ctx(call.req),
+                                     call.uuid, call.value.get("host"))
+    respond.empty(call.resp, 202)
+
+
 def _no_op(call: _Call) -> None:
     """injectNetworkInfo, resetNetwork: nothing to do without a network
     service (the server must still exist)."""
@@ -291,6 +297,10 @@ ACTIONS: dict[str, _Action] = {
                         schema_from=(((2, 14), schemas.EVACUATE_V214),
                                      ((2, 29), schemas.EVACUATE_V229),
                                      ((2, 68), schemas.EVACUATE_V214))),
+    "os-migrateLive": _Action(_P.MIGRATE_LIVE, schemas.MIGRATE_LIVE, _migrate_live,
+                              schema_from=(((2, 25), schemas.MIGRATE_LIVE_V225),
+                                           ((2, 30), schemas.MIGRATE_LIVE_V230),
+                                           ((2, 68), schemas.MIGRATE_LIVE_V225))),
     "shelve": _Action(_P.SHELVE, schemas.ANY, _shelve),
     "shelveOffload": _Action(_P.SHELVE_OFFLOAD, schemas.ANY, _shelve_offload),
     "unshelve": _Action(_P.UNSHELVE, schemas.ANY, _unshelve,

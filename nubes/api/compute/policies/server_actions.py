@@ -32,6 +32,7 @@ REVERT_RESIZE = "os_compute_api:servers:revert_resize"
 MIGRATE = "os_compute_api:os-migrate-server:migrate"
 MIGRATE_HOST = "os_compute_api:os-migrate-server:migrate:host"
 EVACUATE = "os_compute_api:os-evacuate"
+MIGRATE_LIVE = "os_compute_api:os-migrate-server:migrate_live"
 SHELVE = "os_compute_api:os-shelve:shelve"
 SHELVE_OFFLOAD = "os_compute_api:os-shelve:shelve_offload"
 UNSHELVE = "os_compute_api:os-shelve:unshelve"
@@ -78,6 +79,7 @@ RULES = [
     _member(REVERT_RESIZE, "revertResize", "Revert a resize or migration."),
     _admin(MIGRATE, "migrate", "Cold-migrate a server to another host (admin)."),
     _admin(MIGRATE_HOST, "migrate", "Cold-migrate a server to a given host (2.56+, admin)."),
+    _admin(MIGRATE_LIVE, "os-migrateLive", "Live-migrate a server (admin)."),
     _admin(EVACUATE, "evacuate", "Evacuate a server from a host that is down (admin)."),
     _member(SHELVE, "shelve", "Shelve a server."),
     _admin(SHELVE_OFFLOAD, "shelveOffload", "Offload a shelved server (admin)."),

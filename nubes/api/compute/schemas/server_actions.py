@@ -68,3 +68,17 @@ EVACUATE_V214 = {"type": "object", "properties": {"host": HOSTNAME, "adminPass":
 EVACUATE_V229 = {"type": "object", "properties": {
     "host": HOSTNAME, "adminPass": _ADMIN_PASS, "force": BOOLEAN},
     "additionalProperties": False}
+
+_BLOCK = {"oneOf": [BOOLEAN, {"enum": ["auto"]}]}
+MIGRATE_LIVE = {"type": "object", "properties": {
+    "host": {"oneOf": [HOSTNAME, {"type": "null"}]}, "block_migration": BOOLEAN,
+    "disk_over_commit": BOOLEAN},
+    "required": ["block_migration", "disk_over_commit", "host"],
+    "additionalProperties": False}
+MIGRATE_LIVE_V225 = {"type": "object", "properties": {
+    "host": {"oneOf": [HOSTNAME, {"type": "null"}]}, "block_migration": _BLOCK},
+    "required": ["block_migration", "host"], "additionalProperties": False}
+MIGRATE_LIVE_V230 = {"type": "object", "properties": {
+    "host": {"oneOf": [HOSTNAME, {"type": "null"}]}, "block_migration": _BLOCK,
+    "force": BOOLEAN}, "required": ["block_migration", "host"],
+    "additionalProperties": False}
