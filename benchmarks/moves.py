@@ -52,8 +52,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.boot import (  # noqa: E402
-    Client, EmbeddedDeployment, boot_servers, pct, run_pool)
+from benchmarks.boot import Client, EmbeddedDeployment, boot_servers, pct, run_pool
 
 MAX_WRONG_SHOWN = 10
 
