@@ -58,7 +58,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _pct(values: list[float], p: float) -> float:
+def pct(values: list[float], p: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
@@ -144,20 +144,23 @@ class Client:
         return len(self.session().get(self.base + "/servers?limit=1&" + query,
                                       timeout=120).json()["servers"])
 
-    def statuses(self) -> dict[str, str]:
-        """id -> status of every server (all pages)."""
-        found: dict[str, str] = {}
+    def details(self) -> list[dict]:
+        """Every server, as ``GET /servers/detail`` shows it (all pages)."""
+        found: list[dict] = []
         url = self.base + "/servers/detail?limit=1000"
         while url:
             body = self.session().get(url, timeout=120).json()
-            for s in body["servers"]:
-                found[s["id"]] = s["status"]
+            found.extend(body["servers"])
             links = body.get("servers_links") or []
             url = links[0]["href"] if links else None
         return found
 
+    def statuses(self) -> dict[str, str]:
+        """id -> status of every server (all pages)."""
+        return {s["id"]: s["status"] for s in self.details()}
 
-def _run_pool(clients: int, fn, items) -> tuple[list[float], list, float]:
+
+def run_pool(clients: int, fn, items) -> tuple[list[float], list, float]:
     """(latencies, results, start time)."""
     latencies: list[float] = []
     lock = threading.Lock()
@@ -175,13 +178,15 @@ def _run_pool(clients: int, fn, items) -> tuple[list[float], list, float]:
     return latencies, results, start
 
 
-def _wait(predicate, deadline: float, interval: float = 0.25) -> None:
+def wait_until(predicate, deadline: float, interval: float = 0.25) -> None:
     while not predicate() and time.monotonic() < deadline:
         time.sleep(interval)
 
 
-def run(deployment, servers: int, clients: int, timeout: float) -> dict:
-    client = Client(deployment)
+def boot_servers(deployment, client: Client, servers: int, clients: int,
+                 deadline: float) -> tuple[list[str], dict, float]:
+    """Create ``servers`` m1.tiny servers and wait until none is building:
+    (their ids, the boot phase's figures, the cloud's CPU seconds at the end)."""
     images = requests.get(deployment.image_url + "/v2/images", headers=deployment.headers,
                           timeout=30).json()["images"]
     image = next(i["id"] for i in images if i["name"] == "cirros")
@@ -194,12 +199,11 @@ def run(deployment, servers: int, clients: int, timeout: float) -> dict:
             raise RuntimeError(f"create {n}: {resp.status_code} {resp.text}")
         return resp.json()["server"]["id"]
 
-    deadline = time.monotonic() + timeout
     cpu0 = deployment.cpu_seconds()
-    latencies, ids, start = _run_pool(clients, create, range(servers))
+    latencies, ids, start = run_pool(clients, create, range(servers))
     created_s = time.perf_counter() - start
     # Done when no server is building any more (a cheap, filtered, one-row list).
-    _wait(lambda: client.count("status=BUILD") == 0, deadline)
+    wait_until(lambda: client.count("status=BUILD") == 0, deadline)
     boot_s = time.perf_counter() - start
     cpu1 = deployment.cpu_seconds()
     statuses = client.statuses()
@@ -208,25 +212,32 @@ def run(deployment, servers: int, clients: int, timeout: float) -> dict:
             "error": sum(1 for s in statuses.values() if s == "ERROR"),
             "create_calls_s": round(created_s, 2), "all_active_s": round(boot_s, 2),
             "servers_per_s": round(active / boot_s, 1),
-            "create_p50_ms": _pct(latencies, 0.50), "create_p95_ms": _pct(latencies, 0.95),
+            "create_p50_ms": pct(latencies, 0.50), "create_p95_ms": pct(latencies, 0.95),
             "create_mean_ms": round(statistics.mean(latencies) * 1000, 2),
             "cloud_cpu_s": round(cpu1 - cpu0, 1)}
+    return ids, boot, cpu1
+
+
+def run(deployment, servers: int, clients: int, timeout: float) -> dict:
+    client = Client(deployment)
+    deadline = time.monotonic() + timeout
+    ids, boot, cpu1 = boot_servers(deployment, client, servers, clients, deadline)
 
     def delete(sid: str) -> None:
         resp = client.session().delete(client.base + f"/servers/{sid}", timeout=120)
         if resp.status_code != 204:
             raise RuntimeError(f"delete {sid}: {resp.status_code} {resp.text}")
 
-    latencies, _, start = _run_pool(clients, delete, ids)
+    latencies, _, start = run_pool(clients, delete, ids)
     deleted_calls_s = time.perf_counter() - start
-    _wait(lambda: client.count("") == 0, deadline)
+    wait_until(lambda: client.count("") == 0, deadline)
     gone_s = time.perf_counter() - start
     cpu2 = deployment.cpu_seconds()
     remove = {"servers": len(ids), "delete_calls_s": round(deleted_calls_s, 2),
               "all_gone_s": round(gone_s, 2),
               "servers_per_s": round(len(ids) / gone_s, 1),
-              "delete_p50_ms": _pct(latencies, 0.50),
-              "delete_p95_ms": _pct(latencies, 0.95),
+              "delete_p50_ms": pct(latencies, 0.50),
+              "delete_p95_ms": pct(latencies, 0.95),
               "providers_with_usage_left": _providers_with_usage(deployment),
               "cloud_cpu_s": round(cpu2 - cpu1, 1)}
     return {"boot": boot, "delete": remove}
