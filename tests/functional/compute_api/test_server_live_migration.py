@@ -4,6 +4,10 @@ copy: progress shows on the server's migrations; the migration holds the
 source's allocation until the guest runs on the destination."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -11,6 +15,7 @@ import pytest
 from tests.fixtures.cloud import ServersCloud
 
 pytestmark = pytest.mark.slow
+OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
 TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 COPY_SECONDS = 3.0
 BODY = {"os-migrateLive": {"host": None, "block_migration": "auto"}}
@@ -152,3 +157,49 @@ def test_refusals_and_a_paused_server(cloud, server):
                             {"force_complete": None}, version="2.22")[0] == 202
     shown = _settled(cloud, server, "PAUSED")
     assert shown["OS-EXT-SRV-ATTR:host"] != source
+
+
+def test_openstack_cli_live_migration_and_evacuate(cloud):
+    """The real CLI: server migrate --live-migration, server migration
+    list / force complete, compute service set --down, server evacuate."""
+    assert os.path.exists(OPENSTACK), "the openstack CLI is missing"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["OS_CLIENT_CONFIG_FILE"] = cloud.clouds_yaml
+
+    def run(*args):
+        out = subprocess.run([OPENSTACK, "--os-cloud", "nubes", *args], env=env,
+                             capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, (args, out.stderr)
+        return json.loads(out.stdout) if "json" in args else out.stdout
+
+    sid = run("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "none",
+              "cli-live", "--wait", "-f", "json")["id"]
+    source = _host(cloud, sid)
+    # The CLI takes seconds per command: this copy takes long enough to
+    # still be running when it asks to force it complete.
+    for agent in cloud.embedded.agents:
+        agent.driver._live_migration_seconds = 60.0
+    try:
+        run("server", "migrate", "--live-migration", sid)
+        running = _running(cloud, sid)
+        listed = run("--os-compute-api-version", "2.80", "server", "migration", "list",
+                     "--server", sid, "-f", "json")
+        assert [m["Id"] for m in listed] == [running["id"]]
+        run("--os-compute-api-version", "2.22", "server", "migration", "force", "complete",
+            sid, str(running["id"]))
+        moved = _settled(cloud, sid)["OS-EXT-SRV-ATTR:host"]
+        assert moved != source
+        run("--os-compute-api-version", "2.11", "compute", "service", "set", "--down",
+            moved, "nova-compute")
+        try:
+            run("--os-compute-api-version", "2.29", "server", "evacuate", sid)
+            assert _settled(cloud, sid)["OS-EXT-SRV-ATTR:host"] == source
+        finally:
+            run("--os-compute-api-version", "2.11", "compute", "service", "set", "--up",
+                moved, "nova-compute")
+            for agent in cloud.embedded.agents:
+                agent.destroy_evacuated()
+    finally:
+        for agent in cloud.embedded.agents:
+            agent.driver._live_migration_seconds = COPY_SECONDS
+        run("server", "delete", "--wait", sid)
