@@ -1,7 +1,8 @@
 """``nubes-manage placement ...``: argument parsing, output and exit codes.
 
-The work lives in ``nubes.cells.admin.placement_audit``; exit codes match
-``nova-manage placement audit``.
+The work lives in ``nubes.cells.admin.placement_audit`` and
+``nubes.cells.admin.heal_allocations``; exit codes match ``nova-manage
+placement audit`` and ``heal_allocations``.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import textwrap
 import time
 
 from nubes.cells.admin import Report
-from nubes.cells.admin import placement_audit
+from nubes.cells.admin import heal_allocations, placement_audit
 from nubes.cells.targeting import CellDatabases
 from nubes.cmd.manage_output import err as _err, one_line, out as _out
 from nubes.common.db.transaction import Database
@@ -43,17 +44,10 @@ def _progress_printer(verbose: bool):
 
 
 def _audit(conf, args) -> int:
-    if not conf.api_database.connection:
-        _err("[api_database] connection is not set; add it to the config file given with "
-             "--config-file")
+    found = _connections(conf)
+    if found is None:
         return ERROR
-    if not conf.placement_client.endpoint:
-        _err("[placement_client] endpoint is not set; add it (and token, if placement "
-             "needs one) to the config file given with --config-file")
-        return ERROR
-    api_db = Database.from_options(conf.api_database)
-    databases = CellDatabases.from_conf(conf)
-    placement = PlacementClient.from_conf(conf)
+    api_db, databases, placement = found
     report = Report(info=_out, detail=_out if args.verbose else (lambda _m: None))
     try:
         result = placement_audit.audit(
@@ -74,6 +68,76 @@ def _audit(conf, args) -> int:
         databases.dispose()
         api_db.dispose()
     return _summarise(result, args)
+
+
+# heal_allocations exit codes (nova-manage's).
+HEALED = 0
+MORE_LEFT = 1
+NO_NODE = 2
+HEAL_FAILED = 3
+NOTHING_TO_HEAL = 4
+
+
+def _connections(conf):
+    """(api_db, databases, placement), or an error line and None."""
+    if not conf.api_database.connection:
+        _err("[api_database] connection is not set; add it to the config file given with "
+             "--config-file")
+        return None
+    if not conf.placement_client.endpoint:
+        _err("[placement_client] endpoint is not set; add it (and token, if placement "
+             "needs one) to the config file given with --config-file")
+        return None
+    return (Database.from_options(conf.api_database), CellDatabases.from_conf(conf),
+            PlacementClient.from_conf(conf))
+
+
+def _heal(conf, args) -> int:
+    if args.max_count is not None and args.max_count < 1:
+        _err("--max-count must be at least 1")
+        return INVALID_INPUT
+    found = _connections(conf)
+    if found is None:
+        return ERROR
+    api_db, databases, placement = found
+    report = Report(info=_out, detail=_out if args.verbose else (lambda _m: None))
+    try:
+        result = heal_allocations.heal(api_db, databases, placement, dry_run=args.dry_run,
+                                       max_count=args.max_count, cell=args.cell,
+                                       instance=args.instance, report=report)
+    except PlacementError as err:
+        _err(f"{err}; check [placement_client] endpoint and that placement is up, then "
+             "run heal_allocations again")
+        return HEAL_FAILED
+    except Exception as err:  # noqa: BLE001 - the operator gets one line
+        _err(one_line(err))
+        return ERROR
+    finally:
+        placement.close()
+        databases.dispose()
+        api_db.dispose()
+    return _heal_summary(result, args)
+
+
+def _heal_summary(result: heal_allocations.HealResult, args) -> int:
+    if args.dry_run:
+        _out(f"Dry run: {len(result.would_heal)} instance(s) would get allocations "
+             f"({result.checked} checked); run again without --dry-run to write them.")
+    else:
+        _out(f"Processed {result.checked} instance(s): allocations created for "
+             f"{len(result.healed)}.")
+    if result.failed:
+        _err(f"{len(result.failed)} instance(s) could not be healed (see above): check "
+             "their hosts' capacity in placement and run again.")
+        return HEAL_FAILED
+    if result.no_node:
+        _err(f"{len(result.no_node)} instance(s) have no compute node record for their "
+             "host and node; check `nubes-manage cell_v2 list_hosts`.")
+        return NO_NODE
+    if result.more:
+        _out("--max-count was reached and more instances may need healing; run again.")
+        return MORE_LEFT
+    return HEALED if (result.healed or result.would_heal) else NOTHING_TO_HEAL
 
 
 def _summarise(result: placement_audit.AuditResult, args) -> int:
@@ -138,3 +202,26 @@ def add_parsers(categories) -> None:
     p.add_argument("--resource_provider", "--resource-provider", dest="resource_provider",
                    metavar="UUID", help="audit only this resource provider")
     p.set_defaults(func=_audit)
+
+    heal = sub.add_parser(
+        "heal_allocations", help="create missing allocations of instances on hosts",
+        description=textwrap.fill(
+            "Give placement allocations back to instances on a host that have none (the "
+            "flavor's VCPU, MEMORY_MB and DISK_GB on the node's resource provider).  "
+            "Instances being built, shelved-offloaded, soft-deleted or in a move are "
+            "left alone.", 79),
+        epilog="\n  ".join([
+            "exit codes:", "0    allocations were created (or would be, with --dry-run)",
+            "1    --max-count was reached and more instances may need healing",
+            "2    an instance has no compute node record for its host and node",
+            "3    allocations could not be created for some instance",
+            "4    nothing needed healing", "127  invalid input"]),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    heal.add_argument("--dry-run", action="store_true",
+                      help="report what would be created; write nothing")
+    heal.add_argument("--max-count", type=int, metavar="N",
+                      help="heal at most N instances, then stop")
+    heal.add_argument("--cell", metavar="UUID", help="only this cell")
+    heal.add_argument("--instance", metavar="UUID", help="only this instance")
+    heal.add_argument("--verbose", action="store_true", help="a line per instance")
+    heal.set_defaults(func=_heal)

@@ -37,6 +37,7 @@ from nubes.common.periodic import Periodic
 from nubes.compute.endpoint import ComputeEndpoint
 from nubes.compute.messages import BINARY, SERVICE_VERSION, TOPIC, HostStatus, NodeStatus
 from nubes.compute.operations import Host, evacuate, live_migration, resize, shelve
+from nubes.compute.operations import reconcile as reconcile_ops
 from nubes.compute.operations import soft_delete
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.resource_tracker import ResourceTracker, SyncResult
@@ -109,6 +110,7 @@ class ComputeAgent:
             self.update_available_resource()
         except Exception:  # noqa: BLE001 - the periodic sync tries again
             LOG.exception("host %s: first resource sync failed", self.host)
+        self.reconcile()
         with self._lifecycle:
             if self.stop_requested.is_set():
                 raise AgentStopped(f"{self.host} was stopped while starting")
@@ -154,6 +156,15 @@ class ComputeAgent:
             LOG.warning("host %s: %d of %d nodes failed to sync", self.host,
                         len(result.failed), len(result.failed) + len(result.synced))
         return result
+
+    def reconcile(self) -> reconcile_ops.Reconciled:
+        """Guests and allocations lined up with the cell database (at start)."""
+        nodes = {n.nodename: n.uuid for n in self.status().nodes}
+        try:
+            return reconcile_ops.reconcile(self.ops, self._context(), nodes)
+        except Exception:  # noqa: BLE001 - the next start tries again
+            LOG.exception("host %s: reconciling its instances failed", self.host)
+            return reconcile_ops.Reconciled()
 
     def destroy_evacuated(self) -> int:
         """Clean up after servers evacuated away while this host was down

@@ -179,6 +179,26 @@ def idle_in_state_before(conn: sa.Connection, host: str, vm_state: str,
         .order_by(instances.c.updated_at).limit(limit)).scalars())
 
 
+def on_host_after(conn: sa.Connection, host: str, after_id: int, limit: int) -> list[dict]:
+    """Live instances on ``host`` with an id above ``after_id``, by id."""
+    rows = conn.execute(sa.select(instances).where(
+        instances.c.deleted == 0, instances.c.host == host, instances.c.id > after_id)
+        .order_by(instances.c.id).limit(limit))
+    return [dict(r._mapping) for r in rows]
+
+
+def stuck_before(conn: sa.Connection, before: datetime.datetime,
+                 limit: int) -> list[tuple[str, str]]:
+    """(uuid, task_state) of live instances in a task since before
+    ``before``: what the cell conductor's stuck-task check puts in ERROR."""
+    rows = conn.execute(
+        sa.select(instances.c.uuid, instances.c.task_state)
+        .where(instances.c.deleted == 0, instances.c.task_state.is_not(None),
+               instances.c.updated_at < before)
+        .order_by(instances.c.updated_at).limit(limit))
+    return [(r.uuid, r.task_state) for r in rows]
+
+
 # --- batches for the cell commands ---------------------------------------------
 
 

@@ -146,6 +146,15 @@ def open_for_instance(conn: sa.Connection, instance_uuid: str) -> list[dict]:
     return [_record(r) for r in rows]
 
 
+def moving_among(conn: sa.Connection, instance_uuids: Sequence[str]) -> set[str]:
+    """Which of ``instance_uuids`` are in a move not yet over."""
+    if not instance_uuids:
+        return set()
+    return set(conn.execute(sa.select(mig.c.instance_uuid).where(
+        mig.c.instance_uuid.in_(list(instance_uuids)), mig.c.deleted == 0,
+        mig.c.status.not_in(list(DONE)))).scalars())
+
+
 def unconfirmed_before(conn: sa.Connection, dest_compute: str, before: datetime.datetime,
                        limit: int) -> list[dict]:
     """Finished resizes and migrations onto ``dest_compute`` waiting for a

@@ -34,6 +34,10 @@ COMPUTE_OPTS = [
     cfg.BoolOpt("allow_resize_to_same_host", default=False,
                 help="A resize may pick the server's own host (read by the "
                      "super-conductor when it schedules the move)."),
+    cfg.IntOpt("instance_task_timeout", default=3600, min=0, max=30 * 86400,
+               help="Seconds a server may stay in one task (building, rebooting, "
+                    "resizing, ...) without its record changing before its cell "
+                    "conductor puts it in ERROR with a fault; 0 never."),
     cfg.IntOpt("resize_confirm_window", default=0, min=0, max=10 * 365 * 86400,
                help="Seconds after which a resized or migrated server waiting in "
                     "VERIFY_RESIZE is confirmed by its new host; 0 never."),

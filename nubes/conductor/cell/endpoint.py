@@ -64,6 +64,10 @@ class CellConductorEndpoint:
                                   limit: int = 100) -> list:
         return migrations.evacuated_from(self._db, host, min(limit, 1000))
 
+    def instances_on_host(self, ctx: RequestContext, *, host: str, after_id: int = 0,
+                          limit: int = 200) -> list:
+        return instances.on_host(self._db, host, after_id, min(limit, 1000))
+
     def instances_idle_in_state(self, ctx: RequestContext, *, host: str, vm_state: str,
                                 older_than: float, limit: int = 100) -> list[str]:
         return instances.idle_in_state(self._db, host, vm_state, older_than,

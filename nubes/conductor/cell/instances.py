@@ -8,6 +8,7 @@ the action the API or super-conductor started.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from typing import Any, Iterable
 
@@ -41,6 +42,12 @@ def get(db: Database, instance_uuid: str) -> InstanceRecord:
     if row is None:
         raise InstanceNotFound(f"instance {instance_uuid} could not be found")
     return InstanceRecord.from_row(row)
+
+
+def on_host(db: Database, host: str, after_id: int, limit: int) -> list[dict]:
+    """A page of the host's live instances: their records, with ``id``."""
+    rows = db.read(lambda conn: repo.on_host_after(conn, host, after_id, limit))
+    return [dict(dataclasses.asdict(InstanceRecord.from_row(r)), id=r["id"]) for r in rows]
 
 
 def idle_in_state(db: Database, host: str, vm_state: str, older_than: float,

@@ -18,7 +18,7 @@ from nubes.common import rpc
 from nubes.common.db.transaction import Database
 from nubes.common.periodic import Periodic
 from nubes.common.service_names import CONDUCTOR_BINARY, CONDUCTOR_TOPIC
-from nubes.conductor.cell import services
+from nubes.conductor.cell import services, stuck
 from nubes.conductor.cell.endpoint import CellConductorEndpoint
 from nubes.conductor.cell.messages import TOPIC, ServiceNotFound
 from nubes.placement.client import PlacementClient
@@ -43,18 +43,30 @@ class CellConductor:
                                      conf=conf)
         self._heartbeat = Periodic(f"report {CONDUCTOR_BINARY}@{self.host}",
                                    conf.report_interval, self._report)
+        # Servers stuck in a task go to ERROR (checked every minute, or as
+        # often as the timeout if that is shorter).
+        timeout = conf.instance_task_timeout
+        self._stuck = Periodic(f"stuck tasks {self.host}", min(timeout, 60),
+                               self._check_stuck) if timeout > 0 else None
 
     def start(self) -> "CellConductor":
         self.service = self._register()
         self._server.start()
         self._heartbeat.start()
+        if self._stuck is not None:
+            self._stuck.start()
         LOG.info("cell conductor %s serving on %r", self.host, self.transport)
         return self
 
     def stop(self) -> None:
+        if self._stuck is not None:
+            self._stuck.stop()
         self._heartbeat.stop()
         self._server.stop()
         LOG.info("cell conductor %s stopped", self.host)
+
+    def _check_stuck(self) -> None:
+        stuck.put_stuck_in_error(self.db, self.conf.instance_task_timeout)
 
     def _register(self) -> ServiceRecord:
         return services.register(self.db, host=self.host, binary=CONDUCTOR_BINARY,

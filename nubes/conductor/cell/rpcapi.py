@@ -116,6 +116,15 @@ class CellConductorAPI:
         return [MigrationRecord.from_wire(m) for m in self._client.call(
             ctx, "migrations_evacuated_from", timeout=timeout, host=host, limit=limit)]
 
+    def instances_on_host(self, ctx: RequestContext | None, host: str, *,
+                          after_id: int = 0, limit: int = 200,
+                          timeout: float | None = None) -> list[tuple[int, InstanceRecord]]:
+        """A page of the host's live instances after ``after_id``:
+        (id, record) pairs by id."""
+        return [(r["id"], InstanceRecord.from_wire(r)) for r in self._client.call(
+            ctx, "instances_on_host", timeout=timeout, host=host, after_id=after_id,
+            limit=limit)]
+
     def instances_idle_in_state(self, ctx: RequestContext | None, host: str,
                                 vm_state: str, older_than: float, *, limit: int = 100,
                                 timeout: float | None = None) -> list[str]:
