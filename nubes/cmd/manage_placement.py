@@ -44,30 +44,38 @@ def _progress_printer(verbose: bool):
 
 
 def _audit(conf, args) -> int:
+    report = Report(info=_out, detail=_out if args.verbose else (lambda _m: None))
+    result, code = _run(conf, "the audit", ERROR, lambda api_db, databases, placement: (
+        placement_audit.audit(api_db, databases, placement,
+                              provider_uuid=args.resource_provider, delete=args.delete,
+                              report=report, progress=_progress_printer(args.verbose))))
+    return code if result is None else _summarise(result, args)
+
+
+def _run(conf, what: str, placement_failed: int, work):
+    """``work(api_db, databases, placement)`` with the connections the
+    configuration names, closed after: (result, None), or (None, the exit
+    code) once the failure has been said in one line."""
     found = _connections(conf)
     if found is None:
-        return ERROR
+        return None, ERROR
     api_db, databases, placement = found
-    report = Report(info=_out, detail=_out if args.verbose else (lambda _m: None))
     try:
-        result = placement_audit.audit(
-            api_db, databases, placement, provider_uuid=args.resource_provider,
-            delete=args.delete, report=report, progress=_progress_printer(args.verbose))
+        return work(api_db, databases, placement), None
     except placement_audit.InvalidAuditInput as err:
         _err(str(err))
-        return INVALID_INPUT
+        return None, INVALID_INPUT
     except PlacementError as err:
         _err(f"{err}; check [placement_client] endpoint and that placement is up, then "
-             "run the audit again")
-        return ERROR
-    except Exception as err:  # noqa: BLE001 - the operator gets one line and 1
+             f"run {what} again")
+        return None, placement_failed
+    except Exception as err:  # noqa: BLE001 - the operator gets one line
         _err(one_line(err))
-        return ERROR
+        return None, ERROR
     finally:
         placement.close()
         databases.dispose()
         api_db.dispose()
-    return _summarise(result, args)
 
 
 # heal_allocations exit codes (nova-manage's).
@@ -96,27 +104,13 @@ def _heal(conf, args) -> int:
     if args.max_count is not None and args.max_count < 1:
         _err("--max-count must be at least 1")
         return INVALID_INPUT
-    found = _connections(conf)
-    if found is None:
-        return ERROR
-    api_db, databases, placement = found
     report = Report(info=_out, detail=_out if args.verbose else (lambda _m: None))
-    try:
-        result = heal_allocations.heal(api_db, databases, placement, dry_run=args.dry_run,
-                                       max_count=args.max_count, cell=args.cell,
-                                       instance=args.instance, report=report)
-    except PlacementError as err:
-        _err(f"{err}; check [placement_client] endpoint and that placement is up, then "
-             "run heal_allocations again")
-        return HEAL_FAILED
-    except Exception as err:  # noqa: BLE001 - the operator gets one line
-        _err(one_line(err))
-        return ERROR
-    finally:
-        placement.close()
-        databases.dispose()
-        api_db.dispose()
-    return _heal_summary(result, args)
+    result, code = _run(conf, "heal_allocations", HEAL_FAILED,
+                        lambda api_db, databases, placement: heal_allocations.heal(
+                            api_db, databases, placement, dry_run=args.dry_run,
+                            max_count=args.max_count, cell=args.cell,
+                            instance=args.instance, report=report))
+    return code if result is None else _heal_summary(result, args)
 
 
 def _heal_summary(result: heal_allocations.HealResult, args) -> int:

@@ -60,6 +60,15 @@ def _reboot(call: _Call) -> None:
     call.host_action("reboot_hard" if hard else "reboot_soft")
 
 
+def _then(fn: Callable, status: int = 202, **kwargs) -> Callable[[_Call], None]:
+    """Run ``fn(state, ctx, uuid, **kwargs)`` of a service and answer
+    ``status`` with no body."""
+    def run(call: _Call) -> None:
+        fn(respond.state(call.req), respond.ctx(call.req), call.uuid, **kwargs)
+        respond.empty(call.resp, status)
+    return run
+
+
 def _simple(what: str) -> Callable[[_Call], None]:
     return lambda call: call.host_action(what)
 
@@ -119,25 +128,8 @@ def _change_password(call: _Call) -> None:
     respond.empty(call.resp, 202)
 
 
-def _restore(call: _Call) -> None:
-    server_restore.restore(respond.state(call.req), respond.ctx(call.req), call.uuid)
-    respond.empty(call.resp, 202)
 
 
-def _force_delete(call: _Call) -> None:
-    server_delete.delete(respond.state(call.req), respond.ctx(call.req), call.uuid,
-                         force=True)
-    respond.empty(call.resp, 202)
-
-
-def _shelve(call: _Call) -> None:
-    server_shelve.shelve(respond.state(call.req), respond.ctx(call.req), call.uuid)
-    respond.empty(call.resp, 202)
-
-
-def _shelve_offload(call: _Call) -> None:
-    server_shelve.shelve_offload(respond.state(call.req), respond.ctx(call.req), call.uuid)
-    respond.empty(call.resp, 202)
 
 
 def _unshelve(call: _Call) -> None:
@@ -228,14 +220,6 @@ def _migrate(call: _Call) -> None:
     respond.empty(call.resp, 202)
 
 
-def _confirm_resize(call: _Call) -> None:
-    server_resize.confirm(respond.state(call.req), respond.ctx(call.req), call.uuid)
-    respond.empty(call.resp, 204)
-
-
-def _revert_resize(call: _Call) -> None:
-    server_resize.revert(respond.state(call.req), respond.ctx(call.req), call.uuid)
-    respond.empty(call.resp, 202)
 
 
 def _evacuate(call: _Call) -> None:
@@ -284,15 +268,17 @@ ACTIONS: dict[str, _Action] = {
     "os-getConsoleOutput": _Action(_P.CONSOLE_OUTPUT, schemas.CONSOLE_OUTPUT,
                                    _console_output),
     "changePassword": _Action(_P.CHANGE_PASSWORD, schemas.CHANGE_PASSWORD, _change_password),
-    "restore": _Action(_P.RESTORE, schemas.ANY, _restore),
-    "forceDelete": _Action(_P.FORCE_DELETE, schemas.ANY, _force_delete),
+    "restore": _Action(_P.RESTORE, schemas.ANY, _then(server_restore.restore)),
+    "forceDelete": _Action(_P.FORCE_DELETE, schemas.ANY,
+                           _then(server_delete.delete, force=True)),
     "createImage": _Action(_P.CREATE_IMAGE, schemas.CREATE_IMAGE, _create_image),
     "createBackup": _Action(_P.CREATE_BACKUP, schemas.CREATE_BACKUP, _create_backup),
     "resize": _Action(_P.RESIZE, schemas.RESIZE, _resize),
     "migrate": _Action(_P.MIGRATE, schemas.ANY, _migrate,
                        schema_from=(((2, 56), schemas.MIGRATE_V256),)),
-    "confirmResize": _Action(_P.CONFIRM_RESIZE, schemas.ANY, _confirm_resize),
-    "revertResize": _Action(_P.REVERT_RESIZE, schemas.ANY, _revert_resize),
+    "confirmResize": _Action(_P.CONFIRM_RESIZE, schemas.ANY,
+                             _then(server_resize.confirm, 204)),
+    "revertResize": _Action(_P.REVERT_RESIZE, schemas.ANY, _then(server_resize.revert)),
     "evacuate": _Action(_P.EVACUATE, schemas.EVACUATE, _evacuate,
                         schema_from=(((2, 14), schemas.EVACUATE_V214),
                                      ((2, 29), schemas.EVACUATE_V229),
@@ -301,8 +287,9 @@ ACTIONS: dict[str, _Action] = {
                               schema_from=(((2, 25), schemas.MIGRATE_LIVE_V225),
                                            ((2, 30), schemas.MIGRATE_LIVE_V230),
                                            ((2, 68), schemas.MIGRATE_LIVE_V225))),
-    "shelve": _Action(_P.SHELVE, schemas.ANY, _shelve),
-    "shelveOffload": _Action(_P.SHELVE_OFFLOAD, schemas.ANY, _shelve_offload),
+    "shelve": _Action(_P.SHELVE, schemas.ANY, _then(server_shelve.shelve)),
+    "shelveOffload": _Action(_P.SHELVE_OFFLOAD, schemas.ANY,
+                             _then(server_shelve.shelve_offload)),
     "unshelve": _Action(_P.UNSHELVE, schemas.ANY, _unshelve,
                         schema_from=(((2, 77), schemas.UNSHELVE_V277),
                                      ((2, 91), schemas.UNSHELVE_V291))),
