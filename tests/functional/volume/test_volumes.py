@@ -3,6 +3,7 @@ filters, sort, paging and counts, update, metadata, delete, actions."""
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -127,7 +128,10 @@ def test_list_filters_sort_paging_and_count(volumes):
     assert p1.get("/volumes?sort=nope").status_code == 400
     assert p1.get("/volumes?sort=name:sideways").status_code == 400
     assert p1.get("/volumes?limit=x").status_code == 400
-    assert p1.get(f"/volumes?marker={made[0]['id'][:-1]}0").status_code == 404
+    assert p1.get(f"/volumes?marker={uuid.uuid4()}").status_code == 404
+    other_project = volumes.admin.get("/volumes?all_tenants=1&project_id=p2").json()
+    assert p1.get(f"/volumes?marker={other_project['volumes'][0]['id']}").status_code == 404
+    assert made
     everyone = volumes.admin.get("/volumes?all_tenants=1").json()["volumes"]
     assert len(everyone) == 6
     assert len(p1.get("/volumes?all_tenants=1").json()["volumes"]) == 5
