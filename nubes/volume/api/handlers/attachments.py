@@ -23,8 +23,7 @@ def create_attachment(req, resp, project_id=None) -> None:
         raise errors.BadRequest("Invalid input: mode needs microversion 3.54 or later.")
     found = service.create(respond.state(req), respond.ctx(req), data["volume_uuid"],
                            instance_uuid=data.get("instance_uuid"),
-                           connector=data.get("connector") or None, mode=mode,
-                           multiattach_ok=respond.version(req) >= mv.MULTIATTACH)
+                           connector=data.get("connector") or None, mode=mode)
     respond.send(resp, {"attachment": views.detail(found)})
 
 
