@@ -74,7 +74,7 @@ def _embedded_child(conn, cells: int, hosts_per_cell: int) -> None:
 
     state_dir = tempfile.mkdtemp(prefix="nubes-boot-")
     ports = Ports(identity=_free_port(), compute=_free_port(), placement=_free_port(),
-                  image=_free_port())
+                  image=_free_port(), volume=_free_port())
     cloud = EmbeddedCloud(Options(state_dir=state_dir, cells=cells,
                                   hosts_per_cell=hosts_per_cell, ports=ports,
                                   overrides=OVERRIDES), say=lambda _line: None)

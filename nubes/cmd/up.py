@@ -1,6 +1,6 @@
 """nubes up: the embedded cloud in one process.
 
-Identity, placement, the compute API and the image API on 127.0.0.1, a
+Identity, placement, the compute, image and volume APIs on 127.0.0.1, a
 cell conductor and fake compute hosts per cell, SQLite files in the state
 directory and the in-process message bus.  Writes STATE/nubes.conf (usable with
 ``nubes-manage --config-file``; a restart on other ports rewrites only its
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--compute-port", type=int, default=8774)
     up.add_argument("--placement-port", type=int, default=8778)
     up.add_argument("--image-port", type=int, default=9292)
+    up.add_argument("--volume-port", type=int, default=8776)
     return parser
 
 
@@ -42,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cells < 1 or args.hosts_per_cell < 0:
         parser.error("--cells must be at least 1 and --hosts-per-cell at least 0")
     ports = Ports(host=args.host, identity=args.identity_port, compute=args.compute_port,
-                  placement=args.placement_port, image=args.image_port)
+                  placement=args.placement_port, image=args.image_port,
+                  volume=args.volume_port)
     cloud = EmbeddedCloud(Options(state_dir=os.path.abspath(args.state_dir), cells=args.cells,
                                   hosts_per_cell=args.hosts_per_cell, ports=ports),
                           say=lambda line: print(line, flush=True))

@@ -23,7 +23,7 @@ from nubes.common import config, local_wsgi, log, rpc, tokens
 from nubes.common.db.transaction import Database
 from nubes.conductor.super.process import SuperConductor
 from nubes.embedded import cell_services, defaults
-from nubes.embedded.layout import API_TRANSPORT_URL, Layout, Ports
+from nubes.embedded.layout import API_TRANSPORT_URL, Layout, Ports, volume_endpoint
 from nubes.embedded.servers import Servers
 from nubes.identity import app as identity_app
 from nubes.identity import bootstrap as identity_bootstrap
@@ -34,6 +34,8 @@ from nubes.image import store as image_store
 from nubes.placement import app as placement_app
 from nubes.placement import schema_sync as placement_schema
 from nubes.scheduler.process import Scheduler
+from nubes.volume import schema_sync as volume_schema
+from nubes.volume.api import app as volume_app
 
 LOG = logging.getLogger(__name__)
 
@@ -95,6 +97,10 @@ class EmbeddedCloud:
                                                     ports.placement)
         image = image_app.build(self.conf, image_db)
         self.urls["image"] = self.servers.serve("image", image, ports.host, ports.image)
+        self.volume_state = self._volume_state()
+        self.urls["volume"] = self.servers.serve(
+            "volume", volume_app.build(self.conf, state=self.volume_state), ports.host,
+            ports.volume)
         # This process's own calls to placement and the image API go to the
         # apps directly, not through a socket (users' clients use HTTP).
         self._serve_locally(self.conf.placement_client.endpoint, placement)
@@ -125,6 +131,7 @@ class EmbeddedCloud:
         self.say(f"nubes: compute   {self.urls['compute']}/v2.1")
         self.say(f"nubes: placement {self.urls['placement']}")
         self.say(f"nubes: image     {self.urls['image']}")
+        self.say(f"nubes: volume    {self.urls['volume']}/v3")
         self.say(f"nubes: clients:  export OS_CLIENT_CONFIG_FILE={path}")
         self.say("nubes:           openstack --os-cloud nubes compute service list")
 
@@ -139,10 +146,15 @@ class EmbeddedCloud:
                           group="identity")
         conf.set_override("placement_endpoint", ports.url(ports.placement), group="identity")
         conf.set_override("image_endpoint", ports.url(ports.image), group="identity")
+        conf.set_override("volume_endpoint", volume_endpoint(ports), group="identity")
         if not conf.image_database.connection:
             # A nubes.conf written before the image API existed.
             conf.set_override("connection", self.layout.image_database,
                               group="image_database")
+        if not conf.volume_database.connection:
+            # A nubes.conf written before the volume API existed.
+            conf.set_override("connection", self.layout.volume_database,
+                              group="volume_database")
 
     def _serve_locally(self, endpoint: str, app) -> None:
         local_wsgi.register(endpoint, app)
@@ -170,6 +182,16 @@ class EmbeddedCloud:
         image_schema.upgrade(image_db)
         self._closers.append(image_db.dispose)
         return image_db
+
+    def _volume_state(self):
+        """The volume API's database (schema upgraded) and backends; its
+        volumes in ``volumes/`` of the state directory."""
+        volume_db = volume_app.database_from_conf(self.conf)
+        volume_schema.upgrade(volume_db)
+        self._closers.append(volume_db.dispose)
+        state = volume_app.build_state(self.conf, volume_db)
+        self._closers.append(state.work.close)
+        return state
 
     def _map_cells(self, api_db: Database) -> list:
         cell0, created = cell_admin.map_cell0(api_db, self.layout.cell_database("cell0"))

@@ -6,9 +6,10 @@ Everything lives in one state directory::
     clouds.yaml      for the OpenStack clients
     identity.yaml    identity: users, passwords (hashed), projects, roles
     token_secret     identity: the token-signing secret
-    api.sqlite, placement.sqlite, image.sqlite, cell0.sqlite, cell1.sqlite, ...
+    api.sqlite, placement.sqlite, image.sqlite, volume.sqlite, cell0.sqlite, ...
     defaults_seeded  present once the default flavors and image were created
     images/          image data ([image_store] filesystem_store_datadir = $state_path/images)
+    volumes/         volumes of the file backend ([file_backend] volumes_dir)
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Ports:
     compute: int = 8774
     placement: int = 8778
     image: int = 9292
+    volume: int = 8776
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
@@ -58,6 +60,10 @@ class Layout:
     @property
     def image_database(self) -> str:
         return self.sqlite("image")
+
+    @property
+    def volume_database(self) -> str:
+        return self.sqlite("volume")
 
     def cell_database(self, name: str) -> str:
         return self.sqlite(name)
@@ -103,6 +109,9 @@ class Layout:
                 [image_database]
                 connection = {self.image_database}
 
+                [volume_database]
+                connection = {self.volume_database}
+
                 [placement_client]
                 endpoint = {ports.url(ports.placement)}
 
@@ -111,6 +120,7 @@ class Layout:
                 compute_endpoint = {ports.url(ports.compute)}/v2.1
                 placement_endpoint = {ports.url(ports.placement)}
                 image_endpoint = {ports.url(ports.image)}
+                volume_endpoint = {volume_endpoint(ports)}
                 """))
         return True
 
@@ -124,5 +134,11 @@ def endpoint_options(ports: Ports) -> dict[str, dict[str, str]]:
             "compute_endpoint": ports.url(ports.compute) + "/v2.1",
             "placement_endpoint": ports.url(ports.placement),
             "image_endpoint": ports.url(ports.image),
+            "volume_endpoint": volume_endpoint(ports),
         },
     }
+
+
+def volume_endpoint(ports: Ports) -> str:
+    """The catalog URL of block storage (the token's project filled in)."""
+    return ports.url(ports.volume) + "/v3/%(project_id)s"

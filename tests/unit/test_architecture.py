@@ -27,6 +27,12 @@ VIOLATIONS = {
         ("nubes/placement/candidates/flat_path.py", "nubes.placement.candidates.tree_path"),
     "image-layers": ("nubes/image/repo/_v.py", "nubes.image.handlers.images"),
     "image-stands-alone": ("nubes/image/_v.py", "nubes.cells.records"),
+    "volume-api-layers": ("nubes/volume/api/service/_v.py", "nubes.volume.api.views.volumes"),
+    "volume-layers": ("nubes/volume/repo/_v.py", "nubes.volume.api.service.volumes"),
+    "volume-api-handlers-and-views-reach-the-database-through-service":
+        ("nubes/volume/api/handlers/_v.py", "nubes.volume.repo.locks"),
+    "volume-stands-alone": ("nubes/volume/_v.py", "nubes.cells.records"),
+    "volume-through-its-client": ("nubes/api/compute/service/_v4.py", "nubes.volume.repo.volumes"),
     "compute-api-layers": ("nubes/api/compute/service/_v.py", "nubes.api.compute.views.flavors"),
     "compute-api-handlers-and-views-reach-cells-through-service":
         ("nubes/api/compute/handlers/_v.py", "nubes.cells.lister"),

@@ -25,6 +25,8 @@ which processes read it:
 * :mod:`.compute`: ``[DEFAULT]`` compute agent options, ``[compute]``
 * :mod:`.fake_drivers`: ``[fake_driver]``, ``[fake_baremetal]``
 * :mod:`.scheduler`: ``[scheduler]``
+* :mod:`.volume`: ``[volume]``, ``[volume_database]``, ``[volume_quota]``
+* :mod:`.volume_backends`: ``[file_backend]``
 
 Every option list stays importable from here (``config.QUOTA_OPTS``, ...).
 """
@@ -50,6 +52,8 @@ from nubes.common.config.placement import PLACEMENT_OPTS
 from nubes.common.config.quota import QUOTA_OPTS
 from nubes.common.config.scheduler import SCHEDULER_OPTS
 from nubes.common.config.services import COMPUTE_OPTS
+from nubes.common.config.volume import VOLUME_DATABASE_OPTS, VOLUME_OPTS, VOLUME_QUOTA_OPTS
+from nubes.common.config.volume_backends import FILE_BACKEND_OPTS
 
 __all__ = [
     "API_DATABASE_OPTS", "API_OPTS", "CELL_DATABASE_OPTS", "COMPUTE_AGENT_OPTS",
@@ -58,6 +62,7 @@ __all__ = [
     "IMAGE_DATABASE_OPTS", "IMAGE_OPTS", "IMAGE_STORE_OPTS", "PLACEMENT_CLIENT_OPTS",
     "PLACEMENT_DATABASE_OPTS", "PLACEMENT_OPTS", "QUOTA_OPTS", "RABBIT_OPTS",
     "RPC_OPTS", "SCHEDULER_OPTS", "TRANSPORT_OPTS", "load", "register_opts",
+    "FILE_BACKEND_OPTS", "VOLUME_DATABASE_OPTS", "VOLUME_OPTS", "VOLUME_QUOTA_OPTS",
 ]
 
 CONFIG_ENV = "NUBES_CONFIG_FILE"
@@ -89,6 +94,10 @@ _GROUPS: list[tuple[str | None, list[cfg.Opt]]] = [
     ("image_store", IMAGE_STORE_OPTS),
     ("quota", QUOTA_OPTS),
     ("scheduler", SCHEDULER_OPTS),
+    ("volume", VOLUME_OPTS),
+    ("volume_database", VOLUME_DATABASE_OPTS),
+    ("volume_quota", VOLUME_QUOTA_OPTS),
+    ("file_backend", FILE_BACKEND_OPTS),
 ]
 
 

@@ -25,7 +25,7 @@ def _free_port() -> int:
 
 def _ports() -> Ports:
     return Ports(identity=_free_port(), compute=_free_port(), placement=_free_port(),
-                 image=_free_port())
+                 image=_free_port(), volume=_free_port())
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_a_taken_port_is_a_clear_error(state_dir):
         busy.listen()
         taken = busy.getsockname()[1]
         ports = Ports(identity=taken, compute=_free_port(), placement=_free_port(),
-                      image=_free_port())
+                      image=_free_port(), volume=_free_port())
         cloud = EmbeddedCloud(Options(state_dir=state_dir, cells=1, hosts_per_cell=0,
                                       ports=ports), say=lambda _line: None)
         with pytest.raises(RuntimeError, match="--identity-port"):

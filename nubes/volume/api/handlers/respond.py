@@ -1,0 +1,126 @@
+"""What every volume handler does with the request and the response."""
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import orjson
+
+from nubes.common.wsgi import body, errors
+
+_TRUE = {"1", "t", "true", "on", "y", "yes"}
+_FALSE = {"0", "f", "false", "off", "n", "no"}
+
+
+def state(req):
+    return req.context.state
+
+
+def db(req):
+    return req.context.state.db
+
+
+def conf(req):
+    return req.context.state.conf
+
+
+def ctx(req):
+    return req.context.ctx
+
+
+def version(req):
+    return req.context.version
+
+
+def authorize(req, action: str, target: dict | None = None) -> None:
+    """403 unless the policy allows ``action`` on ``target`` (by default
+    the caller's own project)."""
+    context = req.context.ctx
+    req.context.state.policy.authorize(
+        context, action, target or {"project_id": context.project_id,
+                                    "user_id": context.user_id})
+
+
+def allowed(req, action: str, target: dict | None = None) -> bool:
+    try:
+        authorize(req, action, target)
+    except errors.Forbidden:
+        return False
+    return True
+
+
+def require_version(req, minimum: tuple[int, int]) -> None:
+    """404, as if the URL did not exist, below the resource's window."""
+    if req.context.version < minimum:
+        raise errors.NotFound("The resource could not be found.")
+
+
+def read_body(req, schema: dict) -> Any:
+    """The JSON body, validated.  A missing Content-Type is taken as JSON;
+    any other type is a 415."""
+    content_type = req.content_type
+    if content_type and content_type.split(";")[0].strip().lower() != "application/json":
+        raise errors.UnsupportedMediaType(f"Unsupported Content-Type: {content_type}")
+    raw = body.read_bounded(req)
+    if not raw or not raw.strip():
+        raise errors.BadRequest("Missing required element in request body.")
+    data = body.parse(raw, "Malformed request body.")
+    validate(data, schema)
+    return data
+
+
+def validate(data: Any, schema: dict) -> None:
+    error = jsonschema.exceptions.best_match(body.validator_for(schema).iter_errors(data))
+    if error is None:
+        return
+    where = "/".join(str(p) for p in error.absolute_path)
+    if where:
+        raise errors.BadRequest(f"Invalid input for field/attribute {where}. "
+                                f"Value: {_short(error.instance)}. {error.message}")
+    raise errors.BadRequest(f"Invalid input received: {error.message}")
+
+
+def _short(value: Any) -> str:
+    text = orjson.dumps(value).decode() if not isinstance(value, str) else value
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def query(req, name: str) -> str | None:
+    """A query parameter's value (the last one when repeated)."""
+    value = req.params.get(name)
+    if isinstance(value, list):
+        return value[-1]
+    return value
+
+
+def parse_bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise errors.BadRequest(f"Invalid value '{value}' for {name}: expected a boolean.")
+
+
+def query_bool(req, name: str, default: bool = False) -> bool:
+    value = query(req, name)
+    return default if value is None else parse_bool(value, name)
+
+
+def parse_int(value: str, what: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise errors.BadRequest(f"{what} must be an integer, not '{value}'.") from None
+    if number < minimum or number > 2**31 - 1:
+        raise errors.BadRequest(f"{what} must be an integer >= {minimum}.")
+    return number
+
+
+def send(resp, payload: Any, status: int = 200) -> None:
+    body.send_json(resp, payload, status)
+
+
+def empty(resp, status: int = 202) -> None:
+    resp.status = status
+    resp.data = b""

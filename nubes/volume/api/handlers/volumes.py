@@ -1,0 +1,156 @@
+"""``/volumes``: create, list (summary and detail), show, update, delete."""
+from __future__ import annotations
+
+import ast
+import urllib.parse
+
+from nubes.common.wsgi import errors
+from nubes.volume.api import microversions as mv
+from nubes.volume.api.handlers import listing, respond
+from nubes.volume.api.policies import volumes as rules
+from nubes.volume.api.schemas import volumes as schemas
+from nubes.volume.api.schemas.common import as_int
+from nubes.volume.api.service import volume_create
+from nubes.volume.api.service import volumes as service
+from nubes.volume.api.views import volumes as views
+from nubes.volume.repo.volumes import SORT_COLUMNS
+
+# Filters users may give (3.31+: anything else is a 400 for them).
+USER_FILTERS = ("name", "status", "availability_zone", "bootable", "metadata", "size",
+                "migration_status", "volume_type")
+INEXACT = ("name~", "description~")
+IGNORED = (*listing.PAGING, "with_count", "all_tenants", "project_id", "is_public")
+NOT_YET = ("snapshot_id", "source_volid", "imageRef", "image_id", "backup_id",
+           "consistencygroup_id", "group_id")
+
+
+def view(req, record) -> dict:
+    admin = respond.allowed(req, rules.HOST_ATTRIBUTE, {"project_id": record.project_id})
+    tenant = respond.allowed(req, rules.TENANT_ATTRIBUTE, {"project_id": record.project_id})
+    return views.detail(req, record, admin=admin, show_tenant=tenant)
+
+
+def create_volume(req, resp, project_id=None) -> None:
+    respond.authorize(req, rules.CREATE)
+    data = respond.read_body(req, schemas.CREATE)["volume"]
+    for key in NOT_YET:
+        if data.get(key):
+            raise errors.BadRequest(f"Creating a volume with {key} is not supported yet.")
+    if data.get("multiattach") not in (None, False, "false", "False"):
+        raise errors.BadRequest("The multiattach parameter has been removed; use a "
+                                "multiattach volume type instead.")
+    if data.get("size") is None:
+        raise errors.BadRequest("Invalid input received: size is required.")
+    size = as_int(data["size"])
+    if size < 1:
+        raise errors.BadRequest(f"Invalid input received: Volume size '{size}' must be an "
+                                "integer and greater than 0.")
+    new = volume_create.NewVolume(
+        size=size, name=data.get("name", data.get("display_name")),
+        description=data.get("description", data.get("display_description")),
+        volume_type=data.get("volume_type"), availability_zone=data.get("availability_zone"),
+        metadata=data.get("metadata") or {})
+    record = volume_create.create(respond.state(req), respond.ctx(req), new)
+    respond.send(resp, {"volume": view(req, record)}, status=202)
+
+
+def _filters(req) -> dict:
+    ctx = respond.ctx(req)
+    admin = respond.allowed(req, rules.ALL_TENANTS)
+    filters: dict = {}
+    every_project = admin and respond.query_bool(req, "all_tenants")
+    if not every_project:
+        filters["project_id"] = ctx.project_id
+    elif respond.query(req, "project_id"):
+        filters["project_id"] = respond.query(req, "project_id")
+    strict = respond.version(req) >= mv.FILTERS_STRICT and not admin
+    allowed = USER_FILTERS + (INEXACT if respond.version(req) >= mv.LIKE_FILTERS else ())
+    for name in req.params:
+        if name in IGNORED:
+            continue
+        if name not in allowed:
+            if strict:
+                raise errors.BadRequest(f"Invalid filter keys: {name}")
+            continue
+        filters[name] = _filter_value(name, respond.query(req, name))
+    return filters
+
+
+def _filter_value(name: str, value: str):
+    if name == "bootable":
+        return respond.parse_bool(value, name)
+    if name == "size":
+        return respond.parse_int(value, name)
+    if name == "metadata":
+        try:
+            parsed = ast.literal_eval(value) if len(value) <= 4096 else None
+        except (ValueError, SyntaxError):
+            parsed = None
+        if not isinstance(parsed, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()):
+            raise errors.BadRequest(f"Invalid metadata filter: {value}")
+        return parsed
+    return value
+
+
+def _list(req, resp, summary: bool) -> None:
+    respond.authorize(req, rules.GET_ALL)
+    with_count = respond.version(req) >= mv.WITH_COUNT and respond.query_bool(req, "with_count")
+    page = service.Listing(filters=_filters(req),
+                           sort=listing.sort(req, SORT_COLUMNS, [("created_at", "desc")]),
+                           limit=listing.limit(req), offset=listing.offset(req),
+                           marker=listing.marker(req), with_count=with_count)
+    found, total = service.list_volumes(respond.db(req), respond.ctx(req), page)
+    body: dict = {"volumes": [views.summary(req, r) if summary else view(req, r)
+                              for r in found]}
+    if found and len(found) == page.limit:
+        body["volumes_links"] = [{"rel": "next", "href": _next_href(req, found[-1].id)}]
+    if with_count:
+        body["count"] = total
+    respond.send(resp, body)
+
+
+def _next_href(req, last_id: str) -> str:
+    params = [(k, v) for k, v in req.params.items() if k != "marker" and isinstance(v, str)]
+    params.append(("marker", last_id))
+    return f"{req.prefix}{req.path}?{urllib.parse.urlencode(params)}"
+
+
+def list_volumes(req, resp, project_id=None) -> None:
+    _list(req, resp, summary=True)
+
+
+def list_volumes_detail(req, resp, project_id=None) -> None:
+    _list(req, resp, summary=False)
+
+
+def show_volume(req, resp, volume_id, project_id=None) -> None:
+    respond.authorize(req, rules.GET)
+    record = service.get(respond.db(req), respond.ctx(req), volume_id)
+    respond.send(resp, {"volume": view(req, record)})
+
+
+def update_volume(req, resp, volume_id, project_id=None) -> None:
+    respond.authorize(req, rules.UPDATE)
+    data = respond.read_body(req, schemas.UPDATE)["volume"]
+    values = {}
+    for field in ("name", "description"):
+        if field in data or f"display_{field}" in data:
+            values[field] = data.get(field, data.get(f"display_{field}"))
+    if not values and "metadata" not in data:
+        raise errors.BadRequest("Invalid input received: no volume field to update.")
+    record = service.update(respond.db(req), respond.ctx(req), volume_id, values,
+                            data.get("metadata"))
+    respond.send(resp, {"volume": view(req, record)})
+
+
+def delete_volume(req, resp, volume_id, project_id=None) -> None:
+    respond.authorize(req, rules.DELETE)
+    # cascade deletes the volume's snapshots first: there are none yet.
+    respond.query_bool(req, "cascade")
+    force = respond.query_bool(req, "force")
+    if force:
+        respond.authorize(req, rules.FORCE_DELETE)
+    service.delete(respond.state(req), respond.ctx(req), volume_id, force=force)
+    respond.empty(resp, 202)
+

@@ -1,0 +1,35 @@
+"""``POST /volumes/{id}/action`` bodies, one per action."""
+from __future__ import annotations
+
+from nubes.volume.api.schemas.common import BOOLEAN, POSITIVE
+
+STATUSES = ["available", "creating", "deleting", "error", "error_deleting", "error_extending",
+            "error_restoring", "error_managing", "in-use", "attaching", "detaching",
+            "reserved", "extending", "maintenance", "downloading", "uploading",
+            "retyping", "backing-up", "restoring-backup", "awaiting-transfer"]
+ATTACH_STATUSES = ["attached", "detached", "attaching", "detaching", "reserved",
+                   "error_attaching", "error_detaching"]
+MIGRATION_STATUSES = ["migrating", "error", "success", "completing", "none", "starting"]
+
+
+def _action(name: str, value: dict) -> dict:
+    return {"type": "object", "properties": {name: value}, "required": [name],
+            "additionalProperties": False}
+
+
+EXTEND = _action("os-extend", {"type": "object", "properties": {"new_size": POSITIVE},
+                               "required": ["new_size"], "additionalProperties": False})
+SET_BOOTABLE = _action("os-set_bootable", {
+    "type": "object", "properties": {"bootable": BOOLEAN}, "required": ["bootable"],
+    "additionalProperties": False})
+RESET_STATUS = _action("os-reset_status", {
+    "type": "object",
+    "properties": {"status": {"type": "string", "enum": STATUSES},
+                   "attach_status": {"type": "string", "enum": ATTACH_STATUSES},
+                   "migration_status": {"type": ["string", "null"],
+                                        "enum": MIGRATION_STATUSES + [None]}},
+    "minProperties": 1,
+    "additionalProperties": False})
+FORCE_DELETE = _action("os-force_delete", {"type": ["object", "null"]})
+BEGIN_DETACHING = _action("os-begin_detaching", {})
+ROLL_DETACHING = _action("os-roll_detaching", {})

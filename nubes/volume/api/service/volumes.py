@@ -1,0 +1,123 @@
+"""Volumes: show, list, update, delete (the backend removes the volume
+after the answer), metadata."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from nubes.common.db.transaction import Database
+from nubes.volume import exceptions as exc
+from nubes.volume.api.service import access
+from nubes.volume.api.service.backend_work import BackendWork
+from nubes.volume.repo import volumes as repo
+from nubes.volume.repo.volumes import VolumeRecord
+
+LOG = logging.getLogger(__name__)
+
+DELETABLE = ("available", "error", "error_restoring", "error_extending", "error_managing")
+NOT_DELETABLE = ("Invalid volume: Volume status must be available or error or "
+                 "error_restoring or error_extending or error_managing and must not be "
+                 "migrating, attached, belong to a group, have snapshots, awaiting a "
+                 "transfer, or be disassociated from snapshots after volume transfer.")
+
+
+def get(db: Database, ctx, volume_id: str) -> VolumeRecord:
+    return access.check_volume(ctx, db.read(lambda conn: repo.get(conn, volume_id)), volume_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    filters: dict
+    sort: list[tuple[str, str]]
+    limit: int
+    offset: int = 0
+    marker: str | None = None
+    with_count: bool = False
+
+
+def list_volumes(db: Database, ctx, listing: Listing) -> tuple[list[VolumeRecord], int | None]:
+    """A page of volumes, and their total count when asked for.  ``filters``
+    already names the project unless an admin lists every project."""
+    def work(conn):
+        marker = None
+        if listing.marker is not None:
+            marker = repo.get(conn, listing.marker)
+            if marker is None or not access.visible(ctx, marker.project_id):
+                raise exc.NotFound(f"Marker {listing.marker} could not be found.")
+        found = repo.page(conn, listing.filters, listing.sort, limit=listing.limit,
+                          offset=listing.offset, marker=marker)
+        total = repo.count(conn, listing.filters) if listing.with_count else None
+        return found, total
+    return db.read(work)
+
+
+def update(db: Database, ctx, volume_id: str, values: dict,
+           metadata: dict | None) -> VolumeRecord:
+    def work(conn):
+        access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
+        if values:
+            repo.update(conn, volume_id, values)
+        if metadata is not None:
+            repo.replace_metadata(conn, volume_id, metadata)
+        return repo.get(conn, volume_id)
+    return db.write(work)
+
+
+def delete(state, ctx, volume_id: str, *, force: bool = False) -> None:
+    """``deleting`` now, gone once the backend removed it.  Refused (400)
+    outside the deletable states or while the volume has attachments
+    (reserved ones included); ``force`` (admins) allows any state but
+    still no attached attachment."""
+    def work(conn):
+        record = access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
+        attached = any(a.attach_status == "attached" for a in record.attachments)
+        if force:
+            if attached or record.status == "deleting":
+                raise exc.Invalid(NOT_DELETABLE)
+        elif (record.status not in DELETABLE or record.attachments
+              or record.migration_status not in (None, "", "success", "error")):
+            raise exc.Invalid(NOT_DELETABLE)
+        repo.update(conn, volume_id, {"status": "deleting"})
+        return record
+    record = state.db.write(work)
+    state.work.submit(remove_from_backend, volume_id, record.host, record.provider_location)
+
+
+def remove_from_backend(work: BackendWork, volume_id: str, host: str | None,
+                        location: str | None) -> None:
+    """Remove the volume's bytes, then its row; ``error_deleting`` if the
+    backend cannot."""
+    try:
+        if host and location:
+            work.backends.driver_for(host).delete_volume(location)
+    except exc.BackendError as error:
+        LOG.error("volume %s could not be deleted: %s", volume_id, error)
+        work.db.write(lambda conn: repo.update(conn, volume_id, {
+            "status": "error_deleting", "error_message": str(error)[:1024]}))
+        return
+    work.db.write(lambda conn: repo.delete(conn, volume_id))
+
+
+def get_metadata(db: Database, ctx, volume_id: str) -> dict[str, str]:
+    return get(db, ctx, volume_id).metadata
+
+
+def set_metadata(db: Database, ctx, volume_id: str, metadata: dict[str, str], *,
+                 replace: bool) -> dict[str, str]:
+    def work(conn):
+        access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
+        if replace:
+            repo.replace_metadata(conn, volume_id, metadata)
+        else:
+            repo.set_metadata(conn, volume_id, metadata)
+        return repo.get(conn, volume_id).metadata
+    return db.write(work)
+
+
+def delete_metadata_key(db: Database, ctx, volume_id: str, key: str) -> None:
+    def work(conn):
+        record = access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
+        if key not in record.metadata:
+            raise exc.NotFound(f"Volume {volume_id} has no metadata with key {key}.")
+        repo.set_metadata(conn, volume_id, {key: None})
+    db.write(work)

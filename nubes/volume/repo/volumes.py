@@ -1,0 +1,182 @@
+"""SQL for volumes and their user metadata."""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+import sqlalchemy as sa
+
+from nubes.common.db import key_values
+from nubes.common.timeutils import utcnow
+from nubes.volume.models import volume_metadata as vm
+from nubes.volume.models import volume_types as vt
+from nubes.volume.models import volumes as v
+from nubes.volume.repo import attachments as attachment_repo
+
+FIELDS = ("id", "project_id", "user_id", "name", "description", "size", "status",
+          "attach_status", "migration_status", "volume_type_id", "availability_zone",
+          "host", "provider_location", "bootable", "multiattach", "error_message",
+          "launched_at", "created_at", "updated_at")
+
+
+@dataclasses.dataclass(frozen=True)
+class VolumeRecord:
+    id: str
+    project_id: str
+    user_id: str | None
+    name: str | None
+    description: str | None
+    size: int
+    status: str
+    attach_status: str
+    migration_status: str | None
+    volume_type_id: str
+    availability_zone: str
+    host: str | None
+    provider_location: str | None
+    bootable: bool
+    multiattach: bool
+    error_message: str | None
+    launched_at: datetime.datetime | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime | None
+    volume_type_name: str
+    metadata: dict[str, str]
+    attachments: tuple[attachment_repo.AttachmentRecord, ...]
+
+
+_SELECT = sa.select(v, vt.c.name.label("volume_type_name")).join(vt, vt.c.id == v.c.volume_type_id)
+
+
+def _records(conn: sa.Connection, rows) -> list[VolumeRecord]:
+    rows = list(rows)
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    meta: dict[str, dict[str, str]] = {i: {} for i in ids}
+    for start in range(0, len(ids), 500):
+        for r in conn.execute(sa.select(vm.c.volume_id, vm.c.key, vm.c.value)
+                              .where(vm.c.volume_id.in_(ids[start:start + 500]))):
+            meta[r.volume_id][r.key] = r.value
+    attached = attachment_repo.of_volumes(conn, ids)
+    return [VolumeRecord(**{f: getattr(r, f) for f in FIELDS},
+                         volume_type_name=r.volume_type_name, metadata=meta[r.id],
+                         attachments=tuple(attached[r.id])) for r in rows]
+
+
+def get(conn: sa.Connection, volume_id: str, *, lock: bool = False) -> VolumeRecord | None:
+    """The volume; ``lock`` holds its row until the transaction ends (every
+    change of its attachments takes it first)."""
+    if lock:
+        if conn.execute(sa.select(v.c.id).where(v.c.id == volume_id).with_for_update()
+                        ).first() is None:
+            return None
+    found = _records(conn, conn.execute(_SELECT.where(v.c.id == volume_id)))
+    return found[0] if found else None
+
+
+# Columns volumes may be sorted by (nullable text sorts as "").
+SORT_COLUMNS = {
+    "id": v.c.id, "name": sa.func.coalesce(v.c.name, ""), "status": v.c.status,
+    "size": v.c.size, "created_at": v.c.created_at, "availability_zone": v.c.availability_zone,
+    "bootable": v.c.bootable, "project_id": v.c.project_id,
+    "volume_type": v.c.volume_type_id,
+}
+
+
+def _sort_value(record: VolumeRecord, key: str):
+    value = getattr(record, "volume_type_id" if key == "volume_type" else key)
+    return "" if value is None else value
+
+
+def where_clauses(filters: dict) -> list:
+    """``filters``: column name -> value; ``name~`` / ``description~`` a
+    substring; ``metadata`` a dict every key of which must match."""
+    clauses = []
+    for key, value in filters.items():
+        if key == "metadata":
+            for mkey, mvalue in value.items():
+                clauses.append(v.c.id.in_(sa.select(vm.c.volume_id).where(
+                    vm.c.key == mkey, vm.c.value == mvalue)))
+        elif key.endswith("~"):
+            clauses.append(getattr(v.c, key[:-1]).contains(value, autoescape=True))
+        elif key == "volume_type":
+            clauses.append(sa.or_(v.c.volume_type_id == value, vt.c.name == value))
+        else:
+            clauses.append(getattr(v.c, key) == value)
+    return clauses
+
+
+def page(conn: sa.Connection, filters: dict, sort: list[tuple[str, str]], *,
+         limit: int, offset: int, marker: VolumeRecord | None) -> list[VolumeRecord]:
+    keys = list(sort)
+    if not any(k == "id" for k, _ in keys):
+        keys.append(("id", keys[-1][1] if keys else "desc"))
+    query = _SELECT.where(*where_clauses(filters))
+    if marker is not None:
+        clauses = []
+        for i, (key, direction) in enumerate(keys):
+            column, value = SORT_COLUMNS[key], _sort_value(marker, key)
+            step = column < value if direction == "desc" else column > value
+            clauses.append(sa.and_(*(SORT_COLUMNS[k] == _sort_value(marker, k)
+                                     for k, _ in keys[:i]), step))
+        query = query.where(sa.or_(*clauses))
+    query = query.order_by(*(SORT_COLUMNS[k].desc() if d == "desc" else SORT_COLUMNS[k].asc()
+                             for k, d in keys))
+    return _records(conn, conn.execute(query.offset(offset).limit(limit)))
+
+
+def count(conn: sa.Connection, filters: dict) -> int:
+    query = (sa.select(sa.func.count()).select_from(v.join(vt, vt.c.id == v.c.volume_type_id))
+             .where(*where_clauses(filters)))
+    return int(conn.scalar(query))
+
+
+def insert(conn: sa.Connection, values: dict, metadata: dict[str, str]) -> None:
+    now = utcnow()
+    conn.execute(sa.insert(v).values(**values, created_at=now))
+    set_metadata(conn, values["id"], metadata)
+
+
+def update(conn: sa.Connection, volume_id: str, values: dict, *,
+           statuses: tuple[str, ...] | None = None) -> int:
+    """Set ``values``; with ``statuses`` only while the status is one of
+    them.  The number of rows changed (0: gone, or in another status)."""
+    query = sa.update(v).where(v.c.id == volume_id)
+    if statuses is not None:
+        query = query.where(v.c.status.in_(statuses))
+    return conn.execute(query.values(**values, updated_at=utcnow())).rowcount
+
+
+def delete(conn: sa.Connection, volume_id: str) -> int:
+    conn.execute(sa.delete(vm).where(vm.c.volume_id == volume_id))
+    return conn.execute(sa.delete(v).where(v.c.id == volume_id)).rowcount
+
+
+def set_metadata(conn: sa.Connection, volume_id: str, changes: dict[str, str | None]) -> None:
+    key_values.set_keys(conn, vm.c.volume_id, volume_id, vm.c.key, changes, utcnow())
+
+
+def replace_metadata(conn: sa.Connection, volume_id: str, metadata: dict[str, str]) -> None:
+    conn.execute(sa.delete(vm).where(vm.c.volume_id == volume_id,
+                                     vm.c.key.not_in(list(metadata))))
+    set_metadata(conn, volume_id, metadata)
+
+
+def usage(conn: sa.Connection, project_id: str) -> dict[str, tuple[int, int]]:
+    """Per volume type name: (volumes, gigabytes) the project holds,
+    counted from its volumes in every state."""
+    rows = conn.execute(sa.select(vt.c.name, sa.func.count(), sa.func.sum(v.c.size))
+                        .select_from(v.join(vt, vt.c.id == v.c.volume_type_id))
+                        .where(v.c.project_id == project_id).group_by(vt.c.name))
+    # MySQL returns SUM() as Decimal.
+    return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
+
+
+def allocated_gb(conn: sa.Connection, hosts: list[str]) -> dict[str, int]:
+    """Gigabytes of volumes placed in each pool of ``hosts``."""
+    found = {h: 0 for h in hosts}
+    for host, size in conn.execute(sa.select(v.c.host, sa.func.sum(v.c.size))
+                                   .where(v.c.host.in_(hosts)).group_by(v.c.host)):
+        found[host] = int(size or 0)
+    return found
