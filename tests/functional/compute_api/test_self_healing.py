@@ -12,29 +12,15 @@ import sqlalchemy as sa
 
 from nubes.cells.cell_db.models import instances
 from nubes.cmd import manage
-from tests.fixtures.cloud import ServersCloud
+from tests.fixtures.cloud import module_cloud
 
 pytestmark = pytest.mark.slow
 TASK_TIMEOUT = 2
 TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    cloud = ServersCloud(str(tmp_path_factory.mktemp("healing") / "state"),
-                         cells=2, hosts_per_cell=1,
-                         overrides={"DEFAULT": {"instance_task_timeout": TASK_TIMEOUT}})
-    yield cloud
-    cloud.stop()
-
-
-def _boot(cloud, name):
-    code, body = cloud.demo.post("/servers", {"server": {
-        "name": name, "imageRef": cloud.image_id(), "flavorRef": "1", "networks": "none"}})
-    assert code == 202, body
-    sid = body["server"]["id"]
-    cloud.wait_status(cloud.demo, sid, "ACTIVE")
-    return sid
+cloud = module_cloud("healing", cells=2,
+                     overrides={"DEFAULT": {"instance_task_timeout": TASK_TIMEOUT}})
 
 
 def _conf(cloud, tmp_path) -> str:
@@ -47,7 +33,7 @@ def _conf(cloud, tmp_path) -> str:
 
 
 def test_heal_allocations_dry_run_then_heal(cloud, tmp_path, capsys):
-    servers = [_boot(cloud, f"heal-{i}") for i in range(3)]
+    servers = [cloud.boot(f"heal-{i}") for i in range(3)]
     try:
         conf = _conf(cloud, tmp_path)
         assert manage.main(["--config-file", conf, "placement", "heal_allocations"]) == 4
@@ -77,7 +63,7 @@ def test_heal_allocations_dry_run_then_heal(cloud, tmp_path, capsys):
 
 
 def test_a_server_stuck_in_a_task_goes_to_error(cloud):
-    sid = _boot(cloud, "stuck")
+    sid = cloud.boot("stuck")
     host = cloud.admin.get(f"/servers/{sid}")[1]["server"]["OS-EXT-SRV-ATTR:host"]
     db = cloud.embedded.databases.get(
         cloud.embedded.layout.cell_database(host.split("-")[0]))
@@ -94,7 +80,7 @@ def test_a_server_stuck_in_a_task_goes_to_error(cloud):
     assert shown["OS-EXT-STS:task_state"] is None
     assert "Timed out in task_state rebooting" in shown["fault"]["message"]
     # A fresh task is left alone.
-    other = _boot(cloud, "busy")
+    other = cloud.boot("busy")
     assert cloud.demo.post(f"/servers/{other}/action", {"os-stop": None})[0] == 202
     cloud.wait_status(cloud.demo, other, "SHUTOFF")
     for server in (sid, other):
@@ -104,7 +90,7 @@ def test_a_server_stuck_in_a_task_goes_to_error(cloud):
 
 
 def test_a_restarted_host_brings_guests_and_allocations_back(cloud):
-    running, stopped = _boot(cloud, "back-1"), _boot(cloud, "back-2")
+    running, stopped = cloud.boot("back-1"), cloud.boot("back-2")
     try:
         assert cloud.demo.post(f"/servers/{stopped}/action", {"os-stop": None})[0] == 202
         cloud.wait_status(cloud.demo, stopped, "SHUTOFF")

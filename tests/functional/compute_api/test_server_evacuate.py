@@ -4,32 +4,20 @@ instance holds the new host's; when the old host starts again it drops its
 guest and that allocation."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.fixtures.cloud import ServersCloud
+from tests.fixtures.cloud import module_cloud
 
 pytestmark = pytest.mark.slow
 TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    cloud = ServersCloud(str(tmp_path_factory.mktemp("evacuate") / "state"),
-                         cells=1, hosts_per_cell=2)
-    yield cloud
-    cloud.stop()
+cloud = module_cloud("evacuate", hosts_per_cell=2)
 
 
 @pytest.fixture
 def server(cloud):
-    code, body = cloud.demo.post("/servers", {"server": {
-        "name": "evac", "imageRef": cloud.image_id(), "flavorRef": "1",
-        "networks": "none"}})
-    assert code == 202, body
-    sid = body["server"]["id"]
-    cloud.wait_status(cloud.demo, sid, "ACTIVE")
+    sid = cloud.boot("evac")
     yield sid
     for svc in _services(cloud).values():
         _force_down(cloud, svc, False)
@@ -48,26 +36,6 @@ def _services(cloud) -> dict[str, dict]:
 def _force_down(cloud, svc, down: bool) -> None:
     assert cloud.admin.put(f"/os-services/{svc['id']}", {"forced_down": down},
                            version="2.53")[0] == 200
-
-
-def _names(cloud) -> dict[str, str]:
-    resp = cloud.placement.request("GET", "/resource_providers", version="1.14")
-    return {p["uuid"]: p["name"] for p in resp.json()["resource_providers"]}
-
-
-def _held(cloud, consumer) -> dict[str, dict]:
-    names = _names(cloud)
-    return {names[rp]: r for rp, r in cloud.allocations(consumer).items()}
-
-
-def _settled(cloud, sid, *statuses) -> dict:
-    deadline = time.monotonic() + 30
-    while True:
-        shown = cloud.admin.get(f"/servers/{sid}")[1]["server"]
-        if shown["status"] in statuses and shown["OS-EXT-STS:task_state"] is None:
-            return shown
-        assert time.monotonic() < deadline, shown
-        time.sleep(0.05)
 
 
 def _migration(cloud, sid) -> dict:
@@ -91,12 +59,12 @@ def test_evacuate_and_the_old_host_cleans_up(cloud, server):
     assert _act(cloud.admin, server, {"evacuate": {"host": "nowhere"}})[0] == 404
     code, body = _act(cloud.admin, server, {"evacuate": {}}, version="2.94")
     assert code == 200 and not body
-    shown = _settled(cloud, server, "ACTIVE")
+    shown = cloud.settled(server, "ACTIVE")
     assert shown["OS-EXT-SRV-ATTR:host"] == dest
     migration = _migration(cloud, server)
     assert (migration["migration_type"], migration["status"]) == ("evacuation", "done")
-    assert _held(cloud, server) == {dest: TINY}
-    assert _held(cloud, migration["uuid"]) == {source: TINY}
+    assert cloud.held(server) == {dest: TINY}
+    assert cloud.held(migration["uuid"]) == {source: TINY}
 
     # The old host comes back: its guest and the migration's allocation go.
     _force_down(cloud, services[source], False)
@@ -118,13 +86,13 @@ def test_evacuate_before_214_answers_the_password_and_295_stops(cloud, server):
                                                           "adminPass": "pw"}},
                       version="2.13")
     assert code == 200 and body == {"adminPass": "pw"}
-    _settled(cloud, server, "ACTIVE")
+    cloud.settled(server, "ACTIVE")
     dest = cloud.admin.get(f"/servers/{server}")[1]["server"]["OS-EXT-SRV-ATTR:host"]
     # Back the other way at 2.95: it ends stopped.
     _force_down(cloud, services[source], False)
     _force_down(cloud, services[dest], True)
     assert _act(cloud.admin, server, {"evacuate": {}}, version="2.95")[0] == 200
-    shown = _settled(cloud, server, "SHUTOFF")
+    shown = cloud.settled(server, "SHUTOFF")
     assert shown["OS-EXT-SRV-ATTR:host"] == source
 
 
@@ -142,7 +110,7 @@ def test_no_valid_host_keeps_it_where_it_was(cloud, server):
         shown = cloud.admin.get(f"/servers/{server}")[1]["server"]
         assert shown["OS-EXT-SRV-ATTR:host"] == source
         assert shown["OS-EXT-STS:task_state"] is None
-        assert _held(cloud, server) == {source: TINY}
+        assert cloud.held(server) == {source: TINY}
         assert _migration(cloud, server)["status"] == "error"
     finally:
         cloud.admin.put(f"/os-services/{services[dest]['id']}", {"status": "enabled"},

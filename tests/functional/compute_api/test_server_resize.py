@@ -5,76 +5,28 @@ the instance's uuid the destination's; confirm drops the first, revert
 gives it back; every failure leaves placement as before the move."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.fixtures.cloud import ServersCloud
+from tests.fixtures.cloud import booted_server, module_cloud
 
 pytestmark = pytest.mark.slow
-OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
 TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 SMALL = {"VCPU": 1, "MEMORY_MB": 2048, "DISK_GB": 20}
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    cloud = ServersCloud(str(tmp_path_factory.mktemp("resize") / "state"),
-                         cells=1, hosts_per_cell=3)
-    yield cloud
-    cloud.stop()
-
-
-@pytest.fixture
-def server(cloud):
-    code, body = cloud.demo.post("/servers", {"server": {
-        "name": "mover", "imageRef": cloud.image_id(), "flavorRef": "1",
-        "networks": "none"}})
-    assert code == 202, body
-    sid = body["server"]["id"]
-    cloud.wait_status(cloud.demo, sid, "ACTIVE")
-    yield sid
-    cloud.admin.delete(f"/servers/{sid}")
-    cloud.wait_gone(cloud.admin, sid)
-    cloud.wait_no_usage()
+cloud = module_cloud("resize", hosts_per_cell=3)
+server = booted_server("mover", no_usage_after=True)
 
 
 def _act(api, sid, body, **kw):
     return api.post(f"/servers/{sid}/action", body, **kw)
 
 
-def _host(cloud, sid) -> str:
-    return cloud.admin.get(f"/servers/{sid}")[1]["server"]["OS-EXT-SRV-ATTR:host"]
-
-
-def _providers(cloud) -> dict[str, str]:
-    resp = cloud.placement.request("GET", "/resource_providers", version="1.14")
-    return {p["uuid"]: p["name"] for p in resp.json()["resource_providers"]}
-
-
-def _held(cloud, consumer) -> dict[str, dict]:
-    """host name -> resources the consumer holds there."""
-    names = _providers(cloud)
-    return {names[rp]: r for rp, r in cloud.allocations(consumer).items()}
-
-
 def _migration(cloud, sid) -> dict:
     found = cloud.admin.get(f"/os-migrations?instance_uuid={sid}", version="2.59")[1]
     return found["migrations"][0]
-
-
-def _settled(cloud, sid, status, timeout=30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        shown = cloud.admin.get(f"/servers/{sid}")[1]["server"]
-        if shown["status"] == status and shown["OS-EXT-STS:task_state"] is None:
-            return shown
-        assert time.monotonic() < deadline, shown
-        time.sleep(0.05)
 
 
 def _usage_is(cloud, expected: dict[str, dict]) -> None:
@@ -90,21 +42,21 @@ def _usage_is(cloud, expected: dict[str, dict]) -> None:
 
 
 def test_resize_then_confirm(cloud, server):
-    source = _host(cloud, server)
+    source = cloud.host_of(server)
     assert _act(cloud.demo, server, {"resize": {"flavorRef": "2"}})[0] == 202
-    shown = _settled(cloud, server, "VERIFY_RESIZE")
+    shown = cloud.settled(server, "VERIFY_RESIZE")
     dest = shown["OS-EXT-SRV-ATTR:host"]
     assert dest != source and shown["flavor"]["original_name"] == "m1.small"
     migration = _migration(cloud, server)
     assert (migration["status"], migration["migration_type"]) == ("finished", "resize")
     assert (migration["source_compute"], migration["dest_compute"]) == (source, dest)
     # Both hosts accounted, neither twice.
-    assert _held(cloud, server) == {dest: SMALL}
-    assert _held(cloud, migration["uuid"]) == {source: TINY}
+    assert cloud.held(server) == {dest: SMALL}
+    assert cloud.held(migration["uuid"]) == {source: TINY}
     _usage_is(cloud, {source: TINY, dest: SMALL})
 
     assert _act(cloud.demo, server, {"confirmResize": None})[0] == 204
-    shown = _settled(cloud, server, "ACTIVE")
+    shown = cloud.settled(server, "ACTIVE")
     assert shown["OS-EXT-SRV-ATTR:host"] == dest
     _usage_is(cloud, {dest: SMALL})
     assert cloud.allocations(migration["uuid"]) == {}
@@ -117,34 +69,34 @@ def test_resize_then_confirm(cloud, server):
 
 
 def test_resize_then_revert(cloud, server):
-    source = _host(cloud, server)
+    source = cloud.host_of(server)
     assert _act(cloud.demo, server, {"resize": {"flavorRef": "2"}})[0] == 202
-    dest = _settled(cloud, server, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"]
+    dest = cloud.settled(server, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"]
     migration = _migration(cloud, server)
     assert _act(cloud.demo, server, {"revertResize": None})[0] == 202
-    shown = _settled(cloud, server, "ACTIVE")
+    shown = cloud.settled(server, "ACTIVE")
     assert shown["OS-EXT-SRV-ATTR:host"] == source
     assert shown["flavor"]["original_name"] == "m1.tiny"
-    assert _held(cloud, server) == {source: TINY}
+    assert cloud.held(server) == {source: TINY}
     assert cloud.allocations(migration["uuid"]) == {}
     _usage_is(cloud, {source: TINY})
     assert dest != source and _migration(cloud, server)["status"] == "reverted"
 
 
 def test_cold_migration_is_for_admins_and_keeps_the_flavor(cloud, server):
-    source = _host(cloud, server)
+    source = cloud.host_of(server)
     code, body = _act(cloud.demo, server, {"migrate": None})
     assert code == 403
     others = sorted({s["host"] for s in cloud.admin.get(
         "/os-services?binary=nova-compute")[1]["services"]} - {source})
     assert _act(cloud.admin, server, {"migrate": {"host": others[1]}}, version="2.56")[0] == 202
-    shown = _settled(cloud, server, "VERIFY_RESIZE")
+    shown = cloud.settled(server, "VERIFY_RESIZE")
     assert shown["OS-EXT-SRV-ATTR:host"] == others[1]
     assert shown["flavor"]["original_name"] == "m1.tiny"
     assert _migration(cloud, server)["migration_type"] == "migration"
     _usage_is(cloud, {source: TINY, others[1]: TINY})
     assert _act(cloud.demo, server, {"confirmResize": None})[0] == 204
-    _settled(cloud, server, "ACTIVE")
+    cloud.settled(server, "ACTIVE")
     _usage_is(cloud, {others[1]: TINY})
     assert _act(cloud.admin, server, {"migrate": {"host": "nowhere"}},
                 version="2.56")[0] == 400
@@ -153,7 +105,7 @@ def test_cold_migration_is_for_admins_and_keeps_the_flavor(cloud, server):
 
 
 def test_no_valid_host_leaves_everything_as_it_was(cloud, server):
-    source = _host(cloud, server)
+    source = cloud.host_of(server)
     services = cloud.admin.get("/os-services?binary=nova-compute")[1]["services"]
     others = [s for s in services if s["host"] != source]
     for svc in others:
@@ -162,9 +114,9 @@ def test_no_valid_host_leaves_everything_as_it_was(cloud, server):
         assert _act(cloud.admin, server, {"migrate": None})[0] == 202
         action = cloud.wait_action_done(server, "migrate")
         assert action["events"][0]["result"] == "Error"
-        shown = _settled(cloud, server, "ACTIVE")
+        shown = cloud.settled(server, "ACTIVE")
         assert shown["OS-EXT-SRV-ATTR:host"] == source
-        assert _held(cloud, server) == {source: TINY}
+        assert cloud.held(server) == {source: TINY}
         migration = _migration(cloud, server)
         assert migration["status"] == "error"
         assert cloud.allocations(migration["uuid"]) == {}
@@ -184,21 +136,21 @@ def test_refused_resizes(cloud, server):
         assert _act(cloud.demo, server, body)[0] == code, body
     # Up to m1.small, then down to m1.tiny: its disk would shrink.
     assert _act(cloud.demo, server, {"resize": {"flavorRef": "2"}})[0] == 202
-    _settled(cloud, server, "VERIFY_RESIZE")
+    cloud.settled(server, "VERIFY_RESIZE")
     assert _act(cloud.demo, server, {"confirmResize": None})[0] == 204
-    _settled(cloud, server, "ACTIVE")
+    cloud.settled(server, "ACTIVE")
     code, body = _act(cloud.demo, server, {"resize": {"flavorRef": "1"}})
     assert code == 400 and body["badRequest"]["message"] == "Unable to resize disk down."
 
 
 def test_stopped_server_stays_stopped(cloud, server):
     assert _act(cloud.demo, server, {"os-stop": None})[0] == 202
-    _settled(cloud, server, "SHUTOFF")
+    cloud.settled(server, "SHUTOFF")
     assert _act(cloud.demo, server, {"resize": {"flavorRef": "2"}})[0] == 202
-    shown = _settled(cloud, server, "VERIFY_RESIZE")
+    shown = cloud.settled(server, "VERIFY_RESIZE")
     assert shown["OS-EXT-STS:power_state"] == 4
     assert _act(cloud.demo, server, {"confirmResize": None})[0] == 204
-    _settled(cloud, server, "SHUTOFF")
+    cloud.settled(server, "SHUTOFF")
 
 
 def test_delete_mid_move_frees_both_hosts(cloud):
@@ -208,7 +160,7 @@ def test_delete_mid_move_frees_both_hosts(cloud):
     sid = body["server"]["id"]
     cloud.wait_status(cloud.demo, sid, "ACTIVE")
     assert _act(cloud.demo, sid, {"resize": {"flavorRef": "2"}})[0] == 202
-    _settled(cloud, sid, "VERIFY_RESIZE")
+    cloud.settled(sid, "VERIFY_RESIZE")
     migration = _migration(cloud, sid)
     assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
     cloud.wait_gone(cloud.demo, sid)
@@ -219,30 +171,22 @@ def test_delete_mid_move_frees_both_hosts(cloud):
 def test_openstack_cli_moves(cloud):
     """The real CLI: resize, resize confirm, migrate, resize revert,
     server migration list."""
-    assert os.path.exists(OPENSTACK), "the openstack CLI is missing"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env["OS_CLIENT_CONFIG_FILE"] = cloud.clouds_yaml
-
-    def run(*args):
-        out = subprocess.run([OPENSTACK, "--os-cloud", "nubes", *args], env=env,
-                             capture_output=True, text=True, timeout=180)
-        assert out.returncode == 0, (args, out.stderr)
-        return json.loads(out.stdout) if "json" in args else out.stdout
+    run = cloud.openstack
 
     sid = run("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "none",
               "cli-mover", "--wait", "-f", "json")["id"]
     try:
-        source = _host(cloud, sid)
+        source = cloud.host_of(sid)
         run("server", "resize", "--flavor", "m1.small", "--wait", sid)
-        assert _settled(cloud, sid, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"] != source
+        assert cloud.settled(sid, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"] != source
         run("server", "resize", "confirm", sid)
-        shown = _settled(cloud, sid, "ACTIVE")
+        shown = cloud.settled(sid, "ACTIVE")
         assert shown["flavor"]["original_name"] == "m1.small"
         moved_to = shown["OS-EXT-SRV-ATTR:host"]
         run("server", "migrate", "--wait", sid)
-        _settled(cloud, sid, "VERIFY_RESIZE")
+        cloud.settled(sid, "VERIFY_RESIZE")
         run("server", "resize", "revert", sid)
-        assert _settled(cloud, sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == moved_to
+        assert cloud.settled(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == moved_to
         listed = run("--os-compute-api-version", "2.80", "server", "migration", "list",
                      "--server", sid, "-f", "json")
         assert sorted(m["Status"] for m in listed) == ["confirmed", "reverted"]

@@ -7,30 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.cloud import ServersCloud
+from tests.fixtures.cloud import booted_server, module_cloud
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    cloud = ServersCloud(str(tmp_path_factory.mktemp("shelve") / "state"),
-                         cells=1, hosts_per_cell=2)
-    yield cloud
-    cloud.stop()
-
-
-@pytest.fixture
-def server(cloud):
-    code, body = cloud.demo.post("/servers", {"server": {
-        "name": "sh", "imageRef": cloud.image_id(), "flavorRef": "1", "networks": "none"}})
-    assert code == 202, body
-    sid = body["server"]["id"]
-    cloud.wait_status(cloud.demo, sid, "ACTIVE")
-    yield sid
-    cloud.admin.delete(f"/servers/{sid}")
-    cloud.wait_gone(cloud.admin, sid)
-    cloud.wait_no_usage()
+cloud = module_cloud("shelve", hosts_per_cell=2)
+server = booted_server("sh", no_usage_after=True)
 
 
 def _act(api, sid, body, **kw):

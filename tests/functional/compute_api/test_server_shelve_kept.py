@@ -7,33 +7,15 @@ import time
 
 import pytest
 
-from tests.fixtures.cloud import ServersCloud
+from tests.fixtures.cloud import booted_server, module_cloud
 
 pytestmark = pytest.mark.slow
 OFFLOAD_AFTER = 3
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    cloud = ServersCloud(str(tmp_path_factory.mktemp("shelve-kept") / "state"),
-                         cells=1, hosts_per_cell=1,
-                         overrides={"DEFAULT": {"shelved_offload_time": OFFLOAD_AFTER}})
-    yield cloud
-    cloud.stop()
-
-
-@pytest.fixture
-def server(cloud):
-    code, body = cloud.demo.post("/servers", {"server": {
-        "name": "kept", "imageRef": cloud.image_id(), "flavorRef": "1",
-        "networks": "none"}})
-    assert code == 202, body
-    sid = body["server"]["id"]
-    cloud.wait_status(cloud.demo, sid, "ACTIVE")
-    yield sid
-    cloud.admin.delete(f"/servers/{sid}")
-    cloud.wait_gone(cloud.admin, sid)
-    cloud.wait_no_usage()
+cloud = module_cloud("shelve-kept",
+                     overrides={"DEFAULT": {"shelved_offload_time": OFFLOAD_AFTER}})
+server = booted_server("kept", no_usage_after=True)
 
 
 def _act(api, sid, body, **kw):

@@ -3,40 +3,18 @@ keeps, through real HTTP on a whole embedded cloud: the image API ends up
 with an active image holding the fake guest's disk data."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
-from tests.fixtures.cloud import ServersCloud
+from tests.fixtures.cloud import booted_server, module_cloud
 
 pytestmark = pytest.mark.slow
-OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    cloud = ServersCloud(str(tmp_path_factory.mktemp("snapshots") / "state"),
-                         cells=1, hosts_per_cell=1)
-    yield cloud
-    cloud.stop()
-
-
-@pytest.fixture
-def server(cloud):
-    code, body = cloud.demo.post("/servers", {"server": {
-        "name": "snap", "imageRef": cloud.image_id(), "flavorRef": "1",
-        "networks": "none"}})
-    assert code == 202, body
-    sid = body["server"]["id"]
-    cloud.wait_status(cloud.demo, sid, "ACTIVE")
-    yield sid
-    cloud.admin.delete(f"/servers/{sid}")
-    cloud.wait_gone(cloud.admin, sid)
+cloud = module_cloud("snapshots")
+server = booted_server("snap")
 
 
 def _image_api(cloud, method, path, token=None, **kw):
@@ -161,15 +139,7 @@ def test_shelve_keeps_a_snapshot_until_unshelve(cloud, server):
 def test_openstack_cli_server_actions(cloud):
     """The real CLI through each action family: pause, suspend, lock,
     rescue, console log, image create, backup, shelve."""
-    assert os.path.exists(OPENSTACK), "the openstack CLI is missing"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env["OS_CLIENT_CONFIG_FILE"] = cloud.clouds_yaml
-
-    def run(*args):
-        out = subprocess.run([OPENSTACK, "--os-cloud", "nubes", *args], env=env,
-                             capture_output=True, text=True, timeout=180)
-        assert out.returncode == 0, (args, out.stderr)
-        return json.loads(out.stdout) if "json" in args else out.stdout
+    run = cloud.openstack
 
     def status():
         return cloud.admin.get(f"/servers/{sid}")[1]["server"]["status"]

@@ -11,28 +11,16 @@ import pytest
 import sqlalchemy as sa
 
 from nubes.cells.api_db.models import quotas
-from tests.fixtures.cloud import DEMO_PROJECT, ServersCloud
+from tests.fixtures.cloud import DEMO_PROJECT, module_cloud
 
 pytestmark = pytest.mark.slow
 RECLAIM = 3
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    cloud = ServersCloud(str(tmp_path_factory.mktemp("soft-delete") / "state"),
-                         cells=1, hosts_per_cell=1,
-                         overrides={"DEFAULT": {"reclaim_instance_interval": RECLAIM}})
-    yield cloud
-    cloud.stop()
+cloud = module_cloud("soft-delete",
+                     overrides={"DEFAULT": {"reclaim_instance_interval": RECLAIM}})
 
 
-def _boot(cloud, name="sd"):
-    code, body = cloud.demo.post("/servers", {"server": {
-        "name": name, "imageRef": cloud.image_id(), "flavorRef": "1", "networks": "none"}})
-    assert code == 202, body
-    sid = body["server"]["id"]
-    cloud.wait_status(cloud.demo, sid, "ACTIVE")
-    return sid
 
 
 def _used(cloud) -> int:
@@ -40,7 +28,7 @@ def _used(cloud) -> int:
 
 
 def test_soft_delete_then_restore_keeps_allocations(cloud):
-    sid = _boot(cloud)
+    sid = cloud.boot("sd")
     used = _used(cloud)
     assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
     shown = cloud.wait_status(cloud.demo, sid, "SOFT_DELETED")
@@ -62,7 +50,7 @@ def test_soft_delete_then_restore_keeps_allocations(cloud):
 
 
 def test_force_delete_frees_everything(cloud):
-    sid = _boot(cloud)
+    sid = cloud.boot("sd")
     assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
     cloud.wait_status(cloud.demo, sid, "SOFT_DELETED")
     assert cloud.demo.post(f"/servers/{sid}/action", {"forceDelete": None})[0] == 202
@@ -71,7 +59,7 @@ def test_force_delete_frees_everything(cloud):
 
 
 def test_periodic_reclaim_deletes_after_the_interval(cloud):
-    sid = _boot(cloud)
+    sid = cloud.boot("sd")
     assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
     cloud.wait_status(cloud.demo, sid, "SOFT_DELETED")
     started = time.monotonic()
@@ -81,14 +69,14 @@ def test_periodic_reclaim_deletes_after_the_interval(cloud):
 
 
 def test_restore_needs_quota_room(cloud):
-    first = _boot(cloud, "q1")
+    first = cloud.boot("q1")
     assert cloud.demo.delete(f"/servers/{first}")[0] == 204
     cloud.wait_status(cloud.demo, first, "SOFT_DELETED")
     cloud.api_db.write(lambda conn: conn.execute(sa.insert(quotas).values(
         project_id=DEMO_PROJECT, resource="instances", hard_limit=1,
         created_at=datetime.datetime.now())))
     try:
-        second = _boot(cloud, "q2")   # the soft-deleted server does not count
+        second = cloud.boot("q2")   # the soft-deleted server does not count
         code, body = cloud.demo.post(f"/servers/{first}/action", {"restore": None})
         assert code == 403, body
         assert "instances" in body["forbidden"]["message"]

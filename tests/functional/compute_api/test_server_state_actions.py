@@ -9,30 +9,13 @@ import concurrent.futures
 
 import pytest
 
-from tests.fixtures.cloud import ServersCloud
+from tests.fixtures.cloud import booted_server, module_cloud
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    cloud = ServersCloud(str(tmp_path_factory.mktemp("state-actions") / "state"),
-                         cells=1, hosts_per_cell=1)
-    yield cloud
-    cloud.stop()
-
-
-@pytest.fixture
-def server(cloud):
-    code, body = cloud.demo.post("/servers", {"server": {
-        "name": "s1", "imageRef": cloud.image_id(), "flavorRef": "1", "networks": "none"}})
-    assert code == 202, body
-    sid = body["server"]["id"]
-    cloud.wait_status(cloud.demo, sid, "ACTIVE")
-    yield sid
-    cloud.admin.post(f"/servers/{sid}/action", {"unlock": None})
-    cloud.admin.delete(f"/servers/{sid}")
-    cloud.wait_gone(cloud.admin, sid)
+cloud = module_cloud("state-actions")
+server = booted_server("s1")
 
 
 def _act(cloud, sid, body, api=None, version=None):
