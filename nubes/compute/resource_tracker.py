@@ -155,6 +155,7 @@ class ResourceTracker:
             raise RuntimeError("the tracker needs the service id (register first)")
         result = SyncResult()
         with self._lock:
+            self._read_pool_option()
             self._check_pool(ctx)
             names = self.driver.node_names()
             for nodename in names:
@@ -331,6 +332,19 @@ class ResourceTracker:
         return view
 
     # --- a shared storage pool ---------------------------------------------------------
+
+    def _read_pool_option(self) -> None:
+        """``[compute] shared_storage_aggregate`` again (an operator may
+        change it while the host runs: a reloaded option, a test)."""
+        try:
+            aggregate = shared_storage_aggregate(self.conf, self.host)
+        except ValueError as exc:
+            LOG.error("%s; %s keeps %s", exc, self.host, self.shared_storage_aggregate)
+            return
+        if aggregate != self.shared_storage_aggregate:
+            LOG.info("%s: the shared storage pool's aggregate is now %s (was %s)",
+                     self.host, aggregate, self.shared_storage_aggregate)
+            self.shared_storage_aggregate, self._pool_checked = aggregate, False
 
     def _check_pool(self, ctx: RequestContext) -> None:
         """Once: say so when the pool's aggregate has no sharing provider
