@@ -32,8 +32,9 @@ the pool come first and only the host part moves: steps 2 and 3 become
    destination; its allocation on the pool stays its own all the way
    (grown by a resize's bigger disk), so the pool is never counted twice.
 
-When no host of the pool fits, the move goes to any host as above, and
-the pool's allocation moves with the rest.
+When no host of the pool fits (or the pool has no room for a resize's
+bigger disk), the move goes to any host as above, and the pool's
+allocation moves with the rest.
 
 Any failure (no valid host included): the allocation goes back to the
 instance in one transaction, the migration is ``error``, the task is
@@ -59,6 +60,7 @@ from nubes.compute.states import ERROR, SUCCESS, TaskState
 from nubes.conductor.super.api_level import ApiLevel
 from nubes.conductor.super.instance_values import flavor_columns
 from nubes.conductor.task import Task
+from nubes.placement.client import PlacementConflict
 from nubes.scheduler.messages import Destination, Flavor, NoValidHost, RequestSpec, Selection
 from nubes.scheduler.rpcapi import SchedulerAPI
 
@@ -190,9 +192,13 @@ class MigrateServer(Task):
         self._claimed = True
         chosen = self.scheduler.select_destinations(self.ctx, in_pool, [self._migration],
                                                     return_alternates=False)[0][0]
-        placement.swap_for_move(self.uuid, self._migration, shared=pool,
-                                shared_delta=delta, migration_type=MIGRATION_CONSUMER,
-                                request_id=rid)
+        try:
+            placement.swap_for_move(self.uuid, self._migration, shared=pool,
+                                    shared_delta=delta, migration_type=MIGRATION_CONSUMER,
+                                    request_id=rid)
+        except PlacementConflict as exc:    # the pool has no room for the bigger disk
+            placement.delete_allocations(self._migration, request_id=rid)
+            raise NoValidHost(f"the shared storage pool refused the move: {exc}") from None
         self._claimed, self._pool_delta = False, delta
         LOG.info("%s moves within its shared storage pool: only %s's part changes hands",
                  self.uuid, chosen.service_host)

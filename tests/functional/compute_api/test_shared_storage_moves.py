@@ -182,6 +182,19 @@ def test_pool_hosts_report_no_disk_and_join_the_aggregate(cloud):
     assert cloud.placement.get_aggregates(names[OUTSIDE]).aggregates == frozenset()
 
 
+def test_candidates_take_the_disk_from_the_pool(cloud):
+    """Placement's side: a pool host's candidate is the host and the pool."""
+    names = _names(cloud)
+    found = cloud.placement.allocation_candidates(
+        {"resources": "VCPU:1,MEMORY_MB:512,DISK_GB:1"}, version="1.36")
+    shapes = sorted(sorted((names[rp], tuple(sorted(a["resources"].items())))
+                           for rp, a in request["allocations"].items())
+                    for request in found.allocation_requests)
+    disk, host = (("DISK_GB", 1),), (("MEMORY_MB", 512), ("VCPU", 1))
+    assert shapes == [[(IN_POOL[0], host), (POOL, disk)], [(IN_POOL[1], host), (POOL, disk)],
+                      [(OUTSIDE, (("DISK_GB", 1), *host))]]
+
+
 def test_boot_takes_the_disk_from_the_pool(cloud, server):
     assert _held(cloud, server) == {IN_POOL[0]: TINY_HOST, POOL: TINY_DISK}
     _usage_is(cloud, {IN_POOL[0]: TINY_HOST, POOL: TINY_DISK})
@@ -371,3 +384,34 @@ def test_a_move_out_of_the_pool_moves_the_disk(cloud, server):
     _settled(cloud, server, "ACTIVE")
     assert _held(cloud, server) == {source: TINY_HOST, POOL: TINY_DISK}
     _usage_is(cloud, {source: TINY_HOST, POOL: TINY_DISK})
+
+
+def test_a_pool_without_room_for_a_bigger_disk_moves_it_out(cloud, server):
+    """The pool cannot take the resized disk: the move leaves the pool,
+    disk and all, and a revert brings it back."""
+    source = IN_POOL[0]
+    pool = {name: rp for rp, name in _names(cloud).items()}[POOL]
+    _set_pool_size(cloud, pool, 10)
+    try:
+        assert _act(server, cloud, {"resize": {"flavorRef": "2"}})[0] == 202
+        shown = _settled(cloud, server, "VERIFY_RESIZE")
+        assert shown["OS-EXT-SRV-ATTR:host"] == OUTSIDE
+        migration = _migration(cloud, server)["uuid"]
+        assert _held(cloud, server) == {OUTSIDE: {**SMALL_HOST, **SMALL_DISK}}
+        assert _held(cloud, migration) == {source: TINY_HOST, POOL: TINY_DISK}
+        assert _act(server, cloud, {"revertResize": None})[0] == 202
+        _settled(cloud, server, "ACTIVE")
+        assert _held(cloud, server) == {source: TINY_HOST, POOL: TINY_DISK}
+        _usage_is(cloud, {source: TINY_HOST, POOL: TINY_DISK})
+    finally:
+        _set_pool_size(cloud, pool, POOL_GB)
+
+
+def _set_pool_size(cloud, pool: str, total: int) -> None:
+    def attempt():
+        current = cloud.placement.get_inventories(pool)
+        disk = current.inventories["DISK_GB"]
+        cloud.placement.set_inventories(pool, {"DISK_GB": type(disk)(
+            total=total, reserved=0, min_unit=1, max_unit=total, step_size=1,
+            allocation_ratio=1.0)}, current.generation)
+    cloud.placement.retry_on_concurrent_update(attempt)
