@@ -415,3 +415,15 @@ def _set_pool_size(cloud, pool: str, total: int) -> None:
             total=total, reserved=0, min_unit=1, max_unit=total, step_size=1,
             allocation_ratio=1.0)}, current.generation)
     cloud.placement.retry_on_concurrent_update(attempt)
+
+
+def test_delete_mid_move_frees_the_pool(cloud):
+    sid = _boot(cloud, IN_POOL[0])
+    assert _act(sid, cloud, {"resize": {"flavorRef": "2"}})[0] == 202
+    _settled(cloud, sid, "VERIFY_RESIZE")
+    migration = _migration(cloud, sid)["uuid"]
+    _usage_is(cloud, {IN_POOL[0]: TINY_HOST, IN_POOL[1]: SMALL_HOST, POOL: SMALL_DISK})
+    assert cloud.admin.delete(f"/servers/{sid}")[0] == 204
+    cloud.wait_gone(cloud.admin, sid)
+    cloud.wait_no_usage()
+    assert cloud.allocations(migration) == {}
