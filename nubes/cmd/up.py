@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--cells", type=int, default=2, help="number of cells (default 2)")
     up.add_argument("--hosts-per-cell", type=int, default=2,
                     help="fake compute hosts in each cell (default 2)")
+    up.add_argument("--shared-storage", action="store_true",
+                    help="a shared storage pool per cell: a placement provider "
+                         "<cell>-shared-disk of DISK_GB shared with the cell's hosts "
+                         "(docs/compute/shared_storage.md)")
     up.add_argument("--host", default="127.0.0.1", help="address the APIs listen on")
     up.add_argument("--identity-port", type=int, default=5000)
     up.add_argument("--compute-port", type=int, default=8774)
@@ -46,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
                   placement=args.placement_port, image=args.image_port,
                   volume=args.volume_port)
     cloud = EmbeddedCloud(Options(state_dir=os.path.abspath(args.state_dir), cells=args.cells,
-                                  hosts_per_cell=args.hosts_per_cell, ports=ports),
+                                  hosts_per_cell=args.hosts_per_cell, ports=ports,
+                                  shared_storage=args.shared_storage),
                           say=lambda line: print(line, flush=True))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

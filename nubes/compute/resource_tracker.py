@@ -34,14 +34,24 @@ What the host owns in placement:
   anyone else are kept;
 * aggregates: the driver's are added; the others (the API mirrors host
   aggregates into placement) are kept.
+
+A host whose disks live in a shared storage pool (``[compute]
+shared_storage_aggregate``: the placement aggregate of a provider with
+DISK_GB and the trait ``MISC_SHARES_VIA_AGGREGATE``) reports no DISK_GB:
+a DISK_GB inventory it reported before is removed once nothing is
+allocated from it (until then it stays, and a warning says which servers
+to move), and its provider joins the pool's aggregate.  The scheduler then
+takes DISK_GB from the pool (docs/compute/shared_storage.md).
 """
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import logging
 import math
 import threading
 import time
+import uuid as uuidlib
 from typing import Any, Callable
 
 import os_resource_classes
@@ -66,6 +76,25 @@ _STANDARD: dict[str, tuple[str, str, Callable[[Any], int]]] = {
 }
 # Traits this tracker always manages, whatever the driver.
 _TRACKER_TRAITS = frozenset({os_traits.COMPUTE_NODE, os_traits.COMPUTE_STATUS_DISABLED})
+
+
+def shared_storage_aggregate(conf: Any, host: str) -> str | None:
+    """The pool aggregate ``[compute] shared_storage_aggregate`` names for
+    ``host`` (lines ``UUID`` or ``HOST-GLOB=UUID``, the last matching one
+    wins), or None."""
+    found = None
+    for line in conf.compute.shared_storage_aggregate:
+        pattern, sep, value = line.strip().rpartition("=")
+        if not sep:
+            pattern = "*"
+        try:
+            aggregate = str(uuidlib.UUID(value.strip()))
+        except ValueError:
+            raise ValueError(f"[compute] shared_storage_aggregate {line!r}: not a uuid "
+                             "(nor HOST-GLOB=UUID)") from None
+        if fnmatch.fnmatchcase(host, pattern.strip()):
+            found = aggregate
+    return found
 
 
 class ProviderNameConflict(PlacementError):
@@ -113,6 +142,10 @@ class ResourceTracker:
         self._node_traits: dict[str, frozenset[str]] = {}  # node uuid -> node traits we set
         self.conflicts_retried = 0
         self._lock = threading.Lock()
+        # The shared storage pool's aggregate: no DISK_GB of our own.
+        self.shared_storage_aggregate = shared_storage_aggregate(conf, host)
+        self._pool_checked = False
+        self._disk_in_use: set[str] = set()    # node uuids warned about (DISK_GB kept)
 
     # --- the periodic update -------------------------------------------------------
 
@@ -122,6 +155,8 @@ class ResourceTracker:
             raise RuntimeError("the tracker needs the service id (register first)")
         result = SyncResult()
         with self._lock:
+            self._read_pool_option()
+            self._check_pool(ctx)
             names = self.driver.node_names()
             for nodename in names:
                 try:
@@ -266,6 +301,8 @@ class ResourceTracker:
                resources: NodeResources) -> ProviderView:
         rid = ctx.request_id
         inventories = self._desired_inventories(resources, view.inventories)
+        if self.shared_storage_aggregate:
+            self._keep_disk_in_use(ctx, view, inventories)
         if inventories != view.inventories:
             for rc in inventories.keys() - view.inventories.keys():
                 if os_resource_classes.is_custom(rc):
@@ -286,11 +323,76 @@ class ResourceTracker:
             view.generation, view.traits = written.generation, written.traits
         self._node_traits[view.uuid] = resources.traits
         aggregates = view.aggregates | resources.aggregates
+        if self.shared_storage_aggregate:
+            aggregates |= {self.shared_storage_aggregate}
         if aggregates != view.aggregates:
             written = self.placement.set_aggregates(view.uuid, aggregates, view.generation,
                                                     request_id=rid)
             view.generation, view.aggregates = written.generation, written.aggregates
         return view
+
+    # --- a shared storage pool ---------------------------------------------------------
+
+    def _read_pool_option(self) -> None:
+        """``[compute] shared_storage_aggregate`` again (an operator may
+        change it while the host runs: a reloaded option, a test)."""
+        try:
+            aggregate = shared_storage_aggregate(self.conf, self.host)
+        except ValueError as exc:
+            LOG.error("%s; %s keeps %s", exc, self.host, self.shared_storage_aggregate)
+            return
+        if aggregate != self.shared_storage_aggregate:
+            LOG.info("%s: the shared storage pool's aggregate is now %s (was %s)",
+                     self.host, aggregate, self.shared_storage_aggregate)
+            self.shared_storage_aggregate, self._pool_checked = aggregate, False
+
+    def _check_pool(self, ctx: RequestContext) -> None:
+        """Once: say so when the pool's aggregate has no sharing provider
+        of DISK_GB (servers would find no disk for this host)."""
+        if not self.shared_storage_aggregate or self._pool_checked:
+            return
+        try:
+            sharing = [p for p in self.placement.sharing_providers(
+                aggregate=self.shared_storage_aggregate, request_id=ctx.request_id)
+                if os_resource_classes.DISK_GB in self.placement.get_inventories(
+                    p.uuid, request_id=ctx.request_id).inventories]
+        except PlacementError as exc:
+            LOG.warning("could not look up the shared storage pool of %s: %s", self.host, exc)
+            return
+        self._pool_checked = True
+        if not sharing:
+            LOG.warning("[compute] shared_storage_aggregate of %s is %s, but no provider in "
+                        "that aggregate has DISK_GB and the trait "
+                        "MISC_SHARES_VIA_AGGREGATE: servers will find no disk on this "
+                        "host until one does", self.host, self.shared_storage_aggregate)
+        else:
+            LOG.info("%s takes its disks from the shared storage pool %s (aggregate %s)",
+                     self.host, ", ".join(p.name for p in sharing),
+                     self.shared_storage_aggregate)
+
+    def _keep_disk_in_use(self, ctx: RequestContext, view: ProviderView,
+                          inventories: dict[str, Inventory]) -> None:
+        """A DISK_GB inventory the host had before it joined the pool goes
+        only when nothing is allocated from it; until then it stays as it is."""
+        disk = os_resource_classes.DISK_GB
+        if disk not in view.inventories:
+            return
+        used = self.placement.get_usages(view.uuid, request_id=ctx.request_id).get(disk, 0)
+        if not used:
+            self._disk_in_use.discard(view.uuid)
+            LOG.info("removing the local DISK_GB inventory of %s: its disks are in the "
+                     "shared storage pool (aggregate %s)", view.name,
+                     self.shared_storage_aggregate)
+            return
+        inventories[disk] = view.inventories[disk]
+        log = LOG.debug if view.uuid in self._disk_in_use else LOG.warning
+        self._disk_in_use.add(view.uuid)
+        log("%s joins the shared storage pool (aggregate %s) but %d GB of its local "
+            "DISK_GB are allocated: its DISK_GB inventory stays until those servers are "
+            "gone. Move them (openstack server migrate, or resize) or delete them; "
+            "`openstack resource provider usage show %s` shows what is left, and the "
+            "inventory goes at the next sync after it reaches 0", view.name,
+            self.shared_storage_aggregate, used, view.uuid)
 
     # --- what placement should hold ----------------------------------------------------
 
@@ -310,6 +412,8 @@ class ResourceTracker:
                 total = getattr(resources, field)
                 if total <= 0:
                     continue
+                if rc == os_resource_classes.DISK_GB and self.shared_storage_aggregate:
+                    continue        # the pool's (see _keep_disk_in_use)
                 wanted[rc] = Inventory(total=total, reserved=min(reserved(self.conf), total),
                                        min_unit=1, max_unit=total, step_size=1,
                                        allocation_ratio=self._ratio(rc, name, existing))

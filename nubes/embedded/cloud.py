@@ -22,7 +22,7 @@ from nubes.cells.targeting import CellDatabases
 from nubes.common import config, local_wsgi, log, rpc, tokens
 from nubes.common.db.transaction import Database
 from nubes.conductor.super.process import SuperConductor
-from nubes.embedded import cell_services, defaults
+from nubes.embedded import cell_services, defaults, shared_storage
 from nubes.embedded.layout import API_TRANSPORT_URL, Layout, Ports, volume_endpoint
 from nubes.embedded.servers import Servers
 from nubes.identity import app as identity_app
@@ -54,6 +54,8 @@ class Options:
     # {group: {option: value}} over nubes.conf ("DEFAULT" for the default
     # group): tests and benchmarks size the fake hosts, quotas, ...
     overrides: dict = dataclasses.field(default_factory=dict)
+    # A shared storage pool per cell (nubes.embedded.shared_storage).
+    shared_storage: bool = False
 
 
 class EmbeddedCloud:
@@ -119,6 +121,8 @@ class EmbeddedCloud:
                               image_store.from_conf(self.conf)):
             self.say("nubes: created the default flavors (m1.*) and image (cirros)")
 
+        if self.options.shared_storage:
+            self._shared_storage(cells)
         self._start_cell_services(cells)
         discovery = host_admin.discover_hosts(api_db, self.databases)
         if discovery.mapped:
@@ -216,6 +220,12 @@ class EmbeddedCloud:
                                        db=self.databases.get(url))
             cells.append(cell)
         return cells
+
+    def _shared_storage(self, cells: list) -> None:
+        for pool in shared_storage.set_up(self.conf, cells, self.options.hosts_per_cell):
+            self.say(f"nubes: shared storage: {pool.cell}'s hosts take their disks from "
+                     f"{shared_storage.pool_name(pool.cell)} ({pool.disk_gb} GB DISK_GB, "
+                     f"provider {pool.provider}, aggregate {pool.aggregate})")
 
     def _start_cell_services(self, cells: list) -> None:
         cell_services.start(self.conf, cells, self.databases, self.options.hosts_per_cell,

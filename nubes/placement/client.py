@@ -33,6 +33,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from nubes.common.http_session import service_session
+from nubes.placement.client_moves import (  # noqa: F401 - the sharing trait
+    MISC_SHARES_VIA_AGGREGATE,
+    MoveAllocations,
+)
 from nubes.placement.client_records import (  # noqa: F401 - the client's records
     AllocationCandidates,
     ClaimResult,
@@ -42,6 +46,7 @@ from nubes.placement.client_records import (  # noqa: F401 - the client's record
     Provider,
     ProviderAggregates,
     ProviderTraits,
+    provider_from as _provider,
 )
 
 LOG = logging.getLogger(__name__)
@@ -92,17 +97,9 @@ class PlacementConflict(PlacementError):
         return self.code == CONCURRENT_UPDATE
 
 
-# --- records (nubes.placement.client_records; imported from here) ------------
-
-def _provider(data: dict) -> Provider:
-    return Provider(uuid=data["uuid"], name=data["name"], generation=data["generation"],
-                    parent_provider_uuid=data.get("parent_provider_uuid"),
-                    root_provider_uuid=data.get("root_provider_uuid"))
-
-
 # --- the client -------------------------------------------------------------
 
-class PlacementClient:
+class PlacementClient(MoveAllocations):
     def __init__(self, endpoint: str, *, token: str | None = None, timeout: float = 30.0,
                  conflict_retries: int = 4, pool_maxsize: int = 16,
                  session: requests.Session | None = None):
@@ -367,44 +364,6 @@ class PlacementClient:
     def delete_allocations(self, consumer: str, *, request_id: str | None = None) -> bool:
         """Remove every allocation of ``consumer``; False if it had none."""
         return self._delete(f"/allocations/{consumer}", _CLAIM, request_id)
-
-    # --- moves: allocations handed from one consumer to another ---------------------
-    # (added for resize and migration: the migration's uuid holds the source)
-
-    def get_allocations(self, consumer: str, *,
-                        request_id: str | None = None) -> "ConsumerAllocations":
-        resp = self.request("GET", f"/allocations/{consumer}", version=_CLAIM,
-                            request_id=request_id)
-        data = orjson.loads(resp.content)
-        return ConsumerAllocations(
-            {rp: dict(a["resources"]) for rp, a in data.get("allocations", {}).items()},
-            data.get("consumer_generation"), data.get("project_id"), data.get("user_id"))
-
-    def move_allocations(self, source: str, target: str, *, target_type: str = "INSTANCE",
-                         source_type: str = "INSTANCE",
-                         request_id: str | None = None) -> bool:
-        """In one ``POST /allocations``: ``target`` gets ``source``'s
-        allocations (in place of its own) and ``source`` none, both checked
-        against their consumer generations (re-read and retried when
-        another writer got there first).  False when ``source`` has none."""
-        def attempt() -> bool:
-            held = self.get_allocations(source, request_id=request_id)
-            if not held.allocations:
-                return False
-            current = self.get_allocations(target, request_id=request_id)
-            body = {
-                target: {"allocations": {rp: {"resources": r}
-                                         for rp, r in held.allocations.items()},
-                         "project_id": held.project_id, "user_id": held.user_id,
-                         "consumer_generation": current.generation,
-                         "consumer_type": target_type},
-                source: {"allocations": {}, "project_id": held.project_id,
-                         "user_id": held.user_id, "consumer_generation": held.generation,
-                         "consumer_type": source_type}}
-            self.request("POST", "/allocations", version=_CLAIM, json=body,
-                         request_id=request_id, ok=(204,))
-            return True
-        return self.retry_on_concurrent_update(attempt)
 
     def _delete(self, path: str, version: str, request_id: str | None) -> bool:
         """DELETE ``path``; False if it was not there (404)."""

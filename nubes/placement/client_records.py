@@ -78,3 +78,10 @@ class ClaimResult:
     @property
     def claimed(self) -> bool:
         return self.outcome == self.CLAIMED
+
+
+def provider_from(data: dict) -> Provider:
+    """A provider as ``GET /resource_providers[/{uuid}]`` shows it."""
+    return Provider(uuid=data["uuid"], name=data["name"], generation=data["generation"],
+                    parent_provider_uuid=data.get("parent_provider_uuid"),
+                    root_provider_uuid=data.get("root_provider_uuid"))

@@ -58,4 +58,17 @@ COMPUTE_GROUP_OPTS = [
                help="Seconds after which a compute host re-reads its providers' "
                     "inventories, traits and aggregates from placement (0: "
                     "only at start and after a conflict)."),
+    cfg.MultiStrOpt("shared_storage_aggregate", default=[],
+                    help="The placement aggregate (its uuid) of the shared storage "
+                         "pool that holds this host's disks: a provider with DISK_GB "
+                         "inventory and the trait MISC_SHARES_VIA_AGGREGATE in that "
+                         "aggregate.  When set, the host reports no DISK_GB of its "
+                         "own (a DISK_GB inventory with allocations stays until they "
+                         "are gone) and its compute node provider joins the "
+                         "aggregate, so servers take their disk from the pool and a "
+                         "move between hosts of the pool moves only VCPU and "
+                         "MEMORY_MB.  A process running many hosts (nubes-compute "
+                         "--hosts, the embedded cloud) may give one line per host "
+                         "group instead: 'HOST-GLOB=UUID', repeatable, the last "
+                         "matching line wins.  See docs/compute/shared_storage.md."),
 ]

@@ -61,8 +61,9 @@ def _give_back(host: Host, ctx: RequestContext, uuid: str, migration_uuid: str,
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     try:
         host.driver.destroy(uuid)
+        # (within a shared storage pool the instance's allocation there stays)
         host.placement.move_allocations(migration_uuid, uuid, source_type=MIGRATION_CONSUMER,
-                                        request_id=ctx.request_id)
+                                        keep_shared=True, request_id=ctx.request_id)
         host.conductor.migration_update(ctx, migration_uuid, {"status": "failed"})
         host.conductor.instance_update(ctx, uuid, {"task_state": None},
                                        expected_task_state=[TaskState.REBUILDING])

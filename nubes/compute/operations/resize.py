@@ -16,8 +16,10 @@ uuid and claimed the destination for the instance's):
 * ``revert_resize`` (destination; task ``resize_reverting``): the new guest
   goes, then ``finish_revert_resize`` (source): in one placement
   transaction the migration's allocation becomes the instance's again (its
-  destination claim goes with it), the row moves back with its old flavor,
-  the guest runs again where it was, migration ``reverted``.
+  destination claim goes with it; within a shared storage pool its
+  allocation on the pool stays, back to the old flavor's disk), the row
+  moves back with its old flavor, the guest runs again where it was,
+  migration ``reverted``.
 
 A failure before the destination has the server hands it back the same
 way (migration ``error``, a fault, the event with Error): the server is on
@@ -30,6 +32,7 @@ import logging
 import traceback
 
 from nubes.common.context import RequestContext
+from nubes.common.flavor_disk import DISK_GB, columns_disk_gb
 from nubes.compute.operations import Host
 from nubes.compute.states import PowerState, TaskState, VmState
 from nubes.conductor.cell.messages import (
@@ -181,9 +184,14 @@ def finish_revert_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
 
 def _move_back(host: Host, ctx: RequestContext, uuid: str, migration: MigrationRecord,
                running: bool, *, expected: list, status: str) -> None:
-    """The server on its source again: allocation, guest, row, migration."""
-    host.placement.move_allocations(migration.uuid, uuid, source_type=MIGRATION_CONSUMER,
-                                    request_id=ctx.request_id)
+    """The server on its source again: allocation, guest, row, migration.
+    Within a shared storage pool the instance kept its allocation on the
+    pool: it goes back to the old flavor's disk."""
+    old, new = json.loads(migration.old_flavor), json.loads(migration.new_flavor)
+    host.placement.move_allocations(
+        migration.uuid, uuid, source_type=MIGRATION_CONSUMER, keep_shared=True,
+        shared_delta={DISK_GB: columns_disk_gb(old) - columns_disk_gb(new)},
+        request_id=ctx.request_id)
     if host.driver.power_state(uuid) == PowerState.NOSTATE:     # resized on this host
         power = host.driver.spawn(uuid, migration.source_node)
     else:
@@ -193,7 +201,7 @@ def _move_back(host: Host, ctx: RequestContext, uuid: str, migration: MigrationR
     elif not running and power == PowerState.RUNNING:
         power = host.driver.power_off(uuid)
     host.conductor.instance_update(
-        ctx, uuid, {**json.loads(migration.old_flavor), "host": host.name,
+        ctx, uuid, {**old, "host": host.name,
                     "node": migration.source_node, "task_state": None,
                     "vm_state": VmState.ACTIVE if running else VmState.STOPPED,
                     "power_state": power},

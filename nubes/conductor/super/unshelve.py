@@ -28,6 +28,7 @@ from nubes.common.timeutils import utcnow
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import ERROR, SUCCESS, TaskState
 from nubes.conductor.super.api_level import ApiLevel
+from nubes.conductor.super.migrate import current_flavor
 from nubes.conductor.task import Task
 from nubes.scheduler.messages import Destination, RequestSpec
 from nubes.scheduler.rpcapi import SchedulerAPI
@@ -62,8 +63,10 @@ class UnshelveOffloaded(Task):
         spec = RequestSpec.from_dict(stored)
         if self.zone != KEEP:
             spec.availability_zone = self.zone
+        instance = api.cells.database(cell).read(lambda conn: cell_repo.get(conn, uuid))
         spec = dataclasses.replace(
-            spec, num_instances=1, ignore_hosts=[], instance_uuid=uuid,
+            spec, flavor=current_flavor(instance or {}, spec), num_instances=1,
+            ignore_hosts=[], instance_uuid=uuid,
             requested_destination=Destination(host=self.host, cell_uuid=cell.uuid))
         self._claimed = True     # a failed or timed-out call may have claimed too
         chosen = self.scheduler.select_destinations(self.ctx, spec, [uuid],

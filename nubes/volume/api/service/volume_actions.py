@@ -45,10 +45,11 @@ def grow_on_backend(work: BackendWork, volume_id: str, status: str, old_size: in
         work.backends.driver_for(record.host).extend_volume(record.provider_location,
                                                             record.size)
     except exc.BackendError as error:
+        reason = str(error)[:1024]
         LOG.error("volume %s could not be extended: %s", volume_id, error)
         work.db.write(lambda conn: repo.update(conn, volume_id, {
             "status": "error_extending", "size": old_size,
-            "error_message": str(error)[:1024]}, statuses=("extending",)))
+            "error_message": reason}, statuses=("extending",)))
         return
     work.db.write(lambda conn: repo.update(conn, volume_id, {"status": status},
                                            statuses=("extending",)))

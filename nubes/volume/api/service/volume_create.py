@@ -87,9 +87,10 @@ def make_on_backend(work: BackendWork, volume_id: str) -> None:
         driver = work.backends.driver_for(record.host)
         location = driver.create_volume(volume_id, record.size, record.host.partition("#")[2])
     except exc.BackendError as error:
+        reason = str(error)[:1024]
         LOG.error("volume %s could not be created: %s", volume_id, error)
         work.db.write(lambda conn: repo.update(conn, volume_id, {
-            "status": "error", "error_message": str(error)[:1024]}, statuses=("creating",)))
+            "status": "error", "error_message": reason}, statuses=("creating",)))
         return
     work.db.write(lambda conn: repo.update(conn, volume_id, {
         "status": "available", "provider_location": location, "launched_at": utcnow()},

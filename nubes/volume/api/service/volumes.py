@@ -91,9 +91,10 @@ def remove_from_backend(work: BackendWork, volume_id: str, host: str | None,
         if host and location:
             work.backends.driver_for(host).delete_volume(location)
     except exc.BackendError as error:
+        reason = str(error)[:1024]
         LOG.error("volume %s could not be deleted: %s", volume_id, error)
         work.db.write(lambda conn: repo.update(conn, volume_id, {
-            "status": "error_deleting", "error_message": str(error)[:1024]}))
+            "status": "error_deleting", "error_message": reason}))
         return
     work.db.write(lambda conn: repo.delete(conn, volume_id))
 
