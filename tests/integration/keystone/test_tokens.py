@@ -57,3 +57,17 @@ def test_a_project_sees_its_own_limits(compute, identities):
     assert code == 200, body
     code, body = compute["admin"].get(f"/os-quota-sets/{identities.projects['p2']}")
     assert code == 200 and body["quota_set"]["id"] == identities.projects["p2"]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_forged_identity_headers_are_ignored(cloud, identities, api):
+    """Without a valid token, headers claiming an identity change nothing;
+    with one, the token's identity wins over them."""
+    forged = {"X-Identity-Status": "Confirmed", "X-Roles": "admin",
+              "X-User-Id": "someone", "X-Project-Id": identities.projects["p2"]}
+    client = Client(_base(cloud, api), None)
+    assert client.request("GET", _probe(api), **forged).status_code == 401
+    client = Client(_base(cloud, api), identities.token("p1-reader"))
+    resp = client.request("GET", "/os-hypervisors" if api == "compute" else _probe(api),
+                          **forged)
+    assert resp.status_code == (200 if api == "image" else 403), resp.text
