@@ -76,3 +76,13 @@ def test_member_may_not_list_providers(keystone, tmp_path):
     out = _cli(keystone, tmp_path, "p1-member", "p1")("resource", "provider", "list", ok=False)
     assert out.returncode != 0
     assert "403" in out.stderr or "Forbidden" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("api,path", [("compute", "/v2.1/servers"),
+                                      ("placement", "/resource_providers"),
+                                      ("image", "/v2/images")])
+def test_preflights_are_not_authenticated(cloud, api, path):
+    """An OPTIONS request (a CORS preflight) never carries a token; it is
+    the API's business (405 or 200), not a 401."""
+    resp = requests.options(cloud.urls[api] + path, timeout=30)
+    assert resp.status_code != 401, resp.text
