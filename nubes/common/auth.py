@@ -87,20 +87,38 @@ class AuthMiddleware:
         ctx.is_admin = "admin" in ctx.roles
 
 
-def outermost(app, conf):
+def outermost(app, conf, public_paths: frozenset[str] = frozenset({"/"})):
     """``app`` as served: behind keystonemiddleware's auth_token when
     ``[api] auth_strategy = keystone``, else as it is (its own
     :class:`AuthMiddleware` checks tokens)."""
     if conf.api.auth_strategy == "keystone":
-        return wrap_keystone(app, conf)
+        return wrap_keystone(app, conf, public_paths=public_paths)
     return app
 
 
-def wrap_keystone(app, conf):
-    """Put keystonemiddleware's auth_token in front of ``app``."""
+# What auth_token sets; a request that does not pass through it loses them.
+_IDENTITY_ENVIRON = ("HTTP_X_IDENTITY_STATUS", "HTTP_X_USER_ID", "HTTP_X_PROJECT_ID",
+                     "HTTP_X_ROLES", "HTTP_OPENSTACK_SYSTEM_SCOPE",
+                     "HTTP_X_SERVICE_IDENTITY_STATUS", "HTTP_X_SERVICE_ROLES")
+
+
+def wrap_keystone(app, conf, *, public_paths: frozenset[str] = frozenset({"/"})):
+    """Put keystonemiddleware's auth_token in front of ``app``, except for
+    ``public_paths`` (the version documents clients discover without a
+    token) and CORS preflights, which OpenStack's APIs serve outside
+    auth_token too."""
     try:
         from keystonemiddleware import auth_token
     except ImportError as exc:  # pragma: no cover - depends on the extra
         raise RuntimeError("[api] auth_strategy = keystone needs keystonemiddleware: "
                            "pip install 'nubes[keystone]'") from exc
-    return auth_token.AuthProtocol(app, {"oslo_config_config": conf})
+    protected = auth_token.AuthProtocol(app, {"oslo_config_config": conf})
+
+    def application(environ, start_response):
+        if (environ.get("PATH_INFO") or "/") in public_paths or \
+                environ.get("REQUEST_METHOD") == "OPTIONS":
+            for key in _IDENTITY_ENVIRON:
+                environ.pop(key, None)
+            return app(environ, start_response)
+        return protected(environ, start_response)
+    return application

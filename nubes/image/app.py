@@ -43,4 +43,4 @@ def build(conf, db: Database | None = None, store: stores.Store | None = None):
     app = wsgi_app.build_app(middleware=middleware, routes=routes.ROUTES,
                              render_error=errors.render_error,
                              map_exception=errors.map_exception)
-    return auth.outermost(app, conf)
+    return auth.outermost(app, conf, public_paths=PUBLIC_PATHS)

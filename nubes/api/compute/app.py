@@ -77,4 +77,4 @@ def build(conf, *, state: ComputeState | None = None):
     app = wsgi_app.build_app(middleware=stack, routes=routes.ROUTES,
                              render_error=errors.render_error,
                              map_exception=errors.map_exception)
-    return auth.outermost(app, conf)
+    return auth.outermost(app, conf, public_paths=PUBLIC_PATHS)
