@@ -50,4 +50,4 @@ def build(conf, db: Database | None = None, *, state: VolumeState | None = None)
     app = wsgi_app.build_app(middleware=middleware, routes=routes.ROUTES,
                              render_error=errors.render_error,
                              map_exception=errors.map_exception)
-    return auth.outermost(app, conf)
+    return auth.outermost(app, conf, public_paths=PUBLIC_PATHS)
