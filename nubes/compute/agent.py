@@ -105,12 +105,10 @@ class ComputeAgent:
         conductor (None: wait until one answers or :meth:`stop`)."""
         self.driver.init_host()
         self._set_service(self._register(conductor_wait))
-        self.destroy_evacuated()
         try:
             self.update_available_resource()
         except Exception:  # noqa: BLE001 - the periodic sync tries again
             LOG.exception("host %s: first resource sync failed", self.host)
-        self.reconcile()
         with self._lifecycle:
             if self.stop_requested.is_set():
                 raise AgentStopped(f"{self.host} was stopped while starting")
@@ -119,6 +117,11 @@ class ComputeAgent:
             self._resources.start()
             if self._reclaim is not None:
                 self._reclaim.start()
+            # Clean-up after evacuations and the reconcile talk to the cell
+            # conductor and placement: off the start path, so a host that
+            # cannot reach them still starts, and stops, at once.
+            threading.Thread(target=self._after_start, name=f"after-start {self.host}",
+                             daemon=True).start()
         LOG.info("compute host %s started (service %s%s)", self.host, self.service.uuid,
                  ", disabled" if self.service.disabled else "")
         return self
@@ -156,6 +159,12 @@ class ComputeAgent:
             LOG.warning("host %s: %d of %d nodes failed to sync", self.host,
                         len(result.failed), len(result.failed) + len(result.synced))
         return result
+
+    def _after_start(self) -> None:
+        if not self.stop_requested.is_set():
+            self.destroy_evacuated()
+        if not self.stop_requested.is_set():
+            self.reconcile()
 
     def reconcile(self) -> reconcile_ops.Reconciled:
         """Guests and allocations lined up with the cell database (at start)."""
