@@ -158,10 +158,23 @@ def detach_volume(host: Host, ctx: RequestContext, *, instance_uuid: str,
                                           error=_text(exc))
             return False
         conductor.bdm_destroy(ctx, bdm_uuid)
+        _still_in_use(host, ctx, bdm["volume_id"])
         conductor.action_event_finish(ctx, instance_uuid, DETACH_EVENT, host=host.name,
                                       finish_action=True)
         LOG.info("volume %s detached from %s", bdm["volume_id"], instance_uuid)
         return True
+
+
+def _still_in_use(host: Host, ctx: RequestContext, volume_id: str) -> None:
+    """A multiattach volume other servers still have: back ``in-use``
+    (the volume service leaves it ``detaching`` until its last attachment
+    goes, where cinder recomputes it from the remaining ones)."""
+    try:
+        volume = _client(host).get_volume(volume_id, **_kw(ctx))
+        if volume is not None and volume.status == "detaching" and volume.attachments:
+            _client(host).roll_detaching(volume_id, **_kw(ctx))
+    except VolumeClientError:
+        LOG.exception("could not put volume %s back in use", volume_id)
 
 
 def swap_volume(host: Host, ctx: RequestContext, *, instance_uuid: str, bdm_uuid: str,

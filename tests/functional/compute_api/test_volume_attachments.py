@@ -58,6 +58,7 @@ def _detach_and_wait(cloud, vols, sid, vid):
     code, _ = cloud.demo.delete(_path(sid, vid))
     assert code == 202
     vols.wait(vid, "available")
+    wait_for(lambda: cloud.demo.get(_path(sid, vid))[0] == 404, "the mapping to go")
 
 
 def test_attach_show_list_detach(cloud, vols, server):
@@ -273,4 +274,30 @@ def test_shelved_offloaded_server(cloud, vols, server):
                     "the attachment")
     assert cloud.demo.delete(_path(server, vol["id"]))[0] == 202
     assert vols.get(vol["id"])["status"] == "available"
+    assert vols.delete(vol["id"]) == 202
+
+
+def test_multiattach_volume_on_two_servers(cloud, vols):
+    admin_vols = VolumeApi(cloud, cloud.admin_token)
+    resp = admin_vols.session.post(admin_vols.base + "/types", json={"volume_type": {
+        "name": "multi", "extra_specs": {"multiattach": "<is> True"}}}, timeout=30)
+    assert resp.status_code == 200, resp.text
+    vol = vols.create(1, volume_type="multi")
+    assert vol["multiattach"] is True
+    first, second = _boot(cloud, "m1"), _boot(cloud, "m2")
+    code, body = _attach(cloud, first, vol["id"], version="2.59")
+    assert code == 400 and "2.60" in body["badRequest"]["message"]
+    assert _attach(cloud, first, vol["id"], version="2.60")[0] == 200
+    vols.wait(vol["id"], "in-use")
+    assert _attach(cloud, second, vol["id"], version="2.60")[0] == 200
+    shown = wait_for(lambda: (v := vols.get(vol["id"]))["status"] == "in-use"
+                     and len(v["attachments"]) == 2 and v, "two attachments")
+    assert sorted(a["server_id"] for a in shown["attachments"]) == sorted([first, second])
+    assert cloud.demo.delete(_path(first, vol["id"]))[0] == 202
+    wait_for(lambda: len(vols.get(vol["id"])["attachments"]) == 1, "one attachment left")
+    assert vols.get(vol["id"])["status"] == "in-use"
+    for sid in (first, second):
+        cloud.demo.delete(f"/servers/{sid}")
+        cloud.wait_gone(cloud.demo, sid)
+    vols.wait(vol["id"], "available")
     assert vols.delete(vol["id"]) == 202
