@@ -47,6 +47,7 @@ from nubes.conductor.cell.messages import ServiceNotFound, RegisteredService
 from nubes.conductor.cell.rpcapi import CellConductorAPI
 from nubes.image.client import ImageClient
 from nubes.placement.client import PlacementClient
+from nubes.volume.client import VolumeClient
 
 LOG = logging.getLogger(__name__)
 REGISTER_TIMEOUT = 10.0     # seconds one registration attempt waits for a conductor
@@ -76,7 +77,8 @@ class ComputeAgent:
         # periodic reclaim's).
         self.ops = Host(host, self.driver, self.conductor, placement,
                         images=ImageClient.from_conf(conf), peers=ComputeAPI(transport),
-                        live_controls=live_migration.Controls())
+                        live_controls=live_migration.Controls(),
+                        volumes=VolumeClient.from_conf(conf))
         self._server = rpc.RPCServer(transport, TOPIC, host, [ComputeEndpoint(self)],
                                      conf=conf)
         self._heartbeat = Periodic(f"report {host}", conf.report_interval, self._report)

@@ -8,6 +8,7 @@ from nubes.compute.messages import Diagnostics, HostStatus
 from nubes.compute.operations import Host, build, delete, evacuate, guest_info, live_migration
 from nubes.compute.operations import power, rebuild
 from nubes.compute.operations import resize, shelve, snapshot, soft_delete
+from nubes.compute.operations import volumes
 from nubes.scheduler.messages import Selection
 
 
@@ -185,6 +186,24 @@ class ComputeEndpoint:
 
     def live_migration_abort(self, ctx: RequestContext, *, migration_uuid: str) -> bool:
         return live_migration.abort(self._host(), ctx, migration_uuid=migration_uuid)
+
+    # --- volumes (nubes.compute.operations.volumes) -------------------------------------
+
+    def attach_volume(self, ctx: RequestContext, *, instance_uuid: str,
+                      bdm_uuid: str) -> bool:
+        return volumes.attach_volume(self._host(), ctx, instance_uuid=instance_uuid,
+                                     bdm_uuid=bdm_uuid)
+
+    def detach_volume(self, ctx: RequestContext, *, instance_uuid: str,
+                      bdm_uuid: str) -> bool:
+        return volumes.detach_volume(self._host(), ctx, instance_uuid=instance_uuid,
+                                     bdm_uuid=bdm_uuid)
+
+    def swap_volume(self, ctx: RequestContext, *, instance_uuid: str, bdm_uuid: str,
+                    new_volume_id: str, new_attachment_id: str) -> bool:
+        return volumes.swap_volume(self._host(), ctx, instance_uuid=instance_uuid,
+                                   bdm_uuid=bdm_uuid, new_volume_id=new_volume_id,
+                                   new_attachment_id=new_attachment_id)
 
     # --- calls -----------------------------------------------------------------------
 

@@ -207,6 +207,25 @@ class ComputeAPI:
         return self._host(host).message(ctx, "live_migration_abort",
                                         migration_uuid=migration_uuid)
 
+    # --- volumes (nubes.compute.operations.volumes) -----------------------------------
+
+    def attach_volume(self, ctx, host: str, instance_uuid: str, *,
+                      bdm_uuid: str) -> rpc.Outgoing:
+        """Connect the reserved volume of mapping ``bdm_uuid`` to the guest."""
+        return self._guest_cast(ctx, host, "attach_volume", instance_uuid, bdm_uuid=bdm_uuid)
+
+    def detach_volume(self, ctx, host: str, instance_uuid: str, *,
+                      bdm_uuid: str) -> rpc.Outgoing:
+        """Disconnect mapping ``bdm_uuid``'s volume (already ``detaching``)."""
+        return self._guest_cast(ctx, host, "detach_volume", instance_uuid, bdm_uuid=bdm_uuid)
+
+    def swap_volume(self, ctx, host: str, instance_uuid: str, *, bdm_uuid: str,
+                    new_volume_id: str, new_attachment_id: str) -> rpc.Outgoing:
+        """Put the reserved ``new_volume_id`` where mapping ``bdm_uuid``'s is."""
+        return self._guest_cast(ctx, host, "swap_volume", instance_uuid, bdm_uuid=bdm_uuid,
+                                new_volume_id=new_volume_id,
+                                new_attachment_id=new_attachment_id)
+
     # --- calls: the API waits for the host's answer ------------------------------
 
     def set_admin_password(self, ctx, host: str, instance_uuid: str, new_pass: str, *,

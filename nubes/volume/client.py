@@ -103,6 +103,16 @@ class VolumeClient:
         self._session = session or service_session(
             self.endpoint, HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=retry))
 
+    @classmethod
+    def from_conf(cls, conf) -> "VolumeClient | None":
+        """The client of the catalog's volume endpoint (``[identity]
+        volume_endpoint``, cut at ``/v3``); None when it is not set."""
+        endpoint = getattr(conf.identity, "volume_endpoint", None)
+        if not endpoint:
+            return None
+        base = endpoint.split("/v3", 1)[0]
+        return cls(base, timeout=30.0)
+
     def close(self) -> None:
         self._session.close()
 

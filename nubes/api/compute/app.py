@@ -13,6 +13,7 @@ from nubes.common.wsgi import app as wsgi_app
 from nubes.common.wsgi import cors
 from nubes.image.client import ImageClient
 from nubes.placement.client import PlacementClient
+from nubes.volume.client import VolumeClient
 
 LOG = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ def build_state(conf, *, api_db: Database | None = None,
         placement=placement,
         buses=buses,
         api_transport=api_transport,
-        images=ImageClient.from_conf(conf))
+        images=ImageClient.from_conf(conf),
+        volumes=VolumeClient.from_conf(conf))
 
 
 def api_transport_from_conf(conf) -> rpc.Transport | None:

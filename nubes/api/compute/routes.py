@@ -14,6 +14,7 @@ from nubes.api.compute.handlers import (flavor_access, flavor_extra_specs, flavo
 from nubes.api.compute.handlers import instance_actions, server_actions, server_diagnostics, servers
 from nubes.api.compute.handlers import server_ips, server_metadata, server_password, server_tags
 from nubes.api.compute.handlers import quota_classes, quota_sets
+from nubes.api.compute.handlers import volume_attachments
 from nubes.api.compute.handlers import (extensions, hosts, image_metadata, images, migrations,
                                         simple_tenant_usage, usage_audit_log)
 
@@ -161,6 +162,13 @@ ROUTES = [
         "DELETE": migrations.delete_server_migration}),
     (V + "/servers/{server_id}/migrations/{migration_id}/action", {
         "POST": migrations.server_migration_action}),
+    # Volume attachments (the volume service's new attach flow).
+    (_SRV + "/os-volume_attachments", {"GET": volume_attachments.list_attachments,
+                                       "POST": volume_attachments.attach_volume}),
+    (_SRV + "/os-volume_attachments/{volume_id}", {
+        "GET": volume_attachments.show_attachment,
+        "PUT": volume_attachments.update_attachment,
+        "DELETE": volume_attachments.detach_volume}),
 ]
 
 

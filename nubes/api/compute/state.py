@@ -9,6 +9,7 @@ from nubes.common import policy, rpc
 from nubes.common.db.transaction import Database
 from nubes.image.client import ImageClient
 from nubes.placement.client import PlacementClient
+from nubes.volume.client import VolumeClient
 
 
 @dataclasses.dataclass
@@ -28,3 +29,6 @@ class ComputeState:
     api_transport: rpc.Transport | None = None
     # The image API (imageRef lookups); None when no endpoint is set.
     images: ImageClient | None = None
+    # The volume API (attachments, boot from volume); None when the catalog
+    # has no volume endpoint ([identity] volume_endpoint).
+    volumes: VolumeClient | None = None

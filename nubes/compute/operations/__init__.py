@@ -59,3 +59,6 @@ class Host:
     # complete, abort): nubes.compute.operations.live_migration.Controls.
     live_controls: Any = None
     locks: InstanceLocks = dataclasses.field(default_factory=InstanceLocks)
+    # The volume API (attach, detach, boot from volume): a
+    # nubes.volume.client.VolumeClient; None: the catalog has none.
+    volumes: Any = None

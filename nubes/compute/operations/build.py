@@ -26,7 +26,7 @@ import traceback
 
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
-from nubes.compute.operations import Host
+from nubes.compute.operations import Host, volumes
 from nubes.compute.states import TaskState, VmState
 from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
 from nubes.scheduler.messages import Selection
@@ -38,7 +38,8 @@ EVENT = "compute__do_build_and_run_instance"
 def build_and_run_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
                            request_spec: dict, selection: Selection,
                            alternates: list[Selection], attempt: int) -> str:
-    """Returns what happened: ``active``, ``rescheduled`` or ``gone``."""
+    """Returns what happened: ``active``, ``rescheduled``, ``gone`` or
+    ``error`` (a volume to boot with could not be connected)."""
     with host.locks.hold(instance_uuid):
         return _build(host, ctx, instance_uuid, request_spec, selection, alternates, attempt)
 
@@ -57,6 +58,13 @@ def _build(host: Host, ctx, instance_uuid, request_spec, selection, alternates, 
         LOG.info("not building %s: %s", instance_uuid, exc)
         _release(host, ctx, instance_uuid)
         return "gone"
+
+    try:
+        volumes.prepare_boot_volumes(host, ctx, instance_uuid)
+    except Exception as exc:  # noqa: BLE001 - no other host would do better
+        LOG.warning("the volumes of %s could not be prepared: %s", instance_uuid, exc)
+        volumes.abort_build(host, ctx, instance_uuid, exc)
+        return "error"
 
     try:
         power_state = host.driver.spawn(instance_uuid, selection.nodename)

@@ -1,4 +1,6 @@
-"""Terminate an instance on this host: destroy the guest, mark the row
+"""Terminate an instance on this host: destroy the guest, release its
+volumes (attachments deleted, ``delete_on_termination`` volumes deleted:
+:func:`nubes.compute.operations.volumes.release_all`), mark the row
 deleted (vm_state deleted, ``deleted`` set, ``terminated_at``), then remove
 its allocations from placement.
 
@@ -11,7 +13,7 @@ import logging
 import traceback
 
 from nubes.common.context import RequestContext
-from nubes.compute.operations import Host
+from nubes.compute.operations import Host, volumes
 from nubes.compute.states import PowerState
 
 LOG = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ def terminate_instance(host: Host, ctx: RequestContext, *, instance_uuid: str) -
             conductor.action_event_finish(ctx, instance_uuid, EVENT, host=host.name,
                                           error=text)
             return False
+        volumes.release_all(host, ctx, instance_uuid)
         record = conductor.instance_destroy(ctx, instance_uuid,
                                             {"power_state": PowerState.NOSTATE})
         try:

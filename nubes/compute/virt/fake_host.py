@@ -66,6 +66,9 @@ class FakeHost:
         self._live_migration_seconds = conf.fake_driver.live_migration_seconds
         self._guest_table: dict[str, FakeGuest] = {}
         self._guest_lock = threading.Lock()
+        # instance uuid -> {mountpoint: connection info}: the volumes each
+        # guest has attached (kept across a rebuild; a destroy drops them).
+        self._volume_table: dict[str, dict[str, dict]] = {}
 
     def init_host(self) -> None:
         self.hooks.run("init_host", self.host, None)
@@ -85,6 +88,7 @@ class FakeHost:
         self.hooks.run("destroy", guest.node if guest else self.host, instance_uuid)
         with self._guest_lock:
             self._guest_table.pop(instance_uuid, None)
+            self._volume_table.pop(instance_uuid, None)
 
     def rebuild(self, instance_uuid: str, nodename: str, image_ref: str | None, *,
                 admin_password: str | None = None, preserve_ephemeral: bool = False) -> int:
@@ -202,6 +206,46 @@ class FakeHost:
         """Seconds the guest's memory takes to copy to another host."""
         self._guest("live_migration", instance_uuid)
         return self._live_migration_seconds
+
+    # --- volumes (the new attach flow: the host's connector, then the
+    # connection info the volume service answered with) -------------------------
+
+    def get_volume_connector(self) -> dict[str, Any]:
+        """What the volume service is told about this host when it connects
+        a volume here (``attachment_update``)."""
+        return {"host": self.host, "ip": "127.0.0.1", "platform": "x86_64",
+                "os_type": "linux", "multipath": False,
+                "initiator": f"iqn.2024-01.org.nubes:{self.host}"}
+
+    def attach_volume(self, instance_uuid: str, connection_info: dict[str, Any],
+                      mountpoint: str) -> None:
+        """Record the volume as the guest's disk at ``mountpoint`` (a
+        guest not built yet gets it when it boots: boot from volume)."""
+        guest = self._guest_table.get(instance_uuid)
+        self.hooks.run("attach_volume", guest.node if guest else self.host, instance_uuid)
+        with self._guest_lock:
+            devices = self._volume_table.setdefault(instance_uuid, {})
+            if mountpoint in devices:
+                raise DriverError(f"{instance_uuid} already has a disk at {mountpoint}")
+            devices[mountpoint] = dict(connection_info)
+            if guest is not None:
+                guest.log(f"volume {connection_info.get('serial')} attached at {mountpoint}")
+
+    def detach_volume(self, instance_uuid: str, mountpoint: str) -> None:
+        """Remove the disk at ``mountpoint`` (none there is not an error)."""
+        guest = self._guest_table.get(instance_uuid)
+        self.hooks.run("detach_volume", guest.node if guest else self.host, instance_uuid)
+        with self._guest_lock:
+            info = self._volume_table.get(instance_uuid, {}).pop(mountpoint, None)
+            if not self._volume_table.get(instance_uuid, True):
+                del self._volume_table[instance_uuid]
+            if guest is not None and info is not None:
+                guest.log(f"volume {info.get('serial')} detached from {mountpoint}")
+
+    def attached_volumes(self, instance_uuid: str) -> dict[str, dict[str, Any]]:
+        """mountpoint -> connection info of the guest's volumes."""
+        with self._guest_lock:
+            return {m: dict(i) for m, i in self._volume_table.get(instance_uuid, {}).items()}
 
     def power_state(self, instance_uuid: str) -> int:
         guest = self._guest_table.get(instance_uuid)

@@ -24,7 +24,7 @@ OPERATIONS = ("init_host", "node_resources",
               "spawn", "destroy", "reboot", "power_off", "power_on", "pause", "unpause",
               "suspend", "resume", "rescue", "unrescue", "trigger_crash_dump",
               "set_admin_password", "console_output", "diagnostics", "snapshot",
-              "rebuild", "live_migration")
+              "rebuild", "live_migration", "attach_volume", "detach_volume")
 Hook = Callable[[str, Any], Any]
 
 

@@ -12,7 +12,7 @@ from nubes.common import rpc
 from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
 from nubes.compute.rpcapi import ComputeAPI
-from nubes.conductor.cell import compute_nodes, instances, migrations, services
+from nubes.conductor.cell import block_devices, compute_nodes, instances, migrations, services
 from nubes.conductor.cell.messages import NodeReport
 from nubes.conductor.cell.reschedule import Reschedule
 from nubes.placement.client import PlacementClient
@@ -105,6 +105,23 @@ class CellConductorEndpoint:
                             finish_action: bool = False) -> bool:
         return instances.event_finish(self._db, ctx, instance_uuid, event, host=host,
                                              error=error, finish_action=finish_action)
+
+    # --- block device mappings (volume attach, detach, boot from volume) ------------
+
+    def bdm_list(self, ctx: RequestContext, *, instance_uuid: str) -> list:
+        return block_devices.of_instance(self._db, instance_uuid)
+
+    def bdm_get(self, ctx: RequestContext, *, bdm_uuid: str) -> Any:
+        return block_devices.get(self._db, bdm_uuid)
+
+    def bdm_update(self, ctx: RequestContext, *, bdm_uuid: str, values: dict) -> bool:
+        return block_devices.update(self._db, bdm_uuid, values)
+
+    def bdm_destroy(self, ctx: RequestContext, *, bdm_uuid: str) -> bool:
+        return block_devices.destroy(self._db, bdm_uuid)
+
+    def bdm_destroy_all(self, ctx: RequestContext, *, instance_uuid: str) -> int:
+        return block_devices.destroy_all(self._db, instance_uuid)
 
     def build_instances(self, ctx: RequestContext, *, instance_uuid: str,
                         request_spec: dict, alternates: list[dict], attempt: int,

@@ -161,6 +161,34 @@ class CellConductorAPI:
                                  instance_uuid=instance_uuid, event=event, host=host,
                                  error=error, finish_action=finish_action)
 
+    # --- block device mappings (nubes.conductor.cell.block_devices) -------------------
+
+    def bdm_list(self, ctx: RequestContext | None, instance_uuid: str, *,
+                 timeout: float | None = None) -> list[dict]:
+        """The instance's live mappings (dicts of the row's columns)."""
+        return self._client.call(ctx, "bdm_list", timeout=timeout,
+                                 instance_uuid=instance_uuid)
+
+    def bdm_get(self, ctx: RequestContext | None, bdm_uuid: str, *,
+                timeout: float | None = None) -> dict | None:
+        return self._client.call(ctx, "bdm_get", timeout=timeout, bdm_uuid=bdm_uuid)
+
+    def bdm_update(self, ctx: RequestContext | None, bdm_uuid: str, values: dict, *,
+                   timeout: float | None = None) -> bool:
+        """Record ``volume_id``, ``attachment_id``, ``connection_info``,
+        ``device_name`` or ``volume_size``; False when the mapping is gone."""
+        return self._client.call(ctx, "bdm_update", timeout=timeout, bdm_uuid=bdm_uuid,
+                                 values=values)
+
+    def bdm_destroy(self, ctx: RequestContext | None, bdm_uuid: str, *,
+                    timeout: float | None = None) -> bool:
+        return self._client.call(ctx, "bdm_destroy", timeout=timeout, bdm_uuid=bdm_uuid)
+
+    def bdm_destroy_all(self, ctx: RequestContext | None, instance_uuid: str, *,
+                        timeout: float | None = None) -> int:
+        return self._client.call(ctx, "bdm_destroy_all", timeout=timeout,
+                                 instance_uuid=instance_uuid)
+
     def build_instances(self, ctx: RequestContext | None, *, instance_uuid: str,
                         request_spec: dict, alternates: list[dict], attempt: int,
                         failed_host: str | None = None, reason: str | None = None) -> None:

@@ -17,7 +17,8 @@ ever seeing half a server:
 2. the build request still there? (gone: the user deleted the server;
    release the claim, drop the mapping, stop);
 3. create the instance in the cell's database (building/scheduling, host
-   and node of the selection) with its ``create`` action;
+   and node of the selection) with its ``create`` action and its block
+   device mappings (the host connects their volumes before it spawns);
 4. one API-database transaction: point the mapping at the cell and delete
    the build request.  If the delete finds nothing the user deleted the
    server meanwhile: delete the new row, release the claim, stop;
@@ -36,6 +37,7 @@ from typing import Any
 
 from nubes.cells import quota
 from nubes.cells.repo import (
+    block_device_mappings,
     build_requests,
     host_mappings,
     instance_mappings,
@@ -168,12 +170,16 @@ class PlaceInCell(Task):
         if chosen.availability_zone:
             values["availability_zone"] = chosen.availability_zone
         tags = json.loads(build_request.tags) if build_request.tags else []
+        # block_device_mapping_v2 (reserved volumes carry their attachment).
+        disks = json.loads(build_request.block_device_mappings or "[]")
 
         def cell_work(conn) -> None:
             now = utcnow()
             cell_repo.create(conn, values, now)
             cell_repo.add_tags(conn, uuid, tags)
             cell_repo.add_metadata(conn, uuid, values.get("metadata"), now)
+            for disk in disks:
+                block_device_mappings.create(conn, uuid, disk, now)
             action_repo.start_action(conn, uuid, Action.CREATE, request_id=self.ctx.request_id,
                                    user_id=self.ctx.user_id or self.spec.user_id,
                                    project_id=self.spec.project_id, now=now)

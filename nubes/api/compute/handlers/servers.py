@@ -274,10 +274,6 @@ def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool
     version = respond.version(req)
     server = body["server"]
     image_ref = server.get("imageRef") or ""
-    if server.get("block_device_mapping_v2") and create_schema.boot_from_volume(
-            server["block_device_mapping_v2"], image_ref):
-        raise errors.BadRequest("Booting from a volume (block_device_mapping_v2 other than "
-                                "the image as the local root disk) is not supported yet.")
     networks = server.get("networks")
     if isinstance(networks, list) and networks:
         raise errors.BadRequest("Requesting networks is not supported: nubes has no "
@@ -311,7 +307,9 @@ def _create_request(req, body: dict) -> tuple[create_service.CreateRequest, bool
         config_drive=create_schema.boolish(server.get("config_drive", False)),
         auto_disk_config=server.get("OS-DCF:diskConfig", "MANUAL") == "AUTO",
         access_ip_v4=create_schema.access_ip(server.get("accessIPv4")),
-        access_ip_v6=create_schema.access_ip(server.get("accessIPv6")))
+        access_ip_v6=create_schema.access_ip(server.get("accessIPv6")),
+        block_devices=list(server.get("block_device_mapping_v2") or []),
+        multiattach_ok=version >= (2, 60))
     return parsed, create_schema.boolish(server.get("return_reservation_id", False))
 
 

@@ -3,7 +3,7 @@ from nubes.api.compute.policies import aggregates, availability_zones, base, hyp
 from nubes.api.compute.policies import flavors, key_pairs, limits, server_groups
 from nubes.api.compute.policies import instance_actions, server_actions, servers
 from nubes.api.compute.policies import server_ips, server_metadata, server_password, server_tags
-from nubes.api.compute.policies import quota_sets
+from nubes.api.compute.policies import quota_sets, volume_attachments
 from nubes.api.compute.policies import (extensions, hosts, instance_usage_audit_log, migrations,
                                         simple_tenant_usage)
 
@@ -16,4 +16,4 @@ def list_rules():
             *server_metadata.RULES, *server_tags.RULES, *server_ips.RULES,
             *server_password.RULES, *quota_sets.RULES,
             *simple_tenant_usage.RULES, *instance_usage_audit_log.RULES, *hosts.RULES,
-            *extensions.RULES, *migrations.RULES]
+            *extensions.RULES, *migrations.RULES, *volume_attachments.RULES]

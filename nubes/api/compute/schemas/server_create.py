@@ -20,6 +20,7 @@ from nubes.common.wsgi import errors
 
 MAX_USER_DATA = 65535
 MAX_TAGS = 50
+MAX_BDMS = 64
 # A server name: printable, no leading or trailing blanks.
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255,
          "pattern": r"^(?![\s])[^\x00-\x1f\x7f]*(?<![\s])$"}
@@ -33,11 +34,12 @@ _NETWORK = {"type": "object", "additionalProperties": False,
             "properties": {"uuid": {"type": "string"}, "port": {"type": ["string", "null"]},
                            "fixed_ip": {"type": "string"}, "tag": _TAG}}
 _BDM = {"type": "object", "properties": {
-    "boot_index": {"type": ["integer", "string", "null"]},
-    "uuid": {"type": "string"},
+    "boot_index": {"type": ["integer", "string", "null"], "pattern": "^-?[0-9]+$"},
+    "uuid": {"type": "string", "pattern": "^[a-zA-Z0-9._-]{1,255}$"},
     "source_type": {"type": "string", "enum": ["image", "volume", "snapshot", "blank"]},
     "destination_type": {"type": "string", "enum": ["local", "volume"]},
-    "volume_size": {"type": ["integer", "string", "null"]},
+    "volume_size": {"type": ["integer", "string", "null"], "pattern": "^[0-9]+$",
+                    "minimum": 0},
     "delete_on_termination": _BOOLISH,
     "device_name": {"type": ["string", "null"]},
     "disk_bus": {"type": ["string", "null"]},
@@ -87,7 +89,7 @@ def _schema(description: bool, networks_required: bool, tags: bool, host: bool,
         "security_groups": {"type": "array", "items": {
             "type": "object", "properties": {"name": {"type": "string"}},
             "additionalProperties": False}},
-        "block_device_mapping_v2": {"type": "array", "items": _BDM},
+        "block_device_mapping_v2": {"type": "array", "items": _BDM, "maxItems": MAX_BDMS},
         "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
         "accessIPv4": {"type": "string", "format": "ipv4"},
         "accessIPv6": {"type": "string", "format": "ipv6"},
@@ -187,18 +189,3 @@ def user_data(value: str | None) -> str | None:
 def image_id(ref: str) -> str:
     """The id in ``imageRef`` or ``flavorRef`` (an id, or a URL ending in one)."""
     return ref.rstrip("/").rsplit("/", 1)[-1]
-
-
-
-
-def boot_from_volume(bdms: list[dict], image_ref: str) -> bool:
-    """True when the mappings ask for more than the image as the local root
-    disk (which is all nubes can do yet)."""
-    for bdm in bdms:
-        trivial = (bdm.get("source_type") == "image"
-                   and bdm.get("destination_type", "local") == "local"
-                   and str(bdm.get("boot_index", 0)) == "0"
-                   and (not image_ref or bdm.get("uuid") in (None, image_id(image_ref))))
-        if not trivial:
-            return True
-    return False

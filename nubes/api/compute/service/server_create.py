@@ -30,7 +30,8 @@ import uuid as uuidlib
 from typing import Any
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import availability_zones, metadata_quota, quota
+from nubes.api.compute.schemas import server_create as create_schema
+from nubes.api.compute.service import availability_zones, boot_volumes, metadata_quota, quota
 from nubes.api.compute.service import server_groups as group_service
 from nubes.api.compute.state import ComputeState
 from nubes.cells.repo import (
@@ -78,6 +79,9 @@ class CreateRequest:
     auto_disk_config: bool = False
     access_ip_v4: str | None = None
     access_ip_v6: str | None = None
+    # block_device_mapping_v2 as given (checked by boot_volumes.plan).
+    block_devices: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    multiattach_ok: bool = False         # 2.60+
 
 
 @dataclasses.dataclass
@@ -114,8 +118,8 @@ def new_password() -> str:
 
 def _image(state: ComputeState, ctx: RequestContext, image_id: str | None) -> Image | None:
     if not image_id:
-        raise exc.Invalid("Missing imageRef attribute: booting from a volume is not "
-                          "supported yet.")
+        raise exc.Invalid("Missing imageRef attribute: give an image, or a block device "
+                          "mapping with boot_index 0.")
     if state.images is None:
         raise exc.Unavailable("The image service is not configured "
                               "([image_client] endpoint).")
@@ -169,15 +173,41 @@ def _member_hosts(state: ComputeState, members: tuple[str, ...]) -> list[str]:
 @dataclasses.dataclass
 class _Resolved:
     flavor: Any
-    image: Image
+    image: Image | None        # None: booted from an existing volume
     key: Any
     group: Any
     limits: dict[str, int]     # the project's quota limits
+    volumes: boot_volumes.Plan | None = None   # block_device_mapping_v2
+
+    @property
+    def is_bfv(self) -> bool:
+        return self.volumes is not None and self.volumes.is_bfv
+
+
+def _resolve_disks(state: ComputeState, ctx: RequestContext, req: CreateRequest,
+                   flavor) -> tuple[Image | None, boot_volumes.Plan | None]:
+    """The image and the block device mappings (checked, the existing
+    volumes looked at)."""
+    if not req.block_devices:
+        image = _image(state, ctx, req.image_id)
+        check_image_fits(image, flavor.memory_mb, flavor.root_gb)
+        return image, None
+    planned = boot_volumes.plan(req.block_devices, req.image_id, flavor, req.max_count,
+                                boolish=create_schema.boolish)
+    image = _image(state, ctx, planned.image_id) if planned.image_id else None
+    if image is not None and not planned.is_bfv:
+        check_image_fits(image, flavor.memory_mb, flavor.root_gb)
+    elif image is not None:
+        check_image_fits(image, flavor.memory_mb, 0)
+        root = next(r for r in planned.rows if r["boot_index"] == 0)
+        if image.min_disk and (root["volume_size"] or 0) < image.min_disk:
+            raise exc.Invalid("Volume is smaller than the minimum size specified in image "
+                              "metadata.")
+    boot_volumes.check_volumes(state, ctx, planned, req.multiattach_ok)
+    return image, planned
 
 
 def _resolve(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> _Resolved:
-    image = _image(state, ctx, req.image_id)
-
     def work(conn):
         flavor = flavors.get(conn, req.flavor_ref, visible_to=ctx.project_id,
                              admin=ctx.is_admin)
@@ -195,8 +225,8 @@ def _resolve(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> _R
     if group_uuid and (group is None or (not ctx.is_admin
                                          and group.project_id != ctx.project_id)):
         raise exc.Invalid(f"Invalid server group {group_uuid}: not found.")
-    check_image_fits(image, flavor.memory_mb, flavor.root_gb)
-    return _Resolved(flavor, image, key, group, limits)
+    image, volumes = _resolve_disks(state, ctx, req, flavor)
+    return _Resolved(flavor, image, key, group, limits, volumes)
 
 
 # --- the create ------------------------------------------------------------------------
@@ -211,9 +241,10 @@ def _spec(ctx: RequestContext, req: CreateRequest, r: _Resolved, count: int,
     return RequestSpec(
         flavor=spec_flavor(f),
         project_id=ctx.project_id, user_id=ctx.user_id,
-        image_properties=dict(r.image.properties),
+        image_properties=dict(r.image.properties) if r.image else {},
         availability_zone=req.availability_zone, scheduler_hints=hints,
-        server_group=group, num_instances=count, requested_destination=destination)
+        server_group=group, num_instances=count, requested_destination=destination,
+        is_bfv=r.is_bfv)
 
 
 def spec_flavor(f) -> Flavor:
@@ -238,7 +269,7 @@ def _instance(ctx: RequestContext, req: CreateRequest, r: _Resolved, *, name: st
         "hostname": hostname, "user_id": ctx.user_id,
         "vm_state": VmState.BUILDING, "task_state": TaskState.SCHEDULING,
         "power_state": PowerState.NOSTATE, "progress": 0,
-        "image_ref": r.image.id, "flavor": _flavor_json(f),
+        "image_ref": "" if r.is_bfv else r.image.id, "flavor": _flavor_json(f),
         "vcpus": f.vcpus, "memory_mb": f.memory_mb, "root_gb": f.root_gb,
         "ephemeral_gb": f.ephemeral_gb,
         "availability_zone": req.availability_zone,
@@ -287,8 +318,9 @@ def _plan(ctx: RequestContext, req: CreateRequest, r: _Resolved, group: ServerGr
           count: int, reservation_id: str) -> _Plan:
     uuids = [str(uuidlib.uuid4()) for _ in range(count)]
     spec = _spec(ctx, req, r, count, group)
-    image = {"id": r.image.id, "name": r.image.name, "min_ram": r.image.min_ram,
-             "min_disk": r.image.min_disk, "properties": dict(r.image.properties)}
+    image = {} if r.image is None else {
+        "id": r.image.id, "name": r.image.name, "min_ram": r.image.min_ram,
+        "min_disk": r.image.min_disk, "properties": dict(r.image.properties)}
     now = utcnow()
     rows = []
     for index, uuid in enumerate(uuids):
@@ -329,6 +361,11 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
     # Built before the transaction (the writer is held as briefly as it can
     # be); built again inside only if the locked count came out smaller.
     planned = _plan(ctx, req, r, group, count, reservation_id)
+    # The mappings each server is built with; existing volumes reserved
+    # for their (only) server now, given back if the create fails.
+    shared = r.volumes.rows if r.volumes else []
+    disks = {} if not (r.volumes and r.volumes.existing_volumes) else {
+        planned.uuids[0]: boot_volumes.reserve(state, ctx, r.volumes, planned.uuids[0])}
 
     def work(conn) -> _Plan:
         casts.discard()
@@ -343,13 +380,19 @@ def create(state: ComputeState, ctx: RequestContext, req: CreateRequest) -> Crea
         for uuid, instance, spec_dict in plan.rows:
             build_requests.create(conn, instance_uuid=uuid, project_id=ctx.project_id,
                                   user_id=ctx.user_id, instance=instance,
-                                  spec=spec_dict, tags=req.tags)
+                                  spec=spec_dict, tags=req.tags,
+                                  block_device_mappings=disks.get(uuid, shared))
         if r.group is not None:
             server_groups.add_members(conn, r.group.id, plan.uuids)
         # The spec travels with the cast: the super-conductor need not read it back.
         casts.add(conductor.message(ctx, plan.uuids, request_spec=plan.spec))
         return plan
-    plan = state.api_db.write(work)
+    try:
+        plan = state.api_db.write(work)
+    except BaseException:
+        for rows in disks.values():
+            boot_volumes.unreserve(state, ctx, rows)
+        raise
     uuids = plan.uuids
     try:
         casts.send()    # after the commit: the super-conductor reads what we wrote

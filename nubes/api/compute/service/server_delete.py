@@ -17,6 +17,10 @@ it took:
 * ``local``: in cell0, no host, or the host's compute service is down
   ("local delete"): the row is marked deleted here and the allocations
   removed;
+
+On the ``build_request`` and ``local`` paths the server's volumes are
+released here (every attachment deleted, the volumes marked
+``delete_on_termination`` deleted); on the host's path the host does it.
 * ``already_deleted``: nothing left to do.
 
 The mapping is marked ``queued_for_delete`` on every path.  A locked
@@ -24,13 +28,15 @@ server is a 409 for callers who are not admins.
 """
 from __future__ import annotations
 
+import json
 import logging
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import instance_cells
+from nubes.api.compute.service import boot_volumes, instance_cells
 from nubes.api.compute.service.instance_cells import Located
 from nubes.api.compute.state import ComputeState
-from nubes.cells.repo import build_requests, instance_actions, instance_mappings, migrations
+from nubes.cells.repo import block_device_mappings, build_requests, instance_actions
+from nubes.cells.repo import instance_mappings, migrations
 from nubes.cells.repo import instances as instance_repo
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
@@ -110,14 +116,17 @@ def _task_now(state: ComputeState, located: Located) -> str | None:
 
 
 def _delete_build_request(state: ComputeState, ctx: RequestContext, uuid: str) -> bool:
-    def work(conn) -> bool:
-        if not build_requests.delete(conn, uuid):
-            return False
+    def work(conn) -> list[dict] | None:
+        row = build_requests.get(conn, uuid)
+        if row is None or not build_requests.delete(conn, uuid):
+            return None
         instance_mappings.queue_for_delete(conn, uuid)
-        return True
-    if not state.api_db.write(work):
+        return json.loads(row.block_device_mappings or "[]")
+    disks = state.api_db.write(work)
+    if disks is None:
         return False
     _release(state, ctx, uuid)
+    boot_volumes.release_instance(state, ctx, uuid, disks)
     LOG.info("deleted %s while it was a build request", uuid)
     return True
 
@@ -135,8 +144,12 @@ def _delete_on_host(state: ComputeState, ctx: RequestContext, located: Located) 
 def _local_delete(state: ComputeState, ctx: RequestContext, located: Located) -> str:
     uuid = located.mapping.instance_uuid
 
+    disks: list[dict] = []
+
     def cell_work(conn) -> bool:
         now = utcnow()
+        disks[:] = block_device_mappings.volumes_of(conn, uuid)
+        block_device_mappings.soft_delete_all(conn, uuid, now)
         if not instance_repo.soft_delete(conn, uuid, now, {
                 "vm_state": VmState.DELETED, "task_state": None,
                 "power_state": PowerState.NOSTATE, "terminated_at": now}):
@@ -152,6 +165,7 @@ def _local_delete(state: ComputeState, ctx: RequestContext, located: Located) ->
     if not state.cells.database(located.cell).write(cell_work):
         return "already_deleted"
     _release(state, ctx, uuid)
+    boot_volumes.release_instance(state, ctx, uuid, disks)
     LOG.info("deleted %s locally (in %s, host %s)", uuid, located.cell.label,
              located.instance.host)
     return "local"
