@@ -249,6 +249,55 @@ def _snapshot_and_shelve(d: Distributed, admin: ComputeClient, placement: Placem
              interval=0.1, alive=d.check_alive)
 
 
+def _resize_and_migrate(d: Distributed, admin: ComputeClient, placement: PlacementClient,
+                        booted: dict[str, str], providers: dict[str, str]) -> None:
+    """Across processes: a resize to the free host of the server's cell
+    (the migration's uuid holding the source while it waits), confirmed;
+    then a cold migration back, reverted.  Placement exact after each."""
+    in_cell1 = sorted(sid for sid, host in booted.items() if host in HOSTS["cell1"])
+    mover, freed = in_cell1
+    source, other = booted[mover], booted.pop(freed)
+    assert admin.delete(f"/servers/{freed}").status == 204
+    wait_for(lambda: admin.get(f"/servers/{freed}").status == 404, BUILD_TIMEOUT,
+             f"{freed} to be gone", interval=0.1, alive=d.check_alive)
+    bigger = dict(FLAVOR, name="m1.host-big", id="host-big", ram=2048, disk=2)
+    assert admin.post("/flavors", json={"flavor": bigger}).status == 200
+
+    def settled(status):
+        shown = admin.get(f"/servers/{mover}").json["server"]
+        return shown if shown["status"] == status and not shown[
+            "OS-EXT-STS:task_state"] else None
+
+    def held(consumer):
+        return placement.get(f"/allocations/{consumer}").json["allocations"]
+    resp = admin.post(f"/servers/{mover}/action", json={"resize": {"flavorRef": "host-big"}})
+    assert resp.status == 202, resp
+    shown = wait_for(lambda: settled("VERIFY_RESIZE"), BUILD_TIMEOUT, "the resize",
+                     interval=0.1, alive=d.check_alive)
+    assert shown["OS-EXT-SRV-ATTR:host"] == other
+    migration = admin.get(f"/os-migrations?instance_uuid={mover}",
+                          headers={"OpenStack-API-Version": "compute 2.59"}
+                          ).json["migrations"][0]
+    assert list(held(migration["uuid"])) == [providers[source]]
+    assert held(mover)[providers[other]]["resources"]["MEMORY_MB"] == 2048
+    assert admin.post(f"/servers/{mover}/action", json={"confirmResize": None}).status == 204
+    wait_for(lambda: settled("ACTIVE"), BUILD_TIMEOUT, "the confirm", interval=0.1,
+             alive=d.check_alive)
+    wait_for(lambda: held(migration["uuid"]) == {}, BUILD_TIMEOUT,
+             "the migration's allocation to go", interval=0.1, alive=d.check_alive)
+
+    assert admin.post(f"/servers/{mover}/action", json={"migrate": None}).status == 202
+    shown = wait_for(lambda: settled("VERIFY_RESIZE"), BUILD_TIMEOUT, "the migration",
+                     interval=0.1, alive=d.check_alive)
+    assert shown["OS-EXT-SRV-ATTR:host"] == source
+    assert admin.post(f"/servers/{mover}/action", json={"revertResize": None}).status == 202
+    shown = wait_for(lambda: settled("ACTIVE"), BUILD_TIMEOUT, "the revert", interval=0.1,
+                     alive=d.check_alive)
+    assert shown["OS-EXT-SRV-ATTR:host"] == other
+    assert list(held(mover)) == [providers[other]]
+    booted[mover] = other
+
+
 @pytest.mark.parametrize("backend", ["mysql", "postgresql"])
 def test_boot_list_delete_distributed(backend, deployment):
     d = deployment
@@ -327,6 +376,7 @@ def test_boot_list_delete_distributed(backend, deployment):
     assert len(_detail(admin)) == 6
 
     _snapshot_and_shelve(d, admin, placement, urls, booted, providers)
+    _resize_and_migrate(d, admin, placement, booted, providers)
 
     # --- delete everything ----------------------------------------------------------------
     everything = [*booted, *(s["id"] for s in failed)]
