@@ -143,7 +143,14 @@ def test_second_attachment_refused_unless_multiattach(volumes):
     assert sorted(a["id"] for a in remaining) == sorted(atts[1:])
     assert len(remaining) == 3
     assert user.get(f"/volumes/{multi['id']}").json()["volume"]["status"] == "in-use"
-    for att in atts[1:]:
+    # Detaching one server's attachment (begin_detaching, then delete) ends
+    # the detach: the others keep the volume in use.
+    action = f"/volumes/{multi['id']}/action"
+    assert user.post(action, {"os-begin_detaching": None}).status_code == 202
+    assert user.get(f"/volumes/{multi['id']}").json()["volume"]["status"] == "detaching"
+    user.delete(f"/attachments/{atts[1]}")
+    assert user.get(f"/volumes/{multi['id']}").json()["volume"]["status"] == "in-use"
+    for att in atts[2:]:
         user.delete(f"/attachments/{att}")
     assert user.get(f"/volumes/{multi['id']}").json()["volume"]["status"] == "available"
 

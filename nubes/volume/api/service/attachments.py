@@ -6,7 +6,8 @@ a volume that takes one, exactly one wins.  The volume's status follows
 its attachments: the most advanced non-error one decides (attached →
 in-use, attaching → attaching, detaching → detaching, reserved →
 reserved; none → available), except that a volume an admin or compute
-put in ``detaching`` stays so while it still has attachments.
+put in ``detaching`` stays so until an attachment is deleted (the detach
+is over: the remaining attachments decide, as cinder does).
 """
 from __future__ import annotations
 
@@ -31,11 +32,13 @@ def not_found(attachment_id: str) -> exc.NotFound:
                         f"attachment_id = {attachment_id}.")
 
 
-def _recompute(conn, volume) -> None:
+def _recompute(conn, volume, keep_detaching: bool = True) -> None:
+    """``keep_detaching`` False: an attachment was just deleted, which ends
+    the detach that put the volume in ``detaching`` (the others decide)."""
     statuses = {a.attach_status for a in repo.of_volume(conn, volume.id)}
     for att_status, status, attach_status in _PRECEDENCE:
         if att_status in statuses:
-            if volume.status == "detaching" and status == "in-use":
+            if keep_detaching and volume.status == "detaching" and status == "in-use":
                 status = "detaching"
             break
     else:
@@ -157,7 +160,7 @@ def delete(state, ctx, attachment_id: str) -> list[AttachmentRecord]:
                 raise exc.Conflict(f"Unable to terminate the connection of volume "
                                    f"{volume.id}: {error}") from None
         repo.delete(conn, attachment_id)
-        _recompute(conn, volume_repo.get(conn, volume.id))
+        _recompute(conn, volume_repo.get(conn, volume.id), keep_detaching=False)
         return repo.of_volume(conn, volume.id)
     return state.db.write(work)
 
