@@ -7,7 +7,7 @@ from nubes.common.context import RequestContext
 from nubes.compute.messages import Diagnostics, HostStatus
 from nubes.compute.operations import Host, build, delete, evacuate, guest_info, live_migration
 from nubes.compute.operations import power, rebuild
-from nubes.compute.operations import resize, shelve, snapshot, soft_delete
+from nubes.compute.operations import moves_across_cells, resize, shelve, snapshot, soft_delete
 from nubes.compute.operations import volumes
 from nubes.scheduler.messages import Selection
 
@@ -204,6 +204,26 @@ class ComputeEndpoint:
         return volumes.swap_volume(self._host(), ctx, instance_uuid=instance_uuid,
                                    bdm_uuid=bdm_uuid, new_volume_id=new_volume_id,
                                    new_attachment_id=new_attachment_id)
+
+    # --- calls: the steps of a move across cells ---------------------------------------
+
+    def hand_off_guest(self, ctx: RequestContext, *, instance_uuid: str) -> int:
+        return moves_across_cells.hand_off_guest(self._host(), ctx,
+                                                 instance_uuid=instance_uuid)
+
+    def take_guest(self, ctx: RequestContext, *, instance_uuid: str, node: str,
+                   stopped: bool = False) -> int:
+        return moves_across_cells.take_guest(self._host(), ctx, instance_uuid=instance_uuid,
+                                             node=node, stopped=stopped)
+
+    def drop_guest(self, ctx: RequestContext, *, instance_uuid: str) -> int:
+        return moves_across_cells.drop_guest(self._host(), ctx, instance_uuid=instance_uuid)
+
+    def resume_guest(self, ctx: RequestContext, *, instance_uuid: str, node: str,
+                     running: bool = True) -> int:
+        return moves_across_cells.resume_guest(self._host(), ctx,
+                                               instance_uuid=instance_uuid, node=node,
+                                               running=running)
 
     # --- calls -----------------------------------------------------------------------
 

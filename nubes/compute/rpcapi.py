@@ -226,6 +226,17 @@ class ComputeAPI:
                                 new_volume_id=new_volume_id,
                                 new_attachment_id=new_attachment_id)
 
+    # --- calls: a move across cells (the super-conductor waits for each) -----------
+
+    def move_guest(self, ctx, host: str, step: str, instance_uuid: str, *,
+                   timeout: float | None = None, **kwargs) -> int:
+        """``step``: hand_off_guest, take_guest (node, stopped), drop_guest
+        or resume_guest (node, running); the guest's power state."""
+        if step not in ("hand_off_guest", "take_guest", "drop_guest", "resume_guest"):
+            raise ValueError(f"unknown move step {step!r}")
+        return self._host(host).call(ctx, step, timeout=timeout,
+                                     instance_uuid=instance_uuid, **kwargs)
+
     # --- calls: the API waits for the host's answer ------------------------------
 
     def set_admin_password(self, ctx, host: str, instance_uuid: str, new_pass: str, *,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nubes.common.context import RequestContext
 from nubes.conductor.super.api_level import ApiLevel
+from nubes.conductor.super import cross_cell
 from nubes.conductor.super.build import ScheduleAndBuild
 from nubes.conductor.super.migrate import MigrateServer, MoveRequest
 from nubes.conductor.super.unshelve import KEEP, UnshelveOffloaded
@@ -38,10 +39,20 @@ class SuperConductorEndpoint:
     def migrate_server(self, ctx: RequestContext, *, instance_uuid: str,
                        flavor: dict | None = None, host: str | None = None,
                        old_vm_state: str = "active", evacuate: bool = False,
-                       target_state: str | None = None, live: bool = False) -> str:
+                       target_state: str | None = None, live: bool = False,
+                       cross_cell: bool = False) -> str:
         try:
             return MigrateServer(self._api, self._scheduler, ctx, MoveRequest(
                 instance_uuid, flavor, host=host, old_vm_state=old_vm_state,
-                evacuate=evacuate, target_state=target_state, live=live)).execute()
+                evacuate=evacuate, target_state=target_state, live=live,
+                cross_cell=cross_cell)).execute()
         except NoValidHost:        # rolled back: the server stays where it was
             return "no_valid_host"
+
+    def confirm_cross_cell(self, ctx: RequestContext, *, instance_uuid: str,
+                           migration_uuid: str) -> str:
+        return cross_cell.confirm(self._api, ctx, instance_uuid, migration_uuid)
+
+    def revert_cross_cell(self, ctx: RequestContext, *, instance_uuid: str,
+                          migration_uuid: str) -> str:
+        return cross_cell.revert(self._api, ctx, instance_uuid, migration_uuid)

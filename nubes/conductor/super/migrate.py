@@ -57,6 +57,7 @@ from nubes.common.flavor_disk import DISK_GB, columns_disk_gb, disk_gb
 from nubes.common.timeutils import utcnow
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import ERROR, SUCCESS, TaskState
+from nubes.conductor.super import cross_cell
 from nubes.conductor.super.api_level import ApiLevel
 from nubes.conductor.super.instance_values import flavor_columns
 from nubes.conductor.task import Task
@@ -77,6 +78,7 @@ class MoveRequest:
     old_vm_state: str = "active"
     evacuate: bool = False             # the source is down: rebuild on the destination
     live: bool = False                 # a live migration: the guest keeps running
+    cross_cell: bool = False           # may go to another cell when its own has no room
     target_state: str | None = None    # evacuate 2.95: "stopped" keeps it stopped
 
 
@@ -135,6 +137,9 @@ class MigrateServer(Task):
             placed["status"] = "preparing"
         db.write(lambda conn: migrations.set_status(conn, self._migration, placed, utcnow()))
         self._event(None)
+        if chosen.cell_uuid != cell.uuid:
+            return cross_cell.finish(api, self.ctx, cell, instance, self._migration, chosen,
+                                     move.old_vm_state)
         hosts = ComputeAPI(api.buses.require(cell))
         if move.live:
             hosts.live_migrate_instance(self.ctx, instance["host"], uuid,
@@ -169,7 +174,17 @@ class MigrateServer(Task):
         self._handed_over = self.api.placement.move_allocations(
             self.uuid, self._migration, target_type=MIGRATION_CONSUMER,
             request_id=self.ctx.request_id)
-        return self.scheduler.select_destinations(self.ctx, spec, [self.uuid],
+        try:
+            return self.scheduler.select_destinations(self.ctx, spec, [self.uuid],
+                                                      return_alternates=False)[0][0]
+        except NoValidHost:
+            if not self.move.cross_cell:
+                raise
+        # Its own cell is preferred; when nothing there fits, any cell.
+        anywhere = dataclasses.replace(spec, requested_destination=dataclasses.replace(
+            spec.requested_destination or Destination(), cell_uuid=None))
+        LOG.info("no host of its cell fits %s: looking in every cell", self.uuid)
+        return self.scheduler.select_destinations(self.ctx, anywhere, [self.uuid],
                                                   return_alternates=False)[0][0]
 
     def _pool(self) -> dict[str, dict[str, int]]:

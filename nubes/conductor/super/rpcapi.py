@@ -50,10 +50,24 @@ class SuperConductorAPI:
     def migrate_server(self, ctx: RequestContext | None, instance_uuid: str, *,
                        flavor: dict | None = None, host: str | None = None,
                        old_vm_state: str = "active", evacuate: bool = False,
-                       target_state: str | None = None, live: bool = False) -> rpc.Outgoing:
+                       target_state: str | None = None, live: bool = False,
+                       cross_cell: bool = False) -> rpc.Outgoing:
         """Resize (``flavor``: the new flavor's fields), cold-migrate
         (``flavor`` None; ``host`` 2.56), evacuate (its host is down) or
         live-migrate the server within its cell."""
         return self._client.message(ctx, "migrate_server", instance_uuid=instance_uuid,
                                     flavor=flavor, host=host, old_vm_state=old_vm_state,
-                                    evacuate=evacuate, target_state=target_state, live=live)
+                                    evacuate=evacuate, target_state=target_state, live=live,
+                                    cross_cell=cross_cell)
+
+    def confirm_cross_cell(self, ctx: RequestContext | None, instance_uuid: str,
+                           migration_uuid: str) -> rpc.Outgoing:
+        """Confirm a move across cells (the old cell's host cleans up)."""
+        return self._client.message(ctx, "confirm_cross_cell", instance_uuid=instance_uuid,
+                                    migration_uuid=migration_uuid)
+
+    def revert_cross_cell(self, ctx: RequestContext | None, instance_uuid: str,
+                          migration_uuid: str) -> rpc.Outgoing:
+        """Revert a move across cells (the server goes back to its old cell)."""
+        return self._client.message(ctx, "revert_cross_cell", instance_uuid=instance_uuid,
+                                    migration_uuid=migration_uuid)

@@ -204,9 +204,18 @@ def _rebuild(call: _Call) -> None:
     respond.send(call.resp, {"server": body}, 202)
 
 
+def _may_cross_cells(state, ctx) -> bool:
+    try:
+        _authorize(state, ctx, action_policy.CROSS_CELL, ctx.project_id)
+    except errors.Forbidden:
+        return False
+    return True
+
+
 def _resize(call: _Call) -> None:
-    server_resize.resize(respond.state(call.req), respond.ctx(call.req), call.uuid,
-                         str(call.value["flavorRef"]))
+    state, ctx = respond.state(call.req), respond.ctx(call.req)
+    server_resize.resize(state, ctx, call.uuid, str(call.value["flavorRef"]),
+                         cross_cell=_may_cross_cells(state, ctx))
     respond.empty(call.resp, 202)
 
 
@@ -216,7 +225,7 @@ def _migrate(call: _Call) -> None:
         respond.version(call.req) >= (2, 56) else None
     if host is not None:
         _authorize(state, ctx, action_policy.MIGRATE_HOST, None)
-    server_resize.migrate(state, ctx, call.uuid, host)
+    server_resize.migrate(state, ctx, call.uuid, host, cross_cell=_may_cross_cells(state, ctx))
     respond.empty(call.resp, 202)
 
 

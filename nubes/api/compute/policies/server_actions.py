@@ -31,6 +31,7 @@ CONFIRM_RESIZE = "os_compute_api:servers:confirm_resize"
 REVERT_RESIZE = "os_compute_api:servers:revert_resize"
 MIGRATE = "os_compute_api:os-migrate-server:migrate"
 MIGRATE_HOST = "os_compute_api:os-migrate-server:migrate:host"
+CROSS_CELL = "compute:servers:resize:cross_cell"
 EVACUATE = "os_compute_api:os-evacuate"
 MIGRATE_LIVE = "os_compute_api:os-migrate-server:migrate_live"
 SHELVE = "os_compute_api:os-shelve:shelve"
@@ -75,6 +76,10 @@ RULES = [
     _member(CREATE_IMAGE, "createImage", "Create an image (a snapshot) of a server."),
     _member(CREATE_BACKUP, "createBackup", "Back a server up into an image, with rotation."),
     _member(RESIZE, "resize", "Resize a server to another flavor."),
+    base.operations(CROSS_CELL, [("POST", _ACTION % "resize"), ("POST", _ACTION % "migrate")],
+                    "Let a resize or cold migration go to another cell when the "
+                    "server's own has no room (OpenStack compute's default: nobody).",
+                    check="!"),
     _member(CONFIRM_RESIZE, "confirmResize", "Confirm a resize or migration."),
     _member(REVERT_RESIZE, "revertResize", "Revert a resize or migration."),
     _admin(MIGRATE, "migrate", "Cold-migrate a server to another host (admin)."),

@@ -7,6 +7,9 @@ within the server's cell).
   action in one cell transaction, then the super-conductor records the
   migration, hands the source's allocation to it, schedules and claims
   (:mod:`nubes.conductor.super.migrate`).
+* With the policy ``compute:servers:resize:cross_cell`` a move may go to
+  another cell when the server's own has no room; its confirm and revert
+  then go through the super-conductor (:mod:`nubes.conductor.super.cross_cell`).
 * confirmResize / revertResize (VERIFY_RESIZE): in one cell transaction the
   finished migration becomes ``confirming`` / ``reverting`` (none: 400
   ``Instance has not been resized.``), the action starts (and, for a
@@ -42,7 +45,8 @@ REVERT = Task("revertResize", Action.REVERT_RESIZE, (VmState.RESIZED,),
               TaskState.RESIZE_REVERTING)
 
 
-def resize(state: ComputeState, ctx: RequestContext, uuid: str, flavor_ref: str) -> None:
+def resize(state: ComputeState, ctx: RequestContext, uuid: str, flavor_ref: str, *,
+           cross_cell: bool = False) -> None:
     located = _movable(state, ctx, uuid, RESIZE)
     instance = located.instance
     new = state.api_db.read(lambda conn: flavors.get(
@@ -63,17 +67,18 @@ def resize(state: ComputeState, ctx: RequestContext, uuid: str, flavor_ref: str)
     except cell_quota.QuotaExceeded as err:
         raise exc.QuotaExceeded(str(err)) from None
     flavor = dataclasses.asdict(server_create.spec_flavor(new))
-    _start_move(state, ctx, uuid, RESIZE, located, flavor=flavor)
+    _start_move(state, ctx, uuid, RESIZE, located, flavor=flavor, cross_cell=cross_cell)
 
 
-def migrate(state: ComputeState, ctx: RequestContext, uuid: str, host: str | None) -> None:
+def migrate(state: ComputeState, ctx: RequestContext, uuid: str, host: str | None, *,
+            cross_cell: bool = False) -> None:
     located = _movable(state, ctx, uuid, MIGRATE)
     if host is not None:
         if state.api_db.read(lambda conn: host_mappings.get_by_host(conn, host)) is None:
             raise exc.Invalid(f"Compute host {host} could not be found.")
         if host == located.instance.host:
             raise exc.Invalid(f"The target host can't be the same one: {host}.")
-    _start_move(state, ctx, uuid, MIGRATE, located, host=host)
+    _start_move(state, ctx, uuid, MIGRATE, located, host=host, cross_cell=cross_cell)
 
 
 def _movable(state: ComputeState, ctx: RequestContext, uuid: str, task: Task) -> Located:
@@ -102,12 +107,20 @@ def confirm(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
             spec["flavor"] = new
             request_specs.update(conn, uuid, spec)
     state.api_db.write(api_work)
+    if migration.get("cross_cell_move"):
+        SuperConductorAPI(state.api_transport).confirm_cross_cell(
+            ctx, uuid, migration["uuid"]).send()
+        return
     ComputeAPI(state.buses.require(located.cell)).confirm_resize(
         ctx, migration["source_compute"], uuid, migration_uuid=migration["uuid"]).send()
 
 
 def revert(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
     located, migration = _settle(state, ctx, uuid, REVERT, "reverting")
+    if migration.get("cross_cell_move"):
+        SuperConductorAPI(state.api_transport).revert_cross_cell(
+            ctx, uuid, migration["uuid"]).send()
+        return
     ComputeAPI(state.buses.require(located.cell)).revert_resize(
         ctx, migration["dest_compute"], uuid, migration_uuid=migration["uuid"]).send()
 

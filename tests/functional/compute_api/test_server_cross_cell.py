@@ -1,0 +1,98 @@
+"""Resize and cold migration across cells (policy
+``compute:servers:resize:cross_cell``, here allowed to admins): with one host
+per cell a move can only go to the other cell.  The server shows once in
+the listing, keeps its actions, and placement holds the source for the
+migration until the move is confirmed or reverted."""
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.cloud import ServersCloud
+
+pytestmark = pytest.mark.slow
+TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
+SMALL = {"VCPU": 1, "MEMORY_MB": 2048, "DISK_GB": 20}
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    where = tmp_path_factory.mktemp("cross-cell")
+    policy = where / "policy.yaml"
+    policy.write_text('"compute:servers:resize:cross_cell": "rule:context_is_admin"\n')
+    made = ServersCloud(str(where / "state"), cells=2, hosts_per_cell=1,
+                        overrides={"oslo_policy": {"policy_file": str(policy)}})
+    yield made
+    made.stop()
+
+
+def _act(api, sid, body):
+    return api.post(f"/servers/{sid}/action", body)
+
+
+def _listed(cloud, sid) -> int:
+    servers = cloud.admin.get("/servers/detail?all_tenants=1")[1]["servers"]
+    return sum(1 for s in servers if s["id"] == sid)
+
+
+def _migration(cloud, sid) -> dict:
+    found = cloud.admin.get(f"/os-migrations?instance_uuid={sid}", version="2.59")[1]
+    return found["migrations"][0]
+
+
+def test_resize_across_cells_then_confirm(cloud):
+    sid = cloud.boot("far")
+    source = cloud.host_of(sid)
+    # A member may not leave the cell: with no room in it the resize fails
+    # and the server stays where it was, as it was.
+    assert _act(cloud.demo, sid, {"resize": {"flavorRef": "2"}})[0] == 202
+    assert cloud.wait_action_done(sid, "resize")["events"][0]["result"] == "Error"
+    assert cloud.settled(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == source
+    assert cloud.held(sid) == {source: TINY}
+
+    assert _act(cloud.admin, sid, {"resize": {"flavorRef": "2"}})[0] == 202
+    shown = cloud.settled(sid, "VERIFY_RESIZE")
+    dest = shown["OS-EXT-SRV-ATTR:host"]
+    assert dest.split("-")[0] != source.split("-")[0]
+    assert _listed(cloud, sid) == 1
+    migration = _migration(cloud, sid)
+    assert cloud.held(sid) == {dest: SMALL}
+    assert cloud.held(migration["uuid"]) == {source: TINY}
+    assert _act(cloud.demo, sid, {"confirmResize": None})[0] == 204
+    shown = cloud.settled(sid, "ACTIVE")
+    assert shown["OS-EXT-SRV-ATTR:host"] == dest
+    assert shown["flavor"]["original_name"] == "m1.small"
+    assert cloud.allocations(migration["uuid"]) == {}
+    assert _listed(cloud, sid) == 1
+    actions = [a["action"] for a in cloud.demo.get(
+        f"/servers/{sid}/os-instance-actions")[1]["instanceActions"]]
+    assert actions[-1] == "create" and "confirmResize" in actions and "resize" in actions
+    agents = {a.host: a for a in cloud.embedded.agents}
+    assert sid not in agents[source].driver.guests()
+    assert sid in agents[dest].driver.guests()
+    cloud.demo.delete(f"/servers/{sid}")
+    cloud.wait_gone(cloud.demo, sid)
+    cloud.wait_no_usage()
+
+
+def test_migrate_across_cells_then_revert(cloud):
+    sid = cloud.boot("back")
+    source = cloud.host_of(sid)
+    assert _act(cloud.admin, sid, {"migrate": None})[0] == 202
+    dest = cloud.settled(sid, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"]
+    assert dest != source and _listed(cloud, sid) == 1
+    migration = _migration(cloud, sid)
+    assert _act(cloud.demo, sid, {"revertResize": None})[0] == 202
+    shown = cloud.settled(sid, "ACTIVE")
+    assert shown["OS-EXT-SRV-ATTR:host"] == source
+    assert cloud.held(sid) == {source: TINY}
+    assert cloud.allocations(migration["uuid"]) == {}
+    assert _listed(cloud, sid) == 1
+    actions = [a["action"] for a in cloud.demo.get(
+        f"/servers/{sid}/os-instance-actions")[1]["instanceActions"]]
+    assert actions[:2] == ["revertResize", "migrate"]
+    # It still works where it is.
+    assert _act(cloud.demo, sid, {"os-stop": None})[0] == 202
+    cloud.settled(sid, "SHUTOFF")
+    cloud.demo.delete(f"/servers/{sid}")
+    cloud.wait_gone(cloud.demo, sid)
+    cloud.wait_no_usage()
