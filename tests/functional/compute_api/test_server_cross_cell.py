@@ -96,3 +96,21 @@ def test_migrate_across_cells_then_revert(cloud):
     cloud.demo.delete(f"/servers/{sid}")
     cloud.wait_gone(cloud.demo, sid)
     cloud.wait_no_usage()
+
+
+def test_openstack_cli_across_cells(cloud):
+    sid = cloud.openstack("server", "create", "--flavor", "m1.tiny", "--image", "cirros",
+                          "--nic", "none", "cli-far", "--wait", "-f", "json")["id"]
+    try:
+        source = cloud.host_of(sid)
+        cloud.openstack("server", "resize", "--flavor", "m1.small", "--wait", sid)
+        dest = cloud.settled(sid, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"]
+        assert dest.split("-")[0] != source.split("-")[0]
+        cloud.openstack("server", "resize", "confirm", sid)
+        assert cloud.settled(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == dest
+        cloud.openstack("server", "migrate", "--wait", sid)
+        cloud.settled(sid, "VERIFY_RESIZE")
+        cloud.openstack("server", "resize", "revert", sid)
+        assert cloud.settled(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == dest
+    finally:
+        cloud.openstack("server", "delete", "--wait", sid)
