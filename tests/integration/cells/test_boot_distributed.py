@@ -70,7 +70,8 @@ def _configs(d: Distributed, urls: dict[str, str]) -> dict[str, str]:
             "api_database": {"connection": d.db_urls["api"]},
             "placement_client": placement_client,
             "image_client": {"endpoint": urls["image"], "token": "admin"},
-            "quota": {"instances": -1, "cores": -1, "ram": -1}, **bus}),
+            "quota": {"instances": -1, "cores": -1, "ram": -1},
+            "oslo_policy": {"policy_file": _cross_cell_policy(d)}, **bus}),
         "placement": d.write_conf("placement", {
             "api": {"auth_strategy": "noauth2"},
             "placement_database": {"connection": d.db_urls["placement"]}}),
@@ -94,6 +95,13 @@ def _configs(d: Distributed, urls: dict[str, str]) -> dict[str, str]:
             "placement_client": placement_client, "fake_driver": FAKE_SIZE,
             "image_client": {"endpoint": urls["image"], "token": "admin"}, **bus})
     return confs
+
+
+def _cross_cell_policy(d: Distributed) -> str:
+    """A policy file letting admins move servers across cells."""
+    path = d.workdir / "policy.yaml"
+    path.write_text('"compute:servers:resize:cross_cell": "rule:context_is_admin"\n')
+    return str(path)
 
 
 def _set_up_cells(d: Distributed, confs: dict[str, str]) -> None:
@@ -295,7 +303,27 @@ def _resize_and_migrate(d: Distributed, admin: ComputeClient, placement: Placeme
                      alive=d.check_alive)
     assert shown["OS-EXT-SRV-ATTR:host"] == other
     assert list(held(mover)) == [providers[other]]
-    booted[mover] = other
+
+    # Across cells: free a host of cell2 and send the server there.
+    gone = next(sid for sid, host in booted.items() if host in HOSTS["cell2"])
+    target = booted.pop(gone)
+    assert admin.delete(f"/servers/{gone}").status == 204
+    wait_for(lambda: admin.get(f"/servers/{gone}").status == 404, BUILD_TIMEOUT,
+             f"{gone} to be gone", interval=0.1, alive=d.check_alive)
+    resp = admin.post(f"/servers/{mover}/action", json={"migrate": {"host": target}},
+                      headers={"OpenStack-API-Version": "compute 2.56"})
+    assert resp.status == 202, resp
+    shown = wait_for(lambda: settled("VERIFY_RESIZE"), BUILD_TIMEOUT, "the move to cell2",
+                     interval=0.1, alive=d.check_alive)
+    assert shown["OS-EXT-SRV-ATTR:host"] == target
+    assert sum(1 for s in _detail(admin) if s["id"] == mover) == 1
+    assert admin.post(f"/servers/{mover}/action", json={"confirmResize": None}).status == 204
+    wait_for(lambda: settled("ACTIVE"), BUILD_TIMEOUT, "the confirm in cell2",
+             interval=0.1, alive=d.check_alive)
+    assert list(held(mover)) == [providers[target]]
+    assert mover in _cell_instances(d.db_urls["cell2"])
+    assert mover not in _cell_instances(d.db_urls["cell1"])
+    booted[mover] = target
 
 
 @pytest.mark.parametrize("backend", ["mysql", "postgresql"])
