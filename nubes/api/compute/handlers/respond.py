@@ -4,8 +4,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import jsonschema
-import orjson
 
 from nubes.common.wsgi import body, errors
 
@@ -41,32 +39,13 @@ def require_version(req, minimum: tuple[int, int], maximum: tuple[int, int] | No
 
 def read_body(req, schema: dict) -> Any:
     """The JSON body, validated.  A missing Content-Type is taken as JSON
-    (as OpenStack compute does); any other type is a 415."""
-    content_type = req.content_type
-    if content_type and content_type.split(";")[0].strip().lower() != "application/json":
-        raise errors.UnsupportedMediaType(f"Unsupported Content-Type: {content_type}")
-    raw = body.read_bounded(req)
-    if not raw or not raw.strip():
-        raise errors.BadRequest("The request body is missing.")
-    data = body.parse(raw, "Malformed request body.")
-    validate(data, schema)
-    return data
+    (as OpenStack services do); any other type is a 415."""
+    return body.read_validated(req, schema, missing="The request body is missing.",
+                               top_level="Invalid input: ")
 
 
 def validate(data: Any, schema: dict) -> None:
-    error = jsonschema.exceptions.best_match(body.validator_for(schema).iter_errors(data))
-    if error is None:
-        return
-    where = "/".join(str(p) for p in error.absolute_path)
-    if where:
-        raise errors.BadRequest(f"Invalid input for field/attribute {where}. "
-                                f"Value: {_short(error.instance)}. {error.message}")
-    raise errors.BadRequest(f"Invalid input: {error.message}")
-
-
-def _short(value: Any) -> str:
-    text = orjson.dumps(value).decode() if not isinstance(value, str) else value
-    return text if len(text) <= 100 else text[:97] + "..."
+    body.check_fields(data, schema, top_level="Invalid input: ")
 
 
 # --- query parameters --------------------------------------------------------
