@@ -59,11 +59,13 @@ def locate(state: ComputeState, mapping: InstanceMapping) -> Located:
 
 def start_task(state: ComputeState, ctx: RequestContext, located: Located, values: dict,
                action: str, *, finish: bool = False,
-               system_metadata: dict[str, str] | None = None, **expected) -> bool:
+               system_metadata: dict[str, str] | None = None,
+               metadata: dict[str, str] | None = None, **expected) -> bool:
     """In one cell transaction: update the live instance with ``values``
     (only while its states are the ``expected`` ``task_states`` /
     ``vm_states``, and it is ``unlocked``, when given), set its
-    ``system_metadata`` items, and start ``action`` for this request (and
+    ``system_metadata`` items, replace all its ``metadata`` (when given),
+    and start ``action`` for this request (and
     finish it, with ``finish``: nothing else will).  False (nothing
     written) if the row did not match."""
     uuid, project_id = located.mapping.instance_uuid, located.instance.project_id
@@ -74,6 +76,8 @@ def start_task(state: ComputeState, ctx: RequestContext, located: Located, value
             return False
         if system_metadata:
             instance_metadata.set_items(conn, uuid, system_metadata, now, system=True)
+        if metadata is not None:
+            instance_metadata.replace_all(conn, uuid, metadata, now)
         action_id = instance_actions.start_action(
             conn, uuid, action, request_id=ctx.request_id, user_id=ctx.user_id,
             project_id=project_id, now=now)

@@ -13,12 +13,10 @@ host and node with the same flavor, re-created from an image.
    file quotas of the server's project (403);
 2. one cell transaction (:func:`server_tasks.start`): task ``rebuilding``
    with the new image, name, access addresses, disk config, description,
-   key, user data and hostname, and the ``rebuild`` action;
-3. the new metadata replaces the old in a second transaction, while the
-   task is still ``rebuilding`` (the metadata API refuses writes during a
-   task, so nothing else writes it meanwhile);
-4. the server is read for the answer (as accepted: task ``rebuilding``);
-5. after the commits, a cast to the host (``rebuild_instance``), which
+   key, user data and hostname, the new metadata in place of the old, and
+   the ``rebuild`` action;
+3. the server is read for the answer (as accepted: task ``rebuilding``);
+4. after the commit, a cast to the host (``rebuild_instance``), which
    re-creates the guest and clears the task (``nubes.compute.operations.
    rebuild``).  Placement allocations do not change.
 """
@@ -37,10 +35,8 @@ from nubes.api.compute.service import (
 from nubes.api.compute.service.instance_cells import Located
 from nubes.api.compute.service.server_tasks import Task
 from nubes.api.compute.state import ComputeState
-from nubes.cells.repo import compute_nodes, instance_metadata, key_pairs
-from nubes.cells.repo import instances as instance_repo
+from nubes.cells.repo import compute_nodes, key_pairs
 from nubes.common.context import RequestContext
-from nubes.common.timeutils import utcnow
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import Action, TaskState, VmState
 from nubes.image.client import Image
@@ -86,9 +82,7 @@ def rebuild(state: ComputeState, ctx: RequestContext, uuid: str, req: RebuildReq
     values = {**req.values, "image_ref": image.id}
     if req.set_key:
         values.update(_key_values(state, ctx, req.key_name))
-    located = server_tasks.start(state, ctx, uuid, REBUILD, values)
-    if req.metadata is not None:
-        _replace_metadata(state, located, req.metadata)
+    located = server_tasks.start(state, ctx, uuid, REBUILD, values, metadata=req.metadata)
     server = servers.find(state, ctx, uuid, extras=extras)
     password = req.admin_pass or server_create.new_password()
     ComputeAPI(state.buses.require(located.cell)).rebuild_instance(
@@ -158,14 +152,3 @@ def _key_values(state: ComputeState, ctx: RequestContext,
     if key is None:
         raise exc.Invalid("Invalid key_name provided.")
     return {"key_name": key_name, "key_data": key.public_key}
-
-
-def _replace_metadata(state: ComputeState, located: Located, items: dict[str, str]) -> None:
-    uuid = located.mapping.instance_uuid
-
-    def work(conn) -> None:
-        row = instance_repo.get(conn, uuid, for_update=True)
-        if row is None or row.get("deleted") or row.get("task_state") != TaskState.REBUILDING:
-            return      # deleted meanwhile: nothing to replace
-        instance_metadata.replace_all(conn, uuid, items, utcnow())
-    state.cells.database(located.cell).write(work)

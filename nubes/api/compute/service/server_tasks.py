@@ -68,7 +68,8 @@ def check(ctx: RequestContext, located: Located, task: Task) -> None:
 
 def start(state: ComputeState, ctx: RequestContext, uuid: str, task: Task,
           values: dict[str, Any] | None = None, *,
-          system_metadata: dict[str, str] | None = None) -> Located:
+          system_metadata: dict[str, str] | None = None,
+          metadata: dict[str, str] | None = None) -> Located:
     """Check, then in one transaction set the task state (and ``values``,
     and ``system_metadata`` items) and start the action; the server as it
     was before."""
@@ -78,7 +79,8 @@ def start(state: ComputeState, ctx: RequestContext, uuid: str, task: Task,
     expected = {} if task.task_states is None else {"task_states": task.task_states}
     if not instance_cells.start_task(state, ctx, located, written, task.action,
                                      vm_states=task.vm_states, unlocked=not ctx.is_admin,
-                                     system_metadata=system_metadata, **expected):
+                                     system_metadata=system_metadata, metadata=metadata,
+                                     **expected):
         # Someone else changed it meanwhile: say why from the row as it is now.
         now = instance_cells.locate(state, located.mapping)
         if now.instance is None or now.instance.deleted:
