@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 
 # The instance uuid is the domain's uuid; its name is PREFIX + uuid.
 METADATA_NS = "https://nubes.invalid/xmlns/libvirt/instance/1.0"
+ET.register_namespace("nubes", METADATA_NS)
 
 
 @dataclasses.dataclass(frozen=True)

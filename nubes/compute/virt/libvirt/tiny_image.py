@@ -10,8 +10,8 @@ libvirt driver boots directly, see ``docs/compute/libvirt.md``):
   block, evdev and the ACPI button) and ``/init``, which mounts what it
   needs, prints :data:`BANNER` and the block devices it sees to the serial
   console (``ttyS0``), then powers off when the ACPI power button is pressed;
-* ``disk`` (``raw``/``bare``): a small root disk (a header naming it, then
-  zeros), the image a server boots with; its properties ``kernel_id``,
+* ``disk`` (``qcow2``/``bare``): a small root disk (a header naming it,
+  then zeros), the image a server boots with; its properties ``kernel_id``,
   ``ramdisk_id`` and ``os_command_line`` point at the other two.
 
 ::
@@ -49,7 +49,6 @@ for d in /sys/block/*; do
   case $n in ram*|loop*) continue;; esac
   echo "nubes-tiny: disk $n $(cat $d/size) sectors"
 done
-echo "nubes-tiny: ready"
 button=""
 for i in /sys/class/input/input*; do
   if [ "$(cat $i/name 2>/dev/null)" = "Power Button" ]; then
@@ -57,11 +56,14 @@ for i in /sys/class/input/input*; do
   fi
 done
 if [ -n "$button" ]; then
-  head -c 1 "$button" >/dev/null
+  exec 3<"$button"
+  echo "nubes-tiny: ready"
+  head -c 1 <&3 >/dev/null
   echo "nubes-tiny: ACPI power button: powering off"
   sync
   poweroff -f
 fi
+echo "nubes-tiny: ready (no power button)"
 while true; do sleep 3600; done
 """
 
@@ -134,10 +136,14 @@ def build(out_dir: str) -> TinyImage:
     initrd = os.path.join(out_dir, "initrd")
     with open(initrd, "wb") as f:
         f.write(gzip.compress(archive.finish(), compresslevel=6, mtime=0))
-    disk = os.path.join(out_dir, "disk")
+    raw = os.path.join(out_dir, "disk.raw")
     header = f"NUBES-TINY-ROOT {BANNER}\n".encode()
-    with open(disk, "wb") as f:
+    with open(raw, "wb") as f:
         f.write(header + b"\0" * (DISK_BYTES - len(header)))
+    disk = os.path.join(out_dir, "disk")
+    subprocess.run(["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw, disk],
+                   check=True, capture_output=True)
+    os.unlink(raw)
     return TinyImage(kernel=kernel, initrd=initrd, disk=disk, kernel_version=version)
 
 
@@ -168,3 +174,26 @@ class Cpio:
     def finish(self) -> bytes:
         self.add_file("TRAILER!!!", b"", mode=0)
         return self._out.getvalue()
+
+
+def upload(client, files: TinyImage, *, name: str = "tiny", token: str | None = None,
+           visibility: str = "public") -> dict[str, str]:
+    """Upload the three images through ``client`` (a
+    :class:`nubes.image.client.ImageClient`); their ids by role
+    (``kernel``, ``initrd``, ``disk``: the one to boot)."""
+    ids = {}
+    for role, fmt, path in (("kernel", "aki", files.kernel), ("initrd", "ari", files.initrd)):
+        image = client.create(name=f"{name}-{role}", disk_format=fmt, container_format=fmt,
+                              visibility=visibility, token=token)
+        with open(path, "rb") as f:
+            client.upload(image.id, f.read(), token=token)
+        ids[role] = image.id
+    image = client.create(name=name, disk_format="qcow2", container_format="bare",
+                          visibility=visibility, token=token,
+                          properties={"kernel_id": ids["kernel"], "ramdisk_id": ids["initrd"],
+                                      "os_command_line": COMMAND_LINE,
+                                      "hw_architecture": "x86_64"})
+    with open(files.disk, "rb") as f:
+        client.upload(image.id, f.read(), token=token)
+    ids["disk"] = image.id
+    return ids
