@@ -1,7 +1,9 @@
 """Real QEMU guests through the compute API: an embedded cloud whose hosts
 run the libvirt driver boots the project's tiny image, and the tests read
-its banner through os-getConsoleOutput, reboot, stop and start it, and
-delete everything, leaving no domain, disk or console log behind.
+its banner through os-getConsoleOutput, reboot, stop and start it, pause
+and suspend it, hot-plug a `file` volume the guest then lists, snapshot it
+and boot another guest from the snapshot, and delete everything, leaving
+no domain, disk or console log behind.
 
 Needs ``make libvirt-deps`` (CI runs it): when libvirtd cannot be reached
 the cloud does not start and these tests fail; they are never skipped.
@@ -20,6 +22,7 @@ from nubes.compute.virt.libvirt import tiny_image
 from nubes.compute.virt.libvirt.connection import Connection
 from nubes.image.client import ImageClient
 from tests.fixtures.cloud import ServersCloud, server_body
+from tests.functional.compute_api.volume_helpers import VolumeApi
 
 pytestmark = pytest.mark.slow
 PREFIX = f"nubes-test-{uuid.uuid4().hex[:8]}-"
@@ -165,3 +168,59 @@ def test_pause_unpause_suspend_resume(cloud, image, driver):
     cloud.wait_gone(cloud.demo, sid, timeout=ACTION)
     assert driver.guests() == []
     assert not os.path.exists(driver.guest_dir(sid))
+
+
+def test_volume_hot_plug_and_a_guest_booted_from_a_snapshot(cloud, image, driver):
+    code, body = cloud.demo.post("/servers", server_body(image, name="v1"))
+    assert code == 202, body
+    sid = body["server"]["id"]
+    cloud.wait_status(cloud.demo, sid, "ACTIVE", timeout=BOOT)
+    wait_console(cloud, sid, READY)
+
+    # A 1 GiB file volume, hot-plugged: the guest sees a new virtio disk.
+    vols = VolumeApi(cloud, cloud.demo_token)
+    vid = vols.create(1, name="data")["id"]
+    code, att = cloud.demo.post(f"/servers/{sid}/os-volume_attachments",
+                                {"volumeAttachment": {"volumeId": vid}})
+    assert code == 200, att
+    assert att["volumeAttachment"]["device"] == "/dev/vdb"
+    vols.wait(vid, "in-use", timeout=ACTION)
+    wait_console(cloud, sid, "nubes-tiny: new disk vdb 2097152 sectors", timeout=ACTION)
+    assert driver.attached_volumes(sid)["/dev/vdb"]["serial"] == vid
+    # ... and hot-unplugged.
+    assert cloud.demo.delete(f"/servers/{sid}/os-volume_attachments/{vid}")[0] == 202
+    vols.wait(vid, "available", timeout=ACTION)
+    wait_console(cloud, sid, "nubes-tiny: disk gone vdb", timeout=ACTION)
+    assert driver.attached_volumes(sid) == {}
+
+    # A snapshot: the root disk converted and uploaded with its data.
+    code, snap = cloud.demo.post(f"/servers/{sid}/action",
+                                 {"createImage": {"name": "v1-snap"}}, version="2.45")
+    assert code == 202, snap
+    snap_id = snap["image_id"]
+    cloud.settled(sid, "ACTIVE", timeout=ACTION)
+    client = ImageClient(cloud.embedded.urls["image"], token=cloud.admin_token)
+    try:
+        shown = client.get_image(snap_id)
+        assert shown.status == "active" and shown.disk_format == "qcow2"
+        data = b"".join(client.download(snap_id))
+    finally:
+        client.close()
+    assert data.startswith(b"QFI\xfb") and shown.size == len(data)
+    assert shown.properties["kernel_id"] and shown.properties["ramdisk_id"]
+
+    # A third guest boots from the snapshot.
+    code, body = cloud.demo.post("/servers", server_body(snap_id, name="from-snap"))
+    assert code == 202, body
+    child = body["server"]["id"]
+    cloud.wait_status(cloud.demo, child, "ACTIVE", timeout=BOOT)
+    output = wait_console(cloud, child, READY)
+    assert "nubes-tiny: disk vda 2097152 sectors" in output
+
+    for server in (sid, child):
+        assert cloud.demo.delete(f"/servers/{server}")[0] == 204
+    for server in (sid, child):
+        cloud.wait_gone(cloud.demo, server, timeout=ACTION)
+    assert vols.delete(vid) == 202
+    assert driver.guests() == []
+    assert sorted(os.listdir(driver.base_dir)) == ["_base"]

@@ -9,7 +9,8 @@ libvirt driver boots directly, see ``docs/compute/libvirt.md``):
   (``busybox-static``), the few modules the guest needs (virtio PCI and
   block, evdev and the ACPI button) and ``/init``, which mounts what it
   needs, prints :data:`BANNER` and the block devices it sees to the serial
-  console (``ttyS0``), then powers off when the ACPI power button is pressed;
+  console (``ttyS0``), then each disk hot-plugged or unplugged, and powers
+  off when the ACPI power button is pressed;
 * ``disk`` (``qcow2``/``bare``): a small root disk (a header naming it,
   then zeros), the image a server boots with; its properties ``kernel_id``,
   ``ramdisk_id`` and ``os_command_line`` point at the other two.
@@ -49,6 +50,21 @@ for d in /sys/block/*; do
   case $n in ram*|loop*) continue;; esac
   echo "nubes-tiny: disk $n $(cat $d/size) sectors"
 done
+disks() {{ ls /sys/block | grep -v -e '^ram' -e '^loop' | tr '\n' ' '; }}
+(
+  seen=" $(disks)"
+  while true; do
+    sleep 1
+    now=" $(disks)"
+    for n in $now; do
+      case "$seen" in *" $n "*) ;; *) echo "nubes-tiny: new disk $n $(cat /sys/block/$n/size) sectors";; esac
+    done
+    for n in $seen; do
+      case "$now" in *" $n "*) ;; *) echo "nubes-tiny: disk gone $n";; esac
+    done
+    seen="$now"
+  done
+) &
 button=""
 for i in /sys/class/input/input*; do
   if [ "$(cat $i/name 2>/dev/null)" = "Power Button" ]; then
