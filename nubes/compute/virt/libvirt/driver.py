@@ -119,9 +119,7 @@ class LibvirtDriver:
         return self._spawn(instance_uuid, image_ref)
 
     def _spawn(self, instance_uuid: str, image_ref: str | None) -> int:
-        if self._conductor is None:
-            raise DriverError("the libvirt driver was built without its cell bus")
-        record = self._conductor.instance_get(None, instance_uuid)
+        record = self._record(instance_uuid)
         image_id = image_ref or record.image_ref
         if not image_id:
             raise DriverError(f"{instance_uuid} has no image to boot from")
@@ -131,16 +129,33 @@ class LibvirtDriver:
         root = os.path.join(folder, "disk")
         if not os.path.exists(root):
             images.create_overlay(source.disk, source.disk_format, root, record.root_gb or 0)
-        disks = [domain_xml.Disk(root, "vda")]
         if record.ephemeral_gb:
             eph = os.path.join(folder, "disk.eph0")
             if not os.path.exists(eph):
                 images.create_blank(eph, record.ephemeral_gb)
-            disks.append(domain_xml.Disk(eph, "vdb"))
         guest = self._read_guest(instance_uuid)
         guest.update(image_id=image_id, disk_format=source.disk_format)
         self._write_guest(instance_uuid, guest)
-        disks += [_volume_disk(m, info) for m, info in sorted(guest["volumes"].items())]
+        domain = self._define(instance_uuid, record, source,
+                              self._disks(instance_uuid, record, guest))
+        self._start(domain)
+        return self.conn.power_state(domain)
+
+    def _record(self, instance_uuid: str) -> Any:
+        if self._conductor is None:
+            raise DriverError("the libvirt driver was built without its cell bus")
+        return self._conductor.instance_get(None, instance_uuid)
+
+    def _disks(self, instance_uuid: str, record: Any,
+               guest: dict[str, Any]) -> list[domain_xml.Disk]:
+        folder = self.guest_dir(instance_uuid)
+        disks = [domain_xml.Disk(os.path.join(folder, "disk"), "vda")]
+        if record.ephemeral_gb:
+            disks.append(domain_xml.Disk(os.path.join(folder, "disk.eph0"), "vdb"))
+        return disks + [_volume_disk(m, info) for m, info in sorted(guest["volumes"].items())]
+
+    def _define(self, instance_uuid: str, record: Any, source: images.BootSource,
+                disks: list[domain_xml.Disk]) -> Any:
         spec = domain_xml.GuestSpec(
             uuid=str(uuidlib.uuid5(DOMAIN_NAMESPACE, f"{self.host}/{instance_uuid}")),
             name=self.domain_name(instance_uuid), vcpus=record.vcpus or 1,
@@ -148,9 +163,7 @@ class LibvirtDriver:
             console_log=self.console_log(instance_uuid), virt_type=self.virt_type,
             kernel=source.kernel, initrd=source.initrd, cmdline=source.cmdline,
             dac_label=self._opts.dac_label or None, host=self.host)
-        domain = self._call(lambda: self.conn.get().defineXML(domain_xml.render(spec)))
-        self._start(domain)
-        return self.conn.power_state(domain)
+        return self._call(lambda: self.conn.get().defineXML(domain_xml.render(spec)))
 
     def destroy(self, instance_uuid: str) -> None:
         self._undefine(instance_uuid)
@@ -186,11 +199,7 @@ class LibvirtDriver:
 
     def power_off(self, instance_uuid: str) -> int:
         domain = self._domain(instance_uuid)
-        state = self.conn.power_state(domain)
-        if state == PowerState.RUNNING:
-            self._clean_shutdown(domain)
-        if domain.isActive():
-            self._call(domain.destroy)
+        self._power_down(domain)
         return self.conn.power_state(domain)
 
     def power_on(self, instance_uuid: str) -> int:
@@ -224,10 +233,42 @@ class LibvirtDriver:
         return self.conn.power_state(domain)
 
     def rescue(self, instance_uuid: str, image_ref: str | None, password: str | None) -> int:
-        raise NotSupportedByLibvirt("rescue is not supported by the libvirt driver yet")
+        """Boot a fresh disk of the rescue image (the instance's own image
+        when none is named) at vda, the guest's root disk at vdb (its
+        ephemeral disk and volumes stay off while rescued)."""
+        domain = self._domain(instance_uuid)
+        record, guest = self._record(instance_uuid), self._read_guest(instance_uuid)
+        source = self.cache.boot_source(image_ref or guest.get("image_id") or record.image_ref)
+        folder = self.guest_dir(instance_uuid)
+        rescue_disk = os.path.join(folder, "disk.rescue")
+        if os.path.exists(rescue_disk):
+            os.unlink(rescue_disk)
+        images.create_overlay(source.disk, source.disk_format, rescue_disk, 0)
+        self._power_down(domain)
+        disks = [domain_xml.Disk(rescue_disk, "vda"),
+                 domain_xml.Disk(os.path.join(folder, "disk"), "vdb")]
+        domain = self._define(instance_uuid, record, source, disks)
+        self._start(domain)
+        return self.conn.power_state(domain)
 
     def unrescue(self, instance_uuid: str) -> int:
-        raise NotSupportedByLibvirt("unrescue is not supported by the libvirt driver yet")
+        domain = self._domain(instance_uuid)
+        record, guest = self._record(instance_uuid), self._read_guest(instance_uuid)
+        source = self.cache.boot_source(guest.get("image_id") or record.image_ref)
+        self._power_down(domain, clean=False)
+        domain = self._define(instance_uuid, record, source,
+                              self._disks(instance_uuid, record, guest))
+        rescue_disk = os.path.join(self.guest_dir(instance_uuid), "disk.rescue")
+        if os.path.exists(rescue_disk):
+            os.unlink(rescue_disk)
+        self._start(domain)
+        return self.conn.power_state(domain)
+
+    def _power_down(self, domain: Any, clean: bool = True) -> None:
+        if clean and self.conn.power_state(domain) == PowerState.RUNNING:
+            self._clean_shutdown(domain)
+        if domain.isActive():
+            self._call(domain.destroy)
 
     def trigger_crash_dump(self, instance_uuid: str) -> None:
         domain = self._domain(instance_uuid)
