@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from nubes.cmd import service_main
 from nubes.common import config, log, rpc
 from nubes.compute.agent import AgentStopped, ComputeAgent
+from nubes.compute.virt import load_driver
 from nubes.placement.client import PlacementClient
 
 START_WORKERS = 8  # hosts started at once
@@ -48,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
     transport = rpc.from_conf(conf)
     placement = PlacementClient.from_conf(conf)
-    agents = [ComputeAgent(conf, host, transport=transport, placement=placement)
+    agents = [ComputeAgent(conf, host, transport=transport, placement=placement,
+                           driver=load_driver(conf, host, transport=transport))
               for host in host_names(args, conf.host)]
     # Hosts still waiting for a conductor give up on a signal.
     stop = service_main.stop_on_signals(

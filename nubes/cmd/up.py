@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a shared storage pool per cell: a placement provider "
                          "<cell>-shared-disk of DISK_GB shared with the cell's hosts "
                          "(docs/compute/shared_storage.md)")
+    up.add_argument("--driver", choices=["fake", "libvirt"], default=None,
+                    help="compute driver of the hosts: fake (the default) or libvirt "
+                         "(real QEMU guests: make libvirt-deps; docs/compute/libvirt.md)")
     up.add_argument("--host", default="127.0.0.1", help="address the APIs listen on")
     up.add_argument("--identity-port", type=int, default=5000)
     up.add_argument("--compute-port", type=int, default=8774)
@@ -51,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
                   volume=args.volume_port)
     cloud = EmbeddedCloud(Options(state_dir=os.path.abspath(args.state_dir), cells=args.cells,
                                   hosts_per_cell=args.hosts_per_cell, ports=ports,
-                                  shared_storage=args.shared_storage),
+                                  shared_storage=args.shared_storage,
+                                  overrides=_driver_overrides(args.driver)),
                           say=lambda line: print(line, flush=True))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -70,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     _stop(cloud)
     print("nubes: stopped", flush=True)
     return 0
+
+
+def _driver_overrides(driver: str | None) -> dict:
+    """--driver over nubes.conf's compute_driver (unset: nubes.conf's)."""
+    return {"DEFAULT": {"compute_driver": driver}} if driver else {}
 
 
 def _stop(cloud: EmbeddedCloud) -> None:

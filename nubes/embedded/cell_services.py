@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from nubes.cells.targeting import CellDatabases
 from nubes.common import rpc
 from nubes.compute.agent import ComputeAgent
+from nubes.compute.virt import load_driver
 from nubes.conductor.cell.process import CellConductor
 from nubes.placement.client import PlacementClient
 
@@ -36,11 +37,12 @@ agents are appended to ``agents`` when given (tests reach their drivers)."""
         conductor = CellConductor(conf, databases.get(cell.database_connection), transport,
                                   host=f"{cell.name}-conductor").start()
         closers.append(conductor.stop)
-        agents += [ComputeAgent(conf, host, transport=transport, placement=placement)
+        agents += [ComputeAgent(conf, host, transport=transport, placement=placement,
+                                driver=load_driver(conf, host, transport=transport))
                    for host in host_names(cell.name, hosts_per_cell)]
     if not agents:
         return
-    say(f"nubes: starting {len(agents)} fake compute hosts ...")
+    say(f"nubes: starting {len(agents)} {conf.compute_driver} compute hosts ...")
     closers.append(lambda: stop_all(agents))
     # A KeyboardInterrupt that lands while the pool starts its threads
     # leaves a start running that nobody waits for, racing the stop: while

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 
 from nubes.api.compute import app as compute_app
 from nubes.cells import schema_sync as cell_schema
@@ -171,6 +172,12 @@ class EmbeddedCloud:
                                      roles=("admin", "service", "member", "reader"),
                                      ttl=SERVICE_TOKEN_TTL)
         self.conf.set_override("token", token, group="placement_client")
+        if self.conf.compute_driver == "libvirt":
+            # Real guests fetch image data with it; QEMU runs as root when
+            # we are (the state directory may be closed to libvirt-qemu).
+            self.conf.set_override("image_token", token, group="libvirt")
+            if os.geteuid() == 0 and not self.conf.libvirt.dac_label:
+                self.conf.set_override("dac_label", "+0:+0", group="libvirt")
 
     def _sync_schemas(self) -> tuple[Database, Database]:
         self.say("nubes: upgrading schemas ...")

@@ -24,6 +24,7 @@ which processes read it:
 * :mod:`.quota`: ``[quota]``
 * :mod:`.compute`: ``[DEFAULT]`` compute agent options, ``[compute]``
 * :mod:`.fake_drivers`: ``[fake_driver]``, ``[fake_baremetal]``
+* :mod:`.libvirt`: ``[libvirt]``
 * :mod:`.scheduler`: ``[scheduler]``
 * :mod:`.volume`: ``[volume]``, ``[volume_database]``, ``[volume_quota]``
 * :mod:`.volume_backends`: ``[file_backend]``
@@ -47,6 +48,7 @@ from nubes.common.config.fake_drivers import FAKE_BAREMETAL_OPTS, FAKE_DRIVER_OP
 from nubes.common.config.identity import IDENTITY_OPTS
 from nubes.common.config.image import IMAGE_OPTS
 from nubes.common.config.image_store import IMAGE_STORE_OPTS
+from nubes.common.config.libvirt import LIBVIRT_OPTS
 from nubes.common.config.messaging import RABBIT_OPTS, RPC_OPTS, TRANSPORT_OPTS
 from nubes.common.config.placement import PLACEMENT_OPTS
 from nubes.common.config.quota import QUOTA_OPTS
@@ -59,7 +61,7 @@ __all__ = [
     "API_DATABASE_OPTS", "API_OPTS", "CELL_DATABASE_OPTS", "COMPUTE_AGENT_OPTS",
     "COMPUTE_GROUP_OPTS", "COMPUTE_OPTS", "CONFIG_ENV", "CORS_OPTS", "DEFAULT_OPTS",
     "FAKE_BAREMETAL_OPTS", "FAKE_DRIVER_OPTS", "IDENTITY_OPTS", "IMAGE_CLIENT_OPTS",
-    "IMAGE_DATABASE_OPTS", "IMAGE_OPTS", "IMAGE_STORE_OPTS", "PLACEMENT_CLIENT_OPTS",
+    "IMAGE_DATABASE_OPTS", "IMAGE_OPTS", "IMAGE_STORE_OPTS", "LIBVIRT_OPTS", "PLACEMENT_CLIENT_OPTS",
     "PLACEMENT_DATABASE_OPTS", "PLACEMENT_OPTS", "QUOTA_OPTS", "RABBIT_OPTS",
     "RPC_OPTS", "SCHEDULER_OPTS", "TRANSPORT_OPTS", "load", "register_opts",
     "FILE_BACKEND_OPTS", "VOLUME_DATABASE_OPTS", "VOLUME_OPTS", "VOLUME_QUOTA_OPTS",
@@ -89,6 +91,7 @@ _GROUPS: list[tuple[str | None, list[cfg.Opt]]] = [
     ("compute", COMPUTE_GROUP_OPTS),
     ("fake_driver", FAKE_DRIVER_OPTS),
     ("fake_baremetal", FAKE_BAREMETAL_OPTS),
+    ("libvirt", LIBVIRT_OPTS),
     ("image_database", IMAGE_DATABASE_OPTS),
     ("image", IMAGE_OPTS),
     ("image_store", IMAGE_STORE_OPTS),

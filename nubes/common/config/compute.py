@@ -25,10 +25,10 @@ COMPUTE_AGENT_OPTS = [
                  help="Seconds between two syncs of a compute host's resources "
                       "to placement and its compute node records."),
     cfg.StrOpt("compute_driver", default="fake",
-               choices=["fake", "fake_baremetal"],
+               choices=["fake", "fake_baremetal", "libvirt"],
                help="Virt driver: fake (a simulated hypervisor, one node per "
-                    "host) or fake_baremetal (nodes of one custom resource "
-                    "class)."),
+                    "host), fake_baremetal (nodes of one custom resource "
+                    "class) or libvirt (real QEMU guests, see [libvirt])."),
     cfg.FloatOpt("cpu_allocation_ratio", min=0.0,
                  help="VCPU allocation ratio set on this host's provider; unset "
                       "keeps whatever placement holds (initial_cpu_allocation_"
