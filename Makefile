@@ -42,7 +42,7 @@ up: install
 	$(BIN)/nubes up --state-dir $(STATE) $(ARGS)
 
 # PYTEST_ARGS lets CI or a developer narrow or widen the run.
-test: install-test
+test: install-test libvirt-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The libvirt/QEMU compute driver's system packages and daemons (see
