@@ -1,0 +1,75 @@
+"""The long hostile-input run: thousands of generated requests per API on
+every backend, then counts per API (requests, answers by status class, 5xx,
+hangs) and every request that broke the invariant.
+
+    PYTHONPATH=. python tests/fuzz/run_long.py                 # 5000 per API, SQLite
+    NUBES_TEST_MYSQL_URL=mysql+pymysql://root@127.0.0.1:3306/test \\
+    NUBES_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
+        PYTHONPATH=. python tests/fuzz/run_long.py --examples 5000
+
+Exits 1 when any request broke the invariant (see docs/testing.md).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from tests.fixtures import databases
+from tests.fuzz import routes_compute, routes_identity, routes_image, routes_placement
+from tests.fuzz.cloud import FuzzCloud
+from tests.fuzz.generate import Api, request_for
+from tests.fuzz.runner import Tally, check
+
+APIS = {"compute": routes_compute.api, "placement": routes_placement.api,
+        "image": routes_image.api, "identity": routes_identity.api}
+
+
+def run_api(fuzz: FuzzCloud, api: Api, examples: int, tally: Tally, rng_seed: int) -> None:
+    @settings(max_examples=examples, phases=[Phase.generate], database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @seed(rng_seed)
+    @given(data=st.data())
+    def one(data):
+        request = data.draw(request_for(api, fuzz.seeds[api.name]))
+        outcome = check(fuzz, request, api.not_implemented)
+        tally.add(outcome)
+        if outcome.problems:
+            print(f"INVARIANT BROKEN: {outcome!r}", flush=True)
+    one()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=5000, help="requests per API")
+    parser.add_argument("--backend", action="append", choices=["sqlite", "mysql", "postgresql"],
+                        help="default: SQLite and every backend whose NUBES_TEST_*_URL is set")
+    parser.add_argument("--api", action="append", choices=sorted(APIS))
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    logging.disable(logging.CRITICAL)   # the cloud's logs of refused requests
+    broken = 0
+    for backend in args.backend or databases.backends():
+        tally = Tally()
+        with tempfile.TemporaryDirectory(prefix="nubes-fuzz-") as state:
+            started = time.monotonic()
+            fuzz = FuzzCloud(backend, state + "/state")
+            try:
+                for name in args.api or list(APIS):
+                    run_api(fuzz, APIS[name](), args.examples, tally, args.seed)
+                    print(tally.report(f"[{backend}] after {name} "
+                                       f"({time.monotonic() - started:.0f}s)"), flush=True)
+            finally:
+                fuzz.stop()
+        print(tally.report(f"== {backend}: {args.examples} generated requests per API"))
+        broken += len(tally.failures)
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
