@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STATE  ?= .nubes-state
 
-.PHONY: up test install install-test clean
+.PHONY: up test fuzz install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ up: install
 # PYTEST_ARGS lets CI or a developer narrow or widen the run.
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long hostile-input run (docs/testing.md): FUZZ_ARGS="--examples 5000 --backend mysql"
+fuzz: install-test
+	$(BIN)/python -m tests.fuzz.run_long $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) $(STATE) .pytest_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from nubes.api.compute import microversions
 from nubes.api.compute import routes as compute_routes
 from nubes.api.compute.handlers import server_actions
 from nubes.api.compute.handlers.key_pairs import _schema as keypair_schema
@@ -177,9 +178,9 @@ QUERY_VALUES = {
 
 
 def _versions() -> st.SearchStrategy[dict[str, str]]:
-    minor = st.one_of(st.integers(min_value=1, max_value=100),
-                      st.integers(min_value=101, max_value=10**25))
-    value = st.one_of(minor.map(lambda m: f"2.{m}"), minor.map(lambda m: f"2.{m}"),
+    minor = st.one_of(*[st.integers(min_value=1, max_value=microversions.MAXIMUM.minor)] * 8,
+                      st.integers(min_value=microversions.MAXIMUM.minor + 1, max_value=10**25))
+    value = st.one_of(*[minor.map(lambda m: f"2.{m}")] * 4,
                       st.just("latest"),
                       st.sampled_from(["3.0", "1.1", "2.", "2.0", "2", "abc", "", "2.1.1",
                                        "2.-1", "2.01", " 2.5 ", "latest latest", "2.1\t",
@@ -199,7 +200,7 @@ def _parse_version(headers: dict[str, str]) -> tuple[int, int]:
     value = headers.get("OpenStack-API-Version", "").split(",")[-1].split()
     text = value[-1] if value else headers.get("X-OpenStack-Nova-API-Version", "2.1")
     if text == "latest":
-        return (2, 100)
+        return (2, microversions.MAXIMUM.minor)
     try:
         major, minor = text.split(".")
         return int(major), min(int(minor), 1000)

@@ -2,16 +2,18 @@
 every backend, then counts per API (requests, answers by status class, 5xx,
 hangs) and every request that broke the invariant.
 
-    PYTHONPATH=. python tests/fuzz/run_long.py                 # 5000 per API, SQLite
+    python -m tests.fuzz.run_long              # 5000 per API, SQLite (+ configured servers)
     NUBES_TEST_MYSQL_URL=mysql+pymysql://root@127.0.0.1:3306/test \\
     NUBES_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
-        PYTHONPATH=. python tests/fuzz/run_long.py --examples 5000
+        python -m tests.fuzz.run_long --examples 5000
+    make fuzz FUZZ_ARGS="--backend postgresql --api placement"
 
 Exits 1 when any request broke the invariant (see docs/testing.md).
 """
 from __future__ import annotations
 
 import argparse
+import warnings
 import logging
 import sys
 import tempfile
@@ -30,7 +32,8 @@ APIS = {"compute": routes_compute.api, "placement": routes_placement.api,
         "image": routes_image.api, "identity": routes_identity.api}
 
 
-def run_api(fuzz: FuzzCloud, api: Api, examples: int, tally: Tally, rng_seed: int) -> None:
+def run_api(fuzz: FuzzCloud, api: Api, examples: int, tally: Tally, rng_seed: int,
+            show: set[int] = frozenset()) -> None:
     @settings(max_examples=examples, phases=[Phase.generate], database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @seed(rng_seed)
@@ -41,6 +44,8 @@ def run_api(fuzz: FuzzCloud, api: Api, examples: int, tally: Tally, rng_seed: in
         tally.add(outcome)
         if outcome.problems:
             print(f"INVARIANT BROKEN: {outcome!r}", flush=True)
+        elif outcome.status in show:
+            print(f"{outcome!r}", flush=True)
     one()
 
 
@@ -51,8 +56,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="default: SQLite and every backend whose NUBES_TEST_*_URL is set")
     parser.add_argument("--api", action="append", choices=sorted(APIS))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--show", type=int, action="append", default=[],
+                        help="print every request answered with this status")
     args = parser.parse_args(argv)
     logging.disable(logging.CRITICAL)   # the cloud's logs of refused requests
+    warnings.simplefilter("ignore")     # hypothesis: the cloud's threads use `random`
     broken = 0
     for backend in args.backend or databases.backends():
         tally = Tally()
@@ -61,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             fuzz = FuzzCloud(backend, state + "/state")
             try:
                 for name in args.api or list(APIS):
-                    run_api(fuzz, APIS[name](), args.examples, tally, args.seed)
+                    run_api(fuzz, APIS[name](), args.examples, tally, args.seed, set(args.show))
                     print(tally.report(f"[{backend}] after {name} "
                                        f"({time.monotonic() - started:.0f}s)"), flush=True)
             finally:
