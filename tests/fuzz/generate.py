@@ -90,20 +90,20 @@ def path_value(seeds: dict[str, list[str]], name: str) -> st.SearchStrategy[str]
     the time, else a hostile one, percent-encoded or raw."""
     known = seeds.get(name) or ["1"]
     hostile_text = hostile.hostile_string().filter(lambda s: len(s) < 3000)
-    return st.one_of(
-        st.sampled_from(known), st.sampled_from(known),
-        st.uuids().map(str),
-        hostile_text.map(lambda s: quote(s, safe="")),
-        st.sampled_from(["..", "../..", "%2e%2e", "a/b", "%2F", "%00", "%ZZ", "%",
+    return hostile.weighted(
+        (5, st.sampled_from(known)),
+        (1, st.uuids().map(str)),
+        (2, hostile_text.map(lambda s: quote(s, safe=""))),
+        (2, st.sampled_from(["..", "../..", "%2e%2e", "a/b", "%2F", "%00", "%ZZ", "%",
                          "%C0%AF", "%FF", "-1", "0", "9223372036854775808",
-                         "18446744073709551616", "1e3", "1.0", " ", "%20"]),
-    )
+                         "18446744073709551616", "1e3", "1.0", " ", "%20"])))
 
 
 def _query_value(valid: list[str]) -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(valid or ["1"]), st.sampled_from(valid or ["true"]),
-                     hostile.hostile_string().filter(lambda s: len(s) < 3000),
-                     hostile.huge_or_edge_int().map(str))
+    return hostile.weighted(
+        (3, st.sampled_from(valid or ["1", "true"])),
+        (2, hostile.hostile_string().filter(lambda s: len(s) < 3000)),
+        (1, hostile.huge_or_edge_int().map(str)))
 
 
 @st.composite
@@ -129,12 +129,12 @@ def query_string(draw, known: tuple[str, ...], values: dict[str, list[str]]) -> 
 
 
 def _content_type(route: Route) -> st.SearchStrategy[str | None]:
-    return st.one_of(
-        st.just(route.content_type), st.just(route.content_type), st.just(route.content_type),
-        st.sampled_from([None, "text/plain", "application/json; charset=utf-8",
+    return hostile.weighted(
+        (6, st.just(route.content_type)),
+        (1, st.sampled_from([None, "text/plain", "application/json; charset=utf-8",
                          "application/x-www-form-urlencoded", "application/octet-stream",
                          "application/openstack-images-v2.1-json-patch", "garbage", "",
-                         "application/json\u0000"]))
+                             "application/json\u0000"])))
 
 
 @st.composite

@@ -120,3 +120,10 @@ def raw_body() -> st.SearchStrategy[Raw]:
                          b"[" * 100000, b"1" * 2_000_000]),
         st.binary(max_size=200),
     ).map(Raw)
+
+
+def weighted(*choices: tuple[int, st.SearchStrategy]) -> st.SearchStrategy:
+    """One of the strategies, each drawn ``weight`` times in ``sum(weights)``
+    (``st.one_of`` treats repeated strategies as one)."""
+    table = [strategy for weight, strategy in choices for _ in range(weight)]
+    return st.integers(min_value=0, max_value=len(table) - 1).flatmap(lambda i: table[i])

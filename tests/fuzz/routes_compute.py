@@ -12,6 +12,7 @@ from nubes.api.compute.schemas import (aggregates, flavors, hosts, image_metadat
                                        server_create, server_groups, server_metadata,
                                        server_tags, server_update, services)
 from nubes.api.compute.schemas import servers as server_query
+from tests.fuzz import hostile
 from tests.fuzz.generate import Api, Route, complete
 
 V = "/v2.1"
@@ -178,22 +179,22 @@ QUERY_VALUES = {
 
 
 def _versions() -> st.SearchStrategy[dict[str, str]]:
-    minor = st.one_of(*[st.integers(min_value=1, max_value=microversions.MAXIMUM.minor)] * 8,
-                      st.integers(min_value=microversions.MAXIMUM.minor + 1, max_value=10**25))
-    value = st.one_of(*[minor.map(lambda m: f"2.{m}")] * 4,
-                      st.just("latest"),
-                      st.sampled_from(["3.0", "1.1", "2.", "2.0", "2", "abc", "", "2.1.1",
-                                       "2.-1", "2.01", " 2.5 ", "latest latest", "2.1\t",
-                                       "99999999999999999999999.1"]))
-    return st.one_of(
-        st.just({}),
-        value.map(lambda v: {"OpenStack-API-Version": f"compute {v}"}),
-        value.map(lambda v: {"OpenStack-API-Version": f"compute {v}"}),
-        value.map(lambda v: {"X-OpenStack-Nova-API-Version": v}),
-        value.map(lambda v: {"OpenStack-API-Version": f"placement {v}, compute {v}"}),
-        st.sampled_from([{"OpenStack-API-Version": "compute"},
-                         {"OpenStack-API-Version": "volume 3.0"},
-                         {"OpenStack-API-Version": "compute 2.5, compute 2.6"}]))
+    minor = hostile.weighted(
+        (9, st.integers(min_value=1, max_value=microversions.MAXIMUM.minor)),
+        (1, st.integers(min_value=microversions.MAXIMUM.minor + 1, max_value=10**25)))
+    value = hostile.weighted(
+        (8, minor.map(lambda m: f"2.{m}")), (1, st.just("latest")),
+        (1, st.sampled_from(["3.0", "1.1", "2.", "2.0", "2", "abc", "", "2.1.1", "2.-1",
+                             "2.01", " 2.5 ", "latest latest", "2.1\t",
+                             "99999999999999999999999.1"])))
+    return hostile.weighted(
+        (2, st.just({})),
+        (5, value.map(lambda v: {"OpenStack-API-Version": f"compute {v}"})),
+        (2, value.map(lambda v: {"X-OpenStack-Nova-API-Version": v})),
+        (1, value.map(lambda v: {"OpenStack-API-Version": f"placement {v}, compute {v}"})),
+        (1, st.sampled_from([{"OpenStack-API-Version": "compute"},
+                             {"OpenStack-API-Version": "volume 3.0"},
+                             {"OpenStack-API-Version": "compute 2.5, compute 2.6"}])))
 
 
 def _parse_version(headers: dict[str, str]) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from nubes.placement import microversions
 from nubes.placement import routes as placement_routes
 from nubes.placement.schemas import (aggregate, allocation, inventory, reshaper,
                                      resource_class, resource_provider, trait)
+from tests.fuzz import hostile
 from tests.fuzz.generate import Api, Route, complete
 
 RP = "/resource_providers/{uuid}"
@@ -59,19 +60,19 @@ QUERY_VALUES = {
 
 
 def _versions() -> st.SearchStrategy[dict[str, str]]:
-    minor = st.one_of(*[st.integers(min_value=0, max_value=microversions.MAXIMUM.minor)] * 8,
-                      st.integers(min_value=microversions.MAXIMUM.minor + 1, max_value=10**25))
-    value = st.one_of(*[minor.map(lambda m: f"1.{m}")] * 4,
-                      st.just("latest"),
-                      st.sampled_from(["2.0", "1.", "1", "abc", "", "1.1.1", "1.-1", "0.9",
-                                       "99999999999999999999999.1"]))
-    return st.one_of(
-        st.just({}),
-        value.map(lambda v: {"OpenStack-API-Version": f"placement {v}"}),
-        value.map(lambda v: {"OpenStack-API-Version": f"placement {v}"}),
-        value.map(lambda v: {"OpenStack-API-Version": f"compute 2.1, placement {v}"}),
-        st.sampled_from([{"OpenStack-API-Version": "placement"},
-                         {"OpenStack-API-Version": "placement 1.1, placement 1.2"}]))
+    minor = hostile.weighted(
+        (9, st.integers(min_value=0, max_value=microversions.MAXIMUM.minor)),
+        (1, st.integers(min_value=microversions.MAXIMUM.minor + 1, max_value=10**25)))
+    value = hostile.weighted(
+        (8, minor.map(lambda m: f"1.{m}")), (1, st.just("latest")),
+        (1, st.sampled_from(["2.0", "1.", "1", "abc", "", "1.1.1", "1.-1", "0.9",
+                             "99999999999999999999999.1"])))
+    return hostile.weighted(
+        (2, st.just({})),
+        (6, value.map(lambda v: {"OpenStack-API-Version": f"placement {v}"})),
+        (1, value.map(lambda v: {"OpenStack-API-Version": f"compute 2.1, placement {v}"})),
+        (1, st.sampled_from([{"OpenStack-API-Version": "placement"},
+                             {"OpenStack-API-Version": "placement 1.1, placement 1.2"}])))
 
 
 def _parse_version(headers: dict[str, str]) -> tuple[int, int]:
