@@ -163,10 +163,13 @@ _EXPLICIT = [
 # Every other route of the table, with no body.
 ROUTES = complete(_EXPLICIT, compute_routes.ROUTES)
 
-# The host power actions are 501 in the API reference when the hypervisor
-# driver cannot do them (the fake driver cannot).
-NOT_IMPLEMENTED = frozenset(f"GET {V}/os-hosts/{{host_name}}/{action}"
-                            for action in ("reboot", "shutdown", "startup"))
+# 501 is the API reference's answer when the hypervisor driver cannot do
+# what is asked (host power and maintenance, host uptime; a guest call such
+# as console output, diagnostics or a password change).
+NOT_IMPLEMENTED = frozenset(
+    [f"GET {V}/os-hosts/{{host_name}}/{action}" for action in ("reboot", "shutdown", "startup")]
+    + [f"PUT {V}/os-hosts/{{host_name}}", f"GET {V}/os-hypervisors/{{hypervisor_id}}/uptime",
+       f"POST {SRV}/action", f"GET {SRV}/diagnostics"])
 
 QUERY_VALUES = {
     "limit": ["1", "0", "1000"], "marker": [], "sort_key": sorted(server_query.SORT_KEYS),
