@@ -9,6 +9,7 @@ import hashlib
 import os
 import time
 import uuid
+from typing import ClassVar
 from unittest import mock
 
 import requests
@@ -27,7 +28,7 @@ class _ServerCellsLayout(Layout):
     """The embedded layout with its cell databases on a database server
     (the embedded cloud keeps them in SQLite files of its state directory)."""
 
-    cell_urls: dict[str, str] = {}
+    cell_urls: ClassVar[dict[str, str]] = {}
 
     def cell_database(self, name: str) -> str:
         return self.cell_urls.get(name) or super().cell_database(name)

@@ -8,9 +8,19 @@ from nubes.api.compute import microversions
 from nubes.api.compute import routes as compute_routes
 from nubes.api.compute.handlers import server_actions
 from nubes.api.compute.handlers.key_pairs import _schema as keypair_schema
-from nubes.api.compute.schemas import (aggregates, flavors, hosts, image_metadata, quota_sets,
-                                       server_create, server_groups, server_metadata,
-                                       server_tags, server_update, services)
+from nubes.api.compute.schemas import (
+    aggregates,
+    flavors,
+    hosts,
+    image_metadata,
+    quota_sets,
+    server_create,
+    server_groups,
+    server_metadata,
+    server_tags,
+    server_update,
+    services,
+)
 from nubes.api.compute.schemas import servers as server_query
 from tests.fuzz import hostile
 from tests.fuzz.generate import Api, Route, complete

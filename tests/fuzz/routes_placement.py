@@ -6,8 +6,15 @@ from hypothesis import strategies as st
 
 from nubes.placement import microversions
 from nubes.placement import routes as placement_routes
-from nubes.placement.schemas import (aggregate, allocation, inventory, reshaper,
-                                     resource_class, resource_provider, trait)
+from nubes.placement.schemas import (
+    aggregate,
+    allocation,
+    inventory,
+    reshaper,
+    resource_class,
+    resource_provider,
+    trait,
+)
 from tests.fuzz import hostile
 from tests.fuzz.generate import Api, Route, complete
 

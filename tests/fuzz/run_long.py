@@ -13,11 +13,11 @@ Exits 1 when any request broke the invariant (see docs/testing.md).
 from __future__ import annotations
 
 import argparse
-import warnings
 import logging
 import sys
 import tempfile
 import time
+import warnings
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st

@@ -47,13 +47,18 @@ def _string(schema: dict) -> st.SearchStrategy[str]:
     low, high = schema.get("minLength", 0), min(schema.get("maxLength", 40), 300)
     pattern = schema.get("pattern")
     if pattern:
-        try:
-            return st.from_regex(pattern, fullmatch=True).filter(
-                lambda s: low <= len(s) <= max(high, low))
-        except Exception:  # noqa: BLE001 - a pattern hypothesis cannot generate from
-            return hostile.hostile_string()
+        return _matching(pattern, low, max(high, low))
     return st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
                    min_size=low, max_size=max(low, high))
+
+
+def _matching(pattern: str, low: int, high: int) -> st.SearchStrategy[str]:
+    """Strings matching ``pattern`` of ``low`` to ``high`` characters (hostile
+    strings for a pattern hypothesis cannot generate from)."""
+    try:
+        return st.from_regex(pattern, fullmatch=True).filter(lambda s: low <= len(s) <= high)
+    except Exception:  # noqa: BLE001 - re features hypothesis does not support
+        return hostile.hostile_string()
 
 
 def _object(schema: dict, depth: int) -> st.SearchStrategy[dict]:
@@ -63,10 +68,7 @@ def _object(schema: dict, depth: int) -> st.SearchStrategy[dict]:
     fixed = {k: valid(props[k], depth + 1) for k in required}
     extra_keys = []
     for pattern, sub in (schema.get("patternProperties") or {}).items():
-        try:
-            key = st.from_regex(pattern, fullmatch=True).filter(lambda s: len(s) < 100)
-        except Exception:  # noqa: BLE001
-            continue
+        key = _matching(pattern, 0, 100)
         extra_keys.append(st.dictionaries(key, valid(sub, depth + 1), max_size=3))
 
     @st.composite
