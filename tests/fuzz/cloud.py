@@ -14,12 +14,14 @@ from unittest import mock
 
 import requests
 import sqlalchemy as sa
+import yaml
 
 from nubes.common import tokens
 from nubes.embedded import cloud as embedded_cloud
 from nubes.embedded.layout import Layout
 from tests.fixtures.cloud import ServersCloud, server_body
 from tests.fixtures.databases import TemporaryDatabase
+from tests.fuzz.generate import BODY_HINTS
 
 CELL_NAMES = ("cell0", "cell1")
 
@@ -192,9 +194,32 @@ def seed(fuzz: FuzzCloud) -> dict[str, dict[str, list[str]]]:
         "before_timestamp": ["2099-01-01 00:00:00"], "host_name": hosts,
         "alias": ["os-keypairs"], "image_id": [image, private_image], "migration_id": ["1"],
     }
+    compute[BODY_HINTS] = {
+        "uuid": servers + [image, private_image],
+        "props": {"imageRef": [image, private_image], "flavorRef": ["1", "fuzz"],
+                  "key_name": ["fuzz-key"], "host": hosts, "group": compute["group_id"],
+                  "availability_zone": ["nova"], "flavor_id": ["1", "fuzz"],
+                  "project_id": ["demo-project"], "tenant": ["demo-project"]}}
+    placement[BODY_HINTS] = {
+        "uuid": placement["uuid"] + servers, "rc": placement["resource_class"],
+        "props": {"resource_provider_generation": [0, 1, 2, 3], "generation": [0, 1, 2],
+                  "consumer_generation": [None, 0, 1], "project_id": ["demo-project"],
+                  "user_id": ["demo-user"], "parent_provider_uuid": placement["uuid"]}}
+    passwords = _passwords(cloud.clouds_yaml)
+    identity = {"project_id": ["admin-project", "demo-project"], BODY_HINTS: {"props": {
+        "name": ["admin", "demo", "admin-project", "demo-project", "Default"],
+        "id": ["admin-user", "demo-user", "admin-project", "demo-project", "default"],
+        "password": passwords, "methods": [["password"], ["token"], ["password", "token"]]}}}
     return {"compute": compute, "placement": placement,
             "image": {"image_id": [image, private_image], "tag": ["fuzz"]},
-            "identity": {"project_id": ["admin-project", "demo-project"]}}
+            "identity": identity}
+
+
+def _passwords(clouds_yaml: str) -> list[str]:
+    """The users' passwords the cloud wrote for the clients."""
+    with open(clouds_yaml) as f:
+        clouds = yaml.safe_load(f)["clouds"]
+    return [c["auth"]["password"] for c in clouds.values() if c["auth"].get("password")]
 
 
 def _seed_placement(fuzz: FuzzCloud, consumer: str) -> dict[str, list[str]]:

@@ -83,6 +83,7 @@ class Request:
 
 
 RAW = "raw"   # a Route.body: bytes, not JSON
+BODY_HINTS = "@body"   # the seeds' entry of values for bodies (schema_bodies.valid's hints)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
@@ -161,7 +162,7 @@ def request_for(draw, api: Api, seeds: dict[str, list[str]]) -> Request:
         body = draw(st.one_of(hostile.raw_body(), st.binary(max_size=4096).map(hostile.Raw)))
     elif route.body is not None and method in ("POST", "PUT", "PATCH"):
         schema = route.body(api.parse_version(headers)) if callable(route.body) else route.body
-        body = draw(schema_bodies.body_for(schema))
+        body = draw(schema_bodies.body_for(schema, seeds.get(BODY_HINTS)))
     elif draw(st.integers(min_value=0, max_value=9)) == 0:
         body = draw(st.one_of(hostile.json_value(), hostile.raw_body()))
     query = ""

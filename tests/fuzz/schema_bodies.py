@@ -18,16 +18,16 @@ from tests.fuzz import hostile
 _MAX_DEPTH = 8
 
 
-def _typed(schema: dict, kind: str, depth: int) -> st.SearchStrategy[Any]:
+def _typed(schema: dict, kind: str, depth: int, hints: dict) -> st.SearchStrategy[Any]:
     if kind == "object":
-        return _object(schema, depth)
+        return _object(schema, depth, hints)
     if kind == "array":
         items = schema.get("items", {})
         low = schema.get("minItems", 0)
         high = min(schema.get("maxItems", low + 3), low + 3)
-        return st.lists(valid(items, depth + 1), min_size=low, max_size=max(low, high))
+        return st.lists(valid(items, depth + 1, hints), min_size=low, max_size=max(low, high))
     if kind == "string":
-        return _string(schema)
+        return _string(schema, hints)
     if kind == "integer":
         return st.integers(min_value=schema.get("minimum", -2**31),
                            max_value=schema.get("maximum", 2**31))
@@ -41,8 +41,11 @@ def _typed(schema: dict, kind: str, depth: int) -> st.SearchStrategy[Any]:
     return hostile.json_value()
 
 
-def _string(schema: dict) -> st.SearchStrategy[str]:
+def _string(schema: dict, hints: dict) -> st.SearchStrategy[str]:
     if schema.get("format") == "uuid":
+        if hints.get("uuid"):
+            return hostile.weighted((1, st.uuids().map(str)),
+                                    (2, st.sampled_from(hints["uuid"])))
         return st.uuids().map(str)
     low, high = schema.get("minLength", 0), min(schema.get("maxLength", 40), 300)
     pattern = schema.get("pattern")
@@ -61,31 +64,53 @@ def _matching(pattern: str, low: int, high: int) -> st.SearchStrategy[str]:
         return hostile.hostile_string()
 
 
-def _object(schema: dict, depth: int) -> st.SearchStrategy[dict]:
+def _key(pattern: str, hints: dict) -> st.SearchStrategy[str]:
+    """Keys of a ``patternProperties`` pattern: the cloud's own ids and
+    resource classes where the pattern is one of theirs, else generated."""
+    generated = _matching(pattern, 0, 100)
+    known = hints.get("uuid") if "{8}" in pattern else (
+        hints.get("rc") if "A-Z0-9_" in pattern else None)
+    if known:
+        return hostile.weighted((1, generated), (2, st.sampled_from(known)))
+    return generated
+
+
+def _object(schema: dict, depth: int, hints: dict) -> st.SearchStrategy[dict]:
     props: dict = schema.get("properties", {})
     required = [k for k in schema.get("required", []) if k in props]
     optional = [k for k in props if k not in required]
-    fixed = {k: valid(props[k], depth + 1) for k in required}
+
+    def prop(name: str) -> st.SearchStrategy[Any]:
+        generated = valid(props[name], depth + 1, hints)
+        known = hints.get("props", {}).get(name)
+        if known:
+            return hostile.weighted((1, generated), (2, st.sampled_from(known)))
+        return generated
+    fixed = {k: prop(k) for k in required}
     extra_keys = []
     for pattern, sub in (schema.get("patternProperties") or {}).items():
-        key = _matching(pattern, 0, 100)
-        extra_keys.append(st.dictionaries(key, valid(sub, depth + 1), max_size=3))
+        extra_keys.append(st.dictionaries(_key(pattern, hints), valid(sub, depth + 1, hints),
+                                          max_size=3))
 
     @st.composite
     def build(draw):
         value = draw(st.fixed_dictionaries(fixed)) if fixed else {}
         for key in draw(st.lists(st.sampled_from(optional), unique=True,
                                  max_size=len(optional))) if optional else []:
-            value[key] = draw(valid(props[key], depth + 1))
+            value[key] = draw(prop(key))
         for extra in extra_keys:
             value.update(draw(extra))
         return value
     return build()
 
 
-def valid(schema: Any, depth: int = 0) -> st.SearchStrategy[Any]:
+def valid(schema: Any, depth: int = 0, hints: dict | None = None) -> st.SearchStrategy[Any]:
     """Instances of ``schema`` (most of the time: patterns and combinators
-    are followed, ``not`` and cross-field rules are not)."""
+    are followed, ``not`` and cross-field rules are not).  ``hints``: values
+    the cloud really has — ``props`` by property name, ``uuid`` for uuid
+    strings and keys, ``rc`` for resource-class keys — drawn often, so that
+    bodies get past the lookups to the code behind them."""
+    hints = hints or {}
     if not isinstance(schema, dict) or not schema or depth > _MAX_DEPTH:
         return hostile.json_value(max_leaves=4)
     if "const" in schema:
@@ -95,20 +120,21 @@ def valid(schema: Any, depth: int = 0) -> st.SearchStrategy[Any]:
     for combinator in ("oneOf", "anyOf"):
         if combinator in schema:
             base = {k: v for k, v in schema.items() if k != combinator}
-            return st.one_of([valid({**base, **option}, depth) for option in schema[combinator]])
+            return st.one_of([valid({**base, **option}, depth, hints)
+                              for option in schema[combinator]])
     if "allOf" in schema:
         merged = {k: v for k, v in schema.items() if k != "allOf"}
         for part in schema["allOf"]:
             merged.update(part)
-        return valid(merged, depth)
+        return valid(merged, depth, hints)
     kind = schema.get("type")
     if kind is None:
         kind = "object" if "properties" in schema else None
     if isinstance(kind, list):
-        return st.one_of([_typed(schema, k, depth) for k in kind])
+        return st.one_of([_typed(schema, k, depth, hints) for k in kind])
     if kind is None:
         return hostile.json_value(max_leaves=4)
-    return _typed(schema, kind, depth)
+    return _typed(schema, kind, depth, hints)
 
 
 def _paths(value: Any, prefix: tuple = ()) -> list[tuple]:
@@ -140,9 +166,9 @@ def _parent(value: Any, path: tuple) -> Any:
 
 
 @st.composite
-def mutated(draw, schema: Any) -> Any:
+def mutated(draw, schema: Any, hints: dict | None = None) -> Any:
     """An instance of ``schema`` with zero to three hostile mutations."""
-    value = copy.deepcopy(draw(valid(schema)))
+    value = copy.deepcopy(draw(valid(schema, 0, hints)))
     for _ in range(draw(st.integers(min_value=0, max_value=3))):
         path = draw(st.sampled_from(_paths(value)))
         how = draw(st.sampled_from(["replace", "replace", "drop", "add", "deep", "wrap"]))
@@ -171,8 +197,8 @@ def _get(value: Any, path: tuple) -> Any:
     return value
 
 
-def body_for(schema: Any) -> st.SearchStrategy[Any]:
+def body_for(schema: Any, hints: dict | None = None) -> st.SearchStrategy[Any]:
     """A body for a route that takes ``schema``: mostly mutated instances,
     sometimes random JSON, sometimes bytes that are no JSON at all."""
-    return hostile.weighted((6, mutated(schema)), (1, hostile.json_value()),
+    return hostile.weighted((6, mutated(schema, hints)), (1, hostile.json_value()),
                             (1, hostile.raw_body()))
