@@ -23,7 +23,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning"),
 ]
 
-EXAMPLES = int(os.environ.get("NUBES_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("NUBES_FUZZ_EXAMPLES", "100"))
 CI_SETTINGS = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                        suppress_health_check=list(HealthCheck), print_blob=False)
 
