@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,3 +42,26 @@ def _run(fuzz_cloud, api, data):
 @given(data=st.data())
 def test_hostile_requests(fuzz_cloud, api, data):
     _run(fuzz_cloud, api, data)
+
+
+def test_the_fingerprints_see_writes(fuzz_cloud):
+    """The "nothing written on a 4xx" check can fail: each API's fingerprint
+    changes when a request writes."""
+    cloud = fuzz_cloud.cloud
+    before = fuzz_cloud.fingerprint("compute")
+    code, body = cloud.admin.post("/os-keypairs", {"keypair": {"name": "fingerprint"}},
+                                  version="2.1")
+    assert code == 200, body
+    assert fuzz_cloud.fingerprint("compute") != before
+    before = fuzz_cloud.fingerprint("placement")
+    rp = fuzz_cloud.seeds["placement"]["uuid"][0]
+    cloud.placement.request("PUT", f"/resource_providers/{rp}/traits", version="1.6",
+                            json={"resource_provider_generation": cloud.placement.request(
+                                "GET", f"/resource_providers/{rp}", version="1.6").json()[
+                                    "generation"], "traits": ["CUSTOM_FUZZ"]}).raise_for_status()
+    assert fuzz_cloud.fingerprint("placement") != before
+    before = fuzz_cloud.fingerprint("image")
+    resp = requests.post(fuzz_cloud.urls["image"] + "/v2/images", json={"name": "fp"},
+                         headers={"X-Auth-Token": cloud.admin_token}, timeout=30)
+    assert resp.status_code == 201, resp.text
+    assert fuzz_cloud.fingerprint("image") != before
