@@ -5,6 +5,8 @@ request's schema (the handler's own, imported).  Tokens named in
 revocation reaches the tokens the other APIs' runs use."""
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import strategies as st
 
 from nubes.identity import routes as identity_routes
@@ -26,9 +28,10 @@ NAMES = ["admin", "demo", "nubes", "Admin", "admin-project", "demo-project", "se
 
 
 def _subject() -> st.SearchStrategy[dict[str, str]]:
-    token = st.one_of(st.sampled_from(["@caller", "@other", "@other"]),
-                      hostile.hostile_string().filter(lambda s: len(s) < 3000 and "\n" not in s
-                                                      and "\r" not in s))
+    # Control characters are refused by the HTTP server before identity sees them.
+    text = hostile.hostile_string().filter(
+        lambda s: len(s) < 3000 and not any(unicodedata.category(c) == "Cc" for c in s))
+    token = hostile.weighted((3, st.sampled_from(["@caller", "@other"])), (2, text))
     return st.one_of(st.just({}), token.map(lambda t: {"X-Subject-Token": t}))
 
 
