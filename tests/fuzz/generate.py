@@ -51,6 +51,10 @@ class Api:
     parse_version: Callable[[dict[str, str]], tuple[int, int]] = dataclasses.field(repr=False)
     # Valid values of query parameters, by name, to mix with hostile ones.
     query_values: dict[str, list[str]] = dataclasses.field(default_factory=dict, repr=False)
+    # Strategies of structured values for query parameters (e.g.
+    # placement's ``resources=VCPU:<huge>``), drawn besides query_values.
+    query_strategies: dict[str, st.SearchStrategy[str]] = dataclasses.field(
+        default_factory=dict, repr=False)
     # More headers the API reads (e.g. identity's X-Subject-Token).
     extra_headers: Callable[[], st.SearchStrategy[dict[str, str]]] | None = dataclasses.field(
         default=None, repr=False)
@@ -101,7 +105,10 @@ def path_value(seeds: dict[str, list[str]], name: str) -> st.SearchStrategy[str]
                          "18446744073709551616", "1e3", "1.0", " ", "%20"])))
 
 
-def _query_value(valid: list[str]) -> st.SearchStrategy[str]:
+def _query_value(valid: list[str],
+                 structured: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
+    if structured is not None:
+        return hostile.weighted((3, structured), (2, _query_value(valid)))
     return hostile.weighted(
         (3, st.sampled_from(valid or ["1", "true"])),
         (2, hostile.hostile_string().filter(lambda s: len(s) < 3000)),
@@ -109,7 +116,8 @@ def _query_value(valid: list[str]) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def query_string(draw, known: tuple[str, ...], values: dict[str, list[str]]) -> str:
+def query_string(draw, known: tuple[str, ...], values: dict[str, list[str]],
+                 structured: dict[str, st.SearchStrategy[str]] | None = None) -> str:
     pairs: list[tuple[str, str]] = []
     names = list(known) + ["all_tenants", "limit", "marker"]
     for _ in range(draw(st.integers(min_value=0, max_value=4))):
@@ -117,10 +125,10 @@ def query_string(draw, known: tuple[str, ...], values: dict[str, list[str]]) -> 
             name = draw(hostile.hostile_string().filter(lambda s: 0 < len(s) < 200))
         else:
             name = draw(st.sampled_from(names))
-        value = draw(_query_value(values.get(name, [])))
-        pairs.append((name, value))
+        value_of = _query_value(values.get(name, []), (structured or {}).get(name))
+        pairs.append((name, draw(value_of)))
         if draw(st.integers(min_value=0, max_value=4)) == 0:
-            pairs.append((name, draw(_query_value(values.get(name, [])))))
+            pairs.append((name, draw(value_of)))
     parts = []
     for name, value in pairs:
         if draw(st.integers(min_value=0, max_value=9)) == 0:
@@ -167,7 +175,7 @@ def request_for(draw, api: Api, seeds: dict[str, list[str]]) -> Request:
         body = draw(st.one_of(hostile.json_value(), hostile.raw_body()))
     query = ""
     if route.query or draw(st.booleans()):
-        query = draw(query_string(route.query, api.query_values))
+        query = draw(query_string(route.query, api.query_values, api.query_strategies))
     return Request(api=api.name, caller=draw(st.sampled_from(api.callers)), method=method,
                    path=path, query=query, headers=headers, body=body,
                    route=f"{method} {route.template}")

@@ -191,6 +191,19 @@ QUERY_VALUES = {
 }
 
 
+_TIMES = st.one_of(
+    st.datetimes().map(lambda t: t.isoformat()),
+    st.sampled_from(["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "2020-13-45T25:61:61Z",
+                     "2020-01-01T00:00:00+99:00", "2020-01-01T00:00:00.9999999999999Z",
+                     "-2020-01-01", "20200101", "now", "1e10"]))
+QUERY_STRATEGIES = {"changes-since": _TIMES, "changes-before": _TIMES, "start": _TIMES,
+                    "end": _TIMES, "minRam": hostile.huge_or_edge_int().map(str),
+                    "minDisk": hostile.huge_or_edge_int().map(str),
+                    "limit": hostile.huge_or_edge_int().map(str),
+                    "tags": st.lists(st.sampled_from(["t1", "", ",", "a" * 61, "x/y"]),
+                                     max_size=60).map(",".join)}
+
+
 def _versions() -> st.SearchStrategy[dict[str, str]]:
     minor = hostile.weighted(
         (9, st.integers(min_value=1, max_value=microversions.MAXIMUM.minor)),
@@ -225,6 +238,7 @@ def _parse_version(headers: dict[str, str]) -> tuple[int, int]:
 def api() -> Api:
     return Api(name="compute", routes=ROUTES, versions=_versions,
                parse_version=_parse_version, query_values=QUERY_VALUES,
+               query_strategies=QUERY_STRATEGIES,
                not_implemented=NOT_IMPLEMENTED)
 
 

@@ -2,8 +2,11 @@
 schemas (the handlers' own, imported) and query parameters."""
 from __future__ import annotations
 
+from hypothesis import strategies as st
+
 from nubes.image import routes as image_routes
 from nubes.image.schemas import images
+from tests.fuzz import hostile
 from tests.fuzz.generate import RAW, Api, Route, complete
 
 ONE = "/v2/images/{image_id}"
@@ -34,6 +37,20 @@ QUERY_VALUES = {
 }
 
 
+_TIME = st.one_of(st.datetimes().map(lambda t: t.isoformat()),
+                  st.sampled_from(["9999-99-99T00:00:00Z", "", "x", "2020-01-01"]))
+QUERY_STRATEGIES = {
+    "size_min": hostile.huge_or_edge_int().map(str),
+    "size_max": hostile.huge_or_edge_int().map(str),
+    "limit": hostile.huge_or_edge_int().map(str),
+    "created_at": st.builds(lambda op, t: f"{op}:{t}", st.sampled_from(
+        ["gt", "gte", "lt", "lte", "eq", "neq", "xx", ""]), _TIME),
+    "updated_at": st.builds(lambda op, t: f"{op}:{t}", st.sampled_from(["gt", "lte", "in"]),
+                            _TIME),
+}
+
+
 def api() -> Api:
     return Api(name="image", routes=ROUTES, versions=None,
-               parse_version=lambda _headers: (2, 0), query_values=QUERY_VALUES)
+               parse_version=lambda _headers: (2, 0), query_values=QUERY_VALUES,
+               query_strategies=QUERY_STRATEGIES)

@@ -66,6 +66,32 @@ QUERY_VALUES = {
 }
 
 
+_CLASSES = st.sampled_from(["VCPU", "MEMORY_MB", "DISK_GB", "CUSTOM_FUZZ", "CUSTOM_NONE",
+                            "vcpu", "", "VCPU\u00e9"])
+_AMOUNT = hostile.weighted((2, hostile.huge_or_edge_int().map(str)),
+                           (1, hostile.hostile_string().filter(lambda s: len(s) < 100)))
+_TRAITS = st.sampled_from(["HW_CPU_X86_AVX", "CUSTOM_FUZZ", "!CUSTOM_FUZZ", "!", "CUSTOM_",
+                           "in:", "in:CUSTOM_FUZZ,HW_CPU_X86_AVX", "!in:CUSTOM_FUZZ", "lower"])
+_IDS = st.one_of(st.uuids().map(str), st.sampled_from(["", "not-a-uuid", "in:", "!in:x"]))
+
+
+def _joined(item: st.SearchStrategy[str], prefix: str = "") -> st.SearchStrategy[str]:
+    return st.lists(item, min_size=1, max_size=5).map(lambda items: prefix + ",".join(items))
+
+
+_RESOURCES = _joined(st.builds(lambda rc, n: f"{rc}:{n}", _CLASSES, _AMOUNT))
+QUERY_STRATEGIES = {
+    "resources": _RESOURCES, "resources1": _RESOURCES, "resources_X": _RESOURCES,
+    "required": _joined(_TRAITS), "required1": _joined(_TRAITS),
+    "root_required": _joined(_TRAITS),
+    "member_of": hostile.weighted((1, _joined(_IDS, "in:")), (1, _joined(_IDS, "!in:")),
+                                  (1, _IDS)),
+    "in_tree": _IDS, "in_tree2": _IDS, "same_subtree": _joined(st.sampled_from(
+        ["_COMPUTE", "1", "_X", "", "resources1"])),
+    "limit": hostile.huge_or_edge_int().map(str),
+}
+
+
 def _versions() -> st.SearchStrategy[dict[str, str]]:
     minor = hostile.weighted(
         (9, st.integers(min_value=0, max_value=microversions.MAXIMUM.minor)),
@@ -97,5 +123,6 @@ def _parse_version(headers: dict[str, str]) -> tuple[int, int]:
 def api() -> Api:
     return Api(name="placement", routes=ROUTES, versions=_versions,
                parse_version=_parse_version, query_values=QUERY_VALUES,
+               query_strategies=QUERY_STRATEGIES,
                # Placement is for services: members are mostly 403s.
                callers=("admin",) * 7 + ("member", "none", "bad"))
