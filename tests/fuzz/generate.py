@@ -119,12 +119,13 @@ def _query_value(valid: list[str],
 def query_string(draw, known: tuple[str, ...], values: dict[str, list[str]],
                  structured: dict[str, st.SearchStrategy[str]] | None = None) -> str:
     pairs: list[tuple[str, str]] = []
-    names = list(known) + ["all_tenants", "limit", "marker"]
-    for _ in range(draw(st.integers(min_value=0, max_value=4))):
-        if draw(st.integers(min_value=0, max_value=5)) == 0:
-            name = draw(hostile.hostile_string().filter(lambda s: 0 < len(s) < 200))
-        else:
-            name = draw(st.sampled_from(names))
+    name_of = hostile.weighted(
+        (6, st.sampled_from(known or ("limit",))),
+        (1, st.sampled_from(["all_tenants", "limit", "marker"])),
+        (1, hostile.hostile_string().filter(lambda s: 0 < len(s) < 200)))
+    count = hostile.weighted((1, st.just(0)), (4, st.integers(min_value=1, max_value=4)))
+    for _ in range(draw(count)):
+        name = draw(name_of)
         value_of = _query_value(values.get(name, []), (structured or {}).get(name))
         pairs.append((name, draw(value_of)))
         if draw(st.integers(min_value=0, max_value=4)) == 0:
@@ -174,7 +175,7 @@ def request_for(draw, api: Api, seeds: dict[str, list[str]]) -> Request:
     elif draw(st.integers(min_value=0, max_value=9)) == 0:
         body = draw(st.one_of(hostile.json_value(), hostile.raw_body()))
     query = ""
-    if route.query or draw(st.booleans()):
+    if route.query or draw(st.integers(min_value=0, max_value=3)) == 0:
         query = draw(query_string(route.query, api.query_values, api.query_strategies))
     return Request(api=api.name, caller=draw(st.sampled_from(api.callers)), method=method,
                    path=path, query=query, headers=headers, body=body,

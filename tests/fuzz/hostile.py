@@ -32,8 +32,11 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 
 
 def huge_or_edge_int() -> st.SearchStrategy[int]:
-    return st.one_of(st.sampled_from(HUGE_INTS + EDGE_INTS),
-                     st.integers(min_value=-2**70, max_value=2**70))
+    """Mostly past 32 and 64 bits (hypothesis favours small integers)."""
+    return weighted((3, st.sampled_from(HUGE_INTS)), (1, st.sampled_from(EDGE_INTS)),
+                    (1, st.integers(min_value=2**62, max_value=2**70)),
+                    (1, st.integers(min_value=-2**70, max_value=-2**62)),
+                    (1, st.integers(min_value=-2**70, max_value=2**70)))
 
 
 def hostile_string() -> st.SearchStrategy[str]:

@@ -28,6 +28,7 @@ from tests.fuzz.cloud import FuzzCloud
 from tests.fuzz.generate import Api, request_for
 from tests.fuzz.runner import Tally, check
 
+CHUNK = 250
 APIS = {"compute": routes_compute.api, "placement": routes_placement.api,
         "image": routes_image.api, "identity": routes_identity.api}
 
@@ -69,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
             fuzz = FuzzCloud(backend, state + "/state")
             try:
                 for name in args.api or list(APIS):
-                    run_api(fuzz, APIS[name](), args.examples, tally, args.seed, set(args.show))
+                    # Chunks with seeds of their own: hypothesis explores
+                    # near what it has seen, a new seed starts elsewhere.
+                    for chunk in range(0, args.examples, CHUNK):
+                        run_api(fuzz, APIS[name](), min(CHUNK, args.examples - chunk), tally,
+                                args.seed * 1000 + chunk // CHUNK, set(args.show))
                     print(tally.report(f"[{backend}] after {name} "
                                        f"({time.monotonic() - started:.0f}s)"), flush=True)
             finally:
