@@ -54,11 +54,8 @@ def test_the_fingerprints_see_writes(fuzz_cloud):
     assert code == 200, body
     assert fuzz_cloud.fingerprint("compute") != before
     before = fuzz_cloud.fingerprint("placement")
-    rp = fuzz_cloud.seeds["placement"]["uuid"][0]
-    cloud.placement.request("PUT", f"/resource_providers/{rp}/traits", version="1.6",
-                            json={"resource_provider_generation": cloud.placement.request(
-                                "GET", f"/resource_providers/{rp}", version="1.6").json()[
-                                    "generation"], "traits": ["CUSTOM_FUZZ"]}).raise_for_status()
+    cloud.placement.request("PUT", "/resource_classes/CUSTOM_FINGERPRINT", version="1.7",
+                            ok=(201, 204))
     assert fuzz_cloud.fingerprint("placement") != before
     before = fuzz_cloud.fingerprint("image")
     resp = requests.post(fuzz_cloud.urls["image"] + "/v2/images", json={"name": "fp"},
