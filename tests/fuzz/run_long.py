@@ -13,6 +13,7 @@ Exits 1 when any request broke the invariant (see docs/testing.md).
 from __future__ import annotations
 
 import argparse
+import collections
 import logging
 import sys
 import tempfile
@@ -31,6 +32,37 @@ from tests.fuzz.runner import Tally, check
 CHUNK = 250
 APIS = {"compute": routes_compute.api, "placement": routes_placement.api,
         "image": routes_image.api, "identity": routes_identity.api}
+
+
+class LoggedProblems(logging.Handler):
+    """Counts the warnings and errors the cloud logs (instead of printing
+    them): a 4xx that logs a traceback, or a cell "failing" on a bad id, is
+    worth a look even when the answer is right."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.counts: collections.Counter = collections.Counter()
+
+    @classmethod
+    def install(cls) -> LoggedProblems:
+        handler = cls()
+        root = logging.getLogger()
+        root.handlers = [handler]
+        root.setLevel(logging.WARNING)
+        root._nubes_configured = True   # nubes.common.log.setup leaves it as it is
+        return handler
+
+    def emit(self, record: logging.LogRecord) -> None:
+        what = record.getMessage().splitlines()[0][:160] if record.msg else ""
+        if record.exc_info and record.exc_info[0] is not None:
+            what += f" [{record.exc_info[0].__name__}]"
+        self.counts[(record.levelname, record.name, what)] += 1
+
+    def report(self) -> str:
+        lines = [f"  logged by the cloud: {sum(self.counts.values())} warnings and errors"]
+        lines += [f"    {n:5} {level} {name}: {what}"
+                  for (level, name, what), n in self.counts.most_common(15)]
+        return "\n".join(lines)
 
 
 def run_api(fuzz: FuzzCloud, api: Api, examples: int, tally: Tally, rng_seed: int,
@@ -60,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, action="append", default=[],
                         help="print every request answered with this status")
     args = parser.parse_args(argv)
-    logging.disable(logging.CRITICAL)   # the cloud's logs of refused requests
+    logged = LoggedProblems.install()
     warnings.simplefilter("ignore")     # hypothesis: the cloud's threads use `random`
     broken = 0
     for backend in args.backend or databases.backends():
@@ -80,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 fuzz.stop()
         print(tally.report(f"== {backend}: {args.examples} generated requests per API"))
+        print(logged.report())
+        logged.counts.clear()
         broken += len(tally.failures)
     return 1 if broken else 0
 
