@@ -40,6 +40,14 @@ class FuzzCloud:
     def __init__(self, backend: str, state_dir: str):
         self.backend = backend
         self._temporary: list[TemporaryDatabase] = []
+        self.cloud: ServersCloud | None = None
+        try:
+            self._start(state_dir)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, state_dir: str) -> None:
         overrides: dict = {}
         layout = Layout
         if backend != "sqlite":
@@ -120,10 +128,12 @@ class FuzzCloud:
 
     def stop(self) -> None:
         try:
-            self.cloud.stop()
+            if self.cloud is not None:
+                self.cloud.stop()
         finally:
             for tmp in self._temporary:
                 tmp.drop()
+            self._temporary.clear()
 
 
 def _count_query(db) -> tuple[list[str], sa.Select]:
