@@ -50,7 +50,7 @@ class FuzzCloud:
     def _start(self, state_dir: str) -> None:
         overrides: dict = {}
         layout = Layout
-        if backend != "sqlite":
+        if self.backend != "sqlite":
             urls = {name: self._database() for name in
                     ("api", "placement", "image") + CELL_NAMES}
             overrides = {"api_database": {"connection": urls["api"]},
