@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STATE  ?= .nubes-state
 
-.PHONY: up test install install-test keystone-venv clean libvirt-deps
+.PHONY: up test fuzz install install-test keystone-venv clean libvirt-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,9 @@ libvirt-deps: $(BIN)/python
 	@pgrep -x libvirtd >/dev/null || libvirtd -d
 	@for _ in $$(seq 1 30); do virsh -c qemu:///system version >/dev/null 2>&1 && exit 0; sleep 1; done; \
 	    echo "libvirt-deps: libvirtd does not answer on qemu:///system" >&2; exit 1
+# The long hostile-input run (docs/testing.md): FUZZ_ARGS="--examples 5000 --backend mysql"
+fuzz: install-test
+	$(BIN)/python -m tests.fuzz.run_long $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) $(KEYSTONE_VENV) $(STATE) .pytest_cache

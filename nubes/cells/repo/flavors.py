@@ -76,10 +76,12 @@ def list_flavors(conn: sa.Connection, *, is_public: bool | None, project_id: str
         clauses.append(fl.c.is_public == sa.false())
     if not include_disabled:
         clauses.append(fl.c.disabled == sa.false())
+    # The minimums are bound as 64-bit: the API caps them at 2**31, one past
+    # any flavor size, which a 32-bit bound cannot hold on PostgreSQL.
     if min_memory_mb is not None:
-        clauses.append(fl.c.memory_mb >= min_memory_mb)
+        clauses.append(fl.c.memory_mb >= sa.literal(min_memory_mb, sa.BigInteger))
     if min_root_gb is not None:
-        clauses.append(fl.c.root_gb >= min_root_gb)
+        clauses.append(fl.c.root_gb >= sa.literal(min_root_gb, sa.BigInteger))
     return _load(conn, sa.and_(*clauses) if clauses else None)
 
 

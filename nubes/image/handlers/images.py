@@ -62,7 +62,12 @@ def show_image(req, resp, image_id: str) -> None:
 
 # --- listing --------------------------------------------------------------------------
 
-def _int_param(req, name: str, minimum: int = 0) -> int | None:
+# Image sizes are 64-bit signed columns: a bound past them is no size.
+_MAX_SIZE = 2**63 - 1
+
+
+def _int_param(req, name: str, minimum: int = 0, maximum: int | None = None) -> int | None:
+    """``name``'s integer; 400 below ``minimum`` or above ``maximum``."""
     value = req.get_param(name)
     if value is None:
         return None
@@ -72,6 +77,8 @@ def _int_param(req, name: str, minimum: int = 0) -> int | None:
         raise errors.BadRequest(f"{name} param must be an integer") from None
     if number < minimum:
         raise errors.BadRequest(f"{name} param must be positive")
+    if maximum is not None and number > maximum:
+        raise errors.BadRequest(f"{name} param must be at most {maximum}")
     return number
 
 
@@ -119,8 +126,8 @@ def _query(req) -> service.Query:
     query = service.Query(limit=min(limit if limit is not None else conf.limit_param_default,
                                     conf.api_limit_max),
                           marker=req.get_param("marker"), sort=_sort(req),
-                          size_min=_int_param(req, "size_min"),
-                          size_max=_int_param(req, "size_max"))
+                          size_min=_int_param(req, "size_min", maximum=_MAX_SIZE),
+                          size_max=_int_param(req, "size_max", maximum=_MAX_SIZE))
     for name in sorted(set(req.params) - _PAGING - {"size_min", "size_max"}):
         value = req.get_param(name)
         if name == "visibility":

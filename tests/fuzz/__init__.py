@@ -1,0 +1,1 @@
+"""Generated hostile input for every API (see docs/testing.md)."""
