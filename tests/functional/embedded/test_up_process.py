@@ -22,7 +22,8 @@ def _free_port() -> int:
 
 
 def _start(state_dir: str) -> tuple[subprocess.Popen, "queue.Queue[str | None]", dict]:
-    ports = {name: _free_port() for name in ("identity", "compute", "placement", "image")}
+    ports = {name: _free_port() for name in ("identity", "compute", "placement", "image",
+                                             "volume")}
     cmd = [sys.executable, "-m", "nubes.cmd.up", "up", "--state-dir", state_dir,
            "--cells", "1", "--hosts-per-cell", "1",
            *[arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]]

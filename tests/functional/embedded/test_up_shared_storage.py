@@ -112,7 +112,8 @@ def _wait_active(api: Api, sid: str) -> dict:
 
 
 def test_nubes_up_shared_storage_says_so(tmp_path):
-    ports = {name: free_port() for name in ("identity", "compute", "placement", "image")}
+    ports = {name: free_port() for name in ("identity", "compute", "placement", "image",
+                                            "volume")}
     cmd = [sys.executable, "-m", "nubes.cmd.up", "up", "--state-dir", str(tmp_path / "s"),
            "--cells", "1", "--hosts-per-cell", "2", "--shared-storage",
            *[arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]]
