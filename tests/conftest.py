@@ -6,7 +6,10 @@ waitress on a real database.  Functional tests run once per backend in
 """
 from __future__ import annotations
 
+import weakref
+
 import pytest
+import sqlalchemy as sa
 
 from nubes.common import config
 from nubes.common.db.transaction import Database
@@ -15,6 +18,29 @@ from nubes.placement import schema_sync
 from tests.fixtures import databases
 from tests.fixtures.placement import PlacementClient, reset
 from tests.fixtures.servers import ThreadedServer
+
+
+# Every engine that ever connected, so that idle pooled connections to the
+# database servers can be closed between modules: session-scoped databases
+# (and their pools, up to 30 connections each) would otherwise pile up over
+# a serial run until PostgreSQL refuses clients (max_connections 100).
+_ENGINES: "weakref.WeakSet[sa.Engine]" = weakref.WeakSet()
+
+
+@sa.event.listens_for(sa.Engine, "engine_connect")
+def _remember_engine(connection) -> None:
+    _ENGINES.add(connection.engine)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_idle_server_connections():
+    """After each module, close the idle pooled connections to MariaDB and
+    PostgreSQL (a checked-out connection is left alone; pools refill on
+    demand).  SQLite pools are kept: an in-memory database lives in its."""
+    yield
+    for engine in list(_ENGINES):
+        if engine.dialect.name != "sqlite":
+            engine.dispose()
 
 
 def placement_conf(url: str, **overrides):

@@ -24,7 +24,7 @@ from nubes.common import config, local_wsgi, log, rpc, tokens
 from nubes.common.db.transaction import Database
 from nubes.conductor.super.process import SuperConductor
 from nubes.embedded import cell_services, defaults, shared_storage
-from nubes.embedded.layout import API_TRANSPORT_URL, Layout, Ports, volume_endpoint
+from nubes.embedded.layout import Layout, Ports, volume_endpoint
 from nubes.embedded.servers import Servers
 from nubes.identity import app as identity_app
 from nubes.identity import bootstrap as identity_bootstrap
@@ -76,6 +76,15 @@ class EmbeddedCloud:
     # -- start-up -------------------------------------------------------------
 
     def start(self) -> None:
+        """Start everything; a start that fails stops what it had started
+        (threads, servers, buses, pools) before raising."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         ports = self.options.ports
         if self.layout.write_config(ports):
             self.say(f"nubes: wrote {self.layout.config_file}")
@@ -144,7 +153,7 @@ class EmbeddedCloud:
         """This start's ports win over what nubes.conf says."""
         conf = self.conf
         # One process: the API-level bus is always the in-process one.
-        conf.set_override("transport_url", API_TRANSPORT_URL)
+        conf.set_override("transport_url", self.layout.api_transport)
         conf.set_override("endpoint", ports.url(ports.placement), group="placement_client")
         conf.set_override("public_endpoint", ports.url(ports.identity), group="identity")
         conf.set_override("compute_endpoint", ports.url(ports.compute) + "/v2.1",
@@ -240,7 +249,7 @@ class EmbeddedCloud:
 
     def _start_api_level_services(self, api_db: Database) -> None:
         """The scheduler and the super-conductor, on the API-level bus."""
-        self.api_transport = rpc.from_conf(self.conf, API_TRANSPORT_URL)
+        self.api_transport = rpc.from_conf(self.conf, self.layout.api_transport)
         self._closers.append(self.api_transport.close)
         scheduler = Scheduler(self.conf, api_db, self.api_transport,
                               databases=self.databases, host="scheduler").start()

@@ -14,12 +14,12 @@ Everything lives in one state directory::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import textwrap
 
 from nubes.embedded import config_file
 
-API_TRANSPORT_URL = "memory://api"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,9 +68,22 @@ class Layout:
     def cell_database(self, name: str) -> str:
         return self.sqlite(name)
 
-    @staticmethod
-    def cell_transport(name: str) -> str:
-        return f"memory://{name}"
+    @property
+    def _bus_tag(self) -> str:
+        """Names this state directory's in-process buses: every
+        ``memory://`` URL of a process is one bus, and a process may run
+        several embedded clouds (tests), whose services must never consume
+        each other's messages."""
+        path = os.path.realpath(self.state_dir).encode()
+        return hashlib.sha256(path).hexdigest()[:10]
+
+    @property
+    def api_transport(self) -> str:
+        """The API-level bus (scheduler, super-conductor)."""
+        return f"memory://api-{self._bus_tag}"
+
+    def cell_transport(self, name: str) -> str:
+        return f"memory://{name}-{self._bus_tag}"
 
     def point_config_at(self, ports: Ports) -> bool:
         """Rewrite the endpoint options of an existing nubes.conf to the
@@ -91,7 +104,7 @@ class Layout:
                 state_path = {self.state_dir}
                 # The API-level bus (scheduler, super-conductor); every cell
                 # has its own, named in its cell mapping.
-                transport_url = {API_TRANSPORT_URL}
+                transport_url = {self.api_transport}
 
                 [api]
                 auth_strategy = nubes_token

@@ -8,6 +8,7 @@ import time
 
 import requests
 import waitress.server
+import waitress.task
 
 LOG = logging.getLogger(__name__)
 STOP_WAIT = 5.0  # seconds stop() waits in all for requests under way
@@ -20,12 +21,17 @@ class Servers:
     def serve(self, name: str, app, host: str, port: int, *, threads: int = 8) -> str:
         """Start serving ``app``; returns its base URL.  A taken port is an
         error that names the option to change."""
+        # Our own dispatcher, its worker threads started once the port is
+        # ours (waitress's own starts them first: a taken port leaked them).
+        dispatcher = waitress.task.ThreadedTaskDispatcher()
         try:
             server = waitress.server.create_server(app, host=host, port=port, threads=threads,
-                                                   ident=f"nubes-{name}")
+                                                   ident=f"nubes-{name}",
+                                                   _dispatcher=dispatcher)
         except OSError as exc:
             raise RuntimeError(f"cannot listen on {host}:{port} for {name} ({exc.strerror}); "
                                f"pass --{name}-port with a free port") from None
+        dispatcher.set_thread_count(threads)
         thread = threading.Thread(target=server.run, name=f"http-{name}", daemon=True)
         thread.start()
         self._servers.append((name, server, thread))

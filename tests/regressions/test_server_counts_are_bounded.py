@@ -21,8 +21,6 @@ def _rows(cloud) -> int:
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    # One embedded cloud per module: two in one process would share the
-    # in-process buses their state directories name alike.
     cloud = ServersCloud(str(tmp_path_factory.mktemp("counts") / "state"),
                          cells=1, hosts_per_cell=1,
                          overrides={"quota": {"instances": 5, "cores": -1, "ram": -1},
