@@ -226,6 +226,11 @@ class ComputeAPI:
                                 new_volume_id=new_volume_id,
                                 new_attachment_id=new_attachment_id)
 
+    def drop_guest(self, ctx, host: str, instance_uuid: str) -> rpc.Outgoing:
+        """Remove the guest a move left on its source (the server was
+        deleted before the move was confirmed or reverted)."""
+        return self._guest_cast(ctx, host, "drop_guest", instance_uuid)
+
     # --- calls: a move across cells (the super-conductor waits for each) -----------
 
     def move_guest(self, ctx, host: str, step: str, instance_uuid: str, *,

@@ -34,9 +34,16 @@ def create(conn: sa.Connection, *, instance_uuid: str, project_id: str,
 _UPDATE = sa.update(im).where(im.c.instance_uuid == sa.bindparam("uuid"))
 
 
-def point_at_cell(conn: sa.Connection, instance_uuid: str, cell_id: int) -> bool:
-    return conn.execute(_UPDATE, {"uuid": instance_uuid, "cell_id": cell_id,
-                                  "updated_at": utcnow()}).rowcount == 1
+def point_at_cell(conn: sa.Connection, instance_uuid: str, cell_id: int, *,
+                  unless_deleting: bool = False) -> bool:
+    """False when the mapping is gone (or, ``unless_deleting``, queued for
+    delete: a move that ends while its server is deleted leaves it where
+    the delete found it)."""
+    query = _UPDATE
+    if unless_deleting:
+        query = query.where(im.c.queued_for_delete == sa.false())
+    return conn.execute(query, {"uuid": instance_uuid, "cell_id": cell_id,
+                                "updated_at": utcnow()}).rowcount == 1
 
 
 def queue_for_delete(conn: sa.Connection, instance_uuid: str, queued: bool = True) -> bool:

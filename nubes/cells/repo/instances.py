@@ -113,13 +113,16 @@ def _guarded_update(by_task: bool, named_tasks: bool, no_task: bool,
 
 
 def soft_delete(conn: sa.Connection, instance_uuid: str, now: datetime.datetime,
-                values: dict[str, Any] | None = None) -> bool:
+                values: dict[str, Any] | None = None, *, hidden_only: bool = False) -> bool:
     """Mark a live instance deleted (``deleted`` = its id); False if it was
-    already deleted or is unknown."""
+    already deleted or is unknown (or, ``hidden_only``, shows)."""
     row = {k: v for k, v in (values or {}).items() if k in INSTANCE_COLUMNS}
-    return conn.execute(
-        sa.update(instances).where(instances.c.uuid == instance_uuid, instances.c.deleted == 0)
-        .values(**row, deleted=instances.c.id, deleted_at=now, updated_at=now)).rowcount == 1
+    query = sa.update(instances).where(instances.c.uuid == instance_uuid,
+                                       instances.c.deleted == 0)
+    if hidden_only:
+        query = query.where(instances.c.hidden == sa.true())
+    return conn.execute(query.values(**row, deleted=instances.c.id, deleted_at=now,
+                                     updated_at=now)).rowcount == 1
 
 
 def add_fault(conn: sa.Connection, instance_uuid: str, *, code: int, message: str,

@@ -81,7 +81,10 @@ def finish(api: ApiLevel, ctx: RequestContext, source: CellMapping, instance: di
                                       "power_state": power}, now),
         migrations.set_status(conn, migration_uuid, {"status": "finished"}, now),
         _finish_events(conn, uuid, ctx.request_id, now)))
-    api.api_db.write(lambda conn: instance_mappings.point_at_cell(conn, uuid, target.id))
+    if not api.api_db.write(lambda conn: instance_mappings.point_at_cell(
+            conn, uuid, target.id, unless_deleting=True)):
+        _forget(dst_db, uuid, migration_uuid)
+        return _discard(api, ctx, source, target, uuid, {**migration, **placed})
     src_db.write(lambda conn: (
         cell_repo.update(conn, uuid, {"hidden": True, "task_state": None}, now),
         migrations.set_status(conn, migration_uuid, {**placed, "status": "finished",
@@ -161,12 +164,40 @@ def confirm(api: ApiLevel, ctx: RequestContext, uuid: str, migration_uuid: str) 
 
 
 def revert(api: ApiLevel, ctx: RequestContext, uuid: str, migration_uuid: str) -> str:
+    """Back to the source cell; a server deleted meanwhile (before or
+    during the revert) stays deleted, with nothing left on either side."""
     mapping = api.api_db.read(lambda conn: instance_mappings.get(conn, uuid))
+    if mapping is None or mapping.cell_id is None:
+        return "gone"
     target = api.cells.by_id(mapping.cell_id)
     dst_db = api.cells.database(target)
     migration = dst_db.read(lambda conn: migrations.get(conn, migration_uuid))
+    if migration is None:
+        return "gone"
     source, _ = _cells(api, uuid, migration)
     row = dst_db.read(lambda conn: cell_repo.get(conn, uuid))
+    if row is None or mapping.queued_for_delete:
+        return _discard(api, ctx, source, target, uuid, migration)
+    try:
+        _bring_back(api, ctx, source, target, uuid, migration, row)
+    except Exception:
+        if _deleting(api, uuid):
+            return _discard(api, ctx, source, target, uuid, migration)
+        raise
+    if not api.api_db.write(lambda conn: instance_mappings.point_at_cell(
+            conn, uuid, source.id, unless_deleting=True)):
+        return _discard(api, ctx, source, target, uuid, migration)
+    now = utcnow()
+    dst_db.write(lambda conn: (
+        cell_repo.soft_delete(conn, uuid, now, {"hidden": True, "task_state": None}),
+        migrations.set_status(conn, migration_uuid, {"status": "reverted", "hidden": True},
+                              now)))
+    return "reverted"
+
+
+def _bring_back(api: ApiLevel, ctx: RequestContext, source: CellMapping,
+                target: CellMapping, uuid: str, migration: dict, row: dict) -> None:
+    migration_uuid, dst_db = migration["uuid"], api.cells.database(target)
     running = row.get("power_state") == PowerState.RUNNING
     _hosts(api, target).move_guest(ctx, migration["dest_compute"], "drop_guest", uuid)
     api.placement.move_allocations(migration_uuid, uuid, source_type=MIGRATION_CONSUMER,
@@ -187,9 +218,29 @@ def revert(api: ApiLevel, ctx: RequestContext, uuid: str, migration_uuid: str) -
         if action_id is not None:
             action_repo.finish_action(conn, action_id, now)
     api.cells.database(source).write(bring_back)
-    api.api_db.write(lambda conn: instance_mappings.point_at_cell(conn, uuid, source.id))
-    dst_db.write(lambda conn: (
-        cell_repo.soft_delete(conn, uuid, now, {"hidden": True, "task_state": None}),
-        migrations.set_status(conn, migration_uuid, {"status": "reverted", "hidden": True},
-                              now)))
-    return "reverted"
+
+
+def _deleting(api: ApiLevel, uuid: str) -> bool:
+    mapping = api.api_db.read(lambda conn: instance_mappings.get(conn, uuid))
+    return mapping is None or mapping.queued_for_delete
+
+
+def _discard(api: ApiLevel, ctx: RequestContext, source: CellMapping,
+             target: CellMapping, uuid: str, migration: dict) -> str:
+    """The server was deleted while it moved: its guests on both hosts,
+    the source cell's copy and every allocation of the move go (the
+    delete took care of the cell it found the server in)."""
+    LOG.info("%s was deleted during its move across cells; cleaning up both sides", uuid)
+    for cell, host in ((source, migration["source_compute"]),
+                       (target, migration["dest_compute"])):
+        try:
+            _hosts(api, cell).move_guest(ctx, host, "drop_guest", uuid)
+        except Exception:  # noqa: BLE001 - the host's start reconciles it later
+            LOG.exception("could not remove the guest of deleted %s on %s", uuid, host)
+    for consumer in (migration["uuid"], uuid):
+        api.placement.delete_allocations(consumer, request_id=ctx.request_id)
+    now = utcnow()
+    api.cells.database(source).write(lambda conn: (
+        cell_repo.soft_delete(conn, uuid, now, {"task_state": None}),
+        migrations.set_status(conn, migration["uuid"], {"status": "error"}, now)))
+    return "gone"

@@ -5,6 +5,8 @@ the listing, keeps its actions, and placement holds the source for the
 migration until the move is confirmed or reverted."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.fixtures.cloud import ServersCloud
@@ -124,3 +126,43 @@ def test_openstack_cli_across_cells(cloud):
         assert cloud.settled(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == dest
     finally:
         cloud.openstack("server", "delete", "--wait", sid)
+
+
+def _live_rows(cloud, sid) -> dict[str, int]:
+    """Cell name -> the server's rows not deleted there (hidden ones too)."""
+    import sqlalchemy as sa
+    from nubes.cells.cell_db import models as cell_models
+    counts = {}
+    for cell in ("cell1", "cell2"):
+        db = cloud.embedded.databases.get(cloud.embedded.layout.cell_database(cell))
+        table = cell_models.instances
+        counts[cell] = db.read(lambda conn, t=table: conn.scalar(
+            sa.select(sa.func.count()).select_from(t).where(t.c.uuid == sid,
+                                                            t.c.deleted == 0)))
+    return counts
+
+
+@pytest.mark.parametrize("then", ["delete", "revert-then-delete"])
+def test_a_server_deleted_while_resized_across_cells_leaves_nothing(cloud, then):
+    """Deleted in VERIFY_RESIZE (or just after asking for the revert): the
+    guests on both hosts, the source cell's hidden copy, the migration's
+    allocation and the instance's all go."""
+    sid = cloud.boot("gone-" + then)
+    source = cloud.host_of(sid)
+    assert _act(cloud.admin, sid, {"migrate": None})[0] == 202
+    dest = cloud.settled(sid, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"]
+    if then == "revert-then-delete":
+        assert _act(cloud.demo, sid, {"revertResize": None})[0] == 202
+    assert cloud.admin.delete(f"/servers/{sid}")[0] == 204
+    cloud.wait_gone(cloud.admin, sid)
+    cloud.wait_no_usage()
+    agents = {a.host: a for a in cloud.embedded.agents}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (
+            sid in agents[source].driver.guests() or sid in agents[dest].driver.guests()
+            or any(_live_rows(cloud, sid).values())):
+        time.sleep(0.1)
+    assert sid not in agents[source].driver.guests()
+    assert sid not in agents[dest].driver.guests()
+    assert _live_rows(cloud, sid) == {"cell1": 0, "cell2": 0}
+    assert _listed(cloud, sid) == 0

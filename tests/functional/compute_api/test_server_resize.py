@@ -166,6 +166,12 @@ def test_delete_mid_move_frees_both_hosts(cloud):
     cloud.wait_gone(cloud.demo, sid)
     cloud.wait_no_usage()
     assert cloud.allocations(migration["uuid"]) == {}
+    # The powered-off guest the resize left on its source goes too.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(
+            sid in a.driver.guests() for a in cloud.embedded.agents):
+        time.sleep(0.1)
+    assert [a.host for a in cloud.embedded.agents if sid in a.driver.guests()] == []
 
 
 def test_openstack_cli_moves(cloud):

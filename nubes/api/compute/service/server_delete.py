@@ -36,7 +36,7 @@ from nubes.api.compute.service import boot_volumes, instance_cells
 from nubes.api.compute.service.instance_cells import Located
 from nubes.api.compute.state import ComputeState
 from nubes.cells.repo import block_device_mappings, build_requests, instance_actions
-from nubes.cells.repo import instance_mappings, migrations
+from nubes.cells.repo import host_mappings, instance_mappings, migrations
 from nubes.cells.repo import instances as instance_repo
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
@@ -80,17 +80,40 @@ def delete(state: ComputeState, ctx: RequestContext, uuid: str, *,
 
 def _end_moves(state: ComputeState, ctx: RequestContext, located: Located) -> None:
     """A server deleted mid-move: its moves end (``error``) and the
-    allocations their migrations hold on the source go."""
+    allocations their migrations hold on the source go, and so does what
+    a move left on its source (see :func:`_leave_source`)."""
     uuid = located.mapping.instance_uuid
 
-    def work(conn) -> list[str]:
-        ended = []
-        for migration in migrations.open_for_instance(conn, uuid):
+    def work(conn) -> list[dict]:
+        ended = migrations.open_for_instance(conn, uuid)
+        for migration in ended:
             migrations.set_status(conn, migration["uuid"], {"status": "error"}, utcnow())
-            ended.append(migration["uuid"])
         return ended
-    for migration_uuid in state.cells.database(located.cell).write(work):
-        _release(state, ctx, migration_uuid)
+    for migration in state.cells.database(located.cell).write(work):
+        _release(state, ctx, migration["uuid"])
+        _leave_source(state, ctx, located, migration)
+
+
+def _leave_source(state: ComputeState, ctx: RequestContext, located: Located,
+                  migration: dict) -> None:
+    """A server that left its source (waiting for confirmation, or being
+    reverted) has a powered-off guest there, and across cells a hidden copy
+    in the source cell: the guest goes (cast to the source host, when it is
+    up; its start reconciles it otherwise) and the copy is deleted."""
+    uuid, source = located.mapping.instance_uuid, migration.get("source_compute")
+    if not source or located.instance is None or source == located.instance.host:
+        return
+    mapped = state.api_db.read(lambda conn: host_mappings.get_by_host(conn, source))
+    if mapped is None:
+        return
+    cell = state.cells.get(mapped.cell_uuid)
+    if cell.uuid != located.cell.uuid:
+        now = utcnow()
+        state.cells.database(cell).write(lambda conn: (
+            instance_repo.soft_delete(conn, uuid, now, {"task_state": None}, hidden_only=True),
+            migrations.set_status(conn, migration["uuid"], {"status": "error"}, now)))
+    if instance_cells.compute_is_up(state, cell, source):
+        ComputeAPI(state.buses.require(cell)).drop_guest(ctx, source, uuid).send()
 
 
 def _soft(state: ComputeState, instance) -> bool:
