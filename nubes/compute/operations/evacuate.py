@@ -17,7 +17,7 @@ import logging
 import traceback
 
 from nubes.common.context import RequestContext
-from nubes.compute.operations import Host
+from nubes.compute.operations import Host, volumes
 from nubes.compute.states import PowerState, TaskState, VmState
 from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
 from nubes.scheduler.messages import Selection
@@ -35,6 +35,10 @@ def evacuate_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
         conductor.action_event_start(ctx, instance_uuid, EVENT, host=host.name)
         try:
             conductor.migration_update(ctx, migration_uuid, {"status": "migrating"})
+            # The dead host cannot let go of the volumes: this one takes
+            # them over (fresh attachments, the old ones deleted).
+            volumes.hand_over(host, ctx, instance_uuid, detach=False)
+            volumes.take_over(host, ctx, instance_uuid)
             power = host.driver.spawn(instance_uuid, selection.nodename)
             stopped = target_state == VmState.STOPPED
             if stopped:
@@ -60,6 +64,7 @@ def _give_back(host: Host, ctx: RequestContext, uuid: str, migration_uuid: str,
                exc: Exception) -> None:
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     try:
+        volumes.hand_over(host, ctx, uuid)
         host.driver.destroy(uuid)
         # (within a shared storage pool the instance's allocation there stays)
         host.placement.move_allocations(migration_uuid, uuid, source_type=MIGRATION_CONSUMER,

@@ -23,7 +23,7 @@ import time
 import traceback
 
 from nubes.common.context import RequestContext
-from nubes.compute.operations import Host
+from nubes.compute.operations import Host, volumes
 from nubes.compute.states import PowerState, TaskState, VmState
 from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
 from nubes.scheduler.messages import Selection
@@ -83,6 +83,7 @@ def live_migrate_instance(host: Host, ctx: RequestContext, *, instance_uuid: str
                     _give_back(host, ctx, instance_uuid, migration_uuid, "cancelled", None)
                     return "cancelled"
                 conductor.migration_update(ctx, migration_uuid, {"status": "post-migrating"})
+                volumes.hand_over(host, ctx, instance_uuid)
                 host.driver.destroy(instance_uuid)
                 host.placement.delete_allocations(migration_uuid, request_id=ctx.request_id)
             except Exception as exc:  # noqa: BLE001 - back to running where it was
@@ -126,6 +127,7 @@ def _give_back(host: Host, ctx: RequestContext, uuid: str, migration_uuid: str,
     text = None if exc is None else "".join(
         traceback.format_exception_only(type(exc), exc)).strip()
     try:
+        volumes.take_over(host, ctx, uuid)      # what a failed hand-over let go of
         # (within a shared storage pool the instance's allocation there stays)
         host.placement.move_allocations(migration_uuid, uuid, source_type=MIGRATION_CONSUMER,
                                         keep_shared=True, request_id=ctx.request_id)
@@ -150,6 +152,7 @@ def post_live_migration_at_destination(host: Host, ctx: RequestContext, *,
     with host.locks.hold(instance_uuid):
         conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
         try:
+            volumes.take_over(host, ctx, instance_uuid)
             power = host.driver.spawn(instance_uuid, selection.nodename)
             if paused:
                 power = host.driver.pause(instance_uuid)

@@ -33,7 +33,7 @@ import traceback
 
 from nubes.common.context import RequestContext
 from nubes.common.flavor_disk import DISK_GB, columns_disk_gb
-from nubes.compute.operations import Host
+from nubes.compute.operations import Host, volumes
 from nubes.compute.states import PowerState, TaskState, VmState
 from nubes.conductor.cell.messages import (
     InstanceNotFound,
@@ -61,6 +61,7 @@ def resize_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
                                       expected_task_state=[TaskState.RESIZE_PREP])
             if host.driver.power_state(instance_uuid) != PowerState.SHUTDOWN:
                 host.driver.power_off(instance_uuid)
+            volumes.hand_over(host, ctx, instance_uuid)
             conductor.migration_update(ctx, migration_uuid, {"status": "post-migrating"})
             conductor.instance_update(ctx, instance_uuid,
                                       {"task_state": TaskState.RESIZE_MIGRATED},
@@ -90,6 +91,7 @@ def finish_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
                 ctx, instance_uuid, {"task_state": TaskState.RESIZE_FINISH,
                                      "host": host.name, "node": selection.nodename},
                 expected_task_state=[TaskState.RESIZE_MIGRATED])
+            volumes.take_over(host, ctx, instance_uuid)
             power = host.driver.spawn(instance_uuid, selection.nodename)
             spawned = True
             if old_vm_state == VmState.STOPPED:
@@ -105,6 +107,7 @@ def finish_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
                         host.name, exc)
             if spawned and migration.source_compute != host.name:
                 host.driver.destroy(instance_uuid)
+            _let_go_of_volumes(host, ctx, instance_uuid)
             _fail_event(host, ctx, instance_uuid, event, exc)
             if migration is None:       # gone: nothing to hand back
                 return False
@@ -152,6 +155,7 @@ def revert_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
     with host.locks.hold(instance_uuid):
         conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
         migration = conductor.migration_get(ctx, migration_uuid)
+        _let_go_of_volumes(host, ctx, instance_uuid)
         if migration.source_compute != host.name:
             host.driver.destroy(instance_uuid)
         conductor.action_event_finish(ctx, instance_uuid, event, host=host.name)
@@ -192,6 +196,7 @@ def _move_back(host: Host, ctx: RequestContext, uuid: str, migration: MigrationR
         migration.uuid, uuid, source_type=MIGRATION_CONSUMER, keep_shared=True,
         shared_delta={DISK_GB: columns_disk_gb(old) - columns_disk_gb(new)},
         request_id=ctx.request_id)
+    volumes.take_over(host, ctx, uuid)
     if host.driver.power_state(uuid) == PowerState.NOSTATE:     # resized on this host
         power = host.driver.spawn(uuid, migration.source_node)
     else:
@@ -221,6 +226,15 @@ def _undo(host: Host, ctx: RequestContext, uuid: str, migration_uuid: str, event
     except Exception:  # noqa: BLE001 - logged; the audit finds what is left
         LOG.exception("could not put %s back as it was", uuid)
     _fail_event(host, ctx, uuid, event, exc)
+
+
+def _let_go_of_volumes(host: Host, ctx: RequestContext, uuid: str) -> None:
+    """The server leaves this host (a revert, or a destination that
+    failed): its volumes go back to being reserved for the other one."""
+    try:
+        volumes.hand_over(host, ctx, uuid)
+    except Exception:  # noqa: BLE001 - logged; the other host connects what it can
+        LOG.exception("could not let go of the volumes of %s on %s", uuid, host.name)
 
 
 def _fail_event(host: Host, ctx: RequestContext, uuid: str, event: str,

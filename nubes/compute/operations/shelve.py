@@ -20,7 +20,7 @@ import traceback
 
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
-from nubes.compute.operations import Host, snapshot
+from nubes.compute.operations import Host, snapshot, volumes
 from nubes.compute.operations.power import run_guest_operation
 from nubes.compute.states import PowerState, TaskState, VmState
 from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
@@ -70,8 +70,10 @@ def _offload(host: Host, ctx: RequestContext, uuid: str, task_states: list,
             return False
         conductor.action_event_start(ctx, uuid, OFFLOAD_EVENT, host=host.name)
         try:
+            volumes.hand_over(host, ctx, uuid)
             host.driver.destroy(uuid)
         except Exception as exc:  # noqa: BLE001 - stays SHELVED here, on this host
+            _reconnect(host, ctx, uuid)
             LOG.warning("offloading %s failed: %s", uuid, exc)
             _fail(host, ctx, uuid, OFFLOAD_EVENT, exc, {"task_state": None},
                   [TaskState.SHELVING_OFFLOADING])
@@ -117,9 +119,11 @@ def _unshelve_here(host: Host, ctx: RequestContext, instance_uuid: str,
             _release(host, ctx, instance_uuid)
             return False
         try:
+            volumes.take_over(host, ctx, instance_uuid)
             power_state = host.driver.spawn(instance_uuid, selection.nodename)
         except Exception as exc:  # noqa: BLE001 - back to SHELVED_OFFLOADED, claim freed
             LOG.warning("unshelving %s on %s failed: %s", instance_uuid, host.name, exc)
+            _disconnect(host, ctx, instance_uuid)
             _release(host, ctx, instance_uuid)
             _fail(host, ctx, instance_uuid, UNSHELVE_EVENT, exc,
                   {"task_state": None, "host": None, "node": None},
@@ -134,6 +138,22 @@ def _unshelve_here(host: Host, ctx: RequestContext, instance_uuid: str,
                                       finish_action=True)
         LOG.info("instance %s unshelved on %s", instance_uuid, host.name)
         return True
+
+
+def _reconnect(host: Host, ctx: RequestContext, uuid: str) -> None:
+    """A failed offload: the volumes it let go of are connected here again."""
+    try:
+        volumes.take_over(host, ctx, uuid)
+    except Exception:  # noqa: BLE001 - logged; the volumes stay reserved
+        LOG.exception("could not connect the volumes of %s again", uuid)
+
+
+def _disconnect(host: Host, ctx: RequestContext, uuid: str) -> None:
+    """A failed unshelve: the volumes go back to being reserved."""
+    try:
+        volumes.hand_over(host, ctx, uuid)
+    except Exception:  # noqa: BLE001 - logged; the next unshelve connects what is reserved
+        LOG.exception("could not let go of the volumes of %s", uuid)
 
 
 def offload_shelved(host: Host, ctx: RequestContext, older_than: float) -> int:

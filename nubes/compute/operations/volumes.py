@@ -22,6 +22,8 @@ new attach flow only: every volume mapping has an ``attachment_id``).
   reserved, then connected as above before the guest spawns.
 * **delete** (:func:`release_all`, from the terminate): every attachment
   is deleted and the volumes marked ``delete_on_termination`` deleted.
+* **moves** (:func:`hand_over` on the host a server leaves,
+  :func:`take_over` on the one it arrives on): see the section below.
 """
 from __future__ import annotations
 
@@ -231,6 +233,60 @@ def _undo_swap(host: Host, ctx: RequestContext, old: dict | None,
             call()
         except VolumeClientError:
             LOG.exception("undoing the swap: %s", what)
+
+
+# --- moves --------------------------------------------------------------------------
+#
+# A server that moves takes its volumes along through their attachments,
+# as nova does with cinder's: the host it leaves swaps each mapping's
+# attachment for a fresh reservation of the same volume (a new attachment
+# without a connector, then the old one deleted: the volume never looks
+# free) and disconnects it; the host it arrives on connects the
+# reservations (``attachment_update`` with its connector, then complete).
+# A revert does the same the other way round.
+
+def _volume_mappings(host: Host, ctx: RequestContext, instance_uuid: str) -> list[dict]:
+    return [b for b in host.conductor.bdm_list(ctx, instance_uuid)
+            if b.get("destination_type") == "volume" and b.get("attachment_id")]
+
+
+def hand_over(host: Host, ctx: RequestContext, instance_uuid: str, *,
+              detach: bool = True) -> int:
+    """This host lets go of the server's volumes (its guest is off or
+    gone); how many.  Each mapping ends up holding a reservation.
+    ``detach`` False: the volumes were connected on another host, which is
+    down (an evacuation takes them over from here)."""
+    done = 0
+    for bdm in _volume_mappings(host, ctx, instance_uuid):
+        if not bdm.get("connection_info"):
+            continue            # reserved already: nothing connected here
+        volumes = _client(host)
+        fresh = volumes.attachment_create(bdm["volume_id"], instance_uuid=instance_uuid,
+                                          **_kw(ctx))
+        if not host.conductor.bdm_update(ctx, bdm["uuid"], {"attachment_id": fresh.id,
+                                                            "connection_info": None}):
+            volumes.attachment_delete(fresh.id, **_kw(ctx))
+            continue
+        try:
+            volumes.attachment_delete(bdm["attachment_id"], **_kw(ctx))
+        except VolumeClientError:
+            LOG.exception("could not delete attachment %s of %s after moving it",
+                          bdm["attachment_id"], instance_uuid)
+        if detach:
+            host.driver.detach_volume(instance_uuid, bdm["device_name"])
+        done += 1
+    return done
+
+
+def take_over(host: Host, ctx: RequestContext, instance_uuid: str) -> int:
+    """This host connects the server's reserved volumes (before its guest
+    is made here); how many."""
+    done = 0
+    for bdm in _volume_mappings(host, ctx, instance_uuid):
+        if not bdm.get("connection_info"):
+            connect(host, ctx, instance_uuid, bdm)
+            done += 1
+    return done
 
 
 # --- boot from volume and delete ------------------------------------------------------
