@@ -9,57 +9,28 @@ import hashlib
 import os
 import time
 import uuid
-from typing import ClassVar
-from unittest import mock
-
 import requests
 import sqlalchemy as sa
 import yaml
 
 from nubes.common import tokens
-from nubes.embedded import cloud as embedded_cloud
-from nubes.embedded.layout import Layout
-from tests.fixtures.cloud import ServersCloud, server_body
-from tests.fixtures.databases import TemporaryDatabase
+from tests.fixtures.backend_cloud import BackendCloud
+from tests.fixtures.cloud import server_body
 from tests.fuzz.generate import BODY_HINTS
 
-CELL_NAMES = ("cell0", "cell1")
+CELL_NAMES = ("cell0", "cell1")     # one cell, and cell0
 
 
-class _ServerCellsLayout(Layout):
-    """The embedded layout with its cell databases on a database server
-    (the embedded cloud keeps them in SQLite files of its state directory)."""
-
-    cell_urls: ClassVar[dict[str, str]] = {}
-
-    def cell_database(self, name: str) -> str:
-        return self.cell_urls.get(name) or super().cell_database(name)
-
-
-class FuzzCloud:
+class FuzzCloud(BackendCloud):
     def __init__(self, backend: str, state_dir: str):
-        self.backend = backend
-        self._temporary: list[TemporaryDatabase] = []
-        self.cloud: ServersCloud | None = None
+        super().__init__(backend, state_dir)
         try:
-            self._start(state_dir)
+            self._seed()
         except BaseException:
             self.stop()
             raise
 
-    def _start(self, state_dir: str) -> None:
-        overrides: dict = {}
-        layout = Layout
-        if self.backend != "sqlite":
-            urls = {name: self._database() for name in
-                    ("api", "placement", "image") + CELL_NAMES}
-            overrides = {"api_database": {"connection": urls["api"]},
-                         "placement_database": {"connection": urls["placement"]},
-                         "image_database": {"connection": urls["image"]}}
-            layout = type("CellsOnServer", (_ServerCellsLayout,),
-                          {"cell_urls": {n: urls[n] for n in CELL_NAMES}})
-        with mock.patch.object(embedded_cloud, "Layout", layout):
-            self.cloud = ServersCloud(state_dir, cells=1, hosts_per_cell=1, overrides=overrides)
+    def _seed(self) -> None:
         embedded = self.cloud.embedded
         self.urls = {"compute": embedded.urls["compute"], "placement": embedded.urls["placement"],
                      "image": embedded.urls["image"], "identity": embedded.urls["identity"]}
@@ -78,11 +49,6 @@ class FuzzCloud:
         self._queries = {api: [_count_query(db) for db in dbs]
                          for api, dbs in self.databases.items()}
         self.seeds = seed(self)
-
-    def _database(self) -> str:
-        tmp = TemporaryDatabase(self.backend)
-        self._temporary.append(tmp)
-        return tmp.url
 
     def fresh_token(self, caller: str) -> str | None:
         """A token nobody else uses (identity requests may revoke it)."""
@@ -126,14 +92,6 @@ class FuzzCloud:
             last = now
         return last
 
-    def stop(self) -> None:
-        try:
-            if self.cloud is not None:
-                self.cloud.stop()
-        finally:
-            for tmp in self._temporary:
-                tmp.drop()
-            self._temporary.clear()
 
 
 def _count_query(db) -> tuple[list[str], sa.Select]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures import databases
-from tests.fuzz.cloud import FuzzCloud
+from tests.fixtures.backend_cloud import BackendCloud
 
 pytestmark = pytest.mark.slow
 PAST = ["2147483647", "2147483648", "4611686018427387904", "9223372036854775808",
@@ -19,9 +19,9 @@ PAST = ["2147483647", "2147483648", "4611686018427387904", "9223372036854775808"
 
 @pytest.fixture(scope="module", params=databases.backends())
 def cloud(request, tmp_path_factory):
-    fuzz = FuzzCloud(request.param, str(tmp_path_factory.mktemp("flavor-min") / "state"))
-    yield fuzz.cloud
-    fuzz.stop()
+    made = BackendCloud(request.param, str(tmp_path_factory.mktemp("flavor-min") / "state"))
+    yield made.cloud
+    made.stop()
 
 
 @pytest.mark.parametrize("value", PAST)
