@@ -1,0 +1,175 @@
+"""Real guests across two libvirt hosts of one machine (separate instance
+directories, one domain prefix): a resize to a bigger flavor carries the
+guest's disk to the other host, grown (the guest lists its bigger disk on
+the destination's console), and the confirm leaves nothing on the source; a
+migration reverted runs the guest on its source again and leaves nothing on
+the destination; a compute host restarted with its guests running keeps
+them (no second guest is spawned), and a guest stopped behind the cloud's
+back is found by the power-state sync and its server becomes SHUTOFF.
+
+Needs ``make libvirt-deps``; never skipped (see test_real_guests)."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from nubes.compute.agent import ComputeAgent
+from nubes.compute.states import PowerState
+from nubes.compute.virt import load_driver
+from nubes.compute.virt.libvirt import tiny_image
+from nubes.compute.virt.libvirt.connection import Connection
+from tests.fixtures.cloud import server_body
+from tests.functional.libvirt.guests import (ACTION, BOOT, READY, URI, console,
+                                             libvirt_cloud, new_prefix, remove_leftovers,
+                                             upload_tiny, wait_console)
+
+pytestmark = pytest.mark.slow
+PREFIX = new_prefix()
+TINY_DISK = "nubes-tiny: disk vda 2097152 sectors"        # m1.tiny: 1 GiB
+SMALL_DISK = "nubes-tiny: disk vda 41943040 sectors"      # m1.small: 20 GiB
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    made = libvirt_cloud(str(tmp_path_factory.mktemp("libvirt-moves") / "state"), PREFIX,
+                         hosts=2, overrides={"DEFAULT": {"sync_power_state_interval": 1}})
+    try:
+        yield made
+    finally:
+        made.stop()
+        remove_leftovers(PREFIX)
+
+
+@pytest.fixture(scope="module")
+def image(cloud, tmp_path_factory):
+    return upload_tiny(cloud, str(tmp_path_factory.mktemp("tiny")))
+
+
+def _drivers(cloud) -> dict:
+    return {a.host: a.driver for a in cloud.embedded.agents}
+
+
+def _boot(cloud, image, name: str) -> str:
+    code, body = cloud.demo.post("/servers", server_body(image, name=name))
+    assert code == 202, body
+    sid = body["server"]["id"]
+    cloud.wait_status(cloud.demo, sid, "ACTIVE", timeout=BOOT)
+    assert TINY_DISK in wait_console(cloud, sid, READY)
+    return sid
+
+
+def _act(cloud, sid: str, body: dict, status: str, api=None) -> dict:
+    code, answer = (api or cloud.demo).post(f"/servers/{sid}/action", body)
+    assert code in (202, 204), answer      # confirmResize answers 204
+    return cloud.settled(sid, status, timeout=ACTION)
+
+
+def _delete(cloud, sid: str) -> None:
+    assert cloud.admin.delete(f"/servers/{sid}")[0] == 204
+    cloud.wait_gone(cloud.admin, sid, timeout=ACTION)
+
+
+def test_resize_carries_the_disk_grown_and_confirm_leaves_nothing_on_the_source(cloud,
+                                                                                image):
+    sid = _boot(cloud, image, "mv1")
+    drivers = _drivers(cloud)
+    source = cloud.host_of(sid)
+    shown = _act(cloud, sid, {"resize": {"flavorRef": "2"}}, "VERIFY_RESIZE")
+    dest = shown["OS-EXT-SRV-ATTR:host"]
+    assert dest != source
+    # A fresh console on the destination: the guest booted from its own
+    # disk, now 20 GiB.
+    output = wait_console(cloud, sid, READY, timeout=BOOT)
+    assert tiny_image.BANNER in output and SMALL_DISK in output
+    assert drivers[dest].power_state(sid) == PowerState.RUNNING
+    # The source keeps its guest, off, until the confirm.
+    assert drivers[source].power_state(sid) == PowerState.SHUTDOWN
+    assert os.path.exists(drivers[source].guest_dir(sid))
+    code, diag = cloud.admin.get(f"/servers/{sid}/diagnostics")
+    assert code == 200 and diag["memory_details"]["maximum"] == 2048, diag
+
+    _act(cloud, sid, {"confirmResize": None}, "ACTIVE")
+    assert sid not in drivers[source].guests()
+    assert sorted(os.listdir(drivers[source].base_dir)) == ["_base"]
+    assert drivers[dest].guests() == [sid]
+    assert drivers[dest].power_state(sid) == PowerState.RUNNING
+    _delete(cloud, sid)
+    for driver in drivers.values():
+        assert driver.guests() == []
+        assert sorted(os.listdir(driver.base_dir)) == ["_base"]
+
+
+def test_migrate_then_revert_runs_the_guest_on_its_source_again(cloud, image):
+    sid = _boot(cloud, image, "mv2")
+    drivers = _drivers(cloud)
+    source = cloud.host_of(sid)
+    shown = _act(cloud, sid, {"migrate": None}, "VERIFY_RESIZE", api=cloud.admin)
+    dest = shown["OS-EXT-SRV-ATTR:host"]
+    assert dest != source
+    assert TINY_DISK in wait_console(cloud, sid, READY, timeout=BOOT)
+    assert drivers[dest].power_state(sid) == PowerState.RUNNING
+
+    shown = _act(cloud, sid, {"revertResize": None}, "ACTIVE")
+    assert shown["OS-EXT-SRV-ATTR:host"] == source
+    # The source's console keeps its first boot: the second is the revert's.
+    output = wait_console(cloud, sid, READY, count=2, timeout=BOOT)
+    assert output.count(tiny_image.BANNER) == 2
+    assert drivers[source].power_state(sid) == PowerState.RUNNING
+    assert drivers[dest].guests() == []
+    assert sorted(os.listdir(drivers[dest].base_dir)) == ["_base"]
+    _delete(cloud, sid)
+    assert drivers[source].guests() == []
+
+
+def _restart(cloud, host: str) -> ComputeAgent:
+    """The host's agent stopped and a new one (a new driver, as after a
+    process restart) started in its place; its guests are left running."""
+    agents = cloud.embedded.agents
+    index = next(i for i, a in enumerate(agents) if a.host == host)
+    old = agents[index]
+    old.stop()
+    new = ComputeAgent(old.conf, host, transport=old.transport,
+                       placement=old.ops.placement,
+                       driver=load_driver(old.conf, host, transport=old.transport))
+    agents[index] = new
+    new.start(conductor_wait=60)
+    for thread in threading.enumerate():      # the reconcile at start
+        if thread.name == f"after-start {host}":
+            thread.join(ACTION)
+    return new
+
+
+def test_a_restarted_host_keeps_its_running_guests_and_the_sync_sees_a_stopped_one(
+        cloud, image):
+    kept, killed = _boot(cloud, image, "rs1"), _boot(cloud, image, "rs2")
+    host = cloud.host_of(kept)
+    conn = Connection(URI).get()
+    domain = conn.lookupByName(_drivers(cloud)[host].domain_name(kept))
+    domain_id = domain.ID()
+
+    agent = _restart(cloud, host)
+    # The running guest was found, not spawned again: the same QEMU process,
+    # one boot on its console.
+    assert agent.reconcile().guests == 0
+    assert agent.driver.power_state(kept) == PowerState.RUNNING
+    assert conn.lookupByName(agent.driver.domain_name(kept)).ID() == domain_id
+    assert console(cloud, kept).count(tiny_image.BANNER) == 1
+    assert kept in agent.driver.guests()
+
+    # A guest destroyed behind the cloud's back (virsh destroy): the
+    # periodic power-state sync makes its server SHUTOFF.
+    victim = _drivers(cloud)[cloud.host_of(killed)]
+    conn.lookupByName(victim.domain_name(killed)).destroy()
+    shown = cloud.settled(killed, "SHUTOFF", timeout=ACTION)
+    assert shown["OS-EXT-STS:vm_state"] == "stopped"
+    assert shown["OS-EXT-STS:power_state"] == PowerState.SHUTDOWN
+    assert cloud.settled(kept, "ACTIVE")["OS-EXT-STS:power_state"] == PowerState.RUNNING
+    # ... and it starts again as any stopped server.
+    _act(cloud, killed, {"os-start": None}, "ACTIVE")
+    wait_console(cloud, killed, READY, count=2)
+    for sid in (kept, killed):
+        _delete(cloud, sid)
+    for driver in _drivers(cloud).values():
+        assert driver.guests() == []
