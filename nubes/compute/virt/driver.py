@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterator, Mapping, Protocol
 
+from nubes.compute.states import PowerState
 from nubes.placement.client import Inventory
 
 
@@ -140,3 +141,14 @@ class Driver(Protocol):
     def confirm_migration(self, instance_uuid: str, same_host: bool) -> None:
         """Source: remove what the guest left here (``same_host``: the guest
         itself moved on this host; only what the move kept for a revert)."""
+
+
+def set_running(driver: Driver, instance_uuid: str, power_on: bool) -> int:
+    """Power the guest on (``power_on``) or off unless it already is; its
+    power state (drivers' ``finish_revert_migration`` end with it)."""
+    power = driver.power_state(instance_uuid)
+    if power_on and power != PowerState.RUNNING:
+        return driver.power_on(instance_uuid)
+    if not power_on and power == PowerState.RUNNING:
+        return driver.power_off(instance_uuid)
+    return power

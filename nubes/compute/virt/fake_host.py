@@ -24,7 +24,7 @@ import time
 from typing import Any, Iterator
 
 from nubes.compute.states import PowerState
-from nubes.compute.virt.driver import DriverError
+from nubes.compute.virt.driver import DriverError, set_running
 from nubes.compute.virt.hooks import Hooks
 
 
@@ -261,14 +261,9 @@ class FakeHost:
 
     def finish_revert_migration(self, instance_uuid: str, nodename: str, flavor: Any,
                                 power_on: bool) -> int:
-        power = self.power_state(instance_uuid)
-        if power == PowerState.NOSTATE:         # resized on this host
-            power = self.spawn(instance_uuid, nodename)
-        if power_on and power != PowerState.RUNNING:
-            return self.power_on(instance_uuid)
-        if not power_on and power == PowerState.RUNNING:
-            return self.power_off(instance_uuid)
-        return power
+        if self.power_state(instance_uuid) == PowerState.NOSTATE:     # resized here
+            self.spawn(instance_uuid, nodename)
+        return set_running(self, instance_uuid, power_on)
 
     def confirm_migration(self, instance_uuid: str, same_host: bool) -> None:
         if not same_host:

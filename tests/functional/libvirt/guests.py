@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 import uuid
 
+import pytest
+
 from nubes.compute.virt.libvirt import tiny_image
 from nubes.compute.virt.libvirt.connection import Connection
 from nubes.image.client import ImageClient
@@ -29,6 +31,28 @@ def libvirt_cloud(state: str, prefix: str, *, hosts: int = 1,
     for group, values in (overrides or {}).items():
         settings.setdefault(group, {}).update(values)
     return ServersCloud(state, cells=1, hosts_per_cell=hosts, overrides=settings)
+
+
+def cloud_fixture(name: str, *, hosts: int = 1, overrides: dict | None = None):
+    """A module-scoped ``cloud`` fixture of libvirt hosts (domains named
+    with a prefix of their own, removed with the cloud) and ``image``, the
+    tiny image uploaded to it."""
+    prefix = new_prefix()
+
+    @pytest.fixture(scope="module")
+    def cloud(tmp_path_factory):
+        made = libvirt_cloud(str(tmp_path_factory.mktemp(name) / "state"), prefix,
+                             hosts=hosts, overrides=overrides)
+        try:
+            yield made
+        finally:
+            made.stop()
+            remove_leftovers(prefix)
+
+    @pytest.fixture(scope="module")
+    def image(cloud, tmp_path_factory):
+        return upload_tiny(cloud, str(tmp_path_factory.mktemp("tiny")))
+    return cloud, image
 
 
 def remove_leftovers(prefix: str) -> None:

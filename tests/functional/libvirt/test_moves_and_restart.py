@@ -21,30 +21,16 @@ from nubes.compute.virt import load_driver
 from nubes.compute.virt.libvirt import tiny_image
 from nubes.compute.virt.libvirt.connection import Connection
 from tests.fixtures.cloud import server_body
-from tests.functional.libvirt.guests import (ACTION, BOOT, READY, URI, console,
-                                             libvirt_cloud, new_prefix, remove_leftovers,
-                                             upload_tiny, wait_console)
+from tests.functional.libvirt.guests import (ACTION, BOOT, READY, URI, cloud_fixture,
+                                             console, wait_console)
 
 pytestmark = pytest.mark.slow
-PREFIX = new_prefix()
 TINY_DISK = "nubes-tiny: disk vda 2097152 sectors"        # m1.tiny: 1 GiB
 SMALL_DISK = "nubes-tiny: disk vda 41943040 sectors"      # m1.small: 20 GiB
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    made = libvirt_cloud(str(tmp_path_factory.mktemp("libvirt-moves") / "state"), PREFIX,
-                         hosts=2, overrides={"DEFAULT": {"sync_power_state_interval": 1}})
-    try:
-        yield made
-    finally:
-        made.stop()
-        remove_leftovers(PREFIX)
-
-
-@pytest.fixture(scope="module")
-def image(cloud, tmp_path_factory):
-    return upload_tiny(cloud, str(tmp_path_factory.mktemp("tiny")))
+cloud, image = cloud_fixture("libvirt-moves", hosts=2,
+                             overrides={"DEFAULT": {"sync_power_state_interval": 1}})
 
 
 def _drivers(cloud) -> dict:

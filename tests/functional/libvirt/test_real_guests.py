@@ -21,27 +21,11 @@ from nubes.compute.virt.libvirt import tiny_image
 from nubes.image.client import ImageClient
 from tests.fixtures.cloud import server_body
 from tests.functional.compute_api.volume_helpers import VolumeApi
-from tests.functional.libvirt.guests import (ACTION, BOOT, READY, console, libvirt_cloud,
-                                             new_prefix, remove_leftovers, upload_tiny,
+from tests.functional.libvirt.guests import (ACTION, BOOT, READY, cloud_fixture, console,
                                              wait_console)
 
 pytestmark = pytest.mark.slow
-PREFIX = new_prefix()
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    made = libvirt_cloud(str(tmp_path_factory.mktemp("libvirt") / "state"), PREFIX)
-    try:
-        yield made
-    finally:
-        made.stop()
-        remove_leftovers(PREFIX)
-
-
-@pytest.fixture(scope="module")
-def image(cloud, tmp_path_factory):
-    return upload_tiny(cloud, str(tmp_path_factory.mktemp("tiny")))
+cloud, image = cloud_fixture("libvirt")
 
 
 @pytest.fixture(scope="module")

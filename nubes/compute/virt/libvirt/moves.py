@@ -26,8 +26,7 @@ import shutil
 import types
 from typing import Any, Mapping
 
-from nubes.compute.states import PowerState
-from nubes.compute.virt.driver import DriverError
+from nubes.compute.virt.driver import DriverError, set_running
 from nubes.compute.virt.libvirt import images
 
 RESIZE_SUFFIX = "_resize"
@@ -116,20 +115,12 @@ class Moves:
             guest = self._read_guest(instance_uuid)
             if not guest.get("image_id"):       # nothing left of it here: a new guest
                 self._spawn(instance_uuid, None)
-                return self._set_running(instance_uuid, power_on)
+                return set_running(self, instance_uuid, power_on)
             record = flavor_record(flavor)
             domain = self._define(instance_uuid, record,
                                   self.cache.boot_source(guest["image_id"]),
                                   self._disks(instance_uuid, record, guest))
-        return self._set_running(instance_uuid, power_on)
-
-    def _set_running(self, instance_uuid: str, power_on: bool) -> int:
-        power = self.power_state(instance_uuid)
-        if power_on and power != PowerState.RUNNING:
-            return self.power_on(instance_uuid)
-        if not power_on and power == PowerState.RUNNING:
-            return self.power_off(instance_uuid)
-        return power
+        return set_running(self, instance_uuid, power_on)
 
     def confirm_migration(self, instance_uuid: str, same_host: bool) -> None:
         if same_host:
