@@ -159,3 +159,38 @@ def test_a_restarted_host_keeps_its_running_guests_and_the_sync_sees_a_stopped_o
         _delete(cloud, sid)
     for driver in _drivers(cloud).values():
         assert driver.guests() == []
+
+
+def test_a_resize_on_the_same_host_keeps_the_old_disk_until_confirm_or_revert(cloud, image):
+    """The driver's steps of a resize whose destination is its source
+    (``allow_resize_to_same_host``), called directly: the old directory is
+    kept aside, put back by the revert, removed by the confirm."""
+    sid = _boot(cloud, image, "mv3")
+    agent = next(a for a in cloud.embedded.agents if a.host == cloud.host_of(sid))
+    driver, node = agent.driver, agent.host
+    old = {"vcpus": 1, "memory_mb": 512, "root_gb": 1, "ephemeral_gb": 0}
+    new = {"vcpus": 1, "memory_mb": 1024, "root_gb": 2, "ephemeral_gb": 1}
+    kept = driver.guest_dir(sid) + "_resize"
+    with agent.ops.locks.hold(sid):      # (the power sync waits: the guest is off a while)
+        handover = driver.migrate_disk_and_power_off(sid, node)
+        assert driver.power_state(sid) == PowerState.SHUTDOWN
+        assert driver.finish_migration(sid, node, handover, new, True) == PowerState.RUNNING
+        assert os.path.isdir(kept)
+        output = wait_console(cloud, sid, READY)
+        assert "nubes-tiny: disk vda 4194304 sectors" in output        # 2 GiB
+        assert "nubes-tiny: disk vdb 2097152 sectors" in output        # the ephemeral disk
+        # Revert: the old disk and flavor again, its console with it.
+        assert driver.finish_revert_migration(sid, node, old, True) == PowerState.RUNNING
+        assert not os.path.exists(kept)
+        output = wait_console(cloud, sid, READY, count=2)
+        back = output[output.rindex(tiny_image.BANNER):]
+        assert TINY_DISK in back and "vdb" not in back
+        # Again, confirmed this time: only the new guest is left.
+        handover = driver.migrate_disk_and_power_off(sid, node)
+        driver.finish_migration(sid, node, handover, new, True)
+        driver.confirm_migration(sid, same_host=True)
+        assert not os.path.exists(kept)
+        assert "vda 4194304 sectors" in wait_console(cloud, sid, READY)
+        assert driver.guests().count(sid) == 1
+    _delete(cloud, sid)
+    assert sorted(os.listdir(driver.base_dir)) == ["_base"]
