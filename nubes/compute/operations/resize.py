@@ -14,8 +14,9 @@ uuid and claimed the destination for the instance's):
   the row moves (host, node, flavor columns), VERIFY_RESIZE (vm_state
   ``resized``), migration ``finished``;
 * ``confirm_resize`` (source; the API set the migration ``confirming``): the
-  old guest goes (``confirm_migration``) and so does the migration's allocation on the source;
-  vm_state active (or stopped), migration ``confirmed``;
+  old guest goes (``confirm_migration``) and so does the migration's
+  allocation on the source; vm_state active (or stopped), migration
+  ``confirmed``;
 * ``revert_resize`` (destination; task ``resize_reverting``): the new guest
   goes, then ``finish_revert_resize`` (source): in one placement
   transaction the migration's allocation becomes the instance's again (its
