@@ -18,7 +18,8 @@ import pytest
 from nubes.compute.agent import ComputeAgent
 from nubes.compute.states import PowerState
 from nubes.compute.virt import load_driver
-from nubes.compute.virt.libvirt import tiny_image
+from nubes.compute.virt.libvirt import images, tiny_image
+from nubes.compute.virt.libvirt.images import GIB
 from nubes.compute.virt.libvirt.connection import Connection
 from tests.fixtures.cloud import server_body
 from tests.functional.libvirt.guests import (ACTION, BOOT, READY, URI, cloud_fixture,
@@ -185,12 +186,14 @@ def test_a_resize_on_the_same_host_keeps_the_old_disk_until_confirm_or_revert(cl
         output = wait_console(cloud, sid, READY, count=2)
         back = output[output.rindex(tiny_image.BANNER):]
         assert TINY_DISK in back and "vdb" not in back
-        # Again, confirmed this time: only the new guest is left.
+        # Again (as for a stopped server: left off), confirmed this time:
+        # only the new guest is left.
         handover = driver.migrate_disk_and_power_off(sid, node)
-        driver.finish_migration(sid, node, handover, new, True)
+        assert driver.finish_migration(sid, node, handover, new, False) == \
+            PowerState.SHUTDOWN
         driver.confirm_migration(sid, same_host=True)
         assert not os.path.exists(kept)
-        assert "vda 4194304 sectors" in wait_console(cloud, sid, READY)
         assert driver.guests().count(sid) == 1
+        assert images.virtual_size(os.path.join(driver.guest_dir(sid), "disk")) == 2 * GIB
     _delete(cloud, sid)
     assert sorted(os.listdir(driver.base_dir)) == ["_base"]
