@@ -35,11 +35,12 @@ from nubes.conductor.cell.messages import InstanceNotFound, InstanceRecord, Unex
 LOG = logging.getLogger(__name__)
 PAGE = 200
 _OFF = (PowerState.SHUTDOWN, PowerState.CRASHED)
+_ON = (PowerState.RUNNING, PowerState.PAUSED)
 
 
 @dataclasses.dataclass
 class Synced:
-    checked: int = 0
+    checked: int = 0      # instances with no task under way
     updated: int = 0      # power states recorded
     stopped: int = 0      # instances found off and recorded stopped
     powered_off: int = 0  # guests of stopped instances powered off
@@ -52,6 +53,9 @@ def sync_power_states(host: Host, ctx: RequestContext) -> Synced:
         page = host.conductor.instances_on_host(ctx, host.name, after_id=after, limit=PAGE)
         for _id, instance in page:
             if instance.task_state is not None:
+                continue
+            done.checked += 1
+            if _in_step(host, instance):
                 continue
             try:
                 with host.locks.hold(instance.uuid):
@@ -69,6 +73,21 @@ def sync_power_states(host: Host, ctx: RequestContext) -> Synced:
     return done
 
 
+def _in_step(host: Host, instance: InstanceRecord) -> bool:
+    """True when the page's record and the guest agree and nothing is to be
+    done (most instances, most of the time: no lock, no second read)."""
+    try:
+        power = host.driver.power_state(instance.uuid)
+    except Exception:  # noqa: BLE001 - _sync_one reports it
+        return False
+    return power == instance.power_state and not _acts(instance.vm_state, power)
+
+
+def _acts(vm_state: str | None, power: int) -> bool:
+    return ((vm_state in (VmState.ACTIVE, VmState.PAUSED) and power in _OFF)
+            or (vm_state == VmState.STOPPED and power in _ON))
+
+
 def _sync_one(host: Host, ctx: RequestContext, uuid: str, done: Synced) -> None:
     # Read again under the lock: an operation may have ended meanwhile.
     try:
@@ -77,7 +96,6 @@ def _sync_one(host: Host, ctx: RequestContext, uuid: str, done: Synced) -> None:
         return
     if instance.task_state is not None or instance.host != host.name:
         return
-    done.checked += 1
     power = host.driver.power_state(uuid)
     values = _values(host, instance, power, done)
     if values.get("power_state", instance.power_state) == instance.power_state \
@@ -94,14 +112,14 @@ def _sync_one(host: Host, ctx: RequestContext, uuid: str, done: Synced) -> None:
 
 def _values(host: Host, instance: InstanceRecord, power: int, done: Synced) -> dict:
     vm_state = instance.vm_state
-    if vm_state in (VmState.ACTIVE, VmState.PAUSED) and power in _OFF:
+    if not _acts(vm_state, power):
+        return {"power_state": power}
+    if power in _OFF:
         LOG.warning("instance %s on %s is %s but its guest is off (power state %s): "
                     "recording it stopped", instance.uuid, host.name, vm_state, power)
         done.stopped += 1
         return {"vm_state": VmState.STOPPED, "power_state": PowerState.SHUTDOWN}
-    if vm_state == VmState.STOPPED and power in (PowerState.RUNNING, PowerState.PAUSED):
-        LOG.warning("instance %s on %s is stopped but its guest runs: powering it off",
-                    instance.uuid, host.name)
-        done.powered_off += 1
-        return {"power_state": host.driver.power_off(instance.uuid)}
-    return {"power_state": power}
+    LOG.warning("instance %s on %s is stopped but its guest runs: powering it off",
+                instance.uuid, host.name)
+    done.powered_off += 1
+    return {"power_state": host.driver.power_off(instance.uuid)}
