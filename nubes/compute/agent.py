@@ -38,7 +38,7 @@ from nubes.compute.endpoint import ComputeEndpoint
 from nubes.compute.messages import BINARY, SERVICE_VERSION, TOPIC, HostStatus, NodeStatus
 from nubes.compute.operations import Host, evacuate, live_migration, resize, shelve
 from nubes.compute.operations import reconcile as reconcile_ops
-from nubes.compute.operations import soft_delete
+from nubes.compute.operations import power_sync, soft_delete
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.resource_tracker import ResourceTracker, SyncResult
 from nubes.compute.virt import load_driver
@@ -96,6 +96,11 @@ class ComputeAgent:
                              conf.resize_confirm_window) if w > 0]
         self._reclaim = Periodic(f"housekeeping {host}", min(waits + [60]),
                                  self._housekeeping) if waits else None
+        # Power states from the driver to the cell database (a guest that
+        # stopped on its own); first run after one interval.
+        interval = conf.sync_power_state_interval
+        self._power_sync = Periodic(f"power sync {host}", interval, self.sync_power_states,
+                                    initial_delay=interval) if interval > 0 else None
         # Set by stop(); a signal handler may set it to abort a start.
         self.stop_requested = threading.Event()
         self._lifecycle = threading.Lock()
@@ -117,8 +122,9 @@ class ComputeAgent:
             self._server.start()
             self._heartbeat.start()
             self._resources.start()
-            if self._reclaim is not None:
-                self._reclaim.start()
+            for job in (self._reclaim, self._power_sync):
+                if job is not None:
+                    job.start()
             # Clean-up after evacuations and the reconcile talk to the cell
             # conductor and placement: off the start path, so a host that
             # cannot reach them still starts, and stops, at once.
@@ -133,8 +139,9 @@ class ComputeAgent:
         with self._lifecycle:
             self._heartbeat.stop(timeout=STOP_WAIT)
             self._resources.stop(timeout=STOP_WAIT)
-            if self._reclaim is not None:
-                self._reclaim.stop(timeout=STOP_WAIT)
+            for job in (self._reclaim, self._power_sync):
+                if job is not None:
+                    job.stop(timeout=STOP_WAIT)
             self._server.stop()
         if self.ops.images is not None:
             self.ops.images.close()
@@ -196,6 +203,18 @@ class ComputeAgent:
                 shelve.offload_shelved(self.ops, ctx, self.conf.shelved_offload_time)
             if self.conf.resize_confirm_window > 0:
                 resize.confirm_due(self.ops, ctx, self.conf.resize_confirm_window)
+        finally:
+            request_id_var.reset(token)
+
+    def sync_power_states(self) -> power_sync.Synced:
+        """The periodic power-state sync (also run by tests)."""
+        ctx = self._context()
+        token = request_id_var.set(ctx.request_id)
+        try:
+            return power_sync.sync_power_states(self.ops, ctx)
+        except Exception:  # noqa: BLE001 - the next run tries again
+            LOG.exception("host %s: the power-state sync failed", self.host)
+            return power_sync.Synced()
         finally:
             request_id_var.reset(token)
 

@@ -138,11 +138,12 @@ class ComputeEndpoint:
                                       old_vm_state=old_vm_state)
 
     def finish_resize(self, ctx: RequestContext, *, instance_uuid: str, migration_uuid: str,
-                      selection: dict, old_vm_state: str) -> bool:
+                      selection: dict, old_vm_state: str,
+                      disk_info: dict | None = None) -> bool:
         return resize.finish_resize(self._host(), ctx, instance_uuid=instance_uuid,
                                     migration_uuid=migration_uuid,
                                     selection=Selection.from_dict(selection),
-                                    old_vm_state=old_vm_state)
+                                    old_vm_state=old_vm_state, disk_info=disk_info or {})
 
     def confirm_resize(self, ctx: RequestContext, *, instance_uuid: str,
                        migration_uuid: str) -> bool:

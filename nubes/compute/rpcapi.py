@@ -156,10 +156,12 @@ class ComputeAPI:
                                 old_vm_state=old_vm_state)
 
     def finish_resize(self, ctx, host: str, instance_uuid: str, *, migration_uuid: str,
-                      selection: Selection, old_vm_state: str) -> rpc.Outgoing:
+                      selection: Selection, old_vm_state: str,
+                      disk_info: dict | None = None) -> rpc.Outgoing:
+        """``disk_info``: what the source's driver handed over (its disk)."""
         return self._guest_cast(ctx, host, "finish_resize", instance_uuid,
                                 migration_uuid=migration_uuid, selection=selection.to_dict(),
-                                old_vm_state=old_vm_state)
+                                old_vm_state=old_vm_state, disk_info=disk_info or {})
 
     def confirm_resize(self, ctx, host: str, instance_uuid: str, *,
                        migration_uuid: str) -> rpc.Outgoing:

@@ -24,6 +24,11 @@ COMPUTE_AGENT_OPTS = [
     cfg.FloatOpt("update_resources_interval", default=60.0, min=0.05,
                  help="Seconds between two syncs of a compute host's resources "
                       "to placement and its compute node records."),
+    cfg.FloatOpt("sync_power_state_interval", default=600.0, max=365 * 86400.0,
+                 help="Seconds between two syncs of the power states of a compute "
+                      "host's instances from its driver to the cell database (a "
+                      "guest that stopped on its own becomes SHUTOFF); 0 or "
+                      "negative: never."),
     cfg.StrOpt("compute_driver", default="fake",
                choices=["fake", "fake_baremetal", "libvirt"],
                help="Virt driver: fake (a simulated hypervisor, one node per "

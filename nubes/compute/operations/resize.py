@@ -2,23 +2,28 @@
 recorded the migration, gave the source's allocation to the migration's
 uuid and claimed the destination for the instance's):
 
-* ``resize_instance`` (source; task ``resize_prep``): the guest is powered
-  off (its disk stays until the move is confirmed), migration
+* ``resize_instance`` (source; task ``resize_prep``): the driver powers the
+  guest off and hands over its disk (``migrate_disk_and_power_off``; the
+  source keeps it until the move is confirmed), migration
   ``migrating`` → ``post-migrating``, task ``resize_migrated``; then
-  ``finish_resize`` is cast to the destination;
-* ``finish_resize`` (destination): the guest is made on the destination
-  node with the new flavor (powered off again if the server was stopped),
+  ``finish_resize`` is cast to the destination with what the driver handed
+  over;
+* ``finish_resize`` (destination): the driver makes the guest on the
+  destination node from it with the new flavor (``finish_migration``;
+  left off if the server was stopped),
   the row moves (host, node, flavor columns), VERIFY_RESIZE (vm_state
   ``resized``), migration ``finished``;
 * ``confirm_resize`` (source; the API set the migration ``confirming``): the
-  old guest goes and so does the migration's allocation on the source;
-  vm_state active (or stopped), migration ``confirmed``;
+  old guest goes (``confirm_migration``) and so does the migration's
+  allocation on the source; vm_state active (or stopped), migration
+  ``confirmed``;
 * ``revert_resize`` (destination; task ``resize_reverting``): the new guest
   goes, then ``finish_revert_resize`` (source): in one placement
   transaction the migration's allocation becomes the instance's again (its
   destination claim goes with it; within a shared storage pool its
   allocation on the pool stays, back to the old flavor's disk), the row
-  moves back with its old flavor, the guest runs again where it was,
+  moves back with its old flavor, the guest runs again where it was
+  (``finish_revert_migration``),
   migration ``reverted``.
 
 A failure before the destination has the server hands it back the same
@@ -59,8 +64,9 @@ def resize_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
             conductor.instance_update(ctx, instance_uuid,
                                       {"task_state": TaskState.RESIZE_MIGRATING},
                                       expected_task_state=[TaskState.RESIZE_PREP])
-            if host.driver.power_state(instance_uuid) != PowerState.SHUTDOWN:
-                host.driver.power_off(instance_uuid)
+            migration = conductor.migration_get(ctx, migration_uuid)
+            disk_info = host.driver.migrate_disk_and_power_off(instance_uuid,
+                                                               migration.dest_compute)
             volumes.hand_over(host, ctx, instance_uuid)
             conductor.migration_update(ctx, migration_uuid, {"status": "post-migrating"})
             conductor.instance_update(ctx, instance_uuid,
@@ -75,12 +81,13 @@ def resize_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
         conductor.action_event_finish(ctx, instance_uuid, event, host=host.name)
     host.peers.finish_resize(ctx, selection.service_host, instance_uuid,
                              migration_uuid=migration_uuid, selection=selection,
-                             old_vm_state=old_vm_state).send()
+                             old_vm_state=old_vm_state, disk_info=disk_info).send()
     return True
 
 
 def finish_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
-                  migration_uuid: str, selection: Selection, old_vm_state: str) -> bool:
+                  migration_uuid: str, selection: Selection, old_vm_state: str,
+                  disk_info: dict | None = None) -> bool:
     event, conductor = "compute_finish_resize", host.conductor
     with host.locks.hold(instance_uuid):
         conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
@@ -92,12 +99,13 @@ def finish_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
                                      "host": host.name, "node": selection.nodename},
                 expected_task_state=[TaskState.RESIZE_MIGRATED])
             volumes.take_over(host, ctx, instance_uuid)
-            power = host.driver.spawn(instance_uuid, selection.nodename)
+            new_flavor = json.loads(migration.new_flavor)
+            power = host.driver.finish_migration(instance_uuid, selection.nodename,
+                                                 disk_info or {}, new_flavor,
+                                                 old_vm_state != VmState.STOPPED)
             spawned = True
-            if old_vm_state == VmState.STOPPED:
-                power = host.driver.power_off(instance_uuid)
             conductor.instance_update(
-                ctx, instance_uuid, {**json.loads(migration.new_flavor),
+                ctx, instance_uuid, {**new_flavor,
                                      "vm_state": VmState.RESIZED, "task_state": None,
                                      "power_state": power},
                 expected_task_state=[TaskState.RESIZE_FINISH])
@@ -129,8 +137,9 @@ def confirm_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
         conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
         try:
             migration = conductor.migration_get(ctx, migration_uuid)
-            if migration.dest_compute != host.name:     # the same host keeps its guest
-                host.driver.destroy(instance_uuid)
+            # (the same host keeps its guest, and drops what a revert needed)
+            host.driver.confirm_migration(instance_uuid,
+                                          same_host=migration.dest_compute == host.name)
             host.placement.delete_allocations(migration_uuid, request_id=ctx.request_id)
             conductor.migration_update(ctx, migration_uuid, {"status": "confirmed"},
                                        expected_status=["confirming"])
@@ -197,14 +206,7 @@ def _move_back(host: Host, ctx: RequestContext, uuid: str, migration: MigrationR
         shared_delta={DISK_GB: columns_disk_gb(old) - columns_disk_gb(new)},
         request_id=ctx.request_id)
     volumes.take_over(host, ctx, uuid)
-    if host.driver.power_state(uuid) == PowerState.NOSTATE:     # resized on this host
-        power = host.driver.spawn(uuid, migration.source_node)
-    else:
-        power = host.driver.power_state(uuid)
-    if running and power != PowerState.RUNNING:
-        power = host.driver.power_on(uuid)
-    elif not running and power == PowerState.RUNNING:
-        power = host.driver.power_off(uuid)
+    power = host.driver.finish_revert_migration(uuid, migration.source_node, old, running)
     host.conductor.instance_update(
         ctx, uuid, {**old, "host": host.name,
                     "node": migration.source_node, "task_state": None,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterator, Mapping, Protocol
 
+from nubes.compute.states import PowerState
 from nubes.placement.client import Inventory
 
 
@@ -117,3 +118,37 @@ class Driver(Protocol):
         guest cannot move)."""
 
     def power_state(self, instance_uuid: str) -> int: ...
+
+    # --- cold migration and resize (nubes.compute.operations.resize) ---------------
+    # ``flavor``: the flavor columns of an instance row (vcpus, memory_mb,
+    # root_gb, ephemeral_gb, flavor) the guest is to have.
+
+    def migrate_disk_and_power_off(self, instance_uuid: str, dest_host: str) -> dict:
+        """Source: power the guest off (its disk stays until the move is
+        confirmed); what the destination needs to build it (JSON-able)."""
+
+    def finish_migration(self, instance_uuid: str, nodename: str, disk_info: dict,
+                         flavor: Mapping, power_on: bool) -> int:
+        """Destination: the guest from the source's ``disk_info`` with
+        ``flavor`` (its root disk grown to it), running if ``power_on``; its
+        power state.  Raises :class:`DriverError`."""
+
+    def finish_revert_migration(self, instance_uuid: str, nodename: str, flavor: Mapping,
+                                power_on: bool) -> int:
+        """Source: the guest as before the move (its own disk, ``flavor``),
+        running if ``power_on``; its power state."""
+
+    def confirm_migration(self, instance_uuid: str, same_host: bool) -> None:
+        """Source: remove what the guest left here (``same_host``: the guest
+        itself moved on this host; only what the move kept for a revert)."""
+
+
+def set_running(driver: Driver, instance_uuid: str, power_on: bool) -> int:
+    """Power the guest on (``power_on``) or off unless it already is; its
+    power state (drivers' ``finish_revert_migration`` end with it)."""
+    power = driver.power_state(instance_uuid)
+    if power_on and power != PowerState.RUNNING:
+        return driver.power_on(instance_uuid)
+    if not power_on and power == PowerState.RUNNING:
+        return driver.power_off(instance_uuid)
+    return power

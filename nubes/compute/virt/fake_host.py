@@ -24,7 +24,7 @@ import time
 from typing import Any, Iterator
 
 from nubes.compute.states import PowerState
-from nubes.compute.virt.driver import DriverError
+from nubes.compute.virt.driver import DriverError, set_running
 from nubes.compute.virt.hooks import Hooks
 
 
@@ -246,6 +246,28 @@ class FakeHost:
         """mountpoint -> connection info of the guest's volumes."""
         with self._guest_lock:
             return {m: dict(i) for m, i in self._volume_table.get(instance_uuid, {}).items()}
+
+    # --- cold migration and resize: the guest is made again on the destination ---
+
+    def migrate_disk_and_power_off(self, instance_uuid: str, dest_host: str) -> dict:
+        if self.power_state(instance_uuid) != PowerState.SHUTDOWN:
+            self.power_off(instance_uuid)
+        return {}
+
+    def finish_migration(self, instance_uuid: str, nodename: str, disk_info: dict,
+                         flavor: Any, power_on: bool) -> int:
+        power = self.spawn(instance_uuid, nodename)
+        return power if power_on else self.power_off(instance_uuid)
+
+    def finish_revert_migration(self, instance_uuid: str, nodename: str, flavor: Any,
+                                power_on: bool) -> int:
+        if self.power_state(instance_uuid) == PowerState.NOSTATE:     # resized here
+            self.spawn(instance_uuid, nodename)
+        return set_running(self, instance_uuid, power_on)
+
+    def confirm_migration(self, instance_uuid: str, same_host: bool) -> None:
+        if not same_host:
+            self.destroy(instance_uuid)
 
     def power_state(self, instance_uuid: str) -> int:
         guest = self._guest_table.get(instance_uuid)

@@ -13,82 +13,25 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 
 import pytest
 
 from nubes.compute.states import PowerState
 from nubes.compute.virt.libvirt import tiny_image
-from nubes.compute.virt.libvirt.connection import Connection
 from nubes.image.client import ImageClient
-from tests.fixtures.cloud import ServersCloud, server_body
+from tests.fixtures.cloud import server_body
 from tests.functional.compute_api.volume_helpers import VolumeApi
+from tests.functional.libvirt.guests import (ACTION, BOOT, READY, cloud_fixture, console,
+                                             wait_console)
 
 pytestmark = pytest.mark.slow
-PREFIX = f"nubes-test-{uuid.uuid4().hex[:8]}-"
-BOOT = 300.0        # seconds: create to ACTIVE, or to a banner on the console
-ACTION = 180.0      # seconds: a reboot, stop or start to settle
-READY = "nubes-tiny: ready"
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    made = ServersCloud(str(tmp_path_factory.mktemp("libvirt") / "state"), cells=1,
-                        hosts_per_cell=1,
-                        overrides={"DEFAULT": {"compute_driver": "libvirt"},
-                                   "libvirt": {"domain_prefix": PREFIX,
-                                               "shutdown_timeout": 60}})
-    try:
-        yield made
-    finally:
-        made.stop()
-        _remove_leftovers()
-
-
-def _remove_leftovers() -> None:
-    """Guests a failed test left running are not left on the machine."""
-    conn = Connection("qemu:///system").get()
-    for domain in conn.listAllDomains(0):
-        if domain.name().startswith(PREFIX):
-            if domain.isActive():
-                domain.destroy()
-            domain.undefineFlags(1)     # with its managed save
-
-
-@pytest.fixture(scope="module")
-def image(cloud, tmp_path_factory):
-    files = tiny_image.build(str(tmp_path_factory.mktemp("tiny")))
-    client = ImageClient(cloud.embedded.urls["image"], token=cloud.admin_token)
-    try:
-        return tiny_image.upload(client, files)["disk"]
-    finally:
-        client.close()
+cloud, image = cloud_fixture("libvirt")
 
 
 @pytest.fixture(scope="module")
 def driver(cloud):
     (agent,) = cloud.embedded.agents
     return agent.driver
-
-
-def console(cloud, sid: str, api=None) -> str:
-    api = api or cloud.demo
-    code, body = api.post(f"/servers/{sid}/action", {"os-getConsoleOutput": {}})
-    assert code == 200, body
-    return body["output"]
-
-
-def wait_console(cloud, sid: str, text: str, count: int = 1,
-                 timeout: float = BOOT, api=None) -> str:
-    """The console once ``text`` appeared ``count`` times on it."""
-    deadline = time.monotonic() + timeout
-    output = ""
-    while time.monotonic() < deadline:
-        output = console(cloud, sid, api)
-        if output.count(text) >= count:
-            return output
-        time.sleep(0.5)
-    raise AssertionError(f"{text!r} not {count} times on the console of {sid}: {output!r}")
 
 
 def action(cloud, sid: str, body: dict, *statuses: str) -> dict:

@@ -25,6 +25,7 @@ from nubes.compute.states import PowerState
 from nubes.compute.virt.driver import DriverError, NodeResources
 from nubes.compute.virt.libvirt import domain_xml, images, stats
 from nubes.compute.virt.libvirt.connection import Connection, choose_virt_type
+from nubes.compute.virt.libvirt.moves import RESIZE_SUFFIX, Moves
 from nubes.conductor.cell.rpcapi import CellConductorAPI
 from nubes.image.client import ImageClient
 
@@ -44,7 +45,7 @@ class NotSupportedByLibvirt(DriverError):
     """This driver cannot do that yet."""
 
 
-class LibvirtDriver:
+class LibvirtDriver(Moves):
     hypervisor_type = "QEMU"
 
     def __init__(self, conf: Any, host: str, *, transport: Any = None):
@@ -169,6 +170,7 @@ class LibvirtDriver:
         self._undefine(instance_uuid)
         with self._lock:
             self._started.pop(instance_uuid, None)
+        shutil.rmtree(self.guest_dir(instance_uuid) + RESIZE_SUFFIX, ignore_errors=True)
         shutil.rmtree(self.guest_dir(instance_uuid), ignore_errors=True)
         if os.path.exists(self.guest_dir(instance_uuid)):
             raise DriverError(f"{self.guest_dir(instance_uuid)} could not be removed")

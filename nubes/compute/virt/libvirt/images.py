@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import threading
 from typing import Any, Iterator
@@ -152,3 +153,24 @@ def converted(path: str, out_format: str, scratch: str) -> Iterator[bytes]:
             if os.path.exists(scratch):
                 os.unlink(scratch)
     return chunks()
+
+
+def copy_disk(source: str, path: str, base: str | None = None,
+              base_format: str | None = None) -> None:
+    """A copy of the qcow2 ``source`` at ``path``; one on a backing image
+    (an instance's root overlay) is rebased onto ``base``, the same image
+    in this host's cache (an unsafe rebase: the data is the same)."""
+    shutil.copyfile(source, path)
+    info = json.loads(qemu_img("info", "-U", "--output=json", path))
+    if info.get("backing-filename"):
+        if base is None:
+            raise DriverError(f"{source} has a backing image and none was given")
+        qemu_img("rebase", "-q", "-u", "-f", "qcow2", "-F", base_format or "raw",
+                 "-b", base, path)
+
+
+def grow(path: str, size_gb: int) -> None:
+    """``path`` grown to ``size_gb`` GiB (a disk already as large or larger
+    stays as it is: disks are never shrunk)."""
+    if size_gb and virtual_size(path) < size_gb * GIB:
+        qemu_img("resize", "-q", "-f", "qcow2", path, str(size_gb * GIB))
