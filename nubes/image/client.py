@@ -37,6 +37,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from nubes.common import service_auth
 from nubes.common.http_session import service_session
 
 REQUEST_ID_HEADER = "X-OpenStack-Request-ID"
@@ -99,9 +100,12 @@ PATCH_MEDIA_TYPE = "application/openstack-images-v2.1-json-patch"
 
 class ImageClient:
     def __init__(self, endpoint: str, *, token: str | None = None, timeout: float = 30.0,
-                 session: requests.Session | None = None):
+                 session: requests.Session | None = None,
+                 auth: service_auth.TokenSource | None = None):
+        """Calls without a caller's token carry the service's: from
+        ``auth`` (a Keystone service user, renewed) or ``token`` (fixed)."""
         self.endpoint = endpoint.rstrip("/")
-        self.token = token
+        self._auth = auth or service_auth.StaticToken(token)
         self.timeout = timeout
         # Reads are tried again when the connection breaks (e.g. a reused
         # keep-alive connection the server had just closed); writes are not.
@@ -117,7 +121,8 @@ class ImageClient:
         endpoint = conf.image_client.endpoint or conf.identity.image_endpoint
         if not endpoint:
             return None
-        return cls(endpoint, token=conf.image_client.token, timeout=conf.image_client.timeout)
+        return cls(endpoint, timeout=conf.image_client.timeout,
+                   auth=service_auth.from_conf(conf, conf.image_client.token))
 
     def close(self) -> None:
         self._session.close()
@@ -130,14 +135,9 @@ class ImageClient:
             uuidlib.UUID(image_id)
         except ValueError:
             return None     # the image API only knows uuids
-        headers = {"Accept": "application/json"}
-        if token or self.token:
-            headers["X-Auth-Token"] = token or self.token
-        if request_id:
-            headers[REQUEST_ID_HEADER] = request_id
         url = f"{self.endpoint}/v2/images/{image_id}"
         try:
-            resp = self._session.get(url, headers=headers, timeout=self.timeout)
+            resp = self._send("GET", url, headers=self._headers(token, request_id))
         except requests.RequestException as exc:
             raise ImageUnavailable(f"GET {url}: no answer from the image API: {exc}") from None
         if resp.status_code == 404:
@@ -155,8 +155,9 @@ class ImageClient:
     def _headers(self, token: str | None, request_id: str | None, **extra: str
                  ) -> dict[str, str]:
         headers = {"Accept": "application/json", **extra}
-        if token or self.token:
-            headers["X-Auth-Token"] = token or self.token
+        sent = token or self._service_token()
+        if sent:
+            headers["X-Auth-Token"] = sent
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         return headers
@@ -171,7 +172,7 @@ class ImageClient:
             except ValueError:
                 raise ImageNotFound(f"{method} {url}: not an image id", status=404) from None
         try:
-            resp = self._session.request(method, url, timeout=self.timeout, **kw)
+            resp = self._send(method, url, **kw)
         except requests.RequestException as exc:
             raise ImageUnavailable(f"{method} {url}: no answer from the image API: "
                                    f"{exc}") from None
@@ -184,6 +185,32 @@ class ImageClient:
         if resp.status_code in (404, 410):
             raise ImageNotFound(detail, status=resp.status_code)
         raise ImageClientError(detail, status=resp.status_code)
+
+    def _service_token(self) -> str | None:
+        try:
+            return self._auth.token()
+        except service_auth.ServiceAuthError as exc:
+            raise ImageUnavailable(str(exc)) from None
+
+    def _send(self, method: str, url: str, **kw) -> requests.Response:
+        """One request; a 401 to the service's own token (revoked, or
+        Keystone's keys rotated) is sent once more with a renewed one,
+        when its body can be sent again."""
+        resp = self._session.request(method, url, timeout=self.timeout, **kw)
+        sent = (kw.get("headers") or {}).get("X-Auth-Token")
+        replayable = isinstance(kw.get("data"), (bytes, type(None))) and not kw.get("stream")
+        if resp.status_code != 401 or not sent or not replayable \
+                or sent != self._service_token():
+            return resp
+        try:
+            fresh = self._auth.refresh(sent)
+        except service_auth.ServiceAuthError as exc:
+            raise ImageUnavailable(str(exc)) from None
+        if fresh is None or fresh == sent:
+            return resp
+        return self._session.request(method, url, timeout=self.timeout,
+                                     **{**kw, "headers": {**kw["headers"],
+                                                          "X-Auth-Token": fresh}})
 
     def create(self, *, name: str | None, disk_format: str, container_format: str,
                visibility: str | None = None, min_ram: int = 0, min_disk: int = 0,

@@ -32,6 +32,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from nubes.common import service_auth
 from nubes.common.http_session import service_session
 from nubes.placement.client_moves import (  # noqa: F401 - the sharing trait
     MISC_SHARES_VIA_AGGREGATE,
@@ -102,7 +103,10 @@ class PlacementConflict(PlacementError):
 class PlacementClient(MoveAllocations):
     def __init__(self, endpoint: str, *, token: str | None = None, timeout: float = 30.0,
                  conflict_retries: int = 4, pool_maxsize: int = 16,
-                 session: requests.Session | None = None):
+                 session: requests.Session | None = None,
+                 auth: service_auth.TokenSource | None = None):
+        """``auth``: where the token comes from (a Keystone service user,
+        renewed); ``token``: a fixed one instead."""
         if not endpoint:
             raise ValueError("placement endpoint is not set ([placement_client] endpoint)")
         self.endpoint = endpoint.rstrip("/")
@@ -122,14 +126,13 @@ class PlacementClient(MoveAllocations):
                 pool_connections=4, pool_maxsize=pool_maxsize, max_retries=retry))
         self._session = session
         self._session.headers["Accept"] = "application/json"
-        if token:
-            self._session.headers["X-Auth-Token"] = token
+        self._auth = auth or service_auth.StaticToken(token)
 
     @classmethod
     def from_conf(cls, conf) -> "PlacementClient":
         opts = conf.placement_client
-        return cls(opts.endpoint, token=opts.token, timeout=opts.timeout,
-                   conflict_retries=opts.conflict_retries)
+        return cls(opts.endpoint, timeout=opts.timeout, conflict_retries=opts.conflict_retries,
+                   auth=service_auth.from_conf(conf, opts.token))
 
     def close(self) -> None:
         self._session.close()
@@ -146,14 +149,26 @@ class PlacementClient(MoveAllocations):
             headers[REQUEST_ID_HEADER] = request_id
         what = f"placement {method} {path}"
         try:
-            resp = self._session.request(method, self.endpoint + path, json=json,
-                                         params=params, headers=headers,
-                                         timeout=self.timeout)
+            token = self._auth.token()
+            resp = self._send(method, path, json, params, headers, token)
+            if resp.status_code == 401:     # revoked or rotated: once more, renewed
+                fresh = self._auth.refresh(token)
+                if fresh is not None:
+                    resp = self._send(method, path, json, params, headers, fresh)
         except requests.RequestException as exc:
             raise PlacementUnavailable(f"{what}: no answer from {self.endpoint}: {exc}") from exc
+        except service_auth.ServiceAuthError as exc:
+            raise PlacementUnavailable(f"{what}: {exc}") from exc
         if resp.status_code in tuple(ok):
             return resp
         raise _error(what, resp)
+
+    def _send(self, method: str, path: str, json: Any, params: dict | None,
+              headers: dict[str, str], token: str | None) -> requests.Response:
+        if token:
+            headers = {**headers, "X-Auth-Token": token}
+        return self._session.request(method, self.endpoint + path, json=json, params=params,
+                                     headers=headers, timeout=self.timeout)
 
     # --- providers -------------------------------------------------------------------
 

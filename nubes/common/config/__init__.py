@@ -12,7 +12,7 @@ which processes read it:
 * :mod:`.default`: ``[DEFAULT]`` debug, log_file, state_path
 * :mod:`.api`: ``[api]``, ``[cors]``
 * :mod:`.services`: ``[DEFAULT]`` service liveness, availability zone names
-* :mod:`.clients`: ``[placement_client]``, ``[image_client]``
+* :mod:`.clients`: ``[placement_client]``, ``[image_client]``, ``[service_auth]``
 * :mod:`.database`: ``[api_database]``, ``[database]``,
   ``[placement_database]``, ``[image_database]``
 * :mod:`.placement`: ``[placement]``
@@ -39,7 +39,8 @@ from oslo_config import cfg
 from oslo_policy import opts as policy_opts
 
 from nubes.common.config.api import API_OPTS, CORS_OPTS
-from nubes.common.config.clients import IMAGE_CLIENT_OPTS, PLACEMENT_CLIENT_OPTS
+from nubes.common.config.clients import (IMAGE_CLIENT_OPTS, PLACEMENT_CLIENT_OPTS,
+                                         SERVICE_AUTH_OPTS)
 from nubes.common.config.compute import COMPUTE_AGENT_OPTS, COMPUTE_GROUP_OPTS
 from nubes.common.config.database import (API_DATABASE_OPTS, CELL_DATABASE_OPTS,
                                           IMAGE_DATABASE_OPTS, PLACEMENT_DATABASE_OPTS)
@@ -63,7 +64,8 @@ __all__ = [
     "FAKE_BAREMETAL_OPTS", "FAKE_DRIVER_OPTS", "IDENTITY_OPTS", "IMAGE_CLIENT_OPTS",
     "IMAGE_DATABASE_OPTS", "IMAGE_OPTS", "IMAGE_STORE_OPTS", "LIBVIRT_OPTS", "PLACEMENT_CLIENT_OPTS",
     "PLACEMENT_DATABASE_OPTS", "PLACEMENT_OPTS", "QUOTA_OPTS", "RABBIT_OPTS",
-    "RPC_OPTS", "SCHEDULER_OPTS", "TRANSPORT_OPTS", "load", "register_opts",
+    "RPC_OPTS", "SCHEDULER_OPTS", "SERVICE_AUTH_OPTS", "TRANSPORT_OPTS", "load",
+    "register_opts",
     "FILE_BACKEND_OPTS", "VOLUME_DATABASE_OPTS", "VOLUME_OPTS", "VOLUME_QUOTA_OPTS",
 ]
 
@@ -81,6 +83,7 @@ _GROUPS: list[tuple[str | None, list[cfg.Opt]]] = [
     (None, COMPUTE_OPTS),
     ("placement_client", PLACEMENT_CLIENT_OPTS),
     ("image_client", IMAGE_CLIENT_OPTS),
+    ("service_auth", SERVICE_AUTH_OPTS),
     ("cors", CORS_OPTS),
     (None, RPC_OPTS),
     ("oslo_messaging_rabbit", RABBIT_OPTS),

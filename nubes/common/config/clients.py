@@ -1,12 +1,15 @@
-"""``[placement_client]`` and ``[image_client]``: how services reach the
-placement and image APIs over HTTP.
+"""``[placement_client]``, ``[image_client]`` and ``[service_auth]``: how
+services reach the placement and image APIs over HTTP, and as whom.
 
 ``[placement_client]`` (:mod:`nubes.placement.client`) is read by every
 process that talks to placement: the compute API (``nubes-api``), the
 scheduler (``nubes-scheduler``), the conductors (``nubes-conductor``), the
 compute agents (``nubes-compute``), ``nubes-manage``'s placement commands
 and the embedded cloud.  ``[image_client]`` (:mod:`nubes.image.client`) is
-read by the compute API and the embedded cloud.
+read by the compute API and the embedded cloud.  ``[service_auth]``
+(:mod:`nubes.common.service_auth`), when its ``auth_url`` is set, replaces
+both clients' fixed ``token`` with a Keystone service user's, renewed
+before it expires.
 """
 from __future__ import annotations
 
@@ -36,4 +39,23 @@ IMAGE_CLIENT_OPTS = [
                     "(with noauth2 image API, 'admin')."),
     cfg.FloatOpt("timeout", default=30.0, min=0.1,
                  help="Seconds to wait for the image API to answer one request."),
+]
+
+# The service user the clients above authenticate as (nubes.common.service_auth).
+SERVICE_AUTH_OPTS = [
+    cfg.StrOpt("auth_url",
+               help="Keystone's URL (e.g. https://keystone.example.org/v3). Set: the "
+                    "services call placement and the image API with tokens of this "
+                    "service user, renewed before they expire, instead of "
+                    "[placement_client] token and [image_client] token."),
+    cfg.StrOpt("username", help="The service user (e.g. nova)."),
+    cfg.StrOpt("password", secret=True, help="Its password."),
+    cfg.StrOpt("project_name", default="service",
+               help="The project its tokens are scoped to."),
+    cfg.StrOpt("user_domain_name", default="Default", help="The user's domain."),
+    cfg.StrOpt("project_domain_name", default="Default", help="The project's domain."),
+    cfg.FloatOpt("timeout", default=30.0, min=0.1,
+                 help="Seconds to wait for Keystone to issue a token."),
+    cfg.FloatOpt("renew_before", default=300.0, min=0.0,
+                 help="A token is renewed this many seconds before it expires."),
 ]

@@ -74,8 +74,7 @@ def identities(keystone, ports) -> ids.Identities:
 @pytest.fixture(scope="session")
 def cloud(keystone, identities, ports, tmp_path_factory):
     started = time.monotonic()
-    c = KeystoneCloud(str(tmp_path_factory.mktemp("nubes")), ports, keystone.url,
-                      identities.token(ids.SERVICE_USER))
+    c = KeystoneCloud(str(tmp_path_factory.mktemp("nubes")), ports, keystone.url)
     try:
         c.start()
         TIMINGS["nubes start"] = time.monotonic() - started
