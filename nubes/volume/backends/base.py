@@ -47,6 +47,30 @@ class Driver(abc.ABC):
         """Make an empty volume of ``size_gb`` in ``pool``; its location."""
 
     @abc.abstractmethod
+    def create_volume_from(self, volume_id: str, size_gb: int, pool: str,
+                           source: str) -> str:
+        """Make a volume of ``size_gb`` in ``pool`` holding the bytes of the
+        volume or snapshot at location ``source``; its location."""
+
+    @abc.abstractmethod
+    def create_snapshot(self, snapshot_id: str, volume_location: str) -> str:
+        """Copy the volume's bytes as they are now; the snapshot's location."""
+
+    @abc.abstractmethod
+    def delete_snapshot(self, location: str) -> None:
+        """Remove the snapshot (one already gone is not an error)."""
+
+    @abc.abstractmethod
+    def write_volume(self, location: str, chunks) -> int:
+        """Write the byte strings ``chunks`` yields into the volume from
+        its start; the number of bytes written (more than the volume holds
+        is a BackendError)."""
+
+    @abc.abstractmethod
+    def read_volume(self, location: str, chunk_size: int):
+        """The volume's bytes, in chunks of at most ``chunk_size``."""
+
+    @abc.abstractmethod
     def delete_volume(self, location: str) -> None:
         """Remove the volume (one already gone is not an error)."""
 

@@ -2,12 +2,11 @@
 after the answer), metadata."""
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 from nubes.common.db.transaction import Database
 from nubes.volume import exceptions as exc
-from nubes.volume.api.service import access
+from nubes.volume.api.service import access, lists
 from nubes.volume.api.service.backend_work import BackendWork
 from nubes.volume.repo import volumes as repo
 from nubes.volume.repo.volumes import VolumeRecord
@@ -25,30 +24,10 @@ def get(db: Database, ctx, volume_id: str) -> VolumeRecord:
     return access.check_volume(ctx, db.read(lambda conn: repo.get(conn, volume_id)), volume_id)
 
 
-@dataclasses.dataclass(frozen=True)
-class Listing:
-    filters: dict
-    sort: list[tuple[str, str]]
-    limit: int
-    offset: int = 0
-    marker: str | None = None
-    with_count: bool = False
-
-
-def list_volumes(db: Database, ctx, listing: Listing) -> tuple[list[VolumeRecord], int | None]:
-    """A page of volumes, and their total count when asked for.  ``filters``
-    already names the project unless an admin lists every project."""
-    def work(conn):
-        marker = None
-        if listing.marker is not None:
-            marker = repo.get(conn, listing.marker)
-            if marker is None or not access.visible(ctx, marker.project_id):
-                raise exc.NotFound(f"Marker {listing.marker} could not be found.")
-        found = repo.page(conn, listing.filters, listing.sort, limit=listing.limit,
-                          offset=listing.offset, marker=marker)
-        total = repo.count(conn, listing.filters) if listing.with_count else None
-        return found, total
-    return db.read(work)
+def list_volumes(db: Database, ctx, listing: lists.Listing
+                 ) -> tuple[list[VolumeRecord], int | None]:
+    """A page of volumes, and their total count when asked for."""
+    return lists.page(db, ctx, listing, repo)
 
 
 def update(db: Database, ctx, volume_id: str, values: dict,
