@@ -107,25 +107,42 @@ class Volumes:
         return volume
 
     def wait(self, client: Client, volume_id: str, *statuses: str,
-             timeout: float = 30.0) -> dict:
+             timeout: float = 60.0, collection: str = "volumes") -> dict:
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
-            resp = client.get(f"/volumes/{volume_id}")
+            resp = client.get(f"/{collection}/{volume_id}")
             if resp.status_code == 200:
-                last = resp.json()["volume"]
+                last = resp.json()[collection[:-1]]
                 if last["status"] in statuses:
                     return last
             time.sleep(0.02)
         raise AssertionError(f"{volume_id} did not reach {statuses}: {last}")
 
-    def wait_gone(self, client: Client, volume_id: str, timeout: float = 30.0) -> None:
+    def wait_gone(self, client: Client, volume_id: str, timeout: float = 60.0,
+                  collection: str = "volumes") -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if client.get(f"/volumes/{volume_id}").status_code == 404:
+            if client.get(f"/{collection}/{volume_id}").status_code == 404:
                 return
             time.sleep(0.02)
         raise AssertionError(f"{volume_id} is still there")
+
+    def snapshot(self, client: Client, volume_id: str, wait: str | None = "available",
+                 **fields) -> dict:
+        resp = client.post("/snapshots", {"snapshot": {"volume_id": volume_id, **fields}})
+        assert resp.status_code == 202, resp.text
+        snapshot = resp.json()["snapshot"]
+        if wait:
+            snapshot = self.wait(client, snapshot["id"], wait, collection="snapshots")
+        return snapshot
+
+    def path(self, volume_id: str) -> str:
+        """The file holding the volume's (or snapshot's) bytes."""
+        for name in self.files():
+            if name.endswith(volume_id):
+                return os.path.join(self.volumes_dir, name)
+        raise AssertionError(f"no file for {volume_id}: {self.files()}")
 
     def files(self) -> list[str]:
         return sorted(os.path.join(pool, name)

@@ -103,11 +103,11 @@ def update_volume(req, resp, volume_id, project_id=None) -> None:
 
 def delete_volume(req, resp, volume_id, project_id=None) -> None:
     respond.authorize(req, rules.DELETE)
-    # cascade deletes the volume's snapshots first: there are none yet.
-    respond.query_bool(req, "cascade")
+    cascade = respond.query_bool(req, "cascade")
     force = respond.query_bool(req, "force")
     if force:
         respond.authorize(req, rules.FORCE_DELETE)
-    service.delete(respond.state(req), respond.ctx(req), volume_id, force=force)
+    service.delete(respond.state(req), respond.ctx(req), volume_id, force=force,
+                   cascade=cascade)
     respond.empty(resp, 202)
 
