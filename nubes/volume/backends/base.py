@@ -61,14 +61,13 @@ class Driver(abc.ABC):
         """Remove the snapshot (one already gone is not an error)."""
 
     @abc.abstractmethod
-    def write_volume(self, location: str, chunks) -> int:
-        """Write the byte strings ``chunks`` yields into the volume from
-        its start; the number of bytes written (more than the volume holds
-        is a BackendError)."""
+    def write_image(self, location: str, chunks, disk_format: str) -> None:
+        """Write the image data ``chunks`` yields (in ``disk_format``) into
+        the volume as raw bytes; data that does not fit is a BackendError."""
 
     @abc.abstractmethod
-    def read_volume(self, location: str, chunk_size: int):
-        """The volume's bytes, in chunks of at most ``chunk_size``."""
+    def read_image(self, location: str, disk_format: str):
+        """The volume's bytes as image data in ``disk_format``, in chunks."""
 
     @abc.abstractmethod
     def delete_volume(self, location: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from nubes.volume.backends import sparse_copy
+from nubes.volume.backends import image_convert, sparse_copy
 from nubes.volume.backends.base import GiB, Driver, PoolStats
 from nubes.volume.exceptions import BackendError
 
@@ -100,15 +100,34 @@ class FileDriver(Driver):
     def delete_snapshot(self, location: str) -> None:
         self.delete_volume(location)
 
-    def write_volume(self, location: str, chunks) -> int:
+    def write_image(self, location: str, chunks, disk_format: str) -> None:
         path = self._check(location)
+        if disk_format == "raw":
+            self._write_raw(path, chunks)
+            return
+        try:
+            spooled = image_convert.spool(chunks, os.path.dirname(path))
+        except OSError as exc:
+            raise BackendError(f"Could not store the image data: {exc.strerror}.") from None
+        try:
+            image_convert.write_converted(spooled, disk_format, path)
+        finally:
+            os.unlink(spooled)
+
+    def read_image(self, location: str, disk_format: str):
+        path = self._check(location)
+        if disk_format == "raw":
+            return self._read_raw(path, image_convert.CHUNK)
+        return image_convert.read_converted(path, disk_format, os.path.dirname(path))
+
+    def _write_raw(self, path: str, chunks) -> int:
         written = 0
         try:
             with open(path, "r+b") as volume:
                 limit = os.fstat(volume.fileno()).st_size
                 for chunk in chunks:
                     if written + len(chunk) > limit:
-                        raise BackendError(f"The data does not fit the volume {location} "
+                        raise BackendError(f"The data does not fit the volume {path} "
                                            f"of {limit} bytes.")
                     if chunk.count(0) == len(chunk):
                         volume.seek(len(chunk), os.SEEK_CUR)     # keep the hole
@@ -118,17 +137,16 @@ class FileDriver(Driver):
                 volume.flush()
                 os.fsync(volume.fileno())
         except OSError as exc:
-            raise BackendError(f"Could not write {location}: {exc.strerror}.") from None
+            raise BackendError(f"Could not write {path}: {exc.strerror}.") from None
         return written
 
-    def read_volume(self, location: str, chunk_size: int):
-        path = self._check(location)
+    def _read_raw(self, path: str, chunk_size: int):
         try:
             with open(path, "rb") as volume:
                 while chunk := volume.read(chunk_size):
                     yield chunk
         except OSError as exc:
-            raise BackendError(f"Could not read {location}: {exc.strerror}.") from None
+            raise BackendError(f"Could not read {path}: {exc.strerror}.") from None
 
     def delete_volume(self, location: str) -> None:
         try:

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from nubes.common import config
 from nubes.common.db.transaction import Database
+from nubes.image import app as image_app
+from nubes.image import schema_sync as image_schema
 from nubes.volume import models, schema_sync
 from nubes.volume.api import app as volume_app
 from tests.fixtures import databases
@@ -35,9 +37,26 @@ def volumes_dir(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def volume_state(volume_database, volumes_dir):
+def image_api(tmp_path_factory):
+    """An image API (on SQLite: it is the edge the volume service talks
+    to) that volumes are made from and uploaded to."""
+    tmp = databases.TemporaryDatabase("sqlite")
+    db = Database(tmp.url)
+    image_schema.upgrade(db)
+    conf = config.load(overrides={
+        "api": {"auth_strategy": "noauth2"}, "image_database": {"connection": tmp.url},
+        "image_store": {"filesystem_store_datadir": str(tmp_path_factory.mktemp("images"))}})
+    with ThreadedServer(image_app.build(conf, db)) as server:
+        yield server
+    db.dispose()
+    tmp.drop()
+
+
+@pytest.fixture(scope="session")
+def volume_state(volume_database, volumes_dir, image_api):
     conf = config.load(overrides={
         "api": {"auth_strategy": "noauth2"},
+        "image_client": {"endpoint": image_api.url},
         "volume_database": {"connection": volume_database.url},
         "file_backend": {"volumes_dir": volumes_dir, "pools": ["pool-a", "pool-b"],
                          "total_capacity_gb": CAPACITY_GB}})
@@ -86,8 +105,9 @@ class Client:
 
 
 class Volumes:
-    def __init__(self, url: str, state, volumes_dir: str):
+    def __init__(self, url: str, state, volumes_dir: str, image_url: str | None = None):
         self.url = url
+        self.image_url = image_url
         self.state = state
         self.db = state.db
         self.volumes_dir = volumes_dir
@@ -170,6 +190,6 @@ def wipe(state, volumes_dir: str) -> None:
 
 
 @pytest.fixture
-def volumes(volume_server, volume_state, volumes_dir) -> Volumes:
+def volumes(volume_server, volume_state, volumes_dir, image_api) -> Volumes:
     wipe(volume_state, volumes_dir)
-    return Volumes(volume_server.url, volume_state, volumes_dir)
+    return Volumes(volume_server.url, volume_state, volumes_dir, image_api.url)

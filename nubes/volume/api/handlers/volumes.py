@@ -16,8 +16,7 @@ USER_FILTERS = ("name", "status", "availability_zone", "bootable", "metadata", "
                 "migration_status", "volume_type")
 INEXACT = ("name~", "description~")
 IGNORED = (*listing.PAGING, "with_count", "all_tenants", "project_id", "is_public")
-NOT_YET = ("snapshot_id", "source_volid", "imageRef", "image_id", "backup_id",
-           "consistencygroup_id", "group_id")
+NOT_YET = ("backup_id", "consistencygroup_id", "group_id")
 
 
 def view(req, record) -> dict:
@@ -35,18 +34,21 @@ def create_volume(req, resp, project_id=None) -> None:
     if data.get("multiattach") not in (None, False, "false", "False"):
         raise errors.BadRequest("The multiattach parameter has been removed; use a "
                                 "multiattach volume type instead.")
-    if data.get("size") is None:
+    size = None if data.get("size") is None else as_int(data["size"])
+    if size is None and not (data.get("snapshot_id") or data.get("source_volid")):
         raise errors.BadRequest("Invalid input received: size is required.")
-    size = as_int(data["size"])
-    if size < 1:
+    if size is not None and size < 1:
         raise errors.BadRequest(f"Invalid input received: Volume size '{size}' must be an "
                                 "integer and greater than 0.")
     new = volume_create.NewVolume(
         size=size, name=data.get("name", data.get("display_name")),
         description=data.get("description", data.get("display_description")),
         volume_type=data.get("volume_type"), availability_zone=data.get("availability_zone"),
-        metadata=data.get("metadata") or {})
-    record = volume_create.create(respond.state(req), respond.ctx(req), new)
+        metadata=data.get("metadata") or {}, snapshot_id=data.get("snapshot_id"),
+        source_volid=data.get("source_volid"),
+        image_id=data.get("imageRef") or data.get("image_id"))
+    record = volume_create.create(respond.state(req), respond.ctx(req), new,
+                                  token=respond.ctx(req).auth_token)
     respond.send(resp, {"volume": view(req, record)}, status=202)
 
 
