@@ -10,6 +10,7 @@ from nubes.common.wsgi.microversion import Version
 MIN = Version(3, 0)
 MAX = Version(3, 71)     # cinder 2023.2: the newest version clients negotiate
 
+UPLOAD_IMAGE_VISIBILITY = Version(3, 1)   # os-volume_upload_image takes visibility, protected
 VOLUME_LIST_GLANCE_METADATA = Version(3, 4)   # list filter glance_metadata
 GROUP_ID = Version(3, 13)                 # volume shows group_id
 GROUP_SNAPSHOTS = Version(3, 14)          # snapshot shows group_snapshot_id

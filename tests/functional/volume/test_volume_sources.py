@@ -179,3 +179,92 @@ def test_volume_from_image_refusals(volumes):
     failed = volumes.create(user, size=1, imageRef=bad["id"], wait="error")
     assert "qemu-img" in volumes.row(failed["id"]).error_message
     assert volumes.files() == []
+
+
+def _image_data(volumes, image_id: str) -> bytes:
+    resp = requests.get(f"{volumes.image_url}/v2/images/{image_id}/file", headers=ADMIN,
+                        timeout=30)
+    assert resp.status_code == 200, resp.text
+    return resp.content
+
+
+def _wait_image(volumes, image_id: str, status: str) -> dict:
+    import time
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        image = requests.get(f"{volumes.image_url}/v2/images/{image_id}", headers=ADMIN,
+                             timeout=30).json()
+        if image["status"] == status:
+            return image
+        time.sleep(0.05)
+    raise AssertionError(f"image {image_id} is not {status}: {image}")
+
+
+def test_upload_volume_to_image(volumes):
+    admin = volumes.admin      # the image API takes the admin token's project
+    vol = volumes.create(admin, size=1)
+    write(volumes.path(vol["id"]), 512, b"uploaded bytes")
+    resp = admin.post(f"/volumes/{vol['id']}/action", {"os-volume_upload_image": {
+        "image_name": "from-volume", "disk_format": "raw", "container_format": "bare",
+        "visibility": "private", "protected": False}})
+    assert resp.status_code == 202, resp.text
+    answer = resp.json()["os-volume_upload_image"]
+    assert answer["id"] == vol["id"] and answer["status"] == "uploading"
+    assert answer["image_name"] == "from-volume" and answer["disk_format"] == "raw"
+    assert answer["volume_type"]["name"] == "__DEFAULT__" and answer["size"] == 1
+    image = _wait_image(volumes, answer["image_id"], "active")
+    assert image["size"] == GiB and image["min_disk"] == 1
+    assert volumes.wait(admin, vol["id"], "available")["status"] == "available"
+    data = _image_data(volumes, image["id"])
+    assert data[512:526] == b"uploaded bytes" and len(data) == GiB
+    # ... and back into a new volume.
+    again = volumes.create(admin, size=1, imageRef=image["id"])
+    assert read(volumes.path(again["id"]), 512, 14) == b"uploaded bytes"
+
+
+def test_upload_as_qcow2_and_in_use_needs_force(volumes):
+    admin = volumes.admin
+    vol = volumes.create(admin, size=1)
+    write(volumes.path(vol["id"]), 3 << 20, b"qcow2 inside")
+    admin.post(f"/volumes/{vol['id']}/action", {"os-reset_status": {"status": "in-use"}})
+    action = f"/volumes/{vol['id']}/action"
+    body = {"image_name": "q", "disk_format": "qcow2"}
+    resp = admin.post(action, {"os-volume_upload_image": body})
+    assert resp.status_code == 400
+    assert resp.json()["badRequest"]["message"] == "Invalid volume: Volume status is in-use."
+    resp = admin.post(action, {"os-volume_upload_image": {**body, "force": True}})
+    assert resp.status_code == 202, resp.text
+    image = _wait_image(volumes, resp.json()["os-volume_upload_image"]["image_id"], "active")
+    assert image["disk_format"] == "qcow2" and image["size"] < 1 << 20
+    assert volumes.wait(admin, vol["id"], "in-use")["status"] == "in-use"
+    copy = volumes.create(admin, size=1, imageRef=image["id"])
+    assert read(volumes.path(copy["id"]), 3 << 20, 12) == b"qcow2 inside"
+    for bad in ({}, {"image_name": "x", "disk_format": "iso"},
+                {"image_name": "x", "container_format": "ovf"}, {"image_name": ""}):
+        assert admin.post(action, {"os-volume_upload_image": bad}).status_code == 400
+    admin.post(action, {"os-reset_status": {"status": "error"}})
+    resp = admin.post(action, {"os-volume_upload_image": {**body, "force": True}})
+    assert resp.status_code == 400 and "available/in-use" in resp.text
+
+
+def test_image_metadata_actions(volumes):
+    user = volumes.user()
+    image = _image(volumes, b"abc")
+    vol = volumes.create(user, size=1, imageRef=image["id"])
+    action = f"/volumes/{vol['id']}/action"
+    resp = user.post(action, {"os-set_image_metadata": {"metadata": {"hw_disk_bus": "scsi"}}})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["metadata"]["hw_disk_bus"] == "scsi"
+    assert resp.json()["metadata"]["image_id"] == image["id"]
+    shown = user.post(action, {"os-show_image_metadata": None}).json()["metadata"]
+    assert shown["hw_disk_bus"] == "scsi"
+    assert user.post(action, {"os-unset_image_metadata": {"key": "hw_disk_bus"}}
+                     ).status_code == 200
+    assert user.post(action, {"os-unset_image_metadata": {"key": "hw_disk_bus"}}
+                     ).status_code == 404
+    shown = user.get(f"/volumes/{vol['id']}").json()["volume"]["volume_image_metadata"]
+    assert "hw_disk_bus" not in shown and shown["image_id"] == image["id"]
+    blank = volumes.create(user)
+    assert "volume_image_metadata" not in blank
+    assert volumes.user("p2").post(f"/volumes/{blank['id']}/action", {
+        "os-show_image_metadata": None}).status_code == 404

@@ -93,9 +93,10 @@ def create_image(images: ImageClient | None, *, name: str, disk_format: str,
     if images is None:
         raise exc.Invalid("No image API is configured.")
     try:
+        body = {**properties, **({"protected": True} if protected else {})}
         return images.create(name=name, disk_format=disk_format,
                              container_format=container_format, visibility=visibility,
-                             min_disk=min_disk, properties=properties, token=token,
+                             min_disk=min_disk, properties=body, token=token,
                              request_id=request_id)
     except ImageClientError as error:
         raise exc.Invalid(f"Invalid input received: {error}") from None
