@@ -50,7 +50,7 @@ def test_snapshot_commands_and_volumes_from_sources(cloud):
     from_image = run("volume", "create", "--image", "cirros", "--size", "1", "from-image",
                      "-f", "json")
     from_image = wait(run, from_image["id"], "available")
-    assert from_image["bootable"] == "true"
+    assert from_image["bootable"] is True
     assert from_image["volume_image_metadata"]["image_name"] == "cirros"
     # A volume with snapshots is not deleted; its snapshot is.
     run("volume", "snapshot", "delete", "snap1")
@@ -71,7 +71,7 @@ def test_image_create_from_volume(cloud):
     assert image["name"] == "uploaded" and image["disk_format"] == "qcow2"
     wait(run, vol["id"], "available")
     back = run("volume", "create", "--image", "uploaded", "--size", "1", "back", "-f", "json")
-    assert wait(run, back["id"], "available")["bootable"] == "true"
+    assert wait(run, back["id"], "available")["bootable"] is True
     run("image", "delete", "uploaded")
     run("volume", "delete", vol["id"], back["id"])
     _gone(run, "volume")
