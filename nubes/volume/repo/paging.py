@@ -36,3 +36,25 @@ def attribute_value(record, renamed: dict[str, str] | None = None) -> Callable[[
         found = getattr(record, (renamed or {}).get(key, key))
         return "" if found is None else found
     return value
+
+
+def filter_clauses(table: sa.Table, metadata_owner: sa.Column, filters: dict,
+                   special: dict[str, Callable] | None = None) -> list:
+    """``filters`` on ``table``: column name -> value; ``name~`` /
+    ``description~`` a substring; ``metadata`` a dict every key of which
+    must match in the metadata table whose ``metadata_owner`` column points
+    at ``table``'s id; ``special`` keys make their own clause from the value."""
+    meta = metadata_owner.table
+    clauses = []
+    for key, value in filters.items():
+        if special and key in special:
+            clauses.append(special[key](value))
+        elif key == "metadata":
+            for mkey, mvalue in value.items():
+                clauses.append(table.c.id.in_(sa.select(metadata_owner).where(
+                    meta.c.key == mkey, meta.c.value == mvalue)))
+        elif key.endswith("~"):
+            clauses.append(getattr(table.c, key[:-1]).contains(value, autoescape=True))
+        else:
+            clauses.append(getattr(table.c, key) == value)
+    return clauses

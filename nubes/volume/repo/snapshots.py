@@ -79,19 +79,8 @@ def of_volume(conn: sa.Connection, volume_id: str) -> list[SnapshotRecord]:
 
 
 def where_clauses(filters: dict) -> list:
-    """``filters``: column name -> value; ``metadata`` a dict every key of
-    which must match."""
-    clauses = []
-    for key, value in filters.items():
-        if key == "metadata":
-            for mkey, mvalue in value.items():
-                clauses.append(s.c.id.in_(sa.select(sm.c.snapshot_id).where(
-                    sm.c.key == mkey, sm.c.value == mvalue)))
-        elif key.endswith("~"):
-            clauses.append(getattr(s.c, key[:-1]).contains(value, autoescape=True))
-        else:
-            clauses.append(getattr(s.c, key) == value)
-    return clauses
+    """See :func:`.paging.filter_clauses`."""
+    return paging.filter_clauses(s, sm.c.snapshot_id, filters)
 
 
 def page(conn: sa.Connection, filters: dict, sort: list[tuple[str, str]], *,

@@ -97,21 +97,9 @@ SORT_COLUMNS = {
 
 
 def where_clauses(filters: dict) -> list:
-    """``filters``: column name -> value; ``name~`` / ``description~`` a
-    substring; ``metadata`` a dict every key of which must match."""
-    clauses = []
-    for key, value in filters.items():
-        if key == "metadata":
-            for mkey, mvalue in value.items():
-                clauses.append(v.c.id.in_(sa.select(vm.c.volume_id).where(
-                    vm.c.key == mkey, vm.c.value == mvalue)))
-        elif key.endswith("~"):
-            clauses.append(getattr(v.c, key[:-1]).contains(value, autoescape=True))
-        elif key == "volume_type":
-            clauses.append(sa.or_(v.c.volume_type_id == value, vt.c.name == value))
-        else:
-            clauses.append(getattr(v.c, key) == value)
-    return clauses
+    """See :func:`.paging.filter_clauses`; ``volume_type`` is a type's name or id."""
+    return paging.filter_clauses(v, vm.c.volume_id, filters, {
+        "volume_type": lambda value: sa.or_(v.c.volume_type_id == value, vt.c.name == value)})
 
 
 def page(conn: sa.Connection, filters: dict, sort: list[tuple[str, str]], *,

@@ -95,14 +95,16 @@ def delete_snapshot(req, resp, snapshot_id, project_id=None) -> None:
     respond.empty(resp, 202)
 
 
-def _reset_status(req, snapshot_id, body) -> None:
+def _reset_status(req, snapshot_id, body) -> int:
     respond.authorize(req, rules.RESET_STATUS)
     service.reset_status(respond.db(req), respond.ctx(req), snapshot_id, body["status"])
+    return 202
 
 
-def _force_delete(req, snapshot_id, body) -> None:
+def _force_delete(req, snapshot_id, body) -> int:
     respond.authorize(req, rules.FORCE_DELETE)
     service.delete(respond.state(req), respond.ctx(req), snapshot_id, force=True)
+    return 202
 
 
 ACTIONS = {
@@ -112,27 +114,14 @@ ACTIONS = {
 
 
 def snapshot_action(req, resp, snapshot_id, project_id=None) -> None:
-    data = respond.read_body(req, {"type": "object", "minProperties": 1, "maxProperties": 1})
-    name = next(iter(data))
-    if name not in ACTIONS:
-        raise errors.BadRequest(f"There is no such action: {name}")
-    schema, run = ACTIONS[name]
-    respond.validate(data, schema)
-    run(req, snapshot_id, data[name])
-    respond.empty(resp, 202)
+    respond.run_action(req, resp, ACTIONS, snapshot_id)
 
 
 def _metadata_of(db, ctx, snapshot_id: str) -> dict[str, str]:
     return service.get(db, ctx, snapshot_id).metadata
 
 
-_METADATA = Metadata("Snapshot", "snapshot_id",
-                     Rules(rules.METADATA_GET, rules.METADATA_UPDATE, rules.METADATA_UPDATE,
-                           rules.METADATA_DELETE),
-                     _metadata_of, service.set_metadata, service.delete_metadata_key)
-show_metadata = _METADATA.show
-add_metadata = _METADATA.add
-replace_metadata = _METADATA.replace
-show_metadata_key = _METADATA.show_key
-set_metadata_key = _METADATA.set_key
-delete_metadata_key = _METADATA.delete_key
+METADATA = Metadata("Snapshot", "snapshot_id",
+                    Rules(rules.METADATA_GET, rules.METADATA_UPDATE, rules.METADATA_UPDATE,
+                          rules.METADATA_DELETE),
+                    _metadata_of, service.set_metadata, service.delete_metadata_key)

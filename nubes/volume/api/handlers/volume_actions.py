@@ -111,14 +111,4 @@ ACTIONS = {
 
 
 def volume_action(req, resp, volume_id, project_id=None) -> None:
-    data = respond.read_body(req, {"type": "object", "minProperties": 1, "maxProperties": 1})
-    name = next(iter(data))
-    if name not in ACTIONS:
-        raise errors.BadRequest(f"There is no such action: {name}")
-    schema, run = ACTIONS[name]
-    respond.validate(data, schema)
-    answer = run(req, volume_id, data[name])
-    if isinstance(answer, tuple):
-        respond.send(resp, answer[1], status=answer[0])
-    else:
-        respond.empty(resp, answer)
+    respond.run_action(req, resp, ACTIONS, volume_id)

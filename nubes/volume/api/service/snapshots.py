@@ -10,6 +10,7 @@ import uuid
 from nubes.common.db.transaction import Database
 from nubes.volume import exceptions as exc
 from nubes.volume.api.service import access, lists, quota
+from nubes.volume.api.service import metadata as user_metadata
 from nubes.volume.api.service.backend_work import BackendWork
 from nubes.volume.repo import locks
 from nubes.volume.repo import snapshots as repo
@@ -159,20 +160,10 @@ def reset_status(db: Database, ctx, snapshot_id: str, status: str) -> None:
 
 def set_metadata(db: Database, ctx, snapshot_id: str, metadata: dict[str, str], *,
                  replace: bool) -> dict[str, str]:
-    def work(conn):
-        check(ctx, repo.get(conn, snapshot_id, lock=True), snapshot_id)
-        if replace:
-            repo.replace_metadata(conn, snapshot_id, metadata)
-        else:
-            repo.set_metadata(conn, snapshot_id, metadata)
-        return repo.get(conn, snapshot_id).metadata
-    return db.write(work)
+    return user_metadata.set_metadata(db, lambda r: check(ctx, r, snapshot_id), repo,
+                                      snapshot_id, metadata, replace=replace)
 
 
 def delete_metadata_key(db: Database, ctx, snapshot_id: str, key: str) -> None:
-    def work(conn):
-        record = check(ctx, repo.get(conn, snapshot_id, lock=True), snapshot_id)
-        if key not in record.metadata:
-            raise exc.NotFound(f"Snapshot {snapshot_id} has no metadata with key {key}.")
-        repo.set_metadata(conn, snapshot_id, {key: None})
-    db.write(work)
+    user_metadata.delete_key(db, lambda r: check(ctx, r, snapshot_id), repo, snapshot_id,
+                             key, "Snapshot")

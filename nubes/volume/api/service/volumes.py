@@ -7,6 +7,7 @@ import logging
 from nubes.common.db.transaction import Database
 from nubes.volume import exceptions as exc
 from nubes.volume.api.service import access, lists, snapshots
+from nubes.volume.api.service import metadata as user_metadata
 from nubes.volume.api.service.backend_work import BackendWork
 from nubes.volume.repo import snapshots as snapshot_repo
 from nubes.volume.repo import volumes as repo
@@ -98,20 +99,11 @@ def get_metadata(db: Database, ctx, volume_id: str) -> dict[str, str]:
 
 def set_metadata(db: Database, ctx, volume_id: str, metadata: dict[str, str], *,
                  replace: bool) -> dict[str, str]:
-    def work(conn):
-        access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
-        if replace:
-            repo.replace_metadata(conn, volume_id, metadata)
-        else:
-            repo.set_metadata(conn, volume_id, metadata)
-        return repo.get(conn, volume_id).metadata
-    return db.write(work)
+    return user_metadata.set_metadata(
+        db, lambda r: access.check_volume(ctx, r, volume_id), repo, volume_id, metadata,
+        replace=replace)
 
 
 def delete_metadata_key(db: Database, ctx, volume_id: str, key: str) -> None:
-    def work(conn):
-        record = access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
-        if key not in record.metadata:
-            raise exc.NotFound(f"Volume {volume_id} has no metadata with key {key}.")
-        repo.set_metadata(conn, volume_id, {key: None})
-    db.write(work)
+    user_metadata.delete_key(db, lambda r: access.check_volume(ctx, r, volume_id), repo,
+                             volume_id, key, "Volume")
