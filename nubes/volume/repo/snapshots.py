@@ -6,13 +6,13 @@ import datetime
 
 import sqlalchemy as sa
 
-from nubes.common.db import key_values
 from nubes.common.timeutils import utcnow
 from nubes.volume.models import snapshot_metadata as sm
 from nubes.volume.models import snapshots as s
 from nubes.volume.models import volume_types as vt
 from nubes.volume.models import volumes as v
 from nubes.volume.repo import paging
+from nubes.volume.repo import rows as shared_rows
 
 FIELDS = ("id", "project_id", "user_id", "volume_id", "name", "description", "size",
           "status", "progress", "provider_location", "error_message", "created_at",
@@ -103,10 +103,8 @@ def insert(conn: sa.Connection, values: dict, metadata: dict[str, str]) -> None:
 
 def update(conn: sa.Connection, snapshot_id: str, values: dict, *,
            statuses: tuple[str, ...] | None = None) -> int:
-    query = sa.update(s).where(s.c.id == snapshot_id)
-    if statuses is not None:
-        query = query.where(s.c.status.in_(statuses))
-    return conn.execute(query.values(**values, updated_at=utcnow())).rowcount
+    """See :func:`.rows.update`."""
+    return shared_rows.update(conn, s, snapshot_id, values, statuses)
 
 
 def delete(conn: sa.Connection, snapshot_id: str) -> int:
@@ -114,15 +112,12 @@ def delete(conn: sa.Connection, snapshot_id: str) -> int:
     return conn.execute(sa.delete(s).where(s.c.id == snapshot_id)).rowcount
 
 
-def set_metadata(conn: sa.Connection, snapshot_id: str,
-                 changes: dict[str, str | None]) -> None:
-    key_values.set_keys(conn, sm.c.snapshot_id, snapshot_id, sm.c.key, changes, utcnow())
+def set_metadata(conn: sa.Connection, snapshot_id: str, changes: dict[str, str | None]) -> None:
+    shared_rows.set_metadata(conn, sm.c.snapshot_id, snapshot_id, changes)
 
 
 def replace_metadata(conn: sa.Connection, snapshot_id: str, metadata: dict[str, str]) -> None:
-    conn.execute(sa.delete(sm).where(sm.c.snapshot_id == snapshot_id,
-                                     sm.c.key.not_in(list(metadata))))
-    set_metadata(conn, snapshot_id, metadata)
+    shared_rows.replace_metadata(conn, sm.c.snapshot_id, snapshot_id, metadata)
 
 
 def usage(conn: sa.Connection, project_id: str) -> dict[str, tuple[int, int]]:

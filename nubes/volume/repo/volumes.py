@@ -6,7 +6,6 @@ import datetime
 
 import sqlalchemy as sa
 
-from nubes.common.db import key_values
 from nubes.common.timeutils import utcnow
 from nubes.volume.models import volume_image_metadata as vim
 from nubes.volume.models import volume_metadata as vm
@@ -14,6 +13,7 @@ from nubes.volume.models import volume_types as vt
 from nubes.volume.models import volumes as v
 from nubes.volume.repo import attachments as attachment_repo
 from nubes.volume.repo import paging
+from nubes.volume.repo import rows as shared_rows
 
 FIELDS = ("id", "project_id", "user_id", "name", "description", "size", "status",
           "attach_status", "migration_status", "volume_type_id", "availability_zone",
@@ -125,12 +125,8 @@ def insert(conn: sa.Connection, values: dict, metadata: dict[str, str]) -> None:
 
 def update(conn: sa.Connection, volume_id: str, values: dict, *,
            statuses: tuple[str, ...] | None = None) -> int:
-    """Set ``values``; with ``statuses`` only while the status is one of
-    them.  The number of rows changed (0: gone, or in another status)."""
-    query = sa.update(v).where(v.c.id == volume_id)
-    if statuses is not None:
-        query = query.where(v.c.status.in_(statuses))
-    return conn.execute(query.values(**values, updated_at=utcnow())).rowcount
+    """See :func:`.rows.update`."""
+    return shared_rows.update(conn, v, volume_id, values, statuses)
 
 
 def delete(conn: sa.Connection, volume_id: str) -> int:
@@ -140,18 +136,16 @@ def delete(conn: sa.Connection, volume_id: str) -> int:
 
 
 def set_metadata(conn: sa.Connection, volume_id: str, changes: dict[str, str | None]) -> None:
-    key_values.set_keys(conn, vm.c.volume_id, volume_id, vm.c.key, changes, utcnow())
+    shared_rows.set_metadata(conn, vm.c.volume_id, volume_id, changes)
 
 
 def replace_metadata(conn: sa.Connection, volume_id: str, metadata: dict[str, str]) -> None:
-    conn.execute(sa.delete(vm).where(vm.c.volume_id == volume_id,
-                                     vm.c.key.not_in(list(metadata))))
-    set_metadata(conn, volume_id, metadata)
+    shared_rows.replace_metadata(conn, vm.c.volume_id, volume_id, metadata)
 
 
 def set_image_metadata(conn: sa.Connection, volume_id: str,
                        changes: dict[str, str | None]) -> None:
-    key_values.set_keys(conn, vim.c.volume_id, volume_id, vim.c.key, changes, utcnow())
+    shared_rows.set_metadata(conn, vim.c.volume_id, volume_id, changes)
 
 
 def usage(conn: sa.Connection, project_id: str) -> dict[str, tuple[int, int]]:
