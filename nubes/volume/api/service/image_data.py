@@ -6,6 +6,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+import requests
+from requests.adapters import HTTPAdapter
+
 from nubes.image.client import ImageClient, ImageClientError
 from nubes.volume import exceptions as exc
 
@@ -29,7 +32,20 @@ class Image:
 
 
 def client(conf) -> ImageClient | None:
-    return ImageClient.from_conf(conf)
+    """The image API's client, over HTTP even where this process serves the
+    image API itself (the in-process session holds whole bodies: a volume's
+    data must stream).  None when no image endpoint is configured."""
+    endpoint = conf.image_client.endpoint or conf.identity.image_endpoint
+    if not endpoint:
+        return None
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(endpoint))
+    session.trust_env = False
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return ImageClient(endpoint, token=conf.image_client.token,
+                       timeout=conf.image_client.timeout, session=session)
 
 
 def lookup(images: ImageClient | None, image_id: str, *, token: str | None,

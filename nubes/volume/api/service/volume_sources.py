@@ -34,7 +34,7 @@ class Source:
 def _from_snapshot(conn, ctx, snapshot_id: str) -> Source:
     snap = snapshot_repo.get(conn, snapshot_id, lock=True)
     snap = snapshots.check(ctx, snap, snapshot_id)
-    if snap.status != "available":
+    if snap.status != "available" or not snap.provider_location:
         raise exc.Invalid("Invalid snapshot: Originating snapshot status must be one of "
                           "'available' values")
     return Source(min_size=snap.size, default_size=snap.size, type_id=snap.volume_type_id,
@@ -47,6 +47,8 @@ def _from_volume(conn, ctx, volume_id: str) -> Source:
     if source.status not in ("available", "in-use"):
         raise exc.Invalid(f"Invalid volume: Source volume status must be available or in-use, "
                           f"but current status is: {source.status}.")
+    if not source.provider_location:     # e.g. an error volume an admin reset
+        raise exc.Invalid(f"Invalid volume: Source volume {source.id} has no data.")
     return Source(min_size=source.size, default_size=source.size,
                   type_id=source.volume_type_id, host=source.host,
                   location=source.provider_location,
