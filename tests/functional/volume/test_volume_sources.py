@@ -263,3 +263,22 @@ def test_image_metadata_actions(volumes):
     assert "volume_image_metadata" not in blank
     assert volumes.user("p2").post(f"/volumes/{blank['id']}/action", {
         "os-show_image_metadata": None}).status_code == 404
+
+
+def test_a_volume_without_data_is_no_source(volumes):
+    admin = volumes.admin
+    admin.put("/os-quota-sets/admin", {"quota_set": {"gigabytes": -1}})
+    empty = volumes.create(admin, size=101, wait="error")      # no pool fits: no file
+    admin.post(f"/volumes/{empty['id']}/action", {"os-reset_status": {"status": "available"}})
+    resp = admin.post("/volumes", {"volume": {"source_volid": empty["id"]}})
+    assert resp.status_code == 400 and "has no data" in resp.text
+    resp = admin.post(f"/volumes/{empty['id']}/action",
+                      {"os-volume_upload_image": {"image_name": "x"}})
+    assert resp.status_code == 400 and "has no data" in resp.text
+    snap = volumes.snapshot(admin, empty["id"], wait="error")
+    assert snap["status"] == "error"
+    resp = admin.post("/volumes", {"volume": {"snapshot_id": snap["id"]}})
+    assert resp.status_code == 400
+    assert admin.delete(f"/volumes/{empty['id']}?cascade=true").status_code == 202
+    volumes.wait_gone(admin, empty["id"])
+    assert admin.get(f"/snapshots/{snap['id']}").status_code == 404

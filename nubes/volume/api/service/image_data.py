@@ -84,7 +84,8 @@ def write_into(images: ImageClient | None, driver, location: str, image: Image, 
         if chunks is None:
             raise exc.BackendError(f"Image {image.id} has no data.")
         driver.write_image(location, chunks, image.disk_format or "raw")
-    except ImageClientError as error:
+    except (ImageClientError, requests.RequestException) as error:
+        # (a connection that breaks while the data streams is a requests error)
         raise exc.BackendError(f"Image {image.id} could not be downloaded: {error}") from None
 
 
@@ -96,7 +97,7 @@ def upload(images: ImageClient | None, driver, location: str, image_id: str,
     try:
         images.upload(image_id, driver.read_image(location, disk_format), token=token,
                       request_id=request_id)
-    except ImageClientError as error:
+    except (ImageClientError, requests.RequestException) as error:
         raise exc.BackendError(f"Uploading to image {image_id} failed: {error}") from None
 
 

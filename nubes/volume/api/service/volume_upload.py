@@ -37,6 +37,8 @@ def _check_status(record, force: bool) -> None:
         raise exc.Invalid("Invalid volume: Volume status must be available/in-use.")
     if record.status == "in-use" and not force:
         raise exc.Invalid("Invalid volume: Volume status is in-use.")
+    if not record.host or not record.provider_location:   # e.g. an error volume reset
+        raise exc.Invalid(f"Invalid volume: Volume {record.id} has no data.")
 
 
 def upload(state, ctx, volume_id: str, request: Upload, *, token: str | None) -> dict:
