@@ -12,6 +12,7 @@ from nubes.volume.api.service import volume_actions as service
 from nubes.volume.api.service import volume_upload
 from nubes.volume.api.service import volumes as volume_service
 from nubes.volume.api.views import volume_types as type_views
+from nubes.volume.api.views.common import timestamp
 
 
 def _extend(req, volume_id, body) -> int:
@@ -73,6 +74,7 @@ def _upload_image(req, volume_id, body):
     answer = volume_upload.upload(respond.state(req), respond.ctx(req), volume_id, request,
                                   token=respond.ctx(req).auth_token)
     answer["volume_type"] = type_views.detail(answer["volume_type"], admin=False)
+    answer["updated_at"] = timestamp(answer["updated_at"])
     return 202, {"os-volume_upload_image": answer}
 
 

@@ -65,7 +65,7 @@ def upload(state, ctx, volume_id: str, request: Upload, *, token: str | None) ->
         raise
     state.work.submit(upload_on_backend, volume_id, image.id, current.status,
                       request.disk_format, token)
-    return {"id": volume_id, "updated_at": None, "status": "uploading",
+    return {"id": volume_id, "updated_at": current.updated_at, "status": "uploading",
             "display_description": current.description, "size": current.size,
             "volume_type": vtype, "image_id": image.id,
             "container_format": request.container_format,
