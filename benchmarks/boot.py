@@ -86,7 +86,8 @@ def _embedded_child(conn, cells: int, hosts_per_cell: int) -> None:
             user_id="bench", user_name="bench", project_id="bench", project_name="bench",
             roles=("admin", "member", "reader"), ttl=36000)
         conn.send({"compute": cloud.urls["compute"] + "/v2.1", "image": cloud.urls["image"],
-                   "placement": cloud.urls["placement"], "token": token})
+                   "placement": cloud.urls["placement"], "volume": cloud.urls["volume"],
+                   "token": token})
         while conn.recv() == "cpu":   # anything else: stop
             usage = resource.getrusage(resource.RUSAGE_SELF)
             conn.send(usage.ru_utime + usage.ru_stime)
@@ -107,6 +108,7 @@ class EmbeddedDeployment:
         info = self._conn.recv()
         self.compute_url, self.image_url = info["compute"], info["image"]
         self.placement_url = info["placement"]
+        self.volume_url = info["volume"]
         self.headers = {"X-Auth-Token": info["token"]}
 
     def cpu_seconds(self) -> float:

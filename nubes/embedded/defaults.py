@@ -1,11 +1,15 @@
 """What a fresh embedded cloud starts with: devstack's m1 flavors (API
 database) and one public, active image called ``cirros`` (image
-database; its data, a small placeholder, in the image store).  Created
+database; its data, a small placeholder, in the image store: an empty
+qcow2 disk of 1 MiB, so what reads it as qcow2 — a volume made from it —
+finds a valid one).  Created
 once: a marker file in the state directory records it, so flavors or
 images an operator deletes stay deleted."""
 from __future__ import annotations
 
+import base64
 import os
+import zlib
 
 from nubes.api.compute.service import flavors as flavor_service
 from nubes.common.db.transaction import Database
@@ -13,7 +17,9 @@ from nubes.image import store as image_store
 from nubes.image.service import images as image_service
 
 IMAGE_NAME = "cirros"
-IMAGE_DATA = b"nubes placeholder for a cirros qcow2 disk image\n"
+# `qemu-img create -f qcow2 -o cluster_size=512 cirros.qcow2 1M`, compressed.
+IMAGE_DATA = zlib.decompress(base64.b64decode(
+    "eNoLdPP8zcDAwMyACjjBpACcrwCh2KBcJhDByEAcYAHiAoZRMIgBy2gQjFTACIWjYBSMQAAA+CMCnQ=="))
 
 
 def seed(api_db: Database, image_db: Database, store: image_store.Store | None = None

@@ -12,6 +12,10 @@ import waitress.task
 
 LOG = logging.getLogger(__name__)
 STOP_WAIT = 5.0  # seconds stop() waits in all for requests under way
+# waitress refuses bodies past 1 GiB by default: image data (a volume
+# uploaded to an image) is larger.  The apps bound their own bodies (JSON:
+# [api] max_request_body_size; image data: [image_store] max_image_size).
+MAX_BODY = 1 << 40
 
 
 class Servers:
@@ -27,6 +31,7 @@ class Servers:
         try:
             server = waitress.server.create_server(app, host=host, port=port, threads=threads,
                                                    ident=f"nubes-{name}",
+                                                   max_request_body_size=MAX_BODY,
                                                    _dispatcher=dispatcher)
         except OSError as exc:
             raise RuntimeError(f"cannot listen on {host}:{port} for {name} ({exc.strerror}); "

@@ -152,9 +152,14 @@ class VolumeClient:
 
     def create_volume(self, size: int, *, name: str | None = None,
                       volume_type: str | None = None, availability_zone: str | None = None,
+                      image_id: str | None = None,
                       token: str | None = None, request_id: str | None = None) -> Volume:
+        """A new volume (``creating``; ``downloading`` while an image's data
+        is written into it)."""
         body = {"volume": {"size": size, "name": name, "volume_type": volume_type,
                            "availability_zone": availability_zone}}
+        if image_id:
+            body["volume"]["imageRef"] = image_id
         resp = self._call("POST", "/volumes", (202,), token=token, request_id=request_id,
                           body=body)
         return Volume.from_body(resp.json()["volume"])

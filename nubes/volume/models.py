@@ -88,6 +88,9 @@ volumes = sa.Table(
     # Why the volume is in an error state (kept for operators and logs).
     sa.Column("error_message", sa.String(1024), nullable=True),
     sa.Column("launched_at", sa.DateTime, nullable=True),
+    # What the volume was made from (its data was copied at creation).
+    sa.Column("snapshot_id", sa.String(36), nullable=True),
+    sa.Column("source_volid", sa.String(36), nullable=True),
     *timestamps(),
     sa.Index("ix_volumes_project_id_created_at", "project_id", "created_at"),
     sa.Index("ix_volumes_host", "host"),
@@ -123,6 +126,50 @@ volume_attachment = sa.Table(
     *timestamps(),
     sa.Index("ix_volume_attachment_volume_id", "volume_id"),
     sa.Index("ix_volume_attachment_instance_uuid", "instance_uuid"),
+)
+
+# Image properties of a volume made from an image (cinder's
+# ``volume_glance_metadata``; shown as ``volume_image_metadata``).
+volume_image_metadata = sa.Table(
+    "volume_image_metadata", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("volume_id", sa.String(36), sa.ForeignKey("volumes.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("key", binary_string(255), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    *timestamps(),
+    sa.UniqueConstraint("volume_id", "key"),
+)
+
+# A snapshot is a copy of its volume's bytes in the volume's pool; it
+# counts in the project's ``snapshots`` and ``gigabytes`` quotas.
+snapshots = sa.Table(
+    "snapshots", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("project_id", sa.String(255), nullable=False),
+    sa.Column("user_id", sa.String(255), nullable=True),
+    sa.Column("volume_id", sa.String(36), sa.ForeignKey("volumes.id"), nullable=False),
+    sa.Column("name", sa.String(255), nullable=True),
+    sa.Column("description", sa.String(255), nullable=True),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("progress", sa.String(32), nullable=True),
+    sa.Column("provider_location", sa.String(1024), nullable=True),
+    sa.Column("error_message", sa.String(1024), nullable=True),
+    *timestamps(),
+    sa.Index("ix_snapshots_project_id_created_at", "project_id", "created_at"),
+    sa.Index("ix_snapshots_volume_id", "volume_id"),
+)
+
+snapshot_metadata = sa.Table(
+    "snapshot_metadata", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("snapshot_id", sa.String(36),
+              sa.ForeignKey("snapshots.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("key", binary_string(255), nullable=False),
+    sa.Column("value", sa.String(255), nullable=False),
+    *timestamps(),
+    sa.UniqueConstraint("snapshot_id", "key"),
 )
 
 quotas = sa.Table(

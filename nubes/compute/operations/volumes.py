@@ -313,10 +313,9 @@ def _create_volume(host: Host, ctx: RequestContext, instance_uuid: str, bdm: dic
     kind = "blank" if bdm.get("source_type") == "blank" else "image"
     volume = volumes.create_volume(int(bdm["volume_size"]),
                                    name=f"{instance_uuid}-{kind}-vol",
-                                   volume_type=bdm.get("volume_type"), **_kw(ctx))
-    if bdm.get("source_type") == "image":
-        LOG.warning("volume %s of %s is blank: the volume service cannot write image %s "
-                    "into a volume yet", volume.id, instance_uuid, bdm.get("image_id"))
+                                   volume_type=bdm.get("volume_type"),
+                                   image_id=bdm.get("image_id") if kind == "image" else None,
+                                   **_kw(ctx))
     _await_available(host, ctx, volume.id)
     attachment = volumes.attachment_create(volume.id, instance_uuid=instance_uuid,
                                            **_kw(ctx))

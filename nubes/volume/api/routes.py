@@ -3,13 +3,23 @@
 as cinder does from 3.67 for every request, without it; the project the
 request works in is the caller's own either way.  Methods a path does not
 list get a 405."""
-from nubes.volume.api.handlers import (attachments, quota_sets, type_access, type_extra_specs,
-                                       versions, volume_actions, volume_metadata,
-                                       volume_types, volumes)
+from nubes.volume.api.handlers import (attachments, quota_sets, snapshots, type_access,
+                                       type_extra_specs, versions, volume_actions,
+                                       volume_metadata, volume_types, volumes)
 
 _V = "/volumes/{volume_id}"
 _T = "/types/{type_id}"
 _A = "/attachments/{attachment_id}"
+_S = "/snapshots/{snapshot_id}"
+
+
+
+def _metadata_routes(owner: str, metadata) -> list:
+    return [(owner + "/metadata", {"GET": metadata.show, "POST": metadata.add,
+                                   "PUT": metadata.replace}),
+            (owner + "/metadata/{key}", {"GET": metadata.show_key, "PUT": metadata.set_key,
+                                         "DELETE": metadata.delete_key})]
+
 
 _V3 = [
     ("/volumes", {"GET": volumes.list_volumes, "POST": volumes.create_volume}),
@@ -17,12 +27,13 @@ _V3 = [
     (_V, {"GET": volumes.show_volume, "PUT": volumes.update_volume,
           "DELETE": volumes.delete_volume}),
     (_V + "/action", {"POST": volume_actions.volume_action}),
-    (_V + "/metadata", {"GET": volume_metadata.show_metadata,
-                        "POST": volume_metadata.add_metadata,
-                        "PUT": volume_metadata.replace_metadata}),
-    (_V + "/metadata/{key}", {"GET": volume_metadata.show_metadata_key,
-                              "PUT": volume_metadata.set_metadata_key,
-                              "DELETE": volume_metadata.delete_metadata_key}),
+    *_metadata_routes(_V, volume_metadata.METADATA),
+    ("/snapshots", {"GET": snapshots.list_snapshots, "POST": snapshots.create_snapshot}),
+    ("/snapshots/detail", {"GET": snapshots.list_snapshots_detail}),
+    (_S, {"GET": snapshots.show_snapshot, "PUT": snapshots.update_snapshot,
+          "DELETE": snapshots.delete_snapshot}),
+    (_S + "/action", {"POST": snapshots.snapshot_action}),
+    *_metadata_routes(_S, snapshots.METADATA),
     ("/types", {"GET": volume_types.list_types, "POST": volume_types.create_type}),
     (_T, {"GET": volume_types.show_type, "PUT": volume_types.update_type,
           "DELETE": volume_types.delete_type}),

@@ -47,6 +47,29 @@ class Driver(abc.ABC):
         """Make an empty volume of ``size_gb`` in ``pool``; its location."""
 
     @abc.abstractmethod
+    def create_volume_from(self, volume_id: str, size_gb: int, pool: str,
+                           source: str) -> str:
+        """Make a volume of ``size_gb`` in ``pool`` holding the bytes of the
+        volume or snapshot at location ``source``; its location."""
+
+    @abc.abstractmethod
+    def create_snapshot(self, snapshot_id: str, volume_location: str) -> str:
+        """Copy the volume's bytes as they are now; the snapshot's location."""
+
+    @abc.abstractmethod
+    def delete_snapshot(self, location: str) -> None:
+        """Remove the snapshot (one already gone is not an error)."""
+
+    @abc.abstractmethod
+    def write_image(self, location: str, chunks, disk_format: str) -> None:
+        """Write the image data ``chunks`` yields (in ``disk_format``) into
+        the volume as raw bytes; data that does not fit is a BackendError."""
+
+    @abc.abstractmethod
+    def read_image(self, location: str, disk_format: str):
+        """The volume's bytes as image data in ``disk_format``, in chunks."""
+
+    @abc.abstractmethod
     def delete_volume(self, location: str) -> None:
         """Remove the volume (one already gone is not an error)."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 
+from nubes.volume.backends import image_convert, sparse_copy
 from nubes.volume.backends.base import GiB, Driver, PoolStats
 from nubes.volume.exceptions import BackendError
 
@@ -74,6 +75,79 @@ class FileDriver(Driver):
                                f"{exc.strerror}.") from None
         return path
 
+    def create_volume_from(self, volume_id: str, size_gb: int, pool: str,
+                           source: str) -> str:
+        path = self._path(volume_id, pool)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            sparse_copy.copy(self._check(source), path, length=size_gb * GiB)
+        except OSError as exc:
+            _remove(path)
+            raise BackendError(f"Could not copy {source} to {path}: {exc.strerror}.") from None
+        return path
+
+    def create_snapshot(self, snapshot_id: str, volume_location: str) -> str:
+        volume = self._check(volume_location)
+        path = os.path.join(os.path.dirname(volume), f"snapshot-{snapshot_id}")
+        try:
+            sparse_copy.copy(volume, path)
+        except OSError as exc:
+            _remove(path)
+            raise BackendError(f"Could not snapshot {volume_location}: "
+                               f"{exc.strerror}.") from None
+        return path
+
+    def delete_snapshot(self, location: str) -> None:
+        self.delete_volume(location)
+
+    def write_image(self, location: str, chunks, disk_format: str) -> None:
+        path = self._check(location)
+        if disk_format == "raw":
+            self._write_raw(path, chunks)
+            return
+        try:
+            spooled = image_convert.spool(chunks, os.path.dirname(path))
+        except OSError as exc:
+            raise BackendError(f"Could not store the image data: {exc.strerror}.") from None
+        try:
+            image_convert.write_converted(spooled, disk_format, path)
+        finally:
+            os.unlink(spooled)
+
+    def read_image(self, location: str, disk_format: str):
+        path = self._check(location)
+        if disk_format == "raw":
+            return self._read_raw(path, image_convert.CHUNK)
+        return image_convert.read_converted(path, disk_format, os.path.dirname(path))
+
+    def _write_raw(self, path: str, chunks) -> int:
+        written = 0
+        try:
+            with open(path, "r+b") as volume:
+                limit = os.fstat(volume.fileno()).st_size
+                for chunk in chunks:
+                    if written + len(chunk) > limit:
+                        raise BackendError(f"The data does not fit the volume {path} "
+                                           f"of {limit} bytes.")
+                    if chunk.count(0) == len(chunk):
+                        volume.seek(len(chunk), os.SEEK_CUR)     # keep the hole
+                    else:
+                        volume.write(chunk)
+                    written += len(chunk)
+                volume.flush()
+                os.fsync(volume.fileno())
+        except OSError as exc:
+            raise BackendError(f"Could not write {path}: {exc.strerror}.") from None
+        return written
+
+    def _read_raw(self, path: str, chunk_size: int):
+        try:
+            with open(path, "rb") as volume:
+                while chunk := volume.read(chunk_size):
+                    yield chunk
+        except OSError as exc:
+            raise BackendError(f"Could not read {path}: {exc.strerror}.") from None
+
     def delete_volume(self, location: str) -> None:
         try:
             os.unlink(self._check(location))
@@ -96,3 +170,10 @@ class FileDriver(Driver):
 
     def terminate_connection(self, location: str, connector: dict | None) -> None:
         self._check(location)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -6,17 +6,19 @@ import datetime
 
 import sqlalchemy as sa
 
-from nubes.common.db import key_values
 from nubes.common.timeutils import utcnow
+from nubes.volume.models import volume_image_metadata as vim
 from nubes.volume.models import volume_metadata as vm
 from nubes.volume.models import volume_types as vt
 from nubes.volume.models import volumes as v
 from nubes.volume.repo import attachments as attachment_repo
+from nubes.volume.repo import paging
+from nubes.volume.repo import rows as shared_rows
 
 FIELDS = ("id", "project_id", "user_id", "name", "description", "size", "status",
           "attach_status", "migration_status", "volume_type_id", "availability_zone",
           "host", "provider_location", "bootable", "multiattach", "error_message",
-          "launched_at", "created_at", "updated_at")
+          "launched_at", "snapshot_id", "source_volid", "created_at", "updated_at")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,11 +40,14 @@ class VolumeRecord:
     multiattach: bool
     error_message: str | None
     launched_at: datetime.datetime | None
+    snapshot_id: str | None
+    source_volid: str | None
     created_at: datetime.datetime
     updated_at: datetime.datetime | None
     volume_type_name: str
     metadata: dict[str, str]
     attachments: tuple[attachment_repo.AttachmentRecord, ...]
+    image_metadata: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 _SELECT = sa.select(v, vt.c.name.label("volume_type_name")).join(vt, vt.c.id == v.c.volume_type_id)
@@ -53,15 +58,22 @@ def _records(conn: sa.Connection, rows) -> list[VolumeRecord]:
     if not rows:
         return []
     ids = [r.id for r in rows]
-    meta: dict[str, dict[str, str]] = {i: {} for i in ids}
-    for start in range(0, len(ids), 500):
-        for r in conn.execute(sa.select(vm.c.volume_id, vm.c.key, vm.c.value)
-                              .where(vm.c.volume_id.in_(ids[start:start + 500]))):
-            meta[r.volume_id][r.key] = r.value
+    meta = _key_values(conn, vm, ids)
+    image = _key_values(conn, vim, ids)
     attached = attachment_repo.of_volumes(conn, ids)
     return [VolumeRecord(**{f: getattr(r, f) for f in FIELDS},
                          volume_type_name=r.volume_type_name, metadata=meta[r.id],
-                         attachments=tuple(attached[r.id])) for r in rows]
+                         attachments=tuple(attached[r.id]), image_metadata=image[r.id])
+            for r in rows]
+
+
+def _key_values(conn: sa.Connection, table: sa.Table, ids: list[str]) -> dict[str, dict]:
+    found: dict[str, dict[str, str]] = {i: {} for i in ids}
+    for start in range(0, len(ids), 500):
+        for r in conn.execute(sa.select(table.c.volume_id, table.c.key, table.c.value)
+                              .where(table.c.volume_id.in_(ids[start:start + 500]))):
+            found[r.volume_id][r.key] = r.value
+    return found
 
 
 def get(conn: sa.Connection, volume_id: str, *, lock: bool = False) -> VolumeRecord | None:
@@ -84,46 +96,19 @@ SORT_COLUMNS = {
 }
 
 
-def _sort_value(record: VolumeRecord, key: str):
-    value = getattr(record, "volume_type_id" if key == "volume_type" else key)
-    return "" if value is None else value
-
-
 def where_clauses(filters: dict) -> list:
-    """``filters``: column name -> value; ``name~`` / ``description~`` a
-    substring; ``metadata`` a dict every key of which must match."""
-    clauses = []
-    for key, value in filters.items():
-        if key == "metadata":
-            for mkey, mvalue in value.items():
-                clauses.append(v.c.id.in_(sa.select(vm.c.volume_id).where(
-                    vm.c.key == mkey, vm.c.value == mvalue)))
-        elif key.endswith("~"):
-            clauses.append(getattr(v.c, key[:-1]).contains(value, autoescape=True))
-        elif key == "volume_type":
-            clauses.append(sa.or_(v.c.volume_type_id == value, vt.c.name == value))
-        else:
-            clauses.append(getattr(v.c, key) == value)
-    return clauses
+    """See :func:`.paging.filter_clauses`; ``volume_type`` is a type's name or id."""
+    return paging.filter_clauses(v, vm.c.volume_id, filters, {
+        "volume_type": lambda value: sa.or_(v.c.volume_type_id == value, vt.c.name == value)})
 
 
 def page(conn: sa.Connection, filters: dict, sort: list[tuple[str, str]], *,
          limit: int, offset: int, marker: VolumeRecord | None) -> list[VolumeRecord]:
-    keys = list(sort)
-    if not any(k == "id" for k, _ in keys):
-        keys.append(("id", keys[-1][1] if keys else "desc"))
-    query = _SELECT.where(*where_clauses(filters))
-    if marker is not None:
-        clauses = []
-        for i, (key, direction) in enumerate(keys):
-            column, value = SORT_COLUMNS[key], _sort_value(marker, key)
-            step = column < value if direction == "desc" else column > value
-            clauses.append(sa.and_(*(SORT_COLUMNS[k] == _sort_value(marker, k)
-                                     for k, _ in keys[:i]), step))
-        query = query.where(sa.or_(*clauses))
-    query = query.order_by(*(SORT_COLUMNS[k].desc() if d == "desc" else SORT_COLUMNS[k].asc()
-                             for k, d in keys))
-    return _records(conn, conn.execute(query.offset(offset).limit(limit)))
+    marker_value = (None if marker is None else
+                    paging.attribute_value(marker, {"volume_type": "volume_type_id"}))
+    query = paging.page_query(_SELECT.where(*where_clauses(filters)), SORT_COLUMNS, sort,
+                              limit=limit, offset=offset, marker_value=marker_value)
+    return _records(conn, conn.execute(query))
 
 
 def count(conn: sa.Connection, filters: dict) -> int:
@@ -140,27 +125,27 @@ def insert(conn: sa.Connection, values: dict, metadata: dict[str, str]) -> None:
 
 def update(conn: sa.Connection, volume_id: str, values: dict, *,
            statuses: tuple[str, ...] | None = None) -> int:
-    """Set ``values``; with ``statuses`` only while the status is one of
-    them.  The number of rows changed (0: gone, or in another status)."""
-    query = sa.update(v).where(v.c.id == volume_id)
-    if statuses is not None:
-        query = query.where(v.c.status.in_(statuses))
-    return conn.execute(query.values(**values, updated_at=utcnow())).rowcount
+    """See :func:`.rows.update`."""
+    return shared_rows.update(conn, v, volume_id, values, statuses)
 
 
 def delete(conn: sa.Connection, volume_id: str) -> int:
     conn.execute(sa.delete(vm).where(vm.c.volume_id == volume_id))
+    conn.execute(sa.delete(vim).where(vim.c.volume_id == volume_id))
     return conn.execute(sa.delete(v).where(v.c.id == volume_id)).rowcount
 
 
 def set_metadata(conn: sa.Connection, volume_id: str, changes: dict[str, str | None]) -> None:
-    key_values.set_keys(conn, vm.c.volume_id, volume_id, vm.c.key, changes, utcnow())
+    shared_rows.set_metadata(conn, vm.c.volume_id, volume_id, changes)
 
 
 def replace_metadata(conn: sa.Connection, volume_id: str, metadata: dict[str, str]) -> None:
-    conn.execute(sa.delete(vm).where(vm.c.volume_id == volume_id,
-                                     vm.c.key.not_in(list(metadata))))
-    set_metadata(conn, volume_id, metadata)
+    shared_rows.replace_metadata(conn, vm.c.volume_id, volume_id, metadata)
+
+
+def set_image_metadata(conn: sa.Connection, volume_id: str,
+                       changes: dict[str, str | None]) -> None:
+    shared_rows.set_metadata(conn, vim.c.volume_id, volume_id, changes)
 
 
 def usage(conn: sa.Connection, project_id: str) -> dict[str, tuple[int, int]]:

@@ -90,6 +90,9 @@ def test_image_to_new_volume_deleted_on_termination(cloud, vols):
     assert attached["delete_on_termination"] is True
     volume = vols.wait(attached["id"], "in-use")
     assert volume["size"] == 2 and volume["name"] == f"{sid}-image-vol"
+    # The image's data was written into the volume, which is bootable.
+    assert volume["bootable"] == "true"
+    assert volume["volume_image_metadata"]["image_id"] == cloud.image_id()
     assert "DISK_GB" not in next(iter(cloud.allocations(sid).values()))
     _delete(cloud, sid)
     vols.wait_gone(attached["id"])

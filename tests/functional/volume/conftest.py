@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from nubes.common import config
 from nubes.common.db.transaction import Database
+from nubes.image import app as image_app
+from nubes.image import schema_sync as image_schema
 from nubes.volume import models, schema_sync
 from nubes.volume.api import app as volume_app
 from tests.fixtures import databases
@@ -35,9 +37,26 @@ def volumes_dir(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def volume_state(volume_database, volumes_dir):
+def image_api(tmp_path_factory):
+    """An image API (on SQLite: it is the edge the volume service talks
+    to) that volumes are made from and uploaded to."""
+    tmp = databases.TemporaryDatabase("sqlite")
+    db = Database(tmp.url)
+    image_schema.upgrade(db)
+    conf = config.load(overrides={
+        "api": {"auth_strategy": "noauth2"}, "image_database": {"connection": tmp.url},
+        "image_store": {"filesystem_store_datadir": str(tmp_path_factory.mktemp("images"))}})
+    with ThreadedServer(image_app.build(conf, db)) as server:
+        yield server
+    db.dispose()
+    tmp.drop()
+
+
+@pytest.fixture(scope="session")
+def volume_state(volume_database, volumes_dir, image_api):
     conf = config.load(overrides={
         "api": {"auth_strategy": "noauth2"},
+        "image_client": {"endpoint": image_api.url},
         "volume_database": {"connection": volume_database.url},
         "file_backend": {"volumes_dir": volumes_dir, "pools": ["pool-a", "pool-b"],
                          "total_capacity_gb": CAPACITY_GB}})
@@ -86,8 +105,9 @@ class Client:
 
 
 class Volumes:
-    def __init__(self, url: str, state, volumes_dir: str):
+    def __init__(self, url: str, state, volumes_dir: str, image_url: str | None = None):
         self.url = url
+        self.image_url = image_url
         self.state = state
         self.db = state.db
         self.volumes_dir = volumes_dir
@@ -107,25 +127,42 @@ class Volumes:
         return volume
 
     def wait(self, client: Client, volume_id: str, *statuses: str,
-             timeout: float = 30.0) -> dict:
+             timeout: float = 60.0, collection: str = "volumes") -> dict:
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
-            resp = client.get(f"/volumes/{volume_id}")
+            resp = client.get(f"/{collection}/{volume_id}")
             if resp.status_code == 200:
-                last = resp.json()["volume"]
+                last = resp.json()[collection[:-1]]
                 if last["status"] in statuses:
                     return last
             time.sleep(0.02)
         raise AssertionError(f"{volume_id} did not reach {statuses}: {last}")
 
-    def wait_gone(self, client: Client, volume_id: str, timeout: float = 30.0) -> None:
+    def wait_gone(self, client: Client, volume_id: str, timeout: float = 60.0,
+                  collection: str = "volumes") -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if client.get(f"/volumes/{volume_id}").status_code == 404:
+            if client.get(f"/{collection}/{volume_id}").status_code == 404:
                 return
             time.sleep(0.02)
         raise AssertionError(f"{volume_id} is still there")
+
+    def snapshot(self, client: Client, volume_id: str, wait: str | None = "available",
+                 **fields) -> dict:
+        resp = client.post("/snapshots", {"snapshot": {"volume_id": volume_id, **fields}})
+        assert resp.status_code == 202, resp.text
+        snapshot = resp.json()["snapshot"]
+        if wait:
+            snapshot = self.wait(client, snapshot["id"], wait, collection="snapshots")
+        return snapshot
+
+    def path(self, volume_id: str) -> str:
+        """The file holding the volume's (or snapshot's) bytes."""
+        for name in self.files():
+            if name.endswith(volume_id):
+                return os.path.join(self.volumes_dir, name)
+        raise AssertionError(f"no file for {volume_id}: {self.files()}")
 
     def files(self) -> list[str]:
         return sorted(os.path.join(pool, name)
@@ -153,6 +190,6 @@ def wipe(state, volumes_dir: str) -> None:
 
 
 @pytest.fixture
-def volumes(volume_server, volume_state, volumes_dir) -> Volumes:
+def volumes(volume_server, volume_state, volumes_dir, image_api) -> Volumes:
     wipe(volume_state, volumes_dir)
-    return Volumes(volume_server.url, volume_state, volumes_dir)
+    return Volumes(volume_server.url, volume_state, volumes_dir, image_api.url)

@@ -3,19 +3,15 @@
 volume port): volumes, types and attachments."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
 from tests.fixtures.cloud import ServersCloud, server_body
+from tests.functional.volume.cli_helpers import runner, wait
 
 pytestmark = pytest.mark.slow
-OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
 
 
 @pytest.fixture(scope="module")
@@ -26,27 +22,11 @@ def cloud(tmp_path_factory):
     cloud.stop()
 
 
-def _runner(cloud, name="nubes"):
-    assert os.path.exists(OPENSTACK), "the openstack CLI is missing"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env["OS_CLIENT_CONFIG_FILE"] = cloud.clouds_yaml
-
-    def run(*args):
-        out = subprocess.run([OPENSTACK, "--os-cloud", name, *args], env=env,
-                             capture_output=True, text=True, timeout=180)
-        assert out.returncode == 0, (args, out.stderr)
-        return json.loads(out.stdout) if "json" in args else out.stdout
-    return run
+_runner = runner
 
 
 def _wait(run, volume_id, status, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        shown = run("volume", "show", volume_id, "-f", "json")
-        if shown["status"] == status:
-            return shown
-        time.sleep(0.1)
-    raise AssertionError(f"{volume_id} did not become {status}: {shown}")
+    return wait(run, volume_id, status, timeout)
 
 
 def test_embedded_cloud_serves_the_volume_api(cloud):

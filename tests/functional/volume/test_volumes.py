@@ -88,7 +88,7 @@ def test_backend_failure_is_an_error_with_its_reason(volumes):
     {"size": 0}, {"size": -1}, {"size": "x"}, {"size": 1.5}, {"name": "n"},
     {"size": 1, "name": "x" * 256}, {"size": 1, "metadata": {"k": 1}},
     {"size": 1, "metadata": {"": "v"}}, {"size": 1, "multiattach": True},
-    {"size": 1, "snapshot_id": "x"}, {"size": 1, "availability_zone": "elsewhere"},
+    {"size": 1, "backup_id": "x"}, {"size": 1, "availability_zone": "elsewhere"},
 ])
 def test_bad_create(volumes, body):
     resp = volumes.user().post("/volumes", {"volume": body})

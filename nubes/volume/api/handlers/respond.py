@@ -103,3 +103,20 @@ def send(resp, payload: Any, status: int = 200) -> None:
 def empty(resp, status: int = 202) -> None:
     resp.status = status
     resp.data = b""
+
+
+def run_action(req, resp, actions: dict, target_id: str) -> None:
+    """``POST .../{id}/action``: the body names one action of ``actions``
+    (name -> (schema, runner)); the runner answers a status (an empty
+    body) or ``(status, body)``.  An unknown action is a 400."""
+    data = read_body(req, {"type": "object", "minProperties": 1, "maxProperties": 1})
+    name = next(iter(data))
+    if name not in actions:
+        raise errors.BadRequest(f"There is no such action: {name}")
+    schema, run = actions[name]
+    validate(data, schema)
+    answer = run(req, target_id, data[name])
+    if isinstance(answer, tuple):
+        send(resp, answer[1], status=answer[0])
+    else:
+        empty(resp, answer)

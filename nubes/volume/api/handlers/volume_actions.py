@@ -9,7 +9,10 @@ from nubes.volume.api.policies import volumes as rules
 from nubes.volume.api.schemas import volume_actions as schemas
 from nubes.volume.api.schemas.common import as_bool, as_int
 from nubes.volume.api.service import volume_actions as service
+from nubes.volume.api.service import volume_upload
 from nubes.volume.api.service import volumes as volume_service
+from nubes.volume.api.views import volume_types as type_views
+from nubes.volume.api.views.common import timestamp
 
 
 def _extend(req, volume_id, body) -> int:
@@ -57,6 +60,44 @@ def _roll_detaching(req, volume_id, body) -> int:
     return 202
 
 
+def _upload_image(req, volume_id, body):
+    respond.authorize(req, rules.UPLOAD_IMAGE)
+    newer = respond.version(req) >= mv.UPLOAD_IMAGE_VISIBILITY
+    visibility = body.get("visibility") if newer else None
+    if visibility == "public":
+        respond.authorize(req, rules.UPLOAD_PUBLIC)
+    request = volume_upload.Upload(
+        image_name=body["image_name"], disk_format=body.get("disk_format", "raw"),
+        container_format=body.get("container_format", "bare"),
+        force=as_bool(body.get("force", False)), visibility=visibility,
+        protected=newer and as_bool(body.get("protected", False)))
+    answer = volume_upload.upload(respond.state(req), respond.ctx(req), volume_id, request,
+                                  token=respond.ctx(req).auth_token)
+    answer["volume_type"] = type_views.detail(answer["volume_type"], admin=False)
+    answer["updated_at"] = timestamp(answer["updated_at"])
+    return 202, {"os-volume_upload_image": answer}
+
+
+def _set_image_metadata(req, volume_id, body):
+    respond.authorize(req, rules.IMAGE_METADATA_SET)
+    metadata = volume_upload.set_image_metadata(respond.db(req), respond.ctx(req), volume_id,
+                                                dict(body["metadata"]))
+    return 200, {"metadata": metadata}
+
+
+def _unset_image_metadata(req, volume_id, body):
+    respond.authorize(req, rules.IMAGE_METADATA_REMOVE)
+    volume_upload.set_image_metadata(respond.db(req), respond.ctx(req), volume_id,
+                                     {body["key"]: None})
+    return 200
+
+
+def _show_image_metadata(req, volume_id, body):
+    respond.authorize(req, rules.IMAGE_METADATA_SHOW)
+    record = volume_service.get(respond.db(req), respond.ctx(req), volume_id)
+    return 200, {"metadata": dict(record.image_metadata)}
+
+
 ACTIONS = {
     "os-extend": (schemas.EXTEND, _extend),
     "os-set_bootable": (schemas.SET_BOOTABLE, _set_bootable),
@@ -64,15 +105,12 @@ ACTIONS = {
     "os-force_delete": (schemas.FORCE_DELETE, _force_delete),
     "os-begin_detaching": (schemas.BEGIN_DETACHING, _begin_detaching),
     "os-roll_detaching": (schemas.ROLL_DETACHING, _roll_detaching),
+    "os-volume_upload_image": (schemas.UPLOAD_IMAGE, _upload_image),
+    "os-set_image_metadata": (schemas.SET_IMAGE_METADATA, _set_image_metadata),
+    "os-unset_image_metadata": (schemas.UNSET_IMAGE_METADATA, _unset_image_metadata),
+    "os-show_image_metadata": (schemas.SHOW_IMAGE_METADATA, _show_image_metadata),
 }
 
 
 def volume_action(req, resp, volume_id, project_id=None) -> None:
-    data = respond.read_body(req, {"type": "object", "minProperties": 1, "maxProperties": 1})
-    name = next(iter(data))
-    if name not in ACTIONS:
-        raise errors.BadRequest(f"There is no such action: {name}")
-    schema, run = ACTIONS[name]
-    respond.validate(data, schema)
-    status = run(req, volume_id, data[name])
-    respond.empty(resp, status)
+    respond.run_action(req, resp, ACTIONS, volume_id)

@@ -1,11 +1,7 @@
 """``/volumes``: create, list (summary and detail), show, update, delete."""
 from __future__ import annotations
 
-import ast
-import urllib.parse
-
 from nubes.common.wsgi import errors
-from nubes.volume.api import microversions as mv
 from nubes.volume.api.handlers import listing, respond
 from nubes.volume.api.policies import volumes as rules
 from nubes.volume.api.schemas import volumes as schemas
@@ -20,8 +16,7 @@ USER_FILTERS = ("name", "status", "availability_zone", "bootable", "metadata", "
                 "migration_status", "volume_type")
 INEXACT = ("name~", "description~")
 IGNORED = (*listing.PAGING, "with_count", "all_tenants", "project_id", "is_public")
-NOT_YET = ("snapshot_id", "source_volid", "imageRef", "image_id", "backup_id",
-           "consistencygroup_id", "group_id")
+NOT_YET = ("backup_id", "consistencygroup_id", "group_id")
 
 
 def view(req, record) -> dict:
@@ -39,41 +34,27 @@ def create_volume(req, resp, project_id=None) -> None:
     if data.get("multiattach") not in (None, False, "false", "False"):
         raise errors.BadRequest("The multiattach parameter has been removed; use a "
                                 "multiattach volume type instead.")
-    if data.get("size") is None:
+    size = None if data.get("size") is None else as_int(data["size"])
+    if size is None and not (data.get("snapshot_id") or data.get("source_volid")):
         raise errors.BadRequest("Invalid input received: size is required.")
-    size = as_int(data["size"])
-    if size < 1:
+    if size is not None and size < 1:
         raise errors.BadRequest(f"Invalid input received: Volume size '{size}' must be an "
                                 "integer and greater than 0.")
     new = volume_create.NewVolume(
         size=size, name=data.get("name", data.get("display_name")),
         description=data.get("description", data.get("display_description")),
         volume_type=data.get("volume_type"), availability_zone=data.get("availability_zone"),
-        metadata=data.get("metadata") or {})
-    record = volume_create.create(respond.state(req), respond.ctx(req), new)
+        metadata=data.get("metadata") or {}, snapshot_id=data.get("snapshot_id"),
+        source_volid=data.get("source_volid"),
+        image_id=data.get("imageRef") or data.get("image_id"))
+    record = volume_create.create(respond.state(req), respond.ctx(req), new,
+                                  token=respond.ctx(req).auth_token)
     respond.send(resp, {"volume": view(req, record)}, status=202)
 
 
 def _filters(req) -> dict:
-    ctx = respond.ctx(req)
-    admin = respond.allowed(req, rules.ALL_TENANTS)
-    filters: dict = {}
-    every_project = admin and respond.query_bool(req, "all_tenants")
-    if not every_project:
-        filters["project_id"] = ctx.project_id
-    elif respond.query(req, "project_id"):
-        filters["project_id"] = respond.query(req, "project_id")
-    strict = respond.version(req) >= mv.FILTERS_STRICT and not admin
-    allowed = USER_FILTERS + (INEXACT if respond.version(req) >= mv.LIKE_FILTERS else ())
-    for name in req.params:
-        if name in IGNORED:
-            continue
-        if name not in allowed:
-            if strict:
-                raise errors.BadRequest(f"Invalid filter keys: {name}")
-            continue
-        filters[name] = _filter_value(name, respond.query(req, name))
-    return filters
+    return listing.filters(req, rules.ALL_TENANTS, USER_FILTERS, INEXACT, IGNORED,
+                           _filter_value)
 
 
 def _filter_value(name: str, value: str):
@@ -82,38 +63,16 @@ def _filter_value(name: str, value: str):
     if name == "size":
         return respond.parse_int(value, name)
     if name == "metadata":
-        try:
-            parsed = ast.literal_eval(value) if len(value) <= 4096 else None
-        except (ValueError, SyntaxError):
-            parsed = None
-        if not isinstance(parsed, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()):
-            raise errors.BadRequest(f"Invalid metadata filter: {value}")
-        return parsed
+        return listing.parse_metadata(value)
     return value
 
 
 def _list(req, resp, summary: bool) -> None:
     respond.authorize(req, rules.GET_ALL)
-    with_count = respond.version(req) >= mv.WITH_COUNT and respond.query_bool(req, "with_count")
-    page = service.Listing(filters=_filters(req),
-                           sort=listing.sort(req, SORT_COLUMNS, [("created_at", "desc")]),
-                           limit=listing.limit(req), offset=listing.offset(req),
-                           marker=listing.marker(req), with_count=with_count)
+    page = listing.request(req, _filters(req), SORT_COLUMNS)
     found, total = service.list_volumes(respond.db(req), respond.ctx(req), page)
-    body: dict = {"volumes": [views.summary(req, r) if summary else view(req, r)
-                              for r in found]}
-    if found and len(found) == page.limit:
-        body["volumes_links"] = [{"rel": "next", "href": _next_href(req, found[-1].id)}]
-    if with_count:
-        body["count"] = total
-    respond.send(resp, body)
-
-
-def _next_href(req, last_id: str) -> str:
-    params = [(k, v) for k, v in req.params.items() if k != "marker" and isinstance(v, str)]
-    params.append(("marker", last_id))
-    return f"{req.prefix}{req.path}?{urllib.parse.urlencode(params)}"
+    items = [views.summary(req, r) if summary else view(req, r) for r in found]
+    respond.send(resp, listing.body(req, "volumes", items, page, found, total))
 
 
 def list_volumes(req, resp, project_id=None) -> None:
@@ -146,11 +105,11 @@ def update_volume(req, resp, volume_id, project_id=None) -> None:
 
 def delete_volume(req, resp, volume_id, project_id=None) -> None:
     respond.authorize(req, rules.DELETE)
-    # cascade deletes the volume's snapshots first: there are none yet.
-    respond.query_bool(req, "cascade")
+    cascade = respond.query_bool(req, "cascade")
     force = respond.query_bool(req, "force")
     if force:
         respond.authorize(req, rules.FORCE_DELETE)
-    service.delete(respond.state(req), respond.ctx(req), volume_id, force=force)
+    service.delete(respond.state(req), respond.ctx(req), volume_id, force=force,
+                   cascade=cascade)
     respond.empty(resp, 202)
 

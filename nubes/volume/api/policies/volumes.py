@@ -21,6 +21,11 @@ HOST_ATTRIBUTE = "volume_extension:volume_host_attribute"
 MIG_ATTRIBUTE = "volume_extension:volume_mig_status_attribute"
 TENANT_ATTRIBUTE = "volume_extension:volume_tenant_attribute"
 ALL_TENANTS = "volume:get_all_tenants"
+UPLOAD_IMAGE = "volume_extension:volume_actions:upload_image"
+UPLOAD_PUBLIC = "volume_extension:volume_actions:upload_public"
+IMAGE_METADATA_SET = "volume_extension:volume_image_metadata:set"
+IMAGE_METADATA_REMOVE = "volume_extension:volume_image_metadata:remove"
+IMAGE_METADATA_SHOW = "volume_extension:volume_image_metadata:show"
 
 _V = "/volumes/{volume_id}"
 _ACTION = _V + "/action"
@@ -49,5 +54,11 @@ def list_rules():
              _V + "/metadata/{key}"),
         rule(HOST_ATTRIBUTE, ADMIN, "See os-vol-host-attr:host.", "GET", _V),
         rule(MIG_ATTRIBUTE, ADMIN, "See migration status fields.", "GET", _V),
+        rule(UPLOAD_IMAGE, MEMBER, "Upload a volume to a new image.", "POST", _ACTION),
+        rule(UPLOAD_PUBLIC, ADMIN, "Upload a volume to a new public image.", "POST", _ACTION),
+        rule(IMAGE_METADATA_SET, MEMBER, "Set a volume's image metadata.", "POST", _ACTION),
+        rule(IMAGE_METADATA_REMOVE, MEMBER, "Remove a volume's image metadata key.", "POST",
+             _ACTION),
+        rule(IMAGE_METADATA_SHOW, READER, "Show a volume's image metadata.", "POST", _ACTION),
         rule(TENANT_ATTRIBUTE, READER, "See os-vol-tenant-attr:tenant_id.", "GET", _V),
     ]

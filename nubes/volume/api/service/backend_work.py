@@ -11,15 +11,17 @@ import threading
 from typing import Callable
 
 from nubes.common.db.transaction import Database
+from nubes.volume.api.service import image_data
 from nubes.volume.backends import Backends
 
 LOG = logging.getLogger(__name__)
 
 
 class BackendWork:
-    def __init__(self, backends: Backends, db: Database, threads: int = 4):
+    def __init__(self, backends: Backends, db: Database, threads: int = 4, images=None):
         self.backends = backends
         self.db = db
+        self.images = images        # the image API's client (None: none configured)
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=threads, thread_name_prefix="volume-work")
         self._pending: set[concurrent.futures.Future] = set()
@@ -27,7 +29,8 @@ class BackendWork:
 
     @classmethod
     def from_conf(cls, conf, db: Database) -> "BackendWork":
-        return cls(Backends.from_conf(conf), db, conf.volume.worker_threads)
+        return cls(Backends.from_conf(conf), db, conf.volume.worker_threads,
+                   images=image_data.client(conf))
 
     def submit(self, fn: Callable[..., None], *args) -> None:
         """Run ``fn(self, *args)`` on a worker thread; its errors are logged."""
@@ -53,3 +56,5 @@ class BackendWork:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        if self.images is not None:
+            self.images.close()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from nubes.volume import exceptions as exc
 from nubes.volume.repo import quotas as quota_repo
+from nubes.volume.repo import snapshots as snapshot_repo
 from nubes.volume.repo import volume_types as type_repo
 from nubes.volume.repo import volumes as volume_repo
 
@@ -48,14 +49,16 @@ def limits(conn: sa.Connection, conf, project_id: str) -> dict[str, int]:
 
 
 def usage(conn: sa.Connection, project_id: str) -> dict[str, int]:
-    """In-use counts for every resource that has a limit (snapshots,
-    backups and groups do not exist yet: 0)."""
+    """In-use counts for every resource that has a limit (backups and
+    groups do not exist yet: 0).  Snapshots count in ``gigabytes`` too."""
     used = {r: 0 for r in DEFAULTS}
-    for name, (count, gigabytes) in volume_repo.usage(conn, project_id).items():
-        used["volumes"] += count
-        used["gigabytes"] += gigabytes
-        used[f"volumes_{name}"] = count
-        used[f"gigabytes_{name}"] = gigabytes
+    for resource, counted in (("volumes", volume_repo.usage(conn, project_id)),
+                              ("snapshots", snapshot_repo.usage(conn, project_id))):
+        for name, (count, gigabytes) in counted.items():
+            used[resource] += count
+            used["gigabytes"] += gigabytes
+            used[f"{resource}_{name}"] = count
+            used[f"gigabytes_{name}"] = used.get(f"gigabytes_{name}", 0) + gigabytes
     return used
 
 
@@ -64,10 +67,12 @@ def _over(limit: int, used: int, wanted: int) -> bool:
 
 
 def check(conn: sa.Connection, conf, project_id: str, type_name: str, *,
-          volumes: int, gigabytes: int, size: int | None = None) -> None:
+          volumes: int, gigabytes: int, size: int | None = None,
+          snapshots: int = 0) -> None:
     """Raise OverQuota if the project may not have ``volumes`` more volumes
-    of ``gigabytes`` more of type ``type_name``.  Call under the project's
-    lock (:func:`nubes.volume.repo.locks.lock_project`)."""
+    (``snapshots`` more snapshots) of ``gigabytes`` more of type
+    ``type_name``.  Call under the project's lock
+    (:func:`nubes.volume.repo.locks.lock_project`)."""
     limit = limits(conn, conf, project_id)
     used = usage(conn, project_id)
     per_volume = limit["per_volume_gigabytes"]
@@ -77,6 +82,10 @@ def check(conn: sa.Connection, conf, project_id: str, type_name: str, *,
     for name in ("volumes", f"volumes_{type_name}"):
         if volumes and _over(limit.get(name, -1), used.get(name, 0), volumes):
             raise exc.OverQuota(f"VolumeLimitExceeded: Maximum number of volumes allowed "
+                                f"({limit[name]}) exceeded for quota '{name}'.")
+    for name in ("snapshots", f"snapshots_{type_name}"):
+        if snapshots and _over(limit.get(name, -1), used.get(name, 0), snapshots):
+            raise exc.OverQuota(f"SnapshotLimitExceeded: Maximum number of snapshots allowed "
                                 f"({limit[name]}) exceeded for quota '{name}'.")
     for name in ("gigabytes", f"gigabytes_{type_name}"):
         if gigabytes and _over(limit.get(name, -1), used.get(name, 0), gigabytes):

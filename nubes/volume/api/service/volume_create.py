@@ -1,6 +1,8 @@
-"""Volume create: the type, zone, quota and pool are settled and the row
-written (``creating``) in one transaction; the backend makes the volume
-afterwards on a worker thread and the volume becomes ``available``, or
+"""Volume create: the source (:mod:`.volume_sources`), type, zone, quota
+and pool are settled and the row written (``creating``) in one
+transaction; the backend makes the volume afterwards on a worker thread
+(copying a snapshot's or volume's data, or writing an image's:
+``downloading`` meanwhile) and the volume becomes ``available``, or
 ``error`` with the reason when no pool fits or the backend fails."""
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import uuid
 
 from nubes.common.timeutils import utcnow
 from nubes.volume import exceptions as exc
-from nubes.volume.api.service import quota, volume_types
+from nubes.volume.api.service import image_data, quota, volume_sources, volume_types
 from nubes.volume.api.service.backend_work import BackendWork
 from nubes.volume.backends import pool_choice
 from nubes.volume.repo import locks
@@ -22,12 +24,15 @@ NO_VALID_BACKEND = "No valid backend was found. No weighed backends available"
 
 @dataclasses.dataclass(frozen=True)
 class NewVolume:
-    size: int
+    size: int | None        # None: the source's size
     name: str | None = None
     description: str | None = None
     volume_type: str | None = None
     availability_zone: str | None = None
     metadata: dict = dataclasses.field(default_factory=dict)
+    snapshot_id: str | None = None
+    source_volid: str | None = None
+    image_id: str | None = None
 
 
 def _zone(state, requested: str | None) -> str:
@@ -41,57 +46,90 @@ def _zone(state, requested: str | None) -> str:
     return zone
 
 
-def create(state, ctx, new: NewVolume) -> repo.VolumeRecord:
+def _volume_type(conn, ctx, conf, new: NewVolume, source):
+    if new.volume_type:
+        return volume_types.visible_type(conn, ctx, new.volume_type)
+    if source is not None and source.type_id:
+        return volume_types.type_by_id(conn, source.type_id)
+    return volume_types.default_type(conn, conf)
+
+
+def _size(new: NewVolume, source) -> int:
+    size = new.size if new.size is not None else (source and source.default_size)
+    if size is None:
+        raise exc.Invalid("Invalid input received: size is required.")
+    if source is not None:
+        volume_sources.check_size(source, size)
+    return size
+
+
+def create(state, ctx, new: NewVolume, *, token: str | None = None) -> repo.VolumeRecord:
     conf = state.conf
     zone = _zone(state, new.availability_zone)
     all_pools = state.work.backends.pools()
     volume_id = str(uuid.uuid4())
+    image = None
+    if new.image_id:
+        image = image_data.lookup(state.work.images, new.image_id, token=token,
+                                  request_id=getattr(ctx, "request_id", None))
 
     def work(conn):
-        vtype = (volume_types.visible_type(conn, ctx, new.volume_type) if new.volume_type
-                 else volume_types.default_type(conn, conf))
+        source = volume_sources.resolve(conn, ctx, snapshot_id=new.snapshot_id,
+                                        source_volid=new.source_volid, image=image)
+        size = _size(new, source)
+        vtype = _volume_type(conn, ctx, conf, new, source)
         locks.lock_project(conn, ctx.project_id)
-        quota.check(conn, conf, ctx.project_id, vtype.name, volumes=1, gigabytes=new.size,
-                    size=new.size)
+        quota.check(conn, conf, ctx.project_id, vtype.name, volumes=1, gigabytes=size,
+                    size=size)
         pools = pool_choice.candidates(all_pools, zone=zone,
                                        backend_name=vtype.extra_specs.get(
                                            volume_types.BACKEND_SPEC))
+        if source is not None and source.host is not None:
+            pools = [p for p in pools if p.name == source.host]   # the data is there
         for pool in sorted(p.name for p in pools):
             locks.lock_pool(conn, pool)
         chosen = pool_choice.choose(pools, repo.allocated_gb(conn, [p.name for p in pools]),
-                                    new.size)
+                                    size)
         repo.insert(conn, {
             "id": volume_id, "project_id": ctx.project_id, "user_id": ctx.user_id,
-            "name": new.name, "description": new.description, "size": new.size,
+            "name": new.name, "description": new.description, "size": size,
             "status": "creating" if chosen else "error", "attach_status": "detached",
             "volume_type_id": vtype.id, "availability_zone": zone,
             "host": chosen.name if chosen else None,
             "multiattach": volume_types.is_multiattach(vtype),
             "error_message": None if chosen else NO_VALID_BACKEND,
+            **(source.values if source else {}),
         }, new.metadata)
-        return repo.get(conn, volume_id)
-    record = state.db.write(work)
+        if source is not None and source.image is not None:
+            repo.set_image_metadata(conn, volume_id, source.image.metadata)
+        return repo.get(conn, volume_id), source
+    record, source = state.db.write(work)
     if record.host is not None:
-        state.work.submit(make_on_backend, volume_id)
+        fill = volume_sources.Fill(
+            location=source and source.location,
+            image=source.image if source and not source.location else None,
+            token=token, request_id=getattr(ctx, "request_id", None))
+        state.work.submit(make_on_backend, volume_id, fill)
     else:
         LOG.warning("volume %s: %s", volume_id, NO_VALID_BACKEND)
     return record
 
 
-def make_on_backend(work: BackendWork, volume_id: str) -> None:
-    """Have the backend make the volume; available, or error with the reason."""
+def make_on_backend(work: BackendWork, volume_id: str,
+                    fill: volume_sources.Fill | None = None) -> None:
+    """Have the backend make the volume (with its source's data);
+    available, or error with the reason."""
     record = work.db.read(lambda conn: repo.get(conn, volume_id))
     if record is None or record.status != "creating":
         return
     try:
-        driver = work.backends.driver_for(record.host)
-        location = driver.create_volume(volume_id, record.size, record.host.partition("#")[2])
+        location = volume_sources.make(work, record, fill or volume_sources.Fill())
     except exc.BackendError as error:
         reason = str(error)[:1024]
         LOG.error("volume %s could not be created: %s", volume_id, error)
         work.db.write(lambda conn: repo.update(conn, volume_id, {
-            "status": "error", "error_message": reason}, statuses=("creating",)))
+            "status": "error", "error_message": reason}, statuses=("creating", "downloading")))
         return
     work.db.write(lambda conn: repo.update(conn, volume_id, {
         "status": "available", "provider_location": location, "launched_at": utcnow()},
-        statuses=("creating",)))
+        statuses=("creating", "downloading")))

@@ -53,6 +53,14 @@ def visible_type(conn, ctx, ref: str) -> TypeRecord:
     return vtype
 
 
+def type_by_id(conn, type_id: str) -> TypeRecord:
+    """A type a source (snapshot, volume) already has."""
+    vtype = repo.get(conn, type_id)
+    if vtype is None:
+        raise not_found(type_id)
+    return vtype
+
+
 def default_type(conn, conf) -> TypeRecord:
     vtype = repo.get_by_name(conn, conf.volume.default_volume_type)
     if vtype is None:

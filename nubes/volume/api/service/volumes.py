@@ -2,13 +2,14 @@
 after the answer), metadata."""
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 from nubes.common.db.transaction import Database
 from nubes.volume import exceptions as exc
-from nubes.volume.api.service import access
+from nubes.volume.api.service import access, lists, snapshots
+from nubes.volume.api.service import metadata as user_metadata
 from nubes.volume.api.service.backend_work import BackendWork
+from nubes.volume.repo import snapshots as snapshot_repo
 from nubes.volume.repo import volumes as repo
 from nubes.volume.repo.volumes import VolumeRecord
 
@@ -25,30 +26,10 @@ def get(db: Database, ctx, volume_id: str) -> VolumeRecord:
     return access.check_volume(ctx, db.read(lambda conn: repo.get(conn, volume_id)), volume_id)
 
 
-@dataclasses.dataclass(frozen=True)
-class Listing:
-    filters: dict
-    sort: list[tuple[str, str]]
-    limit: int
-    offset: int = 0
-    marker: str | None = None
-    with_count: bool = False
-
-
-def list_volumes(db: Database, ctx, listing: Listing) -> tuple[list[VolumeRecord], int | None]:
-    """A page of volumes, and their total count when asked for.  ``filters``
-    already names the project unless an admin lists every project."""
-    def work(conn):
-        marker = None
-        if listing.marker is not None:
-            marker = repo.get(conn, listing.marker)
-            if marker is None or not access.visible(ctx, marker.project_id):
-                raise exc.NotFound(f"Marker {listing.marker} could not be found.")
-        found = repo.page(conn, listing.filters, listing.sort, limit=listing.limit,
-                          offset=listing.offset, marker=marker)
-        total = repo.count(conn, listing.filters) if listing.with_count else None
-        return found, total
-    return db.read(work)
+def list_volumes(db: Database, ctx, listing: lists.Listing
+                 ) -> tuple[list[VolumeRecord], int | None]:
+    """A page of volumes, and their total count when asked for."""
+    return lists.page(db, ctx, listing, repo)
 
 
 def update(db: Database, ctx, volume_id: str, values: dict,
@@ -63,10 +44,12 @@ def update(db: Database, ctx, volume_id: str, values: dict,
     return db.write(work)
 
 
-def delete(state, ctx, volume_id: str, *, force: bool = False) -> None:
+def delete(state, ctx, volume_id: str, *, force: bool = False,
+           cascade: bool = False) -> None:
     """``deleting`` now, gone once the backend removed it.  Refused (400)
-    outside the deletable states or while the volume has attachments
-    (reserved ones included); ``force`` (admins) allows any state but
+    outside the deletable states, while the volume has attachments
+    (reserved ones included), has snapshots (unless ``cascade``: they go
+    first) or is being copied; ``force`` (admins) allows any state but
     still no attached attachment."""
     def work(conn):
         record = access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
@@ -77,19 +60,30 @@ def delete(state, ctx, volume_id: str, *, force: bool = False) -> None:
         elif (record.status not in DELETABLE or record.attachments
               or record.migration_status not in (None, "", "success", "error")):
             raise exc.Invalid(NOT_DELETABLE)
+        found = snapshot_repo.of_volume(conn, volume_id)
+        if (found and not cascade) or snapshot_repo.sources_in_use(conn, volume_id=volume_id):
+            raise exc.Invalid(NOT_DELETABLE)
+        for snapshot in found:
+            snapshots.mark_deleting(conn, snapshot, force=False)
         repo.update(conn, volume_id, {"status": "deleting"})
-        return record
-    record = state.db.write(work)
-    state.work.submit(remove_from_backend, volume_id, record.host, record.provider_location)
+        return record, found
+    record, found = state.db.write(work)
+    state.work.submit(remove_from_backend, volume_id, record.host, record.provider_location,
+                      [(s.id, s.provider_location) for s in found])
 
 
 def remove_from_backend(work: BackendWork, volume_id: str, host: str | None,
-                        location: str | None) -> None:
-    """Remove the volume's bytes, then its row; ``error_deleting`` if the
-    backend cannot."""
+                        location: str | None, snapshot_locations=()) -> None:
+    """Remove the volume's snapshots, its bytes, then its row;
+    ``error_deleting`` if the backend cannot."""
+    for snapshot_id, snapshot_location in snapshot_locations:
+        snapshots.remove_from_backend(work, snapshot_id, host, snapshot_location)
     try:
         if host and location:
             work.backends.driver_for(host).delete_volume(location)
+        if snapshot_locations and work.db.read(
+                lambda conn: snapshot_repo.of_volume(conn, volume_id)):
+            raise exc.BackendError("A snapshot of the volume could not be deleted.")
     except exc.BackendError as error:
         reason = str(error)[:1024]
         LOG.error("volume %s could not be deleted: %s", volume_id, error)
@@ -105,20 +99,11 @@ def get_metadata(db: Database, ctx, volume_id: str) -> dict[str, str]:
 
 def set_metadata(db: Database, ctx, volume_id: str, metadata: dict[str, str], *,
                  replace: bool) -> dict[str, str]:
-    def work(conn):
-        access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
-        if replace:
-            repo.replace_metadata(conn, volume_id, metadata)
-        else:
-            repo.set_metadata(conn, volume_id, metadata)
-        return repo.get(conn, volume_id).metadata
-    return db.write(work)
+    return user_metadata.set_metadata(
+        db, lambda r: access.check_volume(ctx, r, volume_id), repo, volume_id, metadata,
+        replace=replace)
 
 
 def delete_metadata_key(db: Database, ctx, volume_id: str, key: str) -> None:
-    def work(conn):
-        record = access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
-        if key not in record.metadata:
-            raise exc.NotFound(f"Volume {volume_id} has no metadata with key {key}.")
-        repo.set_metadata(conn, volume_id, {key: None})
-    db.write(work)
+    user_metadata.delete_key(db, lambda r: access.check_volume(ctx, r, volume_id), repo,
+                             volume_id, key, "Volume")

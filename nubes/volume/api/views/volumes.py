@@ -35,8 +35,8 @@ def detail(req, record: VolumeRecord, *, admin: bool, show_tenant: bool) -> dict
         "name": record.name,
         "description": record.description,
         "volume_type": record.volume_type_name,
-        "snapshot_id": None,
-        "source_volid": None,
+        "snapshot_id": record.snapshot_id,
+        "source_volid": record.source_volid,
         "metadata": dict(record.metadata),
         "links": links(req, "volumes", record.id, record.project_id),
         "user_id": record.user_id,
@@ -48,6 +48,8 @@ def detail(req, record: VolumeRecord, *, admin: bool, show_tenant: bool) -> dict
         "attachments": [attachment_item(record, a, show_host=admin)
                         for a in record.attachments if a.attach_status == "attached"],
     }
+    if record.image_metadata:
+        body["volume_image_metadata"] = dict(record.image_metadata)
     if show_tenant:
         body["os-vol-tenant-attr:tenant_id"] = record.project_id
     if admin:
