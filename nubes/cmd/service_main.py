@@ -1,8 +1,10 @@
 """What the RPC service entry points (nubes-conductor, nubes-scheduler,
-nubes-compute) share: required options, stopping on SIGTERM/SIGINT, and
-the run-until-stopped loop."""
+nubes-compute, and ``nubes up``) share: required options, stopping on
+SIGTERM/SIGINT, every thread's stack on SIGUSR1, and the run-until-stopped
+loop."""
 from __future__ import annotations
 
+import faulthandler
 import signal
 import sys
 import threading
@@ -29,8 +31,15 @@ def missing(prog: str, conf: Any, *needs: str) -> bool:
     return False
 
 
+def dump_stacks_on_sigusr1() -> None:
+    """``kill -USR1 <pid>`` writes every thread's stack to stderr: what a
+    process that does not stop (or answer) is doing."""
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
 def stop_on_signals(also: Callable[[], None] | None = None) -> threading.Event:
     """An event set by SIGTERM or SIGINT (which also call ``also``)."""
+    dump_stacks_on_sigusr1()
     stop = threading.Event()
 
     def on_signal(*_: object) -> None:

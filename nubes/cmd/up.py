@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 
+from nubes.cmd import service_main
 from nubes.embedded.cloud import EmbeddedCloud, Options
 from nubes.embedded.layout import Ports
 
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                           say=lambda line: print(line, flush=True))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    service_main.dump_stacks_on_sigusr1()
     try:
         cloud.start()
         print("nubes: ready; press Ctrl-C to stop", flush=True)

@@ -4,12 +4,6 @@ aggregate with the cell's hosts), said so at start-up; servers take their
 disk from their cell's pool."""
 from __future__ import annotations
 
-import os
-import queue
-import signal
-import subprocess
-import sys
-import threading
 import time
 
 import pytest
@@ -18,7 +12,8 @@ import requests
 from nubes.common import tokens
 from nubes.embedded.cloud import EmbeddedCloud, Options
 from nubes.placement.client import PlacementClient
-from tests.fixtures.cloud import Api, free_port, free_ports, server_body
+from tests.fixtures.cloud import Api, free_ports, server_body
+from tests.functional.embedded.up_process import UpProcess
 
 pytestmark = pytest.mark.slow
 
@@ -112,29 +107,13 @@ def _wait_active(api: Api, sid: str) -> dict:
 
 
 def test_nubes_up_shared_storage_says_so(tmp_path):
-    ports = {name: free_port() for name in ("identity", "compute", "placement", "image",
-                                            "volume")}
-    cmd = [sys.executable, "-m", "nubes.cmd.up", "up", "--state-dir", str(tmp_path / "s"),
-           "--cells", "1", "--hosts-per-cell", "2", "--shared-storage",
-           *[arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue = queue.Queue()
-
-    def pump():
-        for line in proc.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
+    up = UpProcess(str(tmp_path / "s"), "--cells", "1", "--hosts-per-cell", "2",
+                   "--shared-storage")
     try:
-        deadline = time.monotonic() + 60
-        while not any("ready" in line for line in seen):
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            assert line is not None, "nubes up ended early:\n" + "\n".join(seen)
-            seen.append(line)
+        up.until("ready")
+        code, _took = up.interrupt()
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-    pool = [line for line in seen if line.startswith("nubes: shared storage: ")]
-    assert len(pool) == 1 and "cell1-shared-disk (1000 GB DISK_GB" in pool[0], seen
+        up.reap()
+    assert code == 0, up.output
+    pool = [line for line in up.seen if line.startswith("nubes: shared storage: ")]
+    assert len(pool) == 1 and "cell1-shared-disk (1000 GB DISK_GB" in pool[0], up.seen
