@@ -32,8 +32,8 @@ class FuzzCloud(BackendCloud):
 
     def _seed(self) -> None:
         embedded = self.cloud.embedded
-        self.urls = {"compute": embedded.urls["compute"], "placement": embedded.urls["placement"],
-                     "image": embedded.urls["image"], "identity": embedded.urls["identity"]}
+        self.urls = {name: embedded.urls[name]
+                     for name in ("compute", "placement", "image", "identity", "volume")}
         self.tokens = {"admin": self.cloud.admin_token, "member": self.cloud.demo_token,
                        "none": None, "bad": "gAAAAA-not-a-token"}
         self.codec = tokens.codec_from_conf(self.cloud.conf)
@@ -43,6 +43,7 @@ class FuzzCloud(BackendCloud):
             + [embedded.databases.get(embedded.layout.cell_database(n)) for n in CELL_NAMES],
             "placement": [embedded.databases.get(conf.placement_database.connection)],
             "image": [embedded.databases.get(conf.image_database.connection)],
+            "volume": [embedded.databases.get(conf.volume_database.connection)],
         }
         self.identity_files = [conf.identity.users_file, conf.identity.token_secret_file,
                                conf.identity.revoked_tokens_file]
@@ -180,7 +181,7 @@ def seed(fuzz: FuzzCloud) -> dict[str, dict[str, list[str]]]:
         "password": passwords, "methods": [["password"], ["token"], ["password", "token"]]}}}
     return {"compute": compute, "placement": placement,
             "image": {"image_id": [image, private_image], "tag": ["fuzz"]},
-            "identity": identity}
+            "identity": identity, "volume": _seed_volume(fuzz, servers[0])}
 
 
 def _passwords(clouds_yaml: str) -> list[str]:
@@ -218,3 +219,39 @@ def _seed_image(fuzz: FuzzCloud) -> str:
                                "tags": ["fuzz"]})
     resp.raise_for_status()
     return resp.json()["id"]
+
+
+def _seed_volume(fuzz: FuzzCloud, server: str) -> dict:
+    """A volume with metadata, its snapshot, a private type with an extra
+    spec and an attachment reserving the volume for ``server``."""
+    base = fuzz.urls["volume"] + "/v3/admin-project"
+    session = requests.Session()
+    session.headers.update({"X-Auth-Token": fuzz.tokens["admin"],
+                            "OpenStack-API-Version": "volume 3.71"})
+
+    def call(method: str, path: str, body: dict | None = None) -> dict:
+        resp = session.request(method, base + path, json=body, timeout=30)
+        resp.raise_for_status()
+        return resp.json() if resp.content else {}
+    volume = call("POST", "/volumes", {"volume": {"size": 1, "name": "fuzz-vol",
+                                                  "metadata": {"k1": "v1"}}})["volume"]
+    deadline = time.monotonic() + 30
+    while call("GET", f"/volumes/{volume['id']}")["volume"]["status"] != "available":
+        assert time.monotonic() < deadline, "the seeded volume did not become available"
+        time.sleep(0.05)
+    snapshot = call("POST", "/snapshots", {"snapshot": {
+        "volume_id": volume["id"], "name": "fuzz-snap"}})["snapshot"]
+    kind = call("POST", "/types", {"volume_type": {
+        "name": "fuzz-type", "os-volume-type-access:is_public": False}})["volume_type"]
+    call("POST", f"/types/{kind['id']}/extra_specs", {"extra_specs": {"k1": "v1"}})
+    attachment = call("POST", "/attachments", {"attachment": {
+        "volume_uuid": volume["id"], "instance_uuid": server}})["attachment"]
+    return {"project_id": ["admin-project", "demo-project"],
+            "target": ["admin-project", "demo-project"],
+            "volume_id": [volume["id"]], "snapshot_id": [snapshot["id"]],
+            "type_id": [kind["id"]], "attachment_id": [attachment["id"]], "key": ["k1"],
+            BODY_HINTS: {"uuid": [volume["id"], snapshot["id"], server],
+                         "props": {"volume_id": [volume["id"]], "volume_uuid": [volume["id"]],
+                                   "snapshot_id": [snapshot["id"]], "instance_uuid": [server],
+                                   "source_volid": [volume["id"]], "volume_type": ["fuzz-type"],
+                                   "project": ["demo-project"]}}}

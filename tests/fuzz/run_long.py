@@ -24,14 +24,16 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from tests.fixtures import databases
-from tests.fuzz import routes_compute, routes_identity, routes_image, routes_placement
+from tests.fuzz import (routes_compute, routes_identity, routes_image, routes_placement,
+                        routes_volume)
 from tests.fuzz.cloud import FuzzCloud
 from tests.fuzz.generate import Api, request_for
 from tests.fuzz.runner import Tally, check
 
 CHUNK = 250
 APIS = {"compute": routes_compute.api, "placement": routes_placement.api,
-        "image": routes_image.api, "identity": routes_identity.api}
+        "image": routes_image.api, "identity": routes_identity.api,
+        "volume": routes_volume.api}
 
 
 class LoggedProblems(logging.Handler):

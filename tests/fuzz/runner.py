@@ -45,7 +45,7 @@ class Outcome:
 
 
 def _error_body_problem(api: str, status: int, body: Any) -> str | None:
-    if api == "compute":
+    if api in ("compute", "volume"):
         ok = (isinstance(body, dict) and len(body) == 1
               and isinstance(fault := next(iter(body.values())), dict)
               and fault.get("code") == status and isinstance(fault.get("message"), str))

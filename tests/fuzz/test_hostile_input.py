@@ -1,5 +1,5 @@
 """Generated hostile requests to every route of the compute, placement,
-image and identity APIs, as an admin, as a member of another project and
+image, identity and volume APIs, as an admin, as a member of another project and
 with no or a bad token: every answer comes within the time limit, is never
 a 5xx, every 4xx carries the API's JSON error body and writes nothing.
 
@@ -14,7 +14,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz import routes_compute, routes_identity, routes_image, routes_placement
+from tests.fuzz import (routes_compute, routes_identity, routes_image, routes_placement,
+                        routes_volume)
 from tests.fuzz.generate import request_for
 from tests.fuzz.runner import check
 
@@ -36,7 +37,8 @@ def _run(fuzz_cloud, api, data):
 
 
 @pytest.mark.parametrize("api", [routes_compute.api(), routes_placement.api(),
-                                 routes_image.api(), routes_identity.api()],
+                                 routes_image.api(), routes_identity.api(),
+                                 routes_volume.api()],
                          ids=lambda api: api.name)
 @CI_SETTINGS
 @given(data=st.data())
@@ -62,3 +64,9 @@ def test_the_fingerprints_see_writes(fuzz_cloud):
                          headers={"X-Auth-Token": cloud.admin_token}, timeout=30)
     assert resp.status_code == 201, resp.text
     assert fuzz_cloud.fingerprint("image") != before
+    before = fuzz_cloud.fingerprint("volume")
+    resp = requests.post(fuzz_cloud.urls["volume"] + "/v3/admin-project/volumes",
+                         json={"volume": {"size": 1, "name": "fp"}},
+                         headers={"X-Auth-Token": cloud.admin_token}, timeout=30)
+    assert resp.status_code == 202, resp.text
+    assert fuzz_cloud.fingerprint("volume") != before
