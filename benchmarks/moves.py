@@ -16,7 +16,9 @@ concurrent HTTP clients, one phase after the other over every server:
 * **revert**: ``{"revertResize": null}`` until every server is ACTIVE on the
   host it had before the migrate.
 
-Moves stay within a server's cell (nubes has no cross-cell moves yet).
+Moves stay within a server's cell (cross-cell moves are off by policy).
+``--distributed``: every service its own process on a database server and
+RabbitMQ, as ``boot.py --distributed`` runs them (``boot_distributed.py``).
 
 Per phase: ``moves_per_s`` (servers settled correctly, from the first
 request until the last server settled), p50/p95 of the action call, p50/p95
@@ -36,6 +38,9 @@ what did not.  One JSON document is printed (times in milliseconds unless
 named ``_s``).
 
     .venv/bin/python benchmarks/moves.py --servers 200 --cells 2 --hosts-per-cell 20
+    .venv/bin/python benchmarks/moves.py --distributed \
+        --database-url mysql+pymysql://root@127.0.0.1:3306/test \
+        --rabbit-url rabbit://guest:guest@127.0.0.1:5672/
 """
 from __future__ import annotations
 
@@ -52,7 +57,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.boot import Client, EmbeddedDeployment, boot_servers, pct, run_pool
+from benchmarks.boot import OVERRIDES, Client, EmbeddedDeployment, boot_servers, pct, run_pool
 
 MAX_WRONG_SHOWN = 10
 
@@ -292,19 +297,33 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--poll-interval", type=float, default=0.2,
                         help="seconds between the polls that see servers settle")
+    parser.add_argument("--distributed", action="store_true",
+                        help="every service its own process (MariaDB/PostgreSQL, RabbitMQ)")
+    parser.add_argument("--database-url", default=os.environ.get("NUBES_TEST_MYSQL_URL"),
+                        help="server URL for --distributed (a database per schema is "
+                             "created in it and dropped at the end)")
+    parser.add_argument("--rabbit-url", default=os.environ.get("NUBES_TEST_RABBIT_URL"))
     args = parser.parse_args()
     if args.hosts_per_cell < 2:
         parser.error("a move needs another host: --hosts-per-cell 2 or more")
 
     t0 = time.perf_counter()
-    deployment = EmbeddedDeployment(args.cells, args.hosts_per_cell)
+    if args.distributed:
+        from benchmarks.boot_distributed import DistributedDeployment
+        if not args.database_url or not args.rabbit_url:
+            parser.error("--distributed needs --database-url and --rabbit-url")
+        deployment = DistributedDeployment(args.database_url, args.rabbit_url,
+                                           args.cells, args.hosts_per_cell, OVERRIDES)
+    else:
+        deployment = EmbeddedDeployment(args.cells, args.hosts_per_cell)
     started_s = time.perf_counter() - t0
     try:
         result = run(deployment, args.servers, args.clients, args.timeout,
                      args.poll_interval)
     finally:
         deployment.close()
-    print(json.dumps({"mode": "embedded", "cells": args.cells,
+    print(json.dumps({"mode": "distributed" if args.distributed else "embedded",
+                      "cells": args.cells,
                       "hosts_per_cell": args.hosts_per_cell, "clients": args.clients,
                       "servers": args.servers, "start_up_s": round(started_s, 2),
                       **result}, indent=2))
