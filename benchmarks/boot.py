@@ -256,6 +256,27 @@ def _providers_with_usage(deployment) -> int:
                                   timeout=60).json()["usages"].values()))
 
 
+def add_deployment_args(parser: argparse.ArgumentParser) -> None:
+    """--distributed and where it runs (boot.py and moves.py)."""
+    parser.add_argument("--distributed", action="store_true",
+                        help="one process per service on --database-url and --rabbit-url")
+    parser.add_argument("--database-url", default=os.environ.get("NUBES_TEST_MYSQL_URL"),
+                        help="server URL for --distributed (a database per schema is "
+                             "created in it and dropped at the end)")
+    parser.add_argument("--rabbit-url", default=os.environ.get("NUBES_TEST_RABBIT_URL"))
+
+
+def deployment_from_args(parser: argparse.ArgumentParser, args):
+    """The cloud the arguments ask for: embedded, or --distributed."""
+    if not args.distributed:
+        return EmbeddedDeployment(args.cells, args.hosts_per_cell)
+    from benchmarks.boot_distributed import DistributedDeployment
+    if not args.database_url or not args.rabbit_url:
+        parser.error("--distributed needs --database-url and --rabbit-url")
+    return DistributedDeployment(args.database_url, args.rabbit_url, args.cells,
+                                 args.hosts_per_cell, OVERRIDES)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--servers", type=int, default=100)
@@ -263,23 +284,11 @@ def main() -> None:
     parser.add_argument("--hosts-per-cell", type=int, default=5)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=1800.0)
-    parser.add_argument("--distributed", action="store_true",
-                        help="one process per service on --database-url and --rabbit-url")
-    parser.add_argument("--database-url", default=os.environ.get("NUBES_TEST_MYSQL_URL"),
-                        help="server URL for --distributed (a database per schema is "
-                             "created in it and dropped at the end)")
-    parser.add_argument("--rabbit-url", default=os.environ.get("NUBES_TEST_RABBIT_URL"))
+    add_deployment_args(parser)
     args = parser.parse_args()
 
     t0 = time.perf_counter()
-    if args.distributed:
-        from benchmarks.boot_distributed import DistributedDeployment
-        if not args.database_url or not args.rabbit_url:
-            parser.error("--distributed needs --database-url and --rabbit-url")
-        deployment = DistributedDeployment(args.database_url, args.rabbit_url,
-                                           args.cells, args.hosts_per_cell, OVERRIDES)
-    else:
-        deployment = EmbeddedDeployment(args.cells, args.hosts_per_cell)
+    deployment = deployment_from_args(parser, args)
     started_s = time.perf_counter() - t0
     try:
         result = run(deployment, args.servers, args.clients, args.timeout)

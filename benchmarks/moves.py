@@ -57,7 +57,8 @@ import requests
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.boot import OVERRIDES, Client, EmbeddedDeployment, boot_servers, pct, run_pool
+from benchmarks.boot import (Client, add_deployment_args, boot_servers, deployment_from_args,
+                             pct, run_pool)
 
 MAX_WRONG_SHOWN = 10
 
@@ -297,25 +298,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--poll-interval", type=float, default=0.2,
                         help="seconds between the polls that see servers settle")
-    parser.add_argument("--distributed", action="store_true",
-                        help="every service its own process (MariaDB/PostgreSQL, RabbitMQ)")
-    parser.add_argument("--database-url", default=os.environ.get("NUBES_TEST_MYSQL_URL"),
-                        help="server URL for --distributed (a database per schema is "
-                             "created in it and dropped at the end)")
-    parser.add_argument("--rabbit-url", default=os.environ.get("NUBES_TEST_RABBIT_URL"))
+    add_deployment_args(parser)
     args = parser.parse_args()
     if args.hosts_per_cell < 2:
         parser.error("a move needs another host: --hosts-per-cell 2 or more")
 
     t0 = time.perf_counter()
-    if args.distributed:
-        from benchmarks.boot_distributed import DistributedDeployment
-        if not args.database_url or not args.rabbit_url:
-            parser.error("--distributed needs --database-url and --rabbit-url")
-        deployment = DistributedDeployment(args.database_url, args.rabbit_url,
-                                           args.cells, args.hosts_per_cell, OVERRIDES)
-    else:
-        deployment = EmbeddedDeployment(args.cells, args.hosts_per_cell)
+    deployment = deployment_from_args(parser, args)
     started_s = time.perf_counter() - t0
     try:
         result = run(deployment, args.servers, args.clients, args.timeout,
