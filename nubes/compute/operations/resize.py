@@ -180,19 +180,47 @@ def finish_revert_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
     event = "compute_finish_revert_resize"
     with host.locks.hold(instance_uuid):
         host.conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
-        instance = host.conductor.instance_get(ctx, instance_uuid)
-        if failed:      # the row still has its vm_state from before the move
-            running = instance.vm_state != VmState.STOPPED
-        else:
-            running = instance.power_state == PowerState.RUNNING
-        migration = host.conductor.migration_get(ctx, migration_uuid)
-        _move_back(host, ctx, instance_uuid, migration, running,
-                   expected=[TaskState.RESIZE_REVERTING] if not failed else
-                   [TaskState.RESIZE_FINISH, TaskState.RESIZE_MIGRATED],
-                   status="error" if failed else "reverted")
+        try:
+            instance = host.conductor.instance_get(ctx, instance_uuid)
+            if failed:      # the row still has its vm_state from before the move
+                running = instance.vm_state != VmState.STOPPED
+            else:
+                running = instance.power_state == PowerState.RUNNING
+            migration = host.conductor.migration_get(ctx, migration_uuid)
+            _move_back(host, ctx, instance_uuid, migration, running,
+                       expected=[TaskState.RESIZE_REVERTING] if not failed else
+                       [TaskState.RESIZE_FINISH, TaskState.RESIZE_MIGRATED],
+                       status="error" if failed else "reverted")
+        except (InstanceNotFound, MigrationNotFound, UnexpectedTaskState) as exc:
+            if not _deleted_meanwhile(host, ctx, instance_uuid, migration_uuid):
+                raise
+            _fail_event(host, ctx, instance_uuid, event, exc)
+            return False
         host.conductor.action_event_finish(ctx, instance_uuid, event, host=host.name,
                                            finish_action=True)
         return True
+
+
+def _deleted_meanwhile(host: Host, ctx: RequestContext, uuid: str,
+                       migration_uuid: str) -> bool:
+    """The server was deleted while it came back here: what the way back
+    made here goes again (the guest, the allocation handed back to the
+    instance, the migration's); True when that was the case."""
+    try:
+        now = host.conductor.instance_get(ctx, uuid)
+    except InstanceNotFound:
+        now = None
+    if now is not None and not now.deleted and now.task_state != TaskState.DELETING:
+        return False
+    LOG.info("%s was deleted while it moved back to %s; removing what it left here",
+             uuid, host.name)
+    host.driver.destroy(uuid)
+    for consumer in (migration_uuid, uuid):
+        try:
+            host.placement.delete_allocations(consumer, request_id=ctx.request_id)
+        except Exception:  # noqa: BLE001 - logged; the placement audit finds it
+            LOG.exception("could not remove the allocations of %s", consumer)
+    return True
 
 
 def _move_back(host: Host, ctx: RequestContext, uuid: str, migration: MigrationRecord,

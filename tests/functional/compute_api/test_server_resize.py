@@ -198,3 +198,24 @@ def test_openstack_cli_moves(cloud):
         assert sorted(m["Status"] for m in listed) == ["confirmed", "reverted"]
     finally:
         run("server", "delete", "--wait", sid)
+
+
+@pytest.mark.parametrize("then", ["revert", "confirm"])
+def test_delete_just_after_revert_or_confirm_leaves_nothing(cloud, then):
+    """The delete races the hosts' revert (or confirm): whichever wins, the
+    server is gone with no guest and no allocation left anywhere."""
+    sid = cloud.boot("racer-" + then)
+    assert _act(cloud.demo, sid, {"resize": {"flavorRef": "2"}})[0] == 202
+    cloud.settled(sid, "VERIFY_RESIZE")
+    migration = _migration(cloud, sid)
+    action = {"revertResize": None} if then == "revert" else {"confirmResize": None}
+    assert _act(cloud.demo, sid, action)[0] in (202, 204)
+    assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
+    cloud.wait_gone(cloud.demo, sid)
+    cloud.wait_no_usage()
+    assert cloud.allocations(migration["uuid"]) == {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(
+            sid in a.driver.guests() for a in cloud.embedded.agents):
+        time.sleep(0.1)
+    assert [a.host for a in cloud.embedded.agents if sid in a.driver.guests()] == []
