@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
                           say=lambda line: print(line, flush=True))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C stops it however it was started: a shell script that runs it
+    # in the background hands it SIGINT ignored, and Python then keeps it so.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     service_main.dump_stacks_on_sigusr1()
     try:
         cloud.start()

@@ -47,3 +47,18 @@ def test_ctrl_c_while_starting_stops_what_had_started(tmp_path):
     assert [line for line in up.seen if line.strip()][-1] == "nubes: stopped", output
     assert "cell conductor cell1-conductor stopped" in output
     assert "Traceback" not in output
+
+
+def test_ctrl_c_stops_it_even_when_started_with_sigint_ignored(tmp_path):
+    """A shell script that starts ``nubes up`` in the background hands it
+    SIGINT ignored (CI does); Ctrl-C (SIGINT) must stop it all the same."""
+    up = UpProcess(str(tmp_path / "state"), "--cells", "1", "--hosts-per-cell", "1",
+                   sigint_ignored=True)
+    try:
+        up.until("nubes: ready")
+        code, _took = up.interrupt()
+    finally:
+        up.reap()
+    up.rest()
+    assert code == 0, up.output
+    assert [line for line in up.seen if line.strip()][-1] == "nubes: stopped", up.output

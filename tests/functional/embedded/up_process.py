@@ -23,13 +23,17 @@ def free_port() -> int:
 
 
 class UpProcess:
-    def __init__(self, state_dir: str, *args: str):
+    def __init__(self, state_dir: str, *args: str, sigint_ignored: bool = False):
+        """``sigint_ignored``: started as a shell script starts a job in the
+        background (SIGINT ignored, which a child inherits)."""
         self.ports = {name: free_port() for name in PORT_NAMES}
         cmd = [sys.executable, "-m", "nubes.cmd.up", "up", "--state-dir", state_dir, *args,
                *[arg for name, port in self.ports.items()
                  for arg in (f"--{name}-port", str(port))]]
+        sigint = signal.SIG_IGN if sigint_ignored else signal.SIG_DFL
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
