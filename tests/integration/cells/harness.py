@@ -222,9 +222,16 @@ class Deployment:
 
     def start(self, name: str, argv: list[str], *, env: dict[str, str] | None = None
               ) -> Process:
-        process = Process(name, argv, self.workdir / f"{name}.log",
-                          dict(self._env, **(env or {})))
+        """Start a process (again, after :meth:`stop` or :meth:`kill`: its
+        log gets a ``.N`` suffix)."""
+        log = self.workdir / f"{name}.log"
+        runs = 1
+        while log.exists():
+            runs += 1
+            log = self.workdir / f"{name}.{runs}.log"
+        process = Process(name, argv, log, dict(self._env, **(env or {})))
         self.processes[name] = process
+        self._stopped.discard(name)
         return process
 
     def check_alive(self) -> None:
@@ -241,6 +248,20 @@ class Deployment:
         process = self.processes[name]
         process.terminate()
         return process.wait()
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process (a crash): no clean-up of its own."""
+        self._stopped.add(name)
+        process = self.processes[name]
+        if process.popen.poll() is None:
+            process.popen.kill()
+        process.popen.wait(10)
+
+    def close_connections(self) -> None:
+        """The broker drops every connection of this deployment's vhosts
+        (other users of the RabbitMQ server are left alone)."""
+        for vhost in self._vhosts:
+            self._rabbitmqctl("close_all_connections", "--vhost", vhost, "fault test")
 
     # --- tear-down --------------------------------------------------------------------
 
