@@ -119,3 +119,30 @@ def test_a_restarted_host_brings_guests_and_allocations_back(cloud):
         for sid in (running, stopped):
             cloud.wait_gone(cloud.demo, sid)
     cloud.wait_no_usage()
+
+
+def test_a_build_never_handled_goes_to_error_and_frees_its_allocation(cloud):
+    """A server created in its cell but whose build cast was never handled
+    (its host died): its record was never updated, it still counts as stuck,
+    and as it never ran its allocation goes."""
+    sid = cloud.boot("never-built")
+    host = cloud.admin.get(f"/servers/{sid}")[1]["server"]["OS-EXT-SRV-ATTR:host"]
+    assert cloud.allocations(sid) != {}
+    db = cloud.embedded.databases.get(
+        cloud.embedded.layout.cell_database(host.split("-")[0]))
+    long_ago = datetime.datetime.utcnow() - datetime.timedelta(seconds=TASK_TIMEOUT * 5)
+    db.write(lambda conn: conn.execute(sa.update(instances).where(instances.c.uuid == sid)
+                                       .values(vm_state="building", task_state="spawning",
+                                               created_at=long_ago, updated_at=None)))
+    deadline = time.monotonic() + 90
+    while True:
+        shown = cloud.demo.get(f"/servers/{sid}")[1]["server"]
+        if shown["status"] == "ERROR":
+            break
+        assert time.monotonic() < deadline, shown
+        time.sleep(0.2)
+    assert "Timed out in task_state spawning" in shown["fault"]["message"]
+    assert cloud.allocations(sid) == {}
+    cloud.demo.delete(f"/servers/{sid}")
+    cloud.wait_gone(cloud.demo, sid)
+    cloud.wait_no_usage()

@@ -65,8 +65,14 @@ def _settled(cloud: Cloud, count: int) -> list[dict]:
                 for s in servers):
             return servers
         return None
-    return wait_for(done, SETTLE_TIMEOUT, f"{count} servers ACTIVE or ERROR",
-                    interval=0.5, alive=cloud.d.check_alive)
+    try:
+        return wait_for(done, SETTLE_TIMEOUT, f"{count} servers ACTIVE or ERROR",
+                        interval=0.5, alive=cloud.d.check_alive)
+    except AssertionError as exc:
+        seen = collections.Counter(
+            (s["status"], s["OS-EXT-STS:task_state"], s["OS-EXT-SRV-ATTR:host"])
+            for s in detail(cloud.admin))
+        raise AssertionError(f"{exc}; (status, task, host): {dict(seen)}") from None
 
 
 def _assert_end_state(cloud: Cloud, count: int) -> list[dict]:
