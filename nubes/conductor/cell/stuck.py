@@ -7,9 +7,9 @@ so its owner can delete, rebuild or reset it.  A record never updated since
 its creation counts from its creation.  Each server is one conditional
 update (still in that task, still not changed), so a host that finishes at
 the same moment wins, and several conductors of one cell may run the check
-at once.  A server that was still building never ran anywhere: its
-placement allocations are removed once it is in ERROR, as after any failed
-build.
+at once.  A server that was still building never ran anywhere: it loses
+its host and node, and its placement allocations are removed once it is in
+ERROR, as after any failed build (a restarted host then leaves it alone).
 """
 from __future__ import annotations
 
@@ -43,8 +43,10 @@ def put_stuck_in_error(db: Database, timeout: float, limit: int = BATCH, *,
             if row is None or row.get("task_state") != task_state or \
                     changed is None or changed >= before:
                 return None
-            repo.update(conn, uuid, {"vm_state": VmState.ERROR, "task_state": None}, now,
-                        task_states=[task_state])
+            values = {"vm_state": VmState.ERROR, "task_state": None}
+            if row.get("vm_state") == VmState.BUILDING:   # it never ran on its host
+                values.update(host=None, node=None)
+            repo.update(conn, uuid, values, now, task_states=[task_state])
             repo.add_fault(conn, uuid, code=500,
                            message=f"Timed out in task_state {task_state} after "
                                    f"{int(timeout)} seconds without progress",

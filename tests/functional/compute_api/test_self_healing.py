@@ -124,7 +124,8 @@ def test_a_restarted_host_brings_guests_and_allocations_back(cloud):
 def test_a_build_never_handled_goes_to_error_and_frees_its_allocation(cloud):
     """A server created in its cell but whose build cast was never handled
     (its host died): its record was never updated, it still counts as stuck,
-    and as it never ran its allocation goes."""
+    and as it never ran its allocation and its host go (the host's
+    reconcile on restart must not claim it again)."""
     sid = cloud.boot("never-built")
     host = cloud.admin.get(f"/servers/{sid}")[1]["server"]["OS-EXT-SRV-ATTR:host"]
     assert cloud.allocations(sid) != {}
@@ -143,6 +144,8 @@ def test_a_build_never_handled_goes_to_error_and_frees_its_allocation(cloud):
         time.sleep(0.2)
     assert "Timed out in task_state spawning" in shown["fault"]["message"]
     assert cloud.allocations(sid) == {}
+    shown = cloud.admin.get(f"/servers/{sid}")[1]["server"]
+    assert shown["OS-EXT-SRV-ATTR:host"] is None, shown
     cloud.demo.delete(f"/servers/{sid}")
     cloud.wait_gone(cloud.demo, sid)
     cloud.wait_no_usage()
