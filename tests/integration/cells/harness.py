@@ -114,6 +114,12 @@ class Process:
         except OSError:
             return ""
 
+    def wait_log(self, text: str, count: int = 1, timeout: float = 60.0) -> None:
+        """Until ``text`` is in the log ``count`` times: a point in the
+        process's work (to inject a fault there)."""
+        wait_for(lambda: self.tail(10**8).count(text) >= count, timeout,
+                 f"{count}x {text!r} in {self.log}", interval=0.02)
+
     def exited(self) -> str | None:
         """Why it is not running any more (with its log's tail), or None."""
         code = self.popen.poll()

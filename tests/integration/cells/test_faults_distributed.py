@@ -13,14 +13,13 @@ Once per backend, like the other distributed tests:
    conductor's stuck-task check, ``instance_task_timeout`` a few seconds
    here), and an ERROR one holds nothing on the dead hosts.
 3. The super-conductor is SIGKILLed with build requests queued for it, and
-   started again: the queued casts are handled by the new process.
+   started again: the queued casts are handled by the new process; SIGKILLed
+   again while it handles one, and started again (xfail: that cast is lost).
 4. Placement (gunicorn) is SIGKILLed during the claims and started again.
 """
 from __future__ import annotations
 
 import collections
-import time
-
 import pytest
 
 from tests.integration.cells.cloud import (HOSTS, Cloud, detail, start_cloud,
@@ -107,9 +106,12 @@ def _statuses(servers: list[dict]) -> dict[str, int]:
 def test_broker_drops_connections_during_boot(cloud):
     count = 40
     _boot(cloud, count)
-    for pause in (0.3, 1.0):
-        time.sleep(pause)    # the fault's timing, not a synchronisation
-        cloud.d.close_connections()
+    # Once the scheduler has placed a few, and again once builds are done
+    # on the hosts: requests, casts and replies in flight everywhere.
+    cloud.d.processes["super-conductor"].wait_log("building ", 5)
+    cloud.d.close_connections()
+    cloud.d.processes["compute-cell1"].wait_log(" is active on ", 3)
+    cloud.d.close_connections()
     servers = _assert_end_state(cloud, count)
     # Nothing was short of room: every server must have been built.
     assert _statuses(servers) == {"ACTIVE": count}, _statuses(servers)
@@ -119,19 +121,30 @@ def test_broker_drops_connections_during_boot(cloud):
 def test_compute_killed_mid_build(cloud):
     count = 30
     _boot(cloud, count)
-    time.sleep(0.5)          # the fault's timing
+    # Killed once the super-conductor has cast a build to one of its hosts.
+    cloud.d.processes["super-conductor"].wait_log("on cell2-compute-", 1)
     cloud.d.kill("compute-cell2")
     servers = _assert_end_state(cloud, count)
     dead = set(HOSTS["cell2"])
+    assert any(s["status"] == "ERROR" for s in servers), _statuses(servers)
     for server in servers:
         if server["status"] == "ERROR":
-            assert server["OS-EXT-SRV-ATTR:host"] in dead | {None}, server
-    # The dead hosts' servers are back once the process is: nothing changes.
+            assert "Timed out in task_state" in server["fault"]["message"], server
+        else:
+            assert server["OS-EXT-SRV-ATTR:host"] in set(HOSTS["cell1"]) | dead, server
+    # The dead hosts come back: their reconcile changes nothing.
     start_compute(cloud.d, cloud.confs, "cell2")
-    time.sleep(3)
+    for n in (1, 2):
+        cloud.d.processes["compute-cell2"].wait_log(f"compute host cell2-compute-{n} started")
     assert _statuses(_assert_end_state(cloud, count)) == _statuses(servers)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "a cast is acknowledged when the consumer takes it (rabbit_consumer: at most "
+    "once), so the super-conductor's schedule_and_build in hand when it dies is "
+    "lost and its servers stay in BUILD as build requests; acking after handling "
+    "needs a redelivery-safe ScheduleAndBuild (PlaceInCell takes a missing build "
+    "request for a delete and releases the claim)"))
 @pytest.mark.parametrize("backend", ["mysql", "postgresql"])
 def test_super_conductor_killed_with_casts_in_flight(cloud):
     count = 30
@@ -139,7 +152,8 @@ def test_super_conductor_killed_with_casts_in_flight(cloud):
     _boot(cloud, count // 2, "queued")
     _boot(cloud, count - count // 2, "queued-too")
     start_super_conductor(cloud.d, cloud.confs)
-    time.sleep(0.5)          # the fault's timing: killed again while it works
+    # Killed again while it works through the queue.
+    cloud.d.processes["super-conductor"].wait_log("building ", 1)
     cloud.d.kill("super-conductor")
     start_super_conductor(cloud.d, cloud.confs)
     servers = _assert_end_state(cloud, count)
@@ -150,8 +164,7 @@ def test_super_conductor_killed_with_casts_in_flight(cloud):
 def test_placement_restarted_during_claims(cloud):
     count = 30
     _boot(cloud, count)
-    time.sleep(0.3)          # the fault's timing
+    cloud.d.processes["placement"].wait_log("PUT /allocations/", 3)
     cloud.d.kill("placement")
-    time.sleep(1.0)
     start_placement(cloud.d, cloud.confs, cloud.ports["placement"])
     _assert_end_state(cloud, count)
