@@ -102,6 +102,20 @@ def _statuses(servers: list[dict]) -> dict[str, int]:
     return dict(collections.Counter(s["status"] for s in servers))
 
 
+def _kill_at(cloud: Cloud, name: str, text: str, count: int, *,
+             seen_in: str | None = None) -> None:
+    """SIGKILL ``name`` once ``text`` is in the log of ``seen_in`` (default:
+    its own) ``count`` times."""
+    cloud.d.processes[seen_in or name].wait_log(text, count)
+    cloud.d.kill(name)
+
+
+def _assert_all_active(cloud: Cloud, count: int) -> None:
+    """The end state, and nothing was short of room: every server built."""
+    servers = _assert_end_state(cloud, count)
+    assert _statuses(servers) == {"ACTIVE": count}, _statuses(servers)
+
+
 @pytest.mark.parametrize("backend", ["mysql", "postgresql"])
 def test_broker_drops_connections_during_boot(cloud):
     count = 40
@@ -112,9 +126,7 @@ def test_broker_drops_connections_during_boot(cloud):
     cloud.d.close_connections()
     cloud.d.processes["compute-cell1"].wait_log(" is active on ", 3)
     cloud.d.close_connections()
-    servers = _assert_end_state(cloud, count)
-    # Nothing was short of room: every server must have been built.
-    assert _statuses(servers) == {"ACTIVE": count}, _statuses(servers)
+    _assert_all_active(cloud, count)
 
 
 @pytest.mark.parametrize("backend", ["mysql", "postgresql"])
@@ -122,8 +134,7 @@ def test_compute_killed_mid_build(cloud):
     count = 30
     _boot(cloud, count)
     # Killed once the super-conductor has cast a build to one of its hosts.
-    cloud.d.processes["super-conductor"].wait_log("on cell2-compute-", 1)
-    cloud.d.kill("compute-cell2")
+    _kill_at(cloud, "compute-cell2", "on cell2-compute-", 1, seen_in="super-conductor")
     servers = _assert_end_state(cloud, count)
     dead = set(HOSTS["cell2"])
     assert any(s["status"] == "ERROR" for s in servers), _statuses(servers)
@@ -153,18 +164,15 @@ def test_super_conductor_killed_with_casts_in_flight(cloud):
     _boot(cloud, count - count // 2, "queued-too")
     start_super_conductor(cloud.d, cloud.confs)
     # Killed again while it works through the queue.
-    cloud.d.processes["super-conductor"].wait_log("building ", 1)
-    cloud.d.kill("super-conductor")
+    _kill_at(cloud, "super-conductor", "building ", 1)
     start_super_conductor(cloud.d, cloud.confs)
-    servers = _assert_end_state(cloud, count)
-    assert _statuses(servers) == {"ACTIVE": count}, _statuses(servers)
+    _assert_all_active(cloud, count)
 
 
 @pytest.mark.parametrize("backend", ["mysql", "postgresql"])
 def test_placement_restarted_during_claims(cloud):
     count = 30
     _boot(cloud, count)
-    cloud.d.processes["placement"].wait_log("PUT /allocations/", 3)
-    cloud.d.kill("placement")
+    _kill_at(cloud, "placement", "PUT /allocations/", 3)
     start_placement(cloud.d, cloud.confs, cloud.ports["placement"])
     _assert_end_state(cloud, count)
