@@ -22,6 +22,7 @@ from __future__ import annotations
 import collections
 import pytest
 
+from tests.fixtures.placement import PlacementClient
 from tests.integration.cells.cloud import (HOSTS, Cloud, detail, start_cloud,
                                            start_compute, start_placement,
                                            start_super_conductor)
@@ -175,4 +176,6 @@ def test_placement_restarted_during_claims(cloud):
     _boot(cloud, count)
     _kill_at(cloud, "placement", "PUT /allocations/", 3)
     start_placement(cloud.d, cloud.confs, cloud.ports["placement"])
+    # The test's own client: its kept-alive connection died with the old one.
+    cloud.placement = PlacementClient(cloud.urls["placement"])
     _assert_end_state(cloud, count)
