@@ -105,8 +105,11 @@ class Process:
         self.argv = argv
         self.log = log
         with open(log, "wb") as out:
+            # Its own process group: kill() takes its children too
+            # (gunicorn's workers).
             self.popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, env=env)
+                                          stdin=subprocess.DEVNULL, env=env,
+                                          start_new_session=True)
 
     def tail(self, chars: int = 3000) -> str:
         try:
@@ -256,11 +259,14 @@ class Deployment:
         return process.wait()
 
     def kill(self, name: str) -> None:
-        """SIGKILL one process (a crash): no clean-up of its own."""
+        """SIGKILL one process and its children (a crash): no clean-up of
+        their own, nothing of it left listening."""
         self._stopped.add(name)
         process = self.processes[name]
-        if process.popen.poll() is None:
-            process.popen.kill()
+        try:
+            os.killpg(process.popen.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         process.popen.wait(10)
 
     def close_connections(self) -> None:
