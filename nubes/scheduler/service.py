@@ -44,6 +44,7 @@ from nubes.scheduler.plugins.base import CycleState, Pipeline
 from nubes.scheduler.plugins.filters import group_hosts
 
 LOG = logging.getLogger(__name__)
+RELEASE_RETRY_SECONDS = 15.0   # how long a release waits for placement to answer
 
 # CycleState key: uuids of nodes placement refused a claim on (capacity).
 _FULL_NODES = "full_nodes"
@@ -79,8 +80,10 @@ class SchedulerService:
                   len(candidates.allocation_requests), len(hosts), len(instance_uuids))
 
         claimed: list[tuple[str, HostState, dict]] = []
+        releasing: list[str] = []
         try:
             for instance_uuid in instance_uuids:
+                releasing = [instance_uuid]   # a claim without answer may have landed
                 chosen = self._place(ctx, cycle, spec, instance_uuid, hosts, request_id)
                 if chosen is None:
                     raise NoValidHost(
@@ -89,8 +92,9 @@ class SchedulerService:
                         f"There are not enough hosts available for "
                         f"{len(instance_uuids)} instances.")
                 claimed.append((instance_uuid, *chosen))
-        except BaseException:
-            self._release([u for u, _, _ in claimed], request_id)
+        except BaseException as exc:
+            unanswered = releasing if isinstance(exc, PlacementUnreachable) else []
+            self._release([u for u, _, _ in claimed] + unanswered, request_id)
             raise
 
         alternates: dict[str, list[HostState]] = {}
@@ -232,9 +236,18 @@ class SchedulerService:
     def _release(self, instance_uuids: list[str], request_id: str) -> None:
         """Unreserve: delete the allocations of ``instance_uuids``
         (idempotent: an instance with none is fine)."""
+        deadline = time.monotonic() + RELEASE_RETRY_SECONDS
         for instance_uuid in instance_uuids:
             try:
-                self.placement.delete_allocations(instance_uuid, request_id=request_id)
+                while True:   # placement restarting: a few seconds more
+                    try:
+                        self.placement.delete_allocations(instance_uuid,
+                                                          request_id=request_id)
+                        break
+                    except PlacementUnavailable:
+                        if time.monotonic() > deadline:
+                            raise
+                        self.sleep(0.5)
                 LOG.debug("released the claim of %s", instance_uuid)
             except PlacementError as exc:
                 LOG.error("could not release the claim of %s (its allocations stay "

@@ -194,11 +194,14 @@ def stuck_before(conn: sa.Connection, before: datetime.datetime,
                  limit: int) -> list[tuple[str, str]]:
     """(uuid, task_state) of live instances in a task since before
     ``before``: what the cell conductor's stuck-task check puts in ERROR."""
+    # A record never updated since its creation (its build cast never
+    # handled) counts from its creation.
+    changed = sa.func.coalesce(instances.c.updated_at, instances.c.created_at)
     rows = conn.execute(
         sa.select(instances.c.uuid, instances.c.task_state)
         .where(instances.c.deleted == 0, instances.c.task_state.is_not(None),
-               instances.c.updated_at < before)
-        .order_by(instances.c.updated_at).limit(limit))
+               changed < before)
+        .order_by(changed).limit(limit))
     return [(r.uuid, r.task_state) for r in rows]
 
 

@@ -66,7 +66,10 @@ class CellConductor:
         LOG.info("cell conductor %s stopped", self.host)
 
     def _check_stuck(self) -> None:
-        stuck.put_stuck_in_error(self.db, self.conf.instance_task_timeout)
+        # The endpoint's placement client (made on first use) frees what
+        # stuck builds held.
+        stuck.put_stuck_in_error(self.db, self.conf.instance_task_timeout,
+                                 placement=self._endpoint._placement_client)
 
     def _register(self) -> ServiceRecord:
         return services.register(self.db, host=self.host, binary=CONDUCTOR_BINARY,

@@ -32,6 +32,17 @@ def _conf(cloud, tmp_path) -> str:
     return str(path)
 
 
+def _wait_error(cloud, sid: str) -> dict:
+    """The server once the stuck-task check has put it in ERROR."""
+    deadline = time.monotonic() + 90
+    while True:
+        shown = cloud.demo.get(f"/servers/{sid}")[1]["server"]
+        if shown["status"] == "ERROR":
+            return shown
+        assert time.monotonic() < deadline, shown
+        time.sleep(0.2)
+
+
 def test_heal_allocations_dry_run_then_heal(cloud, tmp_path, capsys):
     servers = [cloud.boot(f"heal-{i}") for i in range(3)]
     try:
@@ -70,13 +81,7 @@ def test_a_server_stuck_in_a_task_goes_to_error(cloud):
     long_ago = datetime.datetime.utcnow() - datetime.timedelta(seconds=TASK_TIMEOUT * 5)
     db.write(lambda conn: conn.execute(sa.update(instances).where(instances.c.uuid == sid)
                                        .values(task_state="rebooting", updated_at=long_ago)))
-    deadline = time.monotonic() + 90
-    while True:
-        shown = cloud.demo.get(f"/servers/{sid}")[1]["server"]
-        if shown["status"] == "ERROR":
-            break
-        assert time.monotonic() < deadline, shown
-        time.sleep(0.2)
+    shown = _wait_error(cloud, sid)
     assert shown["OS-EXT-STS:task_state"] is None
     assert "Timed out in task_state rebooting" in shown["fault"]["message"]
     # A fresh task is left alone.
@@ -118,4 +123,28 @@ def test_a_restarted_host_brings_guests_and_allocations_back(cloud):
             cloud.demo.delete(f"/servers/{sid}")
         for sid in (running, stopped):
             cloud.wait_gone(cloud.demo, sid)
+    cloud.wait_no_usage()
+
+
+def test_a_build_never_handled_goes_to_error_and_frees_its_allocation(cloud):
+    """A server created in its cell but whose build cast was never handled
+    (its host died): its record was never updated, it still counts as stuck,
+    and as it never ran its allocation and its host go (the host's
+    reconcile on restart must not claim it again)."""
+    sid = cloud.boot("never-built")
+    host = cloud.admin.get(f"/servers/{sid}")[1]["server"]["OS-EXT-SRV-ATTR:host"]
+    assert cloud.allocations(sid) != {}
+    db = cloud.embedded.databases.get(
+        cloud.embedded.layout.cell_database(host.split("-")[0]))
+    long_ago = datetime.datetime.utcnow() - datetime.timedelta(seconds=TASK_TIMEOUT * 5)
+    db.write(lambda conn: conn.execute(sa.update(instances).where(instances.c.uuid == sid)
+                                       .values(vm_state="building", task_state="spawning",
+                                               created_at=long_ago, updated_at=None)))
+    shown = _wait_error(cloud, sid)
+    assert "Timed out in task_state spawning" in shown["fault"]["message"]
+    assert cloud.allocations(sid) == {}
+    shown = cloud.admin.get(f"/servers/{sid}")[1]["server"]
+    assert shown["OS-EXT-SRV-ATTR:host"] is None, shown
+    cloud.demo.delete(f"/servers/{sid}")
+    cloud.wait_gone(cloud.demo, sid)
     cloud.wait_no_usage()

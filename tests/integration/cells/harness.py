@@ -105,14 +105,23 @@ class Process:
         self.argv = argv
         self.log = log
         with open(log, "wb") as out:
+            # Its own process group: kill() takes its children too
+            # (gunicorn's workers).
             self.popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, env=env)
+                                          stdin=subprocess.DEVNULL, env=env,
+                                          start_new_session=True)
 
     def tail(self, chars: int = 3000) -> str:
         try:
             return self.log.read_text(errors="replace")[-chars:]
         except OSError:
             return ""
+
+    def wait_log(self, text: str, count: int = 1, timeout: float = 60.0) -> None:
+        """Until ``text`` is in the log ``count`` times: a point in the
+        process's work (to inject a fault there)."""
+        wait_for(lambda: self.tail(10**8).count(text) >= count, timeout,
+                 f"{count}x {text!r} in {self.log}", interval=0.02)
 
     def exited(self) -> str | None:
         """Why it is not running any more (with its log's tail), or None."""
@@ -222,9 +231,16 @@ class Deployment:
 
     def start(self, name: str, argv: list[str], *, env: dict[str, str] | None = None
               ) -> Process:
-        process = Process(name, argv, self.workdir / f"{name}.log",
-                          dict(self._env, **(env or {})))
+        """Start a process (again, after :meth:`stop` or :meth:`kill`: its
+        log gets a ``.N`` suffix)."""
+        log = self.workdir / f"{name}.log"
+        runs = 1
+        while log.exists():
+            runs += 1
+            log = self.workdir / f"{name}.{runs}.log"
+        process = Process(name, argv, log, dict(self._env, **(env or {})))
         self.processes[name] = process
+        self._stopped.discard(name)
         return process
 
     def check_alive(self) -> None:
@@ -241,6 +257,23 @@ class Deployment:
         process = self.processes[name]
         process.terminate()
         return process.wait()
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process and its children (a crash): no clean-up of
+        their own, nothing of it left listening."""
+        self._stopped.add(name)
+        process = self.processes[name]
+        try:
+            os.killpg(process.popen.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.popen.wait(10)
+
+    def close_connections(self) -> None:
+        """The broker drops every connection of this deployment's vhosts
+        (other users of the RabbitMQ server are left alone)."""
+        for vhost in self._vhosts:
+            self._rabbitmqctl("close_all_connections", "--vhost", vhost, "fault test")
 
     # --- tear-down --------------------------------------------------------------------
 

@@ -44,14 +44,6 @@ DISABLED = "COMPUTE_STATUS_DISABLED"
 START_TIMEOUT = 60.0
 
 
-@pytest.fixture
-def deployment(backend, tmp_path):
-    deployment = Distributed(backend, tmp_path)
-    yield deployment
-    problems = deployment.close()
-    assert not problems, problems
-
-
 def _configs(d: Distributed, placement_url: str) -> dict[str, str]:
     bus = {"oslo_messaging_rabbit": {"rabbit_retry_interval": 0.2, "rabbit_interval_max": 1,
                                      "publish_retry_timeout": 10}}

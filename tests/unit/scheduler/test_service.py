@@ -5,8 +5,9 @@ import random
 import pytest
 
 from nubes.common.context import RequestContext
-from nubes.placement.client import ClaimResult
-from nubes.scheduler.messages import AllocationConflict, NoValidHost, ServerGroup
+from nubes.placement.client import ClaimResult, PlacementUnavailable
+from nubes.scheduler.messages import (AllocationConflict, NoValidHost, PlacementUnreachable,
+                                      ServerGroup)
 from nubes.scheduler.service import SchedulerService
 from tests.unit.scheduler.fakes import (CELL1, CELL2, FakeCatalog, FakeHost, FakePlacement,
                                         conf, node_uuid, spec)
@@ -176,3 +177,31 @@ def test_host_subset_size_picks_among_the_best():
         seen.add(svc.select_destinations(RequestContext(), spec(), [f"i{seed}"])[0][0].host)
         placement.delete_allocations(f"i{seed}")
     assert seen == {"a", "b"}
+
+
+def test_a_claim_without_answer_is_released_once_placement_is_back():
+    """Placement took the second claim and died before answering: that
+    claim is released with the first, the release retried until placement
+    answers again (it restarts)."""
+    hosts = [FakeHost("a", vcpus=8)]
+    svc, placement = service(hosts)
+    real_claim, real_delete = placement.claim, placement.delete_allocations
+    down = {"deletes": 2}
+
+    def claim(consumer, *args, **kwargs):
+        result = real_claim(consumer, *args, **kwargs)
+        if consumer == "i2":
+            raise PlacementUnavailable("placement PUT /allocations/i2: no answer")
+        return result
+
+    def delete_allocations(consumer, **kwargs):
+        if down["deletes"]:
+            down["deletes"] -= 1
+            raise PlacementUnavailable("placement DELETE: connection refused")
+        return real_delete(consumer, **kwargs)
+    placement.claim, placement.delete_allocations = claim, delete_allocations
+    with pytest.raises(PlacementUnreachable):
+        svc.select_destinations(RequestContext(), spec(), ["i1", "i2", "i3"])
+    assert placement.allocations == {}
+    assert placement.deleted == ["i1", "i2"]
+    assert hosts[0].used["VCPU"] == 0

@@ -1,0 +1,181 @@
+"""Faults under load in the distributed deployment (``cloud.py``): while a
+few dozen servers boot, one piece of the deployment fails; once it is over
+every server is ACTIVE or ERROR with a fault (none left building or in a
+task), placement holds exactly what the ACTIVE servers use (no leaked or
+missing allocation) and the quota usage counts the servers there are.
+
+Once per backend, like the other distributed tests:
+
+1. The broker drops every connection of the test's vhosts, twice, while
+   40 servers boot (the shared RabbitMQ server itself keeps running).
+2. A cell's compute process is SIGKILLed while its hosts are building:
+   their servers end ACTIVE (built before the kill) or ERROR (the cell
+   conductor's stuck-task check, ``instance_task_timeout`` a few seconds
+   here), and an ERROR one holds nothing on the dead hosts.
+3. The super-conductor is SIGKILLed with build requests queued for it, and
+   started again: the queued casts are handled by the new process; SIGKILLed
+   again while it handles one, and started again (xfail: that cast is lost).
+4. Placement (gunicorn) is SIGKILLed during the claims and started again.
+"""
+from __future__ import annotations
+
+import collections
+import pytest
+
+from tests.fixtures.placement import PlacementClient
+from tests.integration.cells.cloud import (HOSTS, Cloud, detail, start_cloud,
+                                           start_compute, start_placement,
+                                           start_super_conductor)
+from tests.integration.cells.harness import wait_for
+
+SMALL = {"name": "m1.small", "id": "small", "vcpus": 1, "ram": 128, "disk": 1}
+HOST_SIZE = {"vcpus": 16, "memory_mb": 4096, "local_gb": 100}
+SETTLE_TIMEOUT = 90.0
+TASK_TIMEOUT = 6          # the cell conductors' [DEFAULT] instance_task_timeout
+PROJECT = "p1"
+
+
+@pytest.fixture
+def cloud(backend, deployment) -> Cloud:
+    cell_opts = {"DEFAULT": {"instance_task_timeout": TASK_TIMEOUT}}
+    cloud = start_cloud(deployment, backend, fake_size=HOST_SIZE, extra={
+        "api": {"quota": {"instances": 1000, "cores": 1000, "ram": 1000 * 1024}},
+        **{cell: cell_opts for cell in HOSTS}})
+    resp = cloud.admin.post("/flavors", json={"flavor": SMALL})
+    assert resp.status == 200, resp
+    return cloud
+
+
+def _boot(cloud: Cloud, count: int, name: str = "load") -> str:
+    member = cloud.admin.as_user(user="u1", project=PROJECT)
+    resp = member.post("/servers", json={"server": {
+        "name": name, "imageRef": cloud.image, "flavorRef": SMALL["id"],
+        "networks": "none", "min_count": count, "max_count": count,
+        "return_reservation_id": True}})
+    assert resp.status == 202, resp
+    return resp.json["reservation_id"]
+
+
+def _settled(cloud: Cloud, count: int) -> list[dict]:
+    """Every one of ``count`` servers ACTIVE or ERROR, no task left."""
+    def done():
+        servers = detail(cloud.admin)
+        if len(servers) == count and all(
+                s["status"] in ("ACTIVE", "ERROR") and not s["OS-EXT-STS:task_state"]
+                for s in servers):
+            return servers
+        return None
+    try:
+        return wait_for(done, SETTLE_TIMEOUT, f"{count} servers ACTIVE or ERROR",
+                        interval=0.5, alive=cloud.d.check_alive)
+    except AssertionError as exc:
+        seen = collections.Counter(
+            (s["status"], s["OS-EXT-STS:task_state"], s["OS-EXT-SRV-ATTR:host"])
+            for s in detail(cloud.admin))
+        raise AssertionError(f"{exc}; (status, task, host): {dict(seen)}") from None
+
+
+def _assert_end_state(cloud: Cloud, count: int) -> list[dict]:
+    """The end state, exactly: servers, placement, quota usage."""
+    servers = _settled(cloud, count)
+    used: dict[str, collections.Counter] = {rp: collections.Counter()
+                                           for rp in cloud.providers.values()}
+    small = {"VCPU": SMALL["vcpus"], "MEMORY_MB": SMALL["ram"], "DISK_GB": SMALL["disk"]}
+    for server in servers:
+        held = cloud.placement.get(f"/allocations/{server['id']}").json["allocations"]
+        if server["status"] == "ERROR":
+            assert server.get("fault", {}).get("message"), server
+            assert held == {}, (server, held)
+            continue
+        rp = cloud.providers[server["OS-EXT-SRV-ATTR:host"]]
+        assert list(held) == [rp] and held[rp]["resources"] == small, (server, held)
+        used[rp].update(small)
+    for rp, expected in used.items():
+        usages = cloud.placement.get(f"/resource_providers/{rp}/usages").json["usages"]
+        assert {k: v for k, v in usages.items() if v} == dict(expected), (rp, usages)
+    resp = cloud.admin.get(f"/os-quota-sets/{PROJECT}/detail")
+    assert resp.status == 200, resp
+    assert resp.json["quota_set"]["instances"]["in_use"] == count, resp.json
+    return servers
+
+
+def _statuses(servers: list[dict]) -> dict[str, int]:
+    return dict(collections.Counter(s["status"] for s in servers))
+
+
+def _kill_at(cloud: Cloud, name: str, text: str, count: int, *,
+             seen_in: str | None = None) -> None:
+    """SIGKILL ``name`` once ``text`` is in the log of ``seen_in`` (default:
+    its own) ``count`` times."""
+    cloud.d.processes[seen_in or name].wait_log(text, count)
+    cloud.d.kill(name)
+
+
+def _assert_all_active(cloud: Cloud, count: int) -> None:
+    """The end state, and nothing was short of room: every server built."""
+    servers = _assert_end_state(cloud, count)
+    assert _statuses(servers) == {"ACTIVE": count}, _statuses(servers)
+
+
+@pytest.mark.parametrize("backend", ["mysql", "postgresql"])
+def test_broker_drops_connections_during_boot(cloud):
+    count = 40
+    _boot(cloud, count)
+    # Once the scheduler has placed a few, and again once builds are done
+    # on the hosts: requests, casts and replies in flight everywhere.
+    cloud.d.processes["super-conductor"].wait_log("building ", 5)
+    cloud.d.close_connections()
+    cloud.d.processes["compute-cell1"].wait_log(" is active on ", 3)
+    cloud.d.close_connections()
+    _assert_all_active(cloud, count)
+
+
+@pytest.mark.parametrize("backend", ["mysql", "postgresql"])
+def test_compute_killed_mid_build(cloud):
+    count = 30
+    _boot(cloud, count)
+    # Killed once the super-conductor has cast a build to one of its hosts.
+    _kill_at(cloud, "compute-cell2", "on cell2-compute-", 1, seen_in="super-conductor")
+    servers = _assert_end_state(cloud, count)
+    dead = set(HOSTS["cell2"])
+    assert any(s["status"] == "ERROR" for s in servers), _statuses(servers)
+    for server in servers:
+        if server["status"] == "ERROR":
+            assert "Timed out in task_state" in server["fault"]["message"], server
+        else:
+            assert server["OS-EXT-SRV-ATTR:host"] in set(HOSTS["cell1"]) | dead, server
+    # The dead hosts come back: their reconcile changes nothing.
+    start_compute(cloud.d, cloud.confs, "cell2")
+    for n in (1, 2):
+        cloud.d.processes["compute-cell2"].wait_log(f"compute host cell2-compute-{n} started")
+    assert _statuses(_assert_end_state(cloud, count)) == _statuses(servers)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a cast is acknowledged when the consumer takes it (rabbit_consumer: at most "
+    "once), so the super-conductor's schedule_and_build in hand when it dies is "
+    "lost and its servers stay in BUILD as build requests; acking after handling "
+    "needs a redelivery-safe ScheduleAndBuild (PlaceInCell takes a missing build "
+    "request for a delete and releases the claim)"))
+@pytest.mark.parametrize("backend", ["mysql", "postgresql"])
+def test_super_conductor_killed_with_casts_in_flight(cloud):
+    count = 30
+    cloud.d.kill("super-conductor")
+    _boot(cloud, count // 2, "queued")
+    _boot(cloud, count - count // 2, "queued-too")
+    start_super_conductor(cloud.d, cloud.confs)
+    # Killed again while it works through the queue.
+    _kill_at(cloud, "super-conductor", "building ", 1)
+    start_super_conductor(cloud.d, cloud.confs)
+    _assert_all_active(cloud, count)
+
+
+@pytest.mark.parametrize("backend", ["mysql", "postgresql"])
+def test_placement_restarted_during_claims(cloud):
+    count = 30
+    _boot(cloud, count)
+    _kill_at(cloud, "placement", "PUT /allocations/", 3)
+    start_placement(cloud.d, cloud.confs, cloud.ports["placement"])
+    # The test's own client: its kept-alive connection died with the old one.
+    cloud.placement = PlacementClient(cloud.urls["placement"])
+    _assert_end_state(cloud, count)
