@@ -15,6 +15,7 @@ import traceback
 from nubes.common.context import RequestContext
 from nubes.compute.operations import Host, volumes
 from nubes.compute.states import PowerState
+from nubes.conductor.cell.messages import fault
 
 LOG = logging.getLogger(__name__)
 EVENT = "compute_terminate_instance"
@@ -31,9 +32,8 @@ def terminate_instance(host: Host, ctx: RequestContext, *, instance_uuid: str) -
             LOG.exception("destroying %s failed", instance_uuid)
             text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             conductor.instance_update(ctx, instance_uuid,
-                                      {"vm_state": "error", "task_state": None})
-            conductor.instance_fault_create(ctx, instance_uuid, code=500, message=text,
-                                            host=host.name)
+                                      {"vm_state": "error", "task_state": None},
+                                      fault=fault(500, text, host=host.name))
             conductor.action_event_finish(ctx, instance_uuid, EVENT, host=host.name,
                                           error=text)
             return False

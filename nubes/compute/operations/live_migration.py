@@ -25,7 +25,7 @@ import traceback
 from nubes.common.context import RequestContext
 from nubes.compute.operations import Host, volumes
 from nubes.compute.states import PowerState, TaskState, VmState
-from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState, fault
 from nubes.scheduler.messages import Selection
 
 LOG = logging.getLogger(__name__)
@@ -132,11 +132,9 @@ def _give_back(host: Host, ctx: RequestContext, uuid: str, migration_uuid: str,
         host.placement.move_allocations(migration_uuid, uuid, source_type=MIGRATION_CONSUMER,
                                         keep_shared=True, request_id=ctx.request_id)
         host.conductor.migration_update(ctx, migration_uuid, {"status": status})
-        host.conductor.instance_update(ctx, uuid, {"task_state": None},
-                                       expected_task_state=[TaskState.MIGRATING])
-        if text:
-            host.conductor.instance_fault_create(ctx, uuid, code=500, message=text,
-                                                 host=host.name)
+        host.conductor.instance_update(
+            ctx, uuid, {"task_state": None}, expected_task_state=[TaskState.MIGRATING],
+            fault=None if text is None else fault(500, text, host=host.name))
     except (InstanceNotFound, UnexpectedTaskState):
         pass
     except Exception:  # noqa: BLE001 - logged; the placement audit finds the rest

@@ -15,7 +15,7 @@ from typing import Callable
 from nubes.common.context import RequestContext
 from nubes.compute.operations import Host
 from nubes.compute.states import TaskState, VmState
-from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState, fault
 
 LOG = logging.getLogger(__name__)
 
@@ -97,9 +97,8 @@ def _run(host: Host, ctx: RequestContext, instance_uuid: str, event: str,
             text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             try:
                 conductor.instance_update(ctx, instance_uuid, {"task_state": None},
-                                          expected_task_state=task_states)
-                conductor.instance_fault_create(ctx, instance_uuid, code=500,
-                                                message=text, host=host.name)
+                                          expected_task_state=task_states,
+                                          fault=fault(500, text, host=host.name))
             except (InstanceNotFound, UnexpectedTaskState):
                 pass
             conductor.action_event_finish(ctx, instance_uuid, event, host=host.name,

@@ -26,7 +26,7 @@ from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
 from nubes.compute.operations import Host
 from nubes.compute.states import TaskState, VmState
-from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState, fault
 
 LOG = logging.getLogger(__name__)
 EVENT = "compute_rebuild_instance"
@@ -78,9 +78,8 @@ def _fail(host: Host, ctx: RequestContext, uuid: str, exc: Exception) -> None:
         host.conductor.instance_update(
             ctx, uuid, {"vm_state": VmState.ERROR, "task_state": None,
                         "power_state": host.driver.power_state(uuid)},
-            expected_task_state=[TaskState.REBUILD_SPAWNING])
-        host.conductor.instance_fault_create(ctx, uuid, code=500, message=text,
-                                             host=host.name)
+            expected_task_state=[TaskState.REBUILD_SPAWNING],
+            fault=fault(500, text, host=host.name))
     except (InstanceNotFound, UnexpectedTaskState):
         pass
     host.conductor.action_event_finish(ctx, uuid, EVENT, host=host.name, error=text)

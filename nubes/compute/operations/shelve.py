@@ -23,7 +23,7 @@ from nubes.common.timeutils import utcnow
 from nubes.compute.operations import Host, snapshot, volumes
 from nubes.compute.operations.power import run_guest_operation
 from nubes.compute.states import PowerState, TaskState, VmState
-from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState, fault
 from nubes.scheduler.messages import Selection
 
 LOG = logging.getLogger(__name__)
@@ -168,9 +168,8 @@ def _fail(host: Host, ctx: RequestContext, uuid: str, event: str, exc: Exception
           values: dict, task_states: list) -> None:
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     try:
-        host.conductor.instance_update(ctx, uuid, values, expected_task_state=task_states)
-        host.conductor.instance_fault_create(ctx, uuid, code=500, message=text,
-                                             host=host.name)
+        host.conductor.instance_update(ctx, uuid, values, expected_task_state=task_states,
+                                       fault=fault(500, text, host=host.name))
     except (InstanceNotFound, UnexpectedTaskState):
         pass
     host.conductor.action_event_finish(ctx, uuid, event, host=host.name, error=text)

@@ -20,7 +20,7 @@ import traceback
 from nubes.common.context import RequestContext
 from nubes.compute.operations import Host
 from nubes.compute.states import TaskState
-from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState, fault
 from nubes.image.client import ImageClientError
 
 LOG = logging.getLogger(__name__)
@@ -90,9 +90,8 @@ def _fail(host: Host, ctx: RequestContext, uuid: str, event: str, exc: Exception
         host.conductor.instance_update(
             ctx, uuid, {"task_state": None},
             expected_task_state=[TaskState.IMAGE_SNAPSHOT, TaskState.IMAGE_BACKUP,
-                                 PENDING_UPLOAD, UPLOADING])
-        host.conductor.instance_fault_create(ctx, uuid, code=500, message=text,
-                                             host=host.name)
+                                 PENDING_UPLOAD, UPLOADING],
+            fault=fault(500, text, host=host.name))
     except (InstanceNotFound, UnexpectedTaskState):
         pass
     host.conductor.action_event_finish(ctx, uuid, event, host=host.name, error=text)

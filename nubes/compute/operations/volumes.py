@@ -35,6 +35,7 @@ from typing import Any
 from nubes.common.context import RequestContext
 from nubes.compute.operations import Host
 from nubes.compute.states import TaskState, VmState
+from nubes.conductor.cell.messages import fault
 from nubes.volume.client import VolumeClientError, VolumeUnavailable
 
 LOG = logging.getLogger(__name__)
@@ -346,12 +347,11 @@ def abort_build(host: Host, ctx: RequestContext, instance_uuid: str,
     text = _text(exc)
     conductor = host.conductor
     try:
-        conductor.instance_update(ctx, instance_uuid,
-                                  {"vm_state": VmState.ERROR, "task_state": None},
-                                  expected_task_state=[TaskState.SPAWNING])
-        conductor.instance_fault_create(ctx, instance_uuid, code=500,
-                                        message=f"Build of instance {instance_uuid} "
-                                                f"aborted: {exc}"[:255], host=host.name)
+        conductor.instance_update(
+            ctx, instance_uuid, {"vm_state": VmState.ERROR, "task_state": None},
+            expected_task_state=[TaskState.SPAWNING],
+            fault=fault(500, f"Build of instance {instance_uuid} aborted: {exc}"[:255],
+                        host=host.name))
     except Exception:  # noqa: BLE001 - deleted meanwhile
         LOG.info("%s changed while its volumes were prepared", instance_uuid)
     conductor.action_event_finish(ctx, instance_uuid, BUILD_EVENT, host=host.name, error=text)

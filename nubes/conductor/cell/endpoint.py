@@ -74,9 +74,9 @@ class CellConductorEndpoint:
                                        min(limit, 1000))
 
     def instance_update(self, ctx: RequestContext, *, instance_uuid: str, values: dict,
-                        expect: dict | None = None) -> Any:
-        return instances.update(self._db, instance_uuid, values,
-                                       **_expectations(expect))
+                        expect: dict | None = None, fault: dict | None = None) -> Any:
+        return instances.update(self._db, instance_uuid, values, fault=fault,
+                                **_expectations(expect))
 
     def instance_update_with_event(self, ctx: RequestContext, *, instance_uuid: str,
                                    values: dict, event: str, phase: str,

@@ -83,13 +83,23 @@ def _update_in(conn, instance_uuid: str, values: dict[str, Any], now,
 
 def update(db: Database, instance_uuid: str, values: dict[str, Any], *,
            expected_task_state: Iterable[str | None] | Any = _UNSET,
-           expected_vm_state: Iterable[str] | Any = _UNSET) -> InstanceRecord:
+           expected_vm_state: Iterable[str] | Any = _UNSET,
+           fault: dict[str, Any] | None = None) -> InstanceRecord:
     """Update a live instance if it is in one of the expected states;
     :class:`UnexpectedTaskState` if not, :class:`InstanceNotFound` if it is
-    gone (deleted)."""
+    gone (deleted).  ``fault`` (code, message, details, host) is recorded in
+    the same transaction, so no reader sees ERROR without its fault."""
     values = _coerce(values)
     kwargs = _expectations(expected_task_state, expected_vm_state)
-    result = db.write(lambda conn: _update_in(conn, instance_uuid, values, utcnow(), kwargs))
+
+    def work(conn):
+        now = utcnow()
+        result = _update_in(conn, instance_uuid, values, now, kwargs)
+        if fault is not None and not isinstance(result, Exception):
+            repo.add_fault(conn, instance_uuid, code=fault["code"], message=fault["message"],
+                           details=fault.get("details"), host=fault.get("host"), now=now)
+        return result
+    result = db.write(work)
     if isinstance(result, Exception):
         raise result
     return result

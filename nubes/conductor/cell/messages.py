@@ -226,3 +226,9 @@ class UnexpectedTaskState(Exception):
 class InstanceInvalidState(Exception):
     """The instance cannot do that in its current state (the API answers
     409: "Cannot 'stop' instance ... while it is in vm_state stopped")."""
+
+
+def fault(code: int, message: str, *, host: str | None = None,
+          details: str | None = None) -> dict:
+    """A fault to record with :meth:`rpcapi.CellConductorAPI.instance_update`."""
+    return {"code": code, "message": message, "host": host, "details": details}

@@ -23,7 +23,7 @@ from nubes.common.db.transaction import Database
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import TaskState, VmState
 from nubes.conductor.cell import instances
-from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState, fault
 from nubes.conductor.task import Task
 from nubes.placement.client import PlacementClient
 from nubes.scheduler.messages import RequestSpec, Selection
@@ -117,14 +117,13 @@ class Reschedule(Task):
                     self.reason)
         try:
             instances.update(self.db, self.uuid,
-                                    {"vm_state": VmState.ERROR, "task_state": None,
-                                     "host": None, "node": None},
-                                    expected_vm_state=[VmState.BUILDING])
+                             {"vm_state": VmState.ERROR, "task_state": None,
+                              "host": None, "node": None},
+                             expected_vm_state=[VmState.BUILDING],
+                             fault=fault(FAULT_CODE, message, details=self.reason))
         except (InstanceNotFound, UnexpectedTaskState) as exc:
             LOG.info("not failing %s: %s", self.uuid, exc)
             return
-        instances.add_fault(self.db, self.uuid, code=FAULT_CODE, message=message,
-                                   details=self.reason)
         instances.event_start(self.db, self.ctx, self.uuid, EVENT, host=None)
         instances.event_finish(self.db, self.ctx, self.uuid, EVENT, host=None,
                                       error=self.reason or message)

@@ -58,12 +58,17 @@ class CellConductorAPI:
     def instance_update(self, ctx: RequestContext | None, instance_uuid: str,
                         values: dict, *, expected_task_state: list | None = None,
                         expected_vm_state: list | None = None,
+                        fault: dict | None = None,
                         timeout: float | None = None) -> InstanceRecord:
         """Raises :class:`InstanceNotFound` (deleted) or
-        :class:`UnexpectedTaskState` (not in an expected state)."""
+        :class:`UnexpectedTaskState` (not in an expected state).  ``fault``
+        ({code, message, details?, host?}) is recorded with the update, in
+        one transaction; build it with :func:`messages.fault`."""
+        extra = {} if fault is None else {"fault": fault}
         data = self._client.call(ctx, "instance_update", timeout=timeout,
                                  instance_uuid=instance_uuid, values=values,
-                                 expect=_expect(expected_task_state, expected_vm_state))
+                                 expect=_expect(expected_task_state, expected_vm_state),
+                                 **extra)
         return InstanceRecord.from_wire(data)
 
     def instance_update_with_event(self, ctx: RequestContext | None, instance_uuid: str,
