@@ -29,6 +29,7 @@ UNDEFINED = "placement.undefined_code"
 _MAPPING: list[tuple[type[Exception], type[errors.HTTPError], str]] = [
     (exc.ResourceProviderNotFound, errors.NotFound, PROVIDER_NOT_FOUND),
     (exc.NotFound, errors.NotFound, UNDEFINED),
+    (exc.ReshapeProviderNotFound, errors.BadRequest, PROVIDER_NOT_FOUND),
     (exc.InvalidQuery, errors.BadRequest, QUERY_BAD_VALUE),
     (exc.MissingQueryValue, errors.BadRequest, QUERY_MISSING_VALUE),
     (exc.DuplicateQueryKey, errors.BadRequest, QUERY_DUPLICATE_KEY),

@@ -46,6 +46,11 @@ class InvalidAllocation(Invalid):
     pass
 
 
+class ReshapeProviderNotFound(Invalid):
+    """A provider named in a reshape's inventories does not exist (400,
+    code placement.resource_provider.not_found)."""
+
+
 class InvalidQuery(Invalid):
     """A bad query parameter value (code placement.query.bad_value)."""
 

@@ -20,7 +20,7 @@ import dataclasses
 import re
 
 from nubes.placement import exceptions as exc
-from nubes.placement import queryparams
+from nubes.placement import queryparams, uuids
 from nubes.placement.queryparams import AggregateFilter, TraitFilter
 from nubes.placement.schemas import allocation_candidate as schema
 
@@ -141,7 +141,7 @@ def _parse_groups(params: dict, version) -> dict[str, RequestGroup]:
         elif prefix == "member_of":
             group.member_of = queryparams.parse_member_of(_as_list(value), version, param=key)
         else:
-            group.in_tree = _as_list(value)[-1]
+            group.in_tree = uuids.canonical(_as_list(value)[-1])
     return groups
 
 

@@ -100,6 +100,7 @@ PUT_ALLOCATIONS_V1_28["required"].append("consumer_generation")
 
 MAPPINGS = {
     "type": "object",
+    "minProperties": 1,
     "patternProperties": {
         GROUP_SUFFIX_PATTERN: {
             "type": "array",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 
 from nubes.common.db.transaction import Database
+from nubes.placement import exceptions as exc
 from nubes.placement.repo import providers as provider_repo
 from nubes.placement.service import allocations, inventories
 
@@ -43,6 +44,8 @@ def reshape(db: Database, changes: list[InventoryChange],
     changes = sorted(changes, key=lambda c: c.provider_uuid)
 
     def work(conn) -> None:
+        for change in changes:
+            _require_provider(conn, change.provider_uuid)
         freed = allocations.release_in(conn, writes)
         for change in changes:
             inventories.write_in(conn, change.provider_uuid, change.generation,
@@ -56,6 +59,16 @@ def reshape(db: Database, changes: list[InventoryChange],
             inventories.check_usage_in(conn, change.provider_uuid)
 
     db.write(work)
+
+
+def _require_provider(conn, provider_uuid: str) -> None:
+    """An unknown provider in ``inventories`` is a bad request (400,
+    ``placement.resource_provider.not_found``), checked before anything."""
+    try:
+        provider_repo.get_by_uuid_or_raise(conn, provider_uuid)
+    except exc.ResourceProviderNotFound as error:
+        raise exc.ReshapeProviderNotFound(
+            f"Resource provider {provider_uuid} in inventories not found: {error}") from None
 
 
 def _interim_plan(records: list[inventories.Inventory]) -> inventories.Plan:

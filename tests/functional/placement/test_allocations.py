@@ -310,6 +310,7 @@ def test_custom_resource_class(placement):
     lambda b: b.update(mappings={"bad suffix!": [new_uuid()]}),
     lambda b: b.update(mappings={"_x": []}),
     lambda b: b.update(mappings=[]),
+    lambda b: b.update(mappings={}),
 ], ids=lambda _: "")
 def test_bad_put_bodies(placement, placement_database, mutate):
     rp = provider(placement, "cn1", VCPU=8)

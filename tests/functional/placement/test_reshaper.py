@@ -155,3 +155,30 @@ def test_new_consumer_can_be_created(host_with_vgpus_on_root):
     assert as_service(placement).post("/reshaper", json=body).status == 204
     usage = placement.get(f"/resource_providers/{CHILD}/usages").json["usages"]
     assert usage == {"VGPU": 3}
+
+
+def test_unknown_provider_in_inventories_is_400_not_found(host_with_vgpus_on_root):
+    placement = host_with_vgpus_on_root
+    body = _move_body(placement)
+    missing = str(uuid.uuid4())
+    body["inventories"][missing] = body["inventories"].pop(CHILD)
+    resp = as_service(placement).post("/reshaper", json=body)
+    assert resp.status == 400, resp
+    assert resp.error_code == "placement.resource_provider.not_found"
+    assert resp.json["errors"][0]["detail"] == (
+        f"Resource provider {missing} in inventories not found: "
+        f"No resource provider with uuid {missing} found")
+    _unchanged(placement)
+
+
+@pytest.mark.parametrize("version", ["1.34", "1.38"])
+def test_empty_mappings_are_400(host_with_vgpus_on_root, version):
+    placement = host_with_vgpus_on_root
+    body = _move_body(placement)
+    body["allocations"][VM]["mappings"] = {}
+    if version == "1.34":
+        body["allocations"][VM].pop("consumer_type")
+    resp = as_service(placement).post("/reshaper", json=body, version=version)
+    assert resp.status == 400, resp
+    assert "should be non-empty" in resp.json["errors"][0]["detail"]
+    _unchanged(placement)

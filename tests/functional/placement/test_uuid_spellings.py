@@ -115,3 +115,12 @@ def test_long_resource_class_name_at_1_7_is_400(placement):
     assert placement.get(f"/resource_classes/{name}", version="1.7").status == 404
     ok = "CUSTOM_" + "A" * 248
     assert placement.put(f"/resource_classes/{ok}", version="1.7").status == 201
+
+
+@pytest.mark.parametrize("spelling", spellings(RP))
+def test_in_tree_on_allocation_candidates_names_the_same_tree(placement, rp, spelling):
+    placement.set_inventory(RP, {"VCPU": 4})
+    resp = placement.get(f"/allocation_candidates?resources=VCPU:1&in_tree={spelling}",
+                         version="1.31")
+    assert resp.status == 200, resp
+    assert [list(r["allocations"]) for r in resp.json["allocation_requests"]] == [[RP]]
