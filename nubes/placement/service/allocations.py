@@ -11,9 +11,12 @@ concurrent writers queue rather than deadlock):
    what it already holds fits;
 4. reads, in one statement, every named provider's generation, inventories
    and current usage, and checks every requested amount against them;
-5. bumps the generation of every provider it touches, sorted by id: a
-   guarded UPDATE (``WHERE generation = <read in 4>``) on each provider
-   receiving allocations, so that of two writers that read the same usage
+5. bumps, sorted by id, the generation of every provider receiving
+   allocations and of every provider a consumer written with no
+   allocations left (as placement's zero-amount replacements do; a
+   provider that only loses allocations to a consumer moving elsewhere
+   keeps its generation): a guarded UPDATE (``WHERE generation = <read in
+   4>``) on each provider receiving allocations, so that of two writers that read the same usage
    only one commits and the other runs again from the start
    (``RetryRequest``, retried by ``Database.write``) and sees the first
    one's allocations;
@@ -125,10 +128,22 @@ def replace(db: Database, writes: list[ConsumerWrite]) -> None:
     db.write(work)
 
 
-def release_in(conn: sa.Connection, writes: list[ConsumerWrite]) -> set[int]:
+@dataclasses.dataclass(frozen=True)
+class Released:
+    """Providers whose allocations a write's first half deleted: those of
+    consumers written with no allocations (``emptied``: their generations
+    are bumped, as placement's zero-amount replacements bump them) and those
+    of consumers that get new allocations (``moved``: a provider that only
+    loses allocations this way keeps its generation; the candidates cache
+    is told)."""
+    emptied: set[int]
+    moved: set[int]
+
+
+def release_in(conn: sa.Connection, writes: list[ConsumerWrite]) -> Released:
     """First half of a write, inside the caller's transaction (steps 1-3):
     check the consumers' generations, save the consumers and delete their
-    current allocations.  Returns the ids of the providers those were on."""
+    current allocations."""
     writes = sorted(writes, key=lambda w: w.consumer.uuid)
     uuids = [w.consumer.uuid for w in writes]
     known_ids = None
@@ -145,17 +160,25 @@ def release_in(conn: sa.Connection, writes: list[ConsumerWrite]) -> set[int]:
     for write in writes:
         consumers.save(conn, write.consumer, existing.get(write.consumer.uuid),
                        bool(write.allocations), known_ids)
-    held = [u for u in uuids if u in existing]
-    return repo.delete_for_consumers(conn, held) if held else set()
+    emptied = [w.consumer.uuid for w in writes
+               if not w.allocations and w.consumer.uuid in existing]
+    moved = [w.consumer.uuid for w in writes
+             if w.allocations and w.consumer.uuid in existing]
+    return Released(emptied=repo.delete_for_consumers(conn, emptied) if emptied else set(),
+                    moved=repo.delete_for_consumers(conn, moved) if moved else set())
 
 
-def claim_in(conn: sa.Connection, writes: list[ConsumerWrite], freed: set[int], *,
+def claim_in(conn: sa.Connection, writes: list[ConsumerWrite], released: Released, *,
              lock: bool = False) -> None:
     """Second half (steps 4-6): check the new allocations against capacity,
-    bump every touched provider's generation and insert them.  ``lock``
-    row-locks the providers first (used on retries after a lost race)."""
+    bump the generations of the providers claimed on and of those emptied
+    consumers left, and insert the allocations.  ``lock`` row-locks the
+    providers first (used on retries after a lost race)."""
     claimed, rows = _plan(conn, writes, lock=lock)
-    _bump_providers(conn, claimed, freed)
+    _bump_providers(conn, claimed, released.emptied)
+    quiet = released.moved - claimed.keys() - released.emptied
+    if quiet:
+        provider_repo.mark_changed_quietly(conn, quiet)
     if rows:
         repo.insert(conn, rows)
 

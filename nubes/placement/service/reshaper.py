@@ -14,7 +14,8 @@ the reshape with further writes):
    inventory and the requested one (requested records win), its
    generation checked against the request's and bumped;
 3. the consumers' new allocations are checked against those inventories
-   and written, bumping each provider they land on;
+   and written, bumping each provider they land on (and those a consumer
+   written with no allocations left);
 4. *final inventory*: each named provider's inventory becomes exactly the
    requested one, bumping it again; no allocation may be left on a class
    a provider no longer has (capacity below usage is accepted, as in any
@@ -46,13 +47,11 @@ def reshape(db: Database, changes: list[InventoryChange],
     def work(conn) -> None:
         for change in changes:
             _require_provider(conn, change.provider_uuid)
-        freed = allocations.release_in(conn, writes)
+        released = allocations.release_in(conn, writes)
         for change in changes:
             inventories.write_in(conn, change.provider_uuid, change.generation,
                                  _interim_plan(change.records), check_usage=False)
-        allocations.claim_in(conn, writes, set())
-        # Released only: no generation bump, but the candidates cache must see it.
-        provider_repo.mark_changed_quietly(conn, freed)
+        allocations.claim_in(conn, writes, released)
         for change in changes:
             inventories.write_in(conn, change.provider_uuid, None,
                                  inventories.replace_plan(change.records), check_usage=False)

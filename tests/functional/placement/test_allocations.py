@@ -244,9 +244,19 @@ def test_replacing_frees_the_old_allocations_first(placement):
     assert put(placement, consumer, {rp1: {"VCPU": 4}}, generation=1).status == 204
     gen1 = generation_of(placement, rp1)
     assert put(placement, consumer, {rp2: {"VCPU": 3}}, generation=2).status == 204
-    assert generation_of(placement, rp1) == gen1 + 1  # the freed provider moves on too
+    # As placement: a provider that only loses allocations to a consumer
+    # moving elsewhere keeps its generation ...
+    assert generation_of(placement, rp1) == gen1
     assert placement.get(f"/resource_providers/{rp1}/allocations").json["allocations"] == {}
     assert put(placement, new_uuid(), {rp1: {"VCPU": 4}}).status == 204
+    # ... and one a consumer written with no allocations leaves is bumped.
+    gen2 = generation_of(placement, rp2)
+    resp = placement.put(f"/allocations/{consumer}", json={
+        "allocations": {}, "project_id": "p", "user_id": "u", "consumer_generation": 3},
+        version="1.28")
+    assert resp.status == 204, resp
+    assert generation_of(placement, rp2) == gen2 + 1
+    assert placement.get(f"/resource_providers/{rp2}/allocations").json["allocations"] == {}
 
 
 def test_constraints_and_missing_inventory(placement, placement_database):
