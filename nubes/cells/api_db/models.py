@@ -83,6 +83,10 @@ build_requests = sa.Table(
     sa.Column("instance", MediumText, nullable=True),          # serialized instance
     sa.Column("block_device_mappings", MediumText, nullable=True),
     sa.Column("tags", sa.Text, nullable=True),
+    # The super-conductor working on it and until when (a lease: one that
+    # runs out means it died or its cast was lost; another takes it over).
+    sa.Column("lease_owner", sa.String(36), nullable=True),
+    sa.Column("lease_expires", sa.DateTime, nullable=True),
     *timestamps(),
 )
 

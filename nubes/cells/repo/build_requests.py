@@ -127,3 +127,41 @@ def update_instance(conn: sa.Connection, instance_uuid: str, values: dict[str, A
 def delete(conn: sa.Connection, instance_uuid: str) -> bool:
     """False if it was already gone (the server was deleted, or built)."""
     return conn.execute(_DELETE_BUILD_REQUEST, {"uuid": instance_uuid}).rowcount == 1
+
+
+# --- leases: which super-conductor works on a build request ------------------------
+
+def take(conn: sa.Connection, instance_uuids: list[str], owner: str,
+         now: datetime.datetime, until: datetime.datetime) -> tuple[set[str], set[str]]:
+    """Lease the build requests of ``instance_uuids`` to ``owner`` until
+    ``until``, where no other lease holds at ``now``.  Returns the uuids
+    now leased to ``owner`` and, of those, the ones an earlier owner had
+    leased (a take-over: that owner may have left work half done).
+
+    The guarded UPDATE is the proof: of two takers only one matches a row
+    (the other re-reads it after the first commits and finds it leased)."""
+    wanted = sorted(set(instance_uuids))
+    if not wanted:
+        return set(), set()
+    before = {row.instance_uuid: row.lease_owner for row in conn.execute(
+        sa.select(br.c.instance_uuid, br.c.lease_owner).where(br.c.instance_uuid.in_(wanted)))}
+    conn.execute(sa.update(br)
+                 .where(br.c.instance_uuid.in_(wanted),
+                        sa.or_(br.c.lease_expires.is_(None), br.c.lease_expires < now))
+                 .values(lease_owner=owner, lease_expires=until))
+    taken = set(conn.scalars(sa.select(br.c.instance_uuid).where(
+        br.c.instance_uuid.in_(wanted), br.c.lease_owner == owner)))
+    return taken, {u for u in taken if before.get(u) not in (None, owner)}
+
+
+def unattended(conn: sa.Connection, now: datetime.datetime, created_before: datetime.datetime,
+               limit: int) -> list[str]:
+    """Build requests nobody works on: their lease ran out, or none was
+    ever taken although they are older than ``created_before`` (the cast
+    that should have started them was lost); oldest first."""
+    query = (sa.select(br.c.instance_uuid)
+             .where(sa.or_(br.c.lease_expires < now,
+                           sa.and_(br.c.lease_expires.is_(None),
+                                   br.c.created_at < created_before)))
+             .order_by(br.c.id).limit(limit))
+    return list(conn.scalars(query))

@@ -38,6 +38,14 @@ COMPUTE_OPTS = [
                help="Seconds a server may stay in one task (building, rebooting, "
                     "resizing, ...) without its record changing before its cell "
                     "conductor puts it in ERROR with a fault; 0 never."),
+    cfg.IntOpt("build_request_lease", default=300, min=5, max=86400,
+               help="Seconds a super-conductor holds the build requests it is "
+                    "turning into instances.  A build request whose lease ran out "
+                    "(its super-conductor died) or that no super-conductor took "
+                    "this long after the API accepted it (its cast was lost) is "
+                    "taken over by a super-conductor's periodic check, which runs "
+                    "every fifth of this (at most every minute).  Keep it well "
+                    "above the longest scheduling call (rpc_response_timeout)."),
     cfg.IntOpt("resize_confirm_window", default=0, min=0, max=10 * 365 * 86400,
                help="Seconds after which a resized or migrated server waiting in "
                     "VERIFY_RESIZE is confirmed by its new host; 0 never."),

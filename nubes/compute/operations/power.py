@@ -107,14 +107,13 @@ def _run(host: Host, ctx: RequestContext, instance_uuid: str, event: str,
         values = {"task_state": None, "power_state": power_state}
         if vm_state is not None:
             values["vm_state"] = vm_state
-        try:
-            conductor.instance_update(ctx, instance_uuid, values,
-                                      expected_task_state=task_states)
+        try:   # one transaction: no reader sees the new state without the event's end
+            conductor.instance_update_with_event(
+                ctx, instance_uuid, values, event=event, phase="finish", host=host.name,
+                finish_action=True, expected_task_state=task_states)
         except (InstanceNotFound, UnexpectedTaskState) as exc:
             LOG.info("%s: %s changed meanwhile: %s", event, instance_uuid, exc)
             return False
-        conductor.action_event_finish(ctx, instance_uuid, event, host=host.name,
-                                      finish_action=True)
         return True
 
 

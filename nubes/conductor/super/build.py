@@ -2,6 +2,10 @@
 
 :class:`ScheduleAndBuild` (one request, possibly a multi-create):
 
+0. lease the build requests (``[DEFAULT] build_request_lease``): those
+   another super-conductor holds, or that are gone, are left alone; one
+   whose earlier lease ran out is taken over (its owner died: whatever it
+   left is cleared first, see :mod:`leftovers`);
 1. read the request spec (unless the cast carried it);
 2. ask the scheduler for destinations (per instance: a claimed selection
    plus unclaimed alternates from the same cell);
@@ -31,8 +35,10 @@ the row was created, puts it in ERROR with a fault.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import logging
+import uuid as uuidlib
 from typing import Any
 
 from nubes.cells import quota
@@ -49,7 +55,7 @@ from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import Action, VmState
-from nubes.conductor.super import cell0, quota_recheck
+from nubes.conductor.super import cell0, leftovers, quota_recheck
 from nubes.conductor.super.api_level import ApiLevel
 from nubes.conductor.super.instance_values import instance_values
 from nubes.conductor.task import Task
@@ -70,7 +76,29 @@ class ScheduleAndBuild(Task):
 
     def _execute(self) -> dict[str, str]:
         """instance uuid -> what became of it (``building``, ``cell0``,
-        ``deleted``, ``failed``)."""
+        ``deleted``, ``failed``, ``elsewhere``: built, deleted or leased by
+        another super-conductor)."""
+        taken = self._take()
+        outcome = {u: "elsewhere" for u in self.instance_uuids if u not in taken}
+        if outcome:
+            LOG.info("build requests of %s are gone or held elsewhere; leaving them",
+                     sorted(outcome))
+        self.instance_uuids = [u for u in self.instance_uuids if u in taken]
+        if self.instance_uuids:
+            outcome.update(self._schedule_and_place())
+        return outcome
+
+    def _take(self) -> set[str]:
+        now = utcnow()
+        until = now + datetime.timedelta(seconds=self.api.conf.build_request_lease)
+        owner = str(uuidlib.uuid4())
+        taken, taken_over = self.api.api_db.write(lambda conn: build_requests.take(
+            conn, self.instance_uuids, owner, now, until))
+        for uuid in sorted(taken_over):
+            leftovers.clear_leftovers(self.api, self.ctx, uuid)
+        return taken
+
+    def _schedule_and_place(self) -> dict[str, str]:
         uuids = self.instance_uuids
         spec = self.spec or self._load_spec()
         if spec is None:

@@ -3,7 +3,8 @@ API-level bus (``[DEFAULT] transport_url`` of the API services), with the
 API database, every cell's database and bus, the scheduler and placement.
 
 It turns build requests into instances in cells (or cell0):
-:class:`~nubes.conductor.super.build.ScheduleAndBuild`.  Cell services never
+:class:`~nubes.conductor.super.build.ScheduleAndBuild`, and periodically
+builds again those nobody works on (:mod:`.lost_builds`).  Cell services never
 call it (no up-calls); the compute API casts to it through
 :class:`nubes.conductor.super.rpcapi.SuperConductorAPI`.
 
@@ -27,6 +28,7 @@ from nubes.common.db.transaction import Database
 from nubes.cells.buses import CellBuses
 from nubes.conductor.super.api_level import ApiLevel
 from nubes.conductor.super.endpoint import SuperConductorEndpoint
+from nubes.conductor.super.lost_builds import LostBuilds
 from nubes.conductor.super.messages import TOPIC
 from nubes.placement.client import PlacementClient
 from nubes.scheduler.rpcapi import SchedulerAPI
@@ -49,13 +51,16 @@ class SuperConductor:
         self._server = rpc.RPCServer(transport, TOPIC, self.host,
                                      [SuperConductorEndpoint(self.api, scheduler)],
                                      conf=conf)
+        self.lost_builds = LostBuilds(self.api, scheduler, self.host)
 
     def start(self) -> "SuperConductor":
         self._server.start()
+        self.lost_builds.start()
         LOG.info("super-conductor %s serving on %r", self.host, self.transport)
         return self
 
     def stop(self) -> None:
+        self.lost_builds.stop()
         self._server.stop()
         self.api.buses.close()
         if self._own_placement:

@@ -46,8 +46,10 @@ def configs(d: Distributed, urls: dict[str, str], *, fake_size: dict | None = No
     bus = {"oslo_messaging_rabbit": {"rabbit_retry_interval": 0.2, "rabbit_interval_max": 1,
                                      "publish_retry_timeout": 10}}
     placement_client = {"endpoint": urls["placement"], "token": "admin"}
+    # build_request_lease: a killed super-conductor's builds are taken over
+    # within half a minute (above the scheduler's 15 s of placement retries).
     api_level = {"transport_url": d.bus_urls["api"], "report_interval": REPORT_INTERVAL,
-                 "service_down_time": 10}
+                 "service_down_time": 10, "build_request_lease": 30}
     confs = {
         # The compute API, the scheduler and the super-conductor share it:
         # the API database, the API-level bus, placement, the image API.

@@ -151,14 +151,12 @@ def test_compute_killed_mid_build(cloud):
     assert _statuses(_assert_end_state(cloud, count)) == _statuses(servers)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a cast is acknowledged when the consumer takes it (rabbit_consumer: at most "
-    "once), so the super-conductor's schedule_and_build in hand when it dies is "
-    "lost and its servers stay in BUILD as build requests; acking after handling "
-    "needs a redelivery-safe ScheduleAndBuild (PlaceInCell takes a missing build "
-    "request for a delete and releases the claim)"))
 @pytest.mark.parametrize("backend", ["mysql", "postgresql"])
 def test_super_conductor_killed_with_casts_in_flight(cloud):
+    """The casts the killed super-conductor held are gone with it (acked on
+    receipt); their build requests are taken over by the restarted one's
+    periodic check once their lease runs out (or, never leased, once they
+    are that old)."""
     count = 30
     cloud.d.kill("super-conductor")
     _boot(cloud, count // 2, "queued")

@@ -37,7 +37,7 @@ def test_the_schemas_share_no_table_names():
 
 
 def test_heads():
-    assert migrate.head_revision(schema_sync.API_SCRIPTS) == "api_0002"
+    assert migrate.head_revision(schema_sync.API_SCRIPTS) == "api_0003"
     assert migrate.head_revision(schema_sync.CELL_SCRIPTS) == "cell_0004"
 
 
