@@ -30,7 +30,10 @@ ever seeing half a server:
    **cell's** bus with the claimed selection and the alternates.
 
 Its rollback (an unexpected error on the way) releases the claim and, if
-the row was created, puts it in ERROR with a fault.
+the row was created, puts it in ERROR with a fault.  If the row could not
+be created (the cell's database does not answer, say), the instance is
+scheduled once more away from every host of that cell, and buried in cell0
+if that fails too.
 """
 from __future__ import annotations
 
@@ -99,11 +102,34 @@ class ScheduleAndBuild(Task):
         return taken
 
     def _schedule_and_place(self) -> dict[str, str]:
+        """Two rounds at most: instances whose cell could not be written
+        (its database unreachable, say; nothing was made there) are
+        scheduled once more away from that cell's hosts, then buried."""
         uuids = self.instance_uuids
         spec = self.spec or self._load_spec()
         if spec is None:
             LOG.error("no request spec for %s; cannot build", uuids)
             return {u: "failed" for u in uuids}
+        outcome, unplaced = self._one_round(uuids, spec)
+        if unplaced:
+            cells = {cell.id: cell for cell, _ in unplaced.values()}
+            avoid = self.api.api_db.read(lambda conn: [
+                m.host for cell_id in cells for m in host_mappings.list_all(conn, cell_id)])
+            spec = dataclasses.replace(spec, ignore_hosts=sorted(
+                set(spec.ignore_hosts) | set(avoid)))
+            placed, unplaced = self._one_round(list(unplaced), spec)
+            outcome.update(placed)
+        for uuid, (cell, exc) in unplaced.items():
+            reason = (f"Build of instance {uuid} failed: cell {cell.label} could not "
+                      f"be written: {type(exc).__name__}: {exc}")[:255]
+            outcome[uuid] = ("cell0" if cell0.bury(self.api, self.ctx, uuid, spec, reason)
+                             else "deleted")
+        return outcome
+
+    def _one_round(self, uuids: list[str], spec: RequestSpec
+                   ) -> tuple[dict[str, str], dict[str, tuple[Any, Exception]]]:
+        """What became of each instance, and the instances whose chosen
+        cell could not be written (with the cell and the error)."""
         spec.num_instances = len(uuids)
         try:
             selections = self.scheduler.select_destinations(self.ctx, spec, uuids,
@@ -116,23 +142,29 @@ class ScheduleAndBuild(Task):
             reason = str(exc) if isinstance(exc, NoValidHost) else \
                 f"Build of instance failed while scheduling: {type(exc).__name__}: {exc}"
             return {u: "cell0" if cell0.bury(self.api, self.ctx, u, spec, reason)
-                    else "deleted" for u in uuids}
+                    else "deleted" for u in uuids}, {}
         known = self._read_api_rows(spec, selections)
         refused = quota_recheck.refuse_if_over(self.api, self.ctx, spec, uuids,
                                                limits=known.limits)
         if refused is not None:     # racing creates took the room: cell0, claims released
-            return refused
-        outcome = {}
+            return refused, {}
+        outcome, unplaced = {}, {}
         for uuid, per_instance in zip(uuids, selections):
+            task = PlaceInCell(self.api, self.ctx, uuid, spec, per_instance,
+                               mapping=known.mappings.get(per_instance[0].service_host),
+                               build_request=known.build_requests.get(uuid))
             try:
-                outcome[uuid] = PlaceInCell(
-                    self.api, self.ctx, uuid, spec, per_instance,
-                    mapping=known.mappings.get(per_instance[0].service_host),
-                    build_request=known.build_requests.get(uuid)).execute()
-            except Exception:  # noqa: BLE001 - rolled back; the others go on
-                LOG.exception("placing instance %s failed", uuid)
-                outcome[uuid] = "failed"
-        return outcome
+                outcome[uuid] = task.execute()
+            except Exception as exc:  # noqa: BLE001 - rolled back; the others go on
+                if task.cell is not None and not task.created:
+                    LOG.warning("cell %s could not take instance %s (%s: %s); scheduling "
+                                "it away from that cell", task.cell.label, uuid,
+                                type(exc).__name__, exc)
+                    unplaced[uuid] = (task.cell, exc)
+                else:
+                    LOG.exception("placing instance %s failed", uuid)
+                    outcome[uuid] = "failed"
+        return outcome, unplaced
 
     def _read_api_rows(self, spec: RequestSpec, selections: list[list[Selection]]
                        ) -> "_ApiRows":
@@ -176,8 +208,8 @@ class PlaceInCell(Task):
         self.spec = spec
         self.chosen, self.alternates = selections[0], list(selections[1:])
         self._mapping, self._build_request = mapping, build_request
-        self._cell = None
-        self._created = False
+        self.cell = None           # the chosen host's cell, once known
+        self.created = False      # the instance row written there
 
     def _execute(self) -> str:
         api, uuid, chosen = self.api, self.uuid, self.chosen
@@ -186,7 +218,7 @@ class PlaceInCell(Task):
             _release(api, self.ctx, uuid)
             reason = f"Host '{chosen.service_host}' is not mapped to any cell"
             return "cell0" if cell0.bury(api, self.ctx, uuid, self.spec, reason) else "deleted"
-        cell = self._cell = api.cells.get(mapping.cell_uuid)
+        cell = self.cell = api.cells.get(mapping.cell_uuid)
         if build_request is None:
             LOG.info("instance %s was deleted while scheduling; releasing its claim", uuid)
             _release(api, self.ctx, uuid)
@@ -212,7 +244,7 @@ class PlaceInCell(Task):
                                    user_id=self.ctx.user_id or self.spec.user_id,
                                    project_id=self.spec.project_id, now=now)
         api.cells.database(cell).write(cell_work)
-        self._created = True
+        self.created = True
 
         def api_work(conn) -> bool:
             instance_mappings.point_at_cell(conn, uuid, cell.id)
@@ -233,9 +265,9 @@ class PlaceInCell(Task):
 
     def rollback(self, exc: Exception) -> None:
         _release(self.api, self.ctx, self.uuid)
-        if not self._created:
+        if not self.created:
             return
-        db = self.api.cells.database(self._cell)
+        db = self.api.cells.database(self.cell)
         message = f"Build of instance {self.uuid} failed: {type(exc).__name__}: {exc}"
         db.write(lambda conn: (
             cell_repo.update(conn, self.uuid, {"vm_state": VmState.ERROR, "task_state": None,
@@ -244,7 +276,7 @@ class PlaceInCell(Task):
                                 host=None, now=utcnow())))
 
         def api_work(conn) -> None:
-            instance_mappings.point_at_cell(conn, self.uuid, self._cell.id)
+            instance_mappings.point_at_cell(conn, self.uuid, self.cell.id)
             build_requests.delete(conn, self.uuid)
         self.api.api_db.write(api_work)
 

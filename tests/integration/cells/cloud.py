@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from nubes.cells.cell_db import models as cell_models
 from tests.fixtures.compute import ComputeClient
 from tests.fixtures.placement import PlacementClient
+from tests.fixtures.tcp_proxy import TcpProxy
 from tests.integration.cells.harness import (Distributed, entry_point, free_port,
                                              wait_for)
 
@@ -160,14 +161,25 @@ class Cloud:
     placement: PlacementClient
     providers: dict[str, str]
     image: str
+    #: database name -> the proxy its URL goes through (``proxied``)
+    proxies: dict[str, TcpProxy] = dataclasses.field(default_factory=dict)
 
 
 def start_cloud(d: Distributed, backend: str, *, fake_size: dict | None = None,
-                extra: dict[str, dict[str, dict]] | None = None) -> Cloud:
+                extra: dict[str, dict[str, dict]] | None = None,
+                proxied: tuple[str, ...] = ()) -> Cloud:
     """Everything up, hosts discovered, the flavor :data:`FLAVOR` and an
-    image made."""
+    image made.  ``proxied``: databases (e.g. ``"cell2"``) every process
+    reaches through a :class:`TcpProxy` the test can cut."""
     rabbit = Distributed.check_environment(backend)
     d.create_databases(("api", "placement", "image", "cell0", "cell1", "cell2"))
+    proxies = {}
+    for name in proxied:
+        url = sa.engine.make_url(d.db_urls[name])
+        proxies[name] = TcpProxy(url.host, url.port).start()
+        d.on_close(proxies[name].stop)
+        d.db_urls[name] = url.set(port=proxies[name].port).render_as_string(
+            hide_password=False)
     d.create_vhosts(rabbit, BUSES)
     ports = {name: free_port() for name in ("placement", "image", "api")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -196,7 +208,7 @@ def start_cloud(d: Distributed, backend: str, *, fake_size: dict | None = None,
     resp = admin.post("/flavors", json={"flavor": FLAVOR})
     assert resp.status == 200, resp
     return Cloud(d, confs, ports, urls, admin, placement, providers,
-                 create_image(urls["image"]))
+                 create_image(urls["image"]), proxies)
 
 
 def create_image(url: str) -> str:

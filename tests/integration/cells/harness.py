@@ -160,7 +160,12 @@ class Deployment:
         self._databases: list[databases.TemporaryDatabase] = []
         self._vhosts: list[str] = []
         self._stopped: set[str] = set()   # stopped on purpose
+        self._on_close: list = []          # called once the processes are stopped
         self._env = {k: v for k, v in os.environ.items() if k != "NUBES_CONFIG_FILE"}
+
+    def on_close(self, fn) -> None:
+        """Call ``fn()`` in :meth:`close`, after the processes stopped."""
+        self._on_close.append(fn)
 
     def fail(self, message: str) -> NoReturn:
         raise DeploymentError(message)
@@ -289,6 +294,11 @@ class Deployment:
         for process in running:
             if process.wait(max(deadline - time.monotonic(), 0.1)) is None:
                 problems.append(f"{process.name} did not stop on SIGTERM: killed")
+        for fn in self._on_close:
+            try:
+                fn()
+            except Exception as exc:  # noqa: BLE001 - reported; the rest is still cleaned up
+                problems.append(f"{fn!r} failed at close: {exc}")
         if tails is not None:
             for process in self.processes.values():
                 print(f"----- {process.name}: {' '.join(process.argv)} "
@@ -324,6 +334,10 @@ class Deployment:
 
 class Distributed(Deployment):
     """A deployment for one test: what cannot be done fails the test."""
+
+    def on_close(self, fn) -> None:
+        """Call ``fn()`` in :meth:`close`, after the processes stopped."""
+        self._on_close.append(fn)
 
     def fail(self, message: str) -> NoReturn:
         pytest.fail(message, pytrace=False)

@@ -14,12 +14,21 @@ Once per backend, like the other distributed tests:
    here), and an ERROR one holds nothing on the dead hosts.
 3. The super-conductor is SIGKILLed with build requests queued for it, and
    started again: the queued casts are handled by the new process; SIGKILLed
-   again while it handles one, and started again (xfail: that cast is lost).
+   again while it handles one, and started again: the casts it held are
+   lost with it, and their build requests are taken over once their lease
+   runs out (``build_request_lease`` 30 s here).
 4. Placement (gunicorn) is SIGKILLed during the claims and started again.
+5. A cell's database becomes unreachable (every process reaches it through
+   a proxy the test cuts): lists and shows answer at once, with 2.69's
+   minimal records for that cell's servers (left out before 2.69, a 503 for
+   a show); new servers go to the other cell; once the database is back,
+   everything is as before.
 """
 from __future__ import annotations
 
 import collections
+import time
+
 import pytest
 
 from tests.fixtures.placement import PlacementClient
@@ -177,3 +186,82 @@ def test_placement_restarted_during_claims(cloud):
     # The test's own client: its kept-alive connection died with the old one.
     cloud.placement = PlacementClient(cloud.urls["placement"])
     _assert_end_state(cloud, count)
+
+
+@pytest.fixture
+def cloud_cell2_proxied(backend, deployment) -> Cloud:
+    """The deployment of :func:`cloud`, cell2's database behind a proxy.
+    The scheduler keeps its host states for long: it still offers cell2's
+    hosts once their database is gone, as it would within its usual few
+    seconds, so the super-conductor meets a cell it cannot write."""
+    cloud = start_cloud(deployment, backend, fake_size=HOST_SIZE, proxied=("cell2",), extra={
+        "api": {"quota": {"instances": 1000, "cores": 1000, "ram": 1000 * 1024},
+                "scheduler": {"host_state_cache_ttl": 600}}})
+    resp = cloud.admin.post("/flavors", json={"flavor": SMALL})
+    assert resp.status == 200, resp
+    return cloud
+
+
+def _boot_on(cloud: Cloud, host: str) -> str:
+    """A server of the project on ``host`` (forcing a host takes an admin)."""
+    admin_of_project = cloud.admin.as_user(user="u1", project=PROJECT, roles="admin")
+    resp = admin_of_project.post("/servers", json={"server": {
+        "name": f"on-{host}", "imageRef": cloud.image, "flavorRef": SMALL["id"],
+        "networks": "none", "availability_zone": f"nova:{host}"}})
+    assert resp.status == 202, resp
+    return resp.json["server"]["id"]
+
+
+def _timed_get(cloud: Cloud, path: str, version: str):
+    started = time.monotonic()
+    resp = cloud.admin.get(path, version=version)
+    return resp, time.monotonic() - started
+
+
+@pytest.mark.parametrize("backend", ["mysql", "postgresql"])
+def test_cell_database_unreachable(cloud_cell2_proxied):
+    cloud = cloud_cell2_proxied
+    ids = {host: _boot_on(cloud, host) for cell in HOSTS for host in HOSTS[cell]}
+    _assert_all_active(cloud, len(ids))
+    in_cell1 = {ids[h] for h in HOSTS["cell1"]}
+    in_cell2 = {ids[h] for h in HOSTS["cell2"]}
+
+    cloud.proxies["cell2"].cut()
+    # 2.69+: every server, cell2's as minimal records (status UNKNOWN).
+    resp, took = _timed_get(cloud, "/servers/detail?all_tenants=1", "2.69")
+    assert resp.status == 200 and took < 10, (resp, took)
+    shown = {s["id"]: s for s in resp.json["servers"]}
+    assert set(shown) == in_cell1 | in_cell2
+    assert {shown[i]["status"] for i in in_cell2} == {"UNKNOWN"}
+    assert {shown[i]["status"] for i in in_cell1} == {"ACTIVE"}
+    assert "OS-EXT-SRV-ATTR:host" not in shown[min(in_cell2)]
+    # Before 2.69 the down cell's servers are left out.
+    resp, took = _timed_get(cloud, "/servers/detail?all_tenants=1", "2.68")
+    assert resp.status == 200 and took < 10, (resp, took)
+    assert {s["id"] for s in resp.json["servers"]} == in_cell1
+    # One of them: minimal from 2.69, 503 before.
+    one = min(in_cell2)
+    resp, took = _timed_get(cloud, f"/servers/{one}", "2.69")
+    assert resp.status == 200 and resp.json["server"]["status"] == "UNKNOWN", resp
+    resp, took = _timed_get(cloud, f"/servers/{one}", "2.68")
+    assert resp.status == 503 and took < 10, (resp, took)
+    # New servers go to the cell that answers.
+    reservation = _boot(cloud, 4, "while-down")
+
+    def placed():
+        resp = cloud.admin.get(
+            f"/servers/detail?all_tenants=1&reservation_id={reservation}", version="2.68")
+        assert resp.status == 200, resp
+        servers = resp.json["servers"]
+        done = [s for s in servers if s["status"] in ("ACTIVE", "ERROR")]
+        return servers if len(servers) == 4 and len(done) == 4 else None
+    new = wait_for(placed, SETTLE_TIMEOUT, "the new servers placed", interval=0.5,
+                   alive=cloud.d.check_alive)
+    assert {s["status"] for s in new} == {"ACTIVE"}, new
+    assert {s["OS-EXT-SRV-ATTR:host"] for s in new} <= set(HOSTS["cell1"]), new
+    assert "scheduling it away from that cell" in cloud.d.processes["super-conductor"].tail(
+        10**6)
+
+    cloud.proxies["cell2"].restore()
+    servers = _assert_end_state(cloud, len(ids) + 4)
+    assert _statuses(servers) == {"ACTIVE": len(ids) + 4}
