@@ -11,12 +11,14 @@ directory keeps its data.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
 import threading
 
 from nubes.cmd import service_main
+from nubes.common import log
 from nubes.embedded.cloud import EmbeddedCloud, Options
 from nubes.embedded.layout import Ports
 
@@ -42,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--placement-port", type=int, default=8778)
     up.add_argument("--image-port", type=int, default=9292)
     up.add_argument("--volume-port", type=int, default=8776)
+    up.add_argument("-v", "--verbose", action="store_true",
+                    help="log what every service does while starting too (by default "
+                         "only warnings until the cloud is ready, then the access "
+                         "log and INFO)")
     return parser
 
 
@@ -64,8 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     # in the background hands it SIGINT ignored, and Python then keeps it so.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     service_main.dump_stacks_on_sigusr1()
+    if not args.verbose:    # starting is told by the "nubes:" lines; warnings still show
+        log.setup(level=logging.WARNING)
     try:
         cloud.start()
+        logging.getLogger().setLevel(logging.DEBUG if cloud.conf.debug else logging.INFO)
         print("nubes: ready; press Ctrl-C to stop", flush=True)
         while not stop.wait(0.5):
             pass
@@ -76,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         _stop(cloud)
         return 1
     print("nubes: stopping ...", flush=True)
+    if not args.verbose:    # stopping is told by the "nubes:" lines too
+        logging.getLogger().setLevel(logging.WARNING)
     _stop(cloud)
     print("nubes: stopped", flush=True)
     return 0

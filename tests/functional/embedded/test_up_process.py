@@ -27,14 +27,24 @@ def test_quiet_start_one_access_line_per_request_and_a_prompt_ctrl_c(tmp_path):
     assert [line for line in up.seen if line.strip()][-1] == "nubes: stopped", output
     assert "alembic" not in output
     assert "waitress" not in output
+    # Starting and stopping are told by nubes's own lines; the one log line
+    # is the request's.
+    assert [line for line in up.seen
+            if line.strip() and not line.startswith("nubes")] == mine_of(up, request_id), output
     mine = [line for line in up.seen if request_id in line]
     assert len(mine) == 1, output
     assert " INFO nubes.access [" + request_id + "] 127.0.0.1 \"GET /v2.1\" status: 200 " \
         in mine[0]
 
 
+def mine_of(up: UpProcess, request_id: str) -> list[str]:
+    return [line for line in up.seen if request_id in line]
+
+
 def test_ctrl_c_while_starting_stops_what_had_started(tmp_path):
-    up = UpProcess(str(tmp_path / "state"), "--cells", "1", "--hosts-per-cell", "1")
+    # --verbose: the services' own lines say what was stopped.
+    up = UpProcess(str(tmp_path / "state"), "--cells", "1", "--hosts-per-cell", "1",
+                   "--verbose")
     try:
         # The cell conductor runs once the hosts are being started.
         up.until("fake compute hosts ...")
