@@ -173,3 +173,16 @@ def evacuated_from(conn: sa.Connection, source_compute: str, limit: int) -> list
         mig.c.migration_type == "evacuation", mig.c.status == "done").order_by(mig.c.id)
         .limit(limit))
     return [_record(r) for r in rows]
+
+
+def cold_in_progress_from(conn: sa.Connection, instance_uuid: str,
+                          source_compute: str) -> dict | None:
+    """The instance's resize or cold migration away from ``source_compute``
+    that has not reached its destination yet (``pre-migrating`` or
+    ``migrating``), if any."""
+    row = conn.execute(sa.select(mig).where(
+        mig.c.instance_uuid == instance_uuid, mig.c.deleted == 0,
+        mig.c.source_compute == source_compute,
+        mig.c.migration_type.in_(("resize", "migration")),
+        mig.c.status.in_(("pre-migrating", "migrating"))).order_by(mig.c.id.desc())).first()
+    return None if row is None else _record(row)

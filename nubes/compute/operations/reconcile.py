@@ -10,6 +10,10 @@ placement up with the cell database.
   node's provider again, guarded by the consumer generation (an allocation
   that appears meanwhile is kept).
 
+* a server this host was moving away when it stopped (task
+  ``resize_migrating``) has the move rolled back
+  (:func:`~nubes.compute.operations.resize.roll_back_interrupted`).
+
 Allocations on this host's providers whose consumer is unknown are left to
 ``nubes-manage placement audit``, which sees the API database (a claim for
 a server still being built has no instance row yet).
@@ -20,8 +24,8 @@ import dataclasses
 import logging
 
 from nubes.common.context import RequestContext
-from nubes.compute.operations import Host
-from nubes.compute.states import PowerState, VmState
+from nubes.compute.operations import Host, resize
+from nubes.compute.states import PowerState, TaskState, VmState
 from nubes.conductor.cell.messages import InstanceRecord
 
 LOG = logging.getLogger(__name__)
@@ -37,6 +41,7 @@ _NO_HEAL = (VmState.BUILDING, VmState.SOFT_DELETED, VmState.SHELVED_OFFLOADED)
 class Reconciled:
     guests: int = 0
     healed: int = 0
+    rolled_back: int = 0
 
 
 def reconcile(host: Host, ctx: RequestContext, nodes: dict[str, str]) -> Reconciled:
@@ -47,15 +52,27 @@ def reconcile(host: Host, ctx: RequestContext, nodes: dict[str, str]) -> Reconci
         page = host.conductor.instances_on_host(ctx, host.name, after_id=after, limit=PAGE)
         for _id, instance in page:
             with host.locks.hold(instance.uuid):
+                if instance.task_state == TaskState.RESIZE_MIGRATING:
+                    done.rolled_back += _interrupted_move(host, ctx, instance)
                 done.guests += _guest(host, instance)
                 done.healed += _allocation(host, ctx, instance, nodes)
         if len(page) < PAGE:
             break
         after = page[-1][0]
-    if done.guests or done.healed:
-        LOG.info("host %s: %d guest(s) brought back, %d allocation(s) healed", host.name,
-                 done.guests, done.healed)
+    if done.guests or done.healed or done.rolled_back:
+        LOG.info("host %s: %d guest(s) brought back, %d allocation(s) healed, %d "
+                 "interrupted move(s) rolled back", host.name, done.guests, done.healed,
+                 done.rolled_back)
     return done
+
+
+def _interrupted_move(host: Host, ctx: RequestContext, instance: InstanceRecord) -> int:
+    try:
+        return int(resize.roll_back_interrupted(host, ctx, instance.uuid, instance.vm_state))
+    except Exception:  # noqa: BLE001 - one server does not stop the others
+        LOG.exception("host %s: could not roll back the interrupted move of %s", host.name,
+                      instance.uuid)
+        return 0
 
 
 def _guest(host: Host, instance: InstanceRecord) -> int:

@@ -28,7 +28,9 @@ uuid and claimed the destination for the instance's):
 
 A failure before the destination has the server hands it back the same
 way (migration ``error``, a fault, the event with Error): the server is on
-its source, as it was, and placement exactly as before the move.
+its source, as it was, and placement exactly as before the move.  So does
+a source that stopped in the middle of handing over, when it starts again
+(:func:`roll_back_interrupted`, from the host's start-up reconcile).
 """
 from __future__ import annotations
 
@@ -274,6 +276,31 @@ def _fail_event(host: Host, ctx: RequestContext, uuid: str, event: str,
 
 def _text(exc: Exception) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+class MoveInterrupted(Exception):
+    """The source host stopped while it handed the server over."""
+
+
+def roll_back_interrupted(host: Host, ctx: RequestContext, uuid: str, vm_state: str) -> bool:
+    """At start, for a server this host was moving away (task
+    ``resize_migrating``: the driver was handing its disk over) when the
+    host stopped.  The cast that started it is gone with the host and
+    nothing reached the destination, so the move is undone as a failure on
+    the source is: the server as before it (guest, flavor, allocation back
+    from the migration's uuid, the destination's claim freed), migration
+    ``error``, a fault.  False when there is no such move to undo."""
+    migration = host.conductor.migration_cold_in_progress(ctx, uuid, host.name)
+    if migration is None:
+        LOG.warning("%s is in task resize_migrating on %s but no move from here is under "
+                    "way; left to the stuck-task check", uuid, host.name)
+        return False
+    LOG.warning("host %s stopped while it moved %s away: rolling the move back", host.name,
+                uuid)
+    _undo(host, ctx, uuid, migration.uuid, "compute_resize_instance", MoveInterrupted(
+        f"Host {host.name} stopped while the server was moving away from it; the move "
+        "was rolled back"), [TaskState.RESIZE_MIGRATING], vm_state)
+    return True
 
 
 def confirm_due(host: Host, ctx: RequestContext, window: float) -> int:

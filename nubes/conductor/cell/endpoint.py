@@ -60,6 +60,10 @@ class CellConductorEndpoint:
                                limit: int = 50) -> list:
         return migrations.unconfirmed(self._db, host, older_than, min(limit, 1000))
 
+    def migration_cold_in_progress(self, ctx: RequestContext, *, instance_uuid: str,
+                                   host: str) -> Any:
+        return migrations.cold_in_progress_from(self._db, instance_uuid, host)
+
     def migrations_evacuated_from(self, ctx: RequestContext, *, host: str,
                                   limit: int = 100) -> list:
         return migrations.evacuated_from(self._db, host, min(limit, 1000))

@@ -43,3 +43,10 @@ def unconfirmed(db: Database, dest_compute: str, older_than: float,
 def evacuated_from(db: Database, source_compute: str, limit: int) -> list[MigrationRecord]:
     return [MigrationRecord.from_row(r) for r in db.read(
         lambda conn: repo.evacuated_from(conn, source_compute, limit))]
+
+
+def cold_in_progress_from(db: Database, instance_uuid: str,
+                          source_compute: str) -> MigrationRecord | None:
+    row = db.read(lambda conn: repo.cold_in_progress_from(conn, instance_uuid,
+                                                          source_compute))
+    return None if row is None else MigrationRecord.from_row(row)

@@ -114,6 +114,15 @@ class CellConductorAPI:
             ctx, "migrations_unconfirmed", timeout=timeout, host=host,
             older_than=older_than, limit=limit)]
 
+    def migration_cold_in_progress(self, ctx: RequestContext | None, instance_uuid: str,
+                                   host: str, *,
+                                   timeout: float | None = None) -> MigrationRecord | None:
+        """The instance's resize or cold migration away from ``host`` that
+        has not reached its destination (pre-migrating, migrating), if any."""
+        data = self._client.call(ctx, "migration_cold_in_progress", timeout=timeout,
+                                 instance_uuid=instance_uuid, host=host)
+        return None if data is None else MigrationRecord.from_wire(data)
+
     def migrations_evacuated_from(self, ctx: RequestContext | None, host: str, *,
                                   limit: int = 100,
                                   timeout: float | None = None) -> list[MigrationRecord]:
