@@ -110,7 +110,7 @@ def _connect(state, conn, volume, attachment: AttachmentRecord, connector: dict)
         raise exc.Conflict("Duplicate connectors detected when attaching a volume that "
                            "is not multiattach.")
     try:
-        info = state.work.backends.driver_for(volume.host).initialize_connection(
+        info = state.backends.driver_for(volume.host).initialize_connection(
             volume.provider_location, connector)
     except exc.BackendError as error:
         raise exc.Conflict(f"Unable to connect volume {volume.id}: {error}") from None
@@ -154,7 +154,7 @@ def delete(state, ctx, attachment_id: str) -> list[AttachmentRecord]:
         attachment = repo.get(conn, attachment_id)
         if attachment.connector and volume.host and volume.provider_location:
             try:
-                state.work.backends.driver_for(volume.host).terminate_connection(
+                state.backends.driver_for(volume.host).terminate_connection(
                     volume.provider_location, orjson.loads(attachment.connector))
             except exc.BackendError as error:
                 raise exc.Conflict(f"Unable to terminate the connection of volume "
