@@ -112,14 +112,15 @@ class EmbeddedCloud:
         image = image_app.build(self.conf, image_db)
         self.urls["image"] = self.servers.serve("image", image, ports.host, ports.image)
         self.volume_state = self._volume_state()
-        self.urls["volume"] = self.servers.serve(
-            "volume", volume_app.build(self.conf, state=self.volume_state), ports.host,
-            ports.volume)
-        # This process's own calls to placement and the image API go to the
-        # apps directly, not through a socket (users' clients use HTTP).
+        volume = volume_app.build(self.conf, state=self.volume_state)
+        self.urls["volume"] = self.servers.serve("volume", volume, ports.host, ports.volume)
+        # This process's own calls to placement, the image API and the volume
+        # API (compute's attach flow) go to the apps directly, not through a
+        # socket (users' clients use HTTP).
         self._serve_locally(self.conf.placement_client.endpoint, placement)
         self._serve_locally(self.conf.image_client.endpoint or self.conf.identity.image_endpoint,
                             image)
+        self._serve_locally(self.conf.identity.volume_endpoint.split("/v3", 1)[0], volume)
         compute_state = compute_app.build_state(self.conf, api_db=api_db,
                                                 databases=self.databases)
         self._closers.append(compute_state.buses.close)
