@@ -87,6 +87,35 @@ def get(conn: sa.Connection, volume_id: str, *, lock: bool = False) -> VolumeRec
     return found[0] if found else None
 
 
+@dataclasses.dataclass(frozen=True)
+class AttachTarget:
+    """What a change of a volume's attachments decides on: a few of the
+    volume's columns and its attachments, read under its row lock."""
+    id: str
+    project_id: str
+    status: str
+    host: str | None
+    provider_location: str | None
+    multiattach: bool
+    attachments: tuple[attachment_repo.AttachmentRecord, ...]
+
+
+_TARGET = sa.select(v.c.id, v.c.project_id, v.c.status, v.c.host, v.c.provider_location,
+                    v.c.multiattach)
+
+
+def lock_for_attachments(conn: sa.Connection, volume_id: str) -> AttachTarget | None:
+    """The volume's row locked until the transaction ends (every change of
+    its attachments takes it first), with its attachments: two queries."""
+    row = conn.execute(_TARGET.where(v.c.id == volume_id).with_for_update()).first()
+    if row is None:
+        return None
+    return AttachTarget(id=row.id, project_id=row.project_id, status=row.status,
+                        host=row.host, provider_location=row.provider_location,
+                        multiattach=bool(row.multiattach),
+                        attachments=tuple(attachment_repo.of_volume(conn, volume_id)))
+
+
 # Columns volumes may be sorted by (nullable text sorts as "").
 SORT_COLUMNS = {
     "id": v.c.id, "name": sa.func.coalesce(v.c.name, ""), "status": v.c.status,
