@@ -33,7 +33,8 @@ class AttachmentRecord:
 
 
 def _record(row) -> AttachmentRecord:
-    return AttachmentRecord(**{f: getattr(row, f) for f in FIELDS})
+    mapping = row._mapping
+    return AttachmentRecord(*[mapping[f] for f in FIELDS])
 
 
 def get(conn: sa.Connection, attachment_id: str) -> AttachmentRecord | None:

@@ -45,7 +45,8 @@ def set_bootable(db, ctx, volume_id: str, bootable: bool) -> None:
 
 def begin_detaching(db, ctx, volume_id: str) -> None:
     def work(conn):
-        record = access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
+        record = access.check_volume(
+            ctx, repo.lock_for_attachments(conn, volume_id, attachments=False), volume_id)
         if record.status != "in-use" or record.attach_status != "attached":
             raise exc.Invalid("Invalid volume: Unable to detach volume. Volume status must "
                               "be 'in-use' and attach_status must be 'attached' to detach.")
@@ -55,7 +56,8 @@ def begin_detaching(db, ctx, volume_id: str) -> None:
 
 def roll_detaching(db, ctx, volume_id: str) -> None:
     def work(conn):
-        access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
+        access.check_volume(
+            ctx, repo.lock_for_attachments(conn, volume_id, attachments=False), volume_id)
         repo.update(conn, volume_id, {"status": "in-use"}, statuses=("detaching",))
     db.write(work)
 
