@@ -53,14 +53,27 @@ class VolumeRecord:
 _SELECT = sa.select(v, vt.c.name.label("volume_type_name")).join(vt, vt.c.id == v.c.volume_type_id)
 
 
+_BY_ID = _SELECT.where(v.c.id == sa.bindparam("volume_id"))
+_LOCK_ID = sa.select(v.c.id).where(v.c.id == sa.bindparam("volume_id")).with_for_update()
+_KEY_VALUES_OF = {t: sa.select(t.c.volume_id, t.c.key, t.c.value)
+                  .where(t.c.volume_id == sa.bindparam("volume_id")) for t in (vm, vim)}
+
+
 def _records(conn: sa.Connection, rows) -> list[VolumeRecord]:
     rows = list(rows)
     if not rows:
         return []
     ids = [r.id for r in rows]
-    meta = _key_values(conn, vm, ids)
-    image = _key_values(conn, vim, ids)
-    attached = attachment_repo.of_volumes(conn, ids)
+    if len(ids) == 1:       # one volume (show, compute's calls): statements built once
+        params = {"volume_id": ids[0]}
+        meta, image = ({ids[0]: {r.key: r.value for r in conn.execute(_KEY_VALUES_OF[t],
+                                                                       params)}}
+                       for t in (vm, vim))
+        attached = {ids[0]: attachment_repo.of_volume(conn, ids[0])}
+    else:
+        meta = _key_values(conn, vm, ids)
+        image = _key_values(conn, vim, ids)
+        attached = attachment_repo.of_volumes(conn, ids)
     keys = rows[0]._fields
     at = [keys.index(f) for f in (*FIELDS, "volume_type_name")]   # by position: faster
     return [VolumeRecord(*[r[i] for i in at], metadata=meta[r.id],
@@ -81,10 +94,9 @@ def get(conn: sa.Connection, volume_id: str, *, lock: bool = False) -> VolumeRec
     """The volume; ``lock`` holds its row until the transaction ends (every
     change of its attachments takes it first)."""
     if lock:
-        if conn.execute(sa.select(v.c.id).where(v.c.id == volume_id).with_for_update()
-                        ).first() is None:
+        if conn.execute(_LOCK_ID, {"volume_id": volume_id}).first() is None:
             return None
-    found = _records(conn, conn.execute(_SELECT.where(v.c.id == volume_id)))
+    found = _records(conn, conn.execute(_BY_ID, {"volume_id": volume_id}))
     return found[0] if found else None
 
 
@@ -102,8 +114,9 @@ class AttachTarget:
     attachments: tuple[attachment_repo.AttachmentRecord, ...]
 
 
-_TARGET = sa.select(v.c.id, v.c.project_id, v.c.status, v.c.attach_status, v.c.host,
-                    v.c.provider_location, v.c.multiattach)
+_TARGET = (sa.select(v.c.id, v.c.project_id, v.c.status, v.c.attach_status, v.c.host,
+                     v.c.provider_location, v.c.multiattach)
+           .where(v.c.id == sa.bindparam("volume_id")).with_for_update())
 
 
 def lock_for_attachments(conn: sa.Connection, volume_id: str, *,
@@ -111,7 +124,7 @@ def lock_for_attachments(conn: sa.Connection, volume_id: str, *,
     """The volume's row locked until the transaction ends (every change of
     its attachments takes it first), with its attachments (``attachments``
     False: without them, one query)."""
-    row = conn.execute(_TARGET.where(v.c.id == volume_id).with_for_update()).first()
+    row = conn.execute(_TARGET, {"volume_id": volume_id}).first()
     if row is None:
         return None
     return AttachTarget(id=row.id, project_id=row.project_id, status=row.status,
