@@ -18,14 +18,13 @@ import logging
 import time
 from typing import Any
 
-import sqlalchemy as sa
-
 from nubes.common import rpc
 from nubes.common.db.transaction import Database
-from nubes.volume import models
 from nubes.volume.manager.endpoint import VolumeManagerEndpoint
 from nubes.volume.manager.messages import TOPIC
 from nubes.volume.manager.work import Work
+from nubes.volume.repo import snapshots as snapshot_repo
+from nubes.volume.repo import volumes as volume_repo
 
 LOG = logging.getLogger(__name__)
 # The states a volume or snapshot is in while a manager owes it work.
@@ -72,8 +71,5 @@ class VolumeManager:
 
 
 def _owed(conn) -> bool:
-    for table in (models.volumes, models.snapshots):
-        if conn.execute(sa.select(table.c.id).where(table.c.status.in_(TRANSITIONAL))
-                        .limit(1)).first():
-            return True
-    return False
+    return (volume_repo.any_in_status(conn, TRANSITIONAL)
+            or snapshot_repo.any_in_status(conn, TRANSITIONAL))

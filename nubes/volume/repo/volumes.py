@@ -213,3 +213,9 @@ def allocated_gb(conn: sa.Connection, hosts: list[str]) -> dict[str, int]:
                                    .where(v.c.host.in_(hosts)).group_by(v.c.host)):
         found[host] = int(size or 0)
     return found
+
+
+def any_in_status(conn: sa.Connection, statuses: tuple[str, ...]) -> bool:
+    """Whether a row is in one of ``statuses`` (a manager still owes it work)."""
+    return conn.execute(sa.select(v.c.id).where(v.c.status.in_(statuses))
+                        .limit(1)).first() is not None
