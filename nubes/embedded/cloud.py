@@ -37,6 +37,7 @@ from nubes.placement import schema_sync as placement_schema
 from nubes.scheduler.process import Scheduler
 from nubes.volume import schema_sync as volume_schema
 from nubes.volume.api import app as volume_app
+from nubes.volume.manager.process import VolumeManager
 
 LOG = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class EmbeddedCloud:
         self._closers: list = []
         # The compute hosts' agents once started (tests reach their fake drivers).
         self.agents: list = []
+        self.volume_manager = None    # the in-process volume manager once started
         self.api_transport: rpc.Transport | None = None   # the API-level bus
 
     # -- start-up -------------------------------------------------------------
@@ -110,14 +112,15 @@ class EmbeddedCloud:
         image = image_app.build(self.conf, image_db)
         self.urls["image"] = self.servers.serve("image", image, ports.host, ports.image)
         self.volume_state = self._volume_state()
-        self.urls["volume"] = self.servers.serve(
-            "volume", volume_app.build(self.conf, state=self.volume_state), ports.host,
-            ports.volume)
-        # This process's own calls to placement and the image API go to the
-        # apps directly, not through a socket (users' clients use HTTP).
+        volume = volume_app.build(self.conf, state=self.volume_state)
+        self.urls["volume"] = self.servers.serve("volume", volume, ports.host, ports.volume)
+        # This process's own calls to placement, the image API and the volume
+        # API (compute's attach flow) go to the apps directly, not through a
+        # socket (users' clients use HTTP).
         self._serve_locally(self.conf.placement_client.endpoint, placement)
         self._serve_locally(self.conf.image_client.endpoint or self.conf.identity.image_endpoint,
                             image)
+        self._serve_locally(self.conf.identity.volume_endpoint.split("/v3", 1)[0], volume)
         compute_state = compute_app.build_state(self.conf, api_db=api_db,
                                                 databases=self.databases)
         self._closers.append(compute_state.buses.close)
@@ -204,13 +207,19 @@ class EmbeddedCloud:
         return image_db
 
     def _volume_state(self):
-        """The volume API's database (schema upgraded) and backends; its
-        volumes in ``volumes/`` of the state directory."""
+        """The volume API's database (schema upgraded) and backends, its
+        volumes in ``volumes/`` of the state directory; and the volume
+        manager, in this process on the API-level in-process bus (topic
+        ``cinder-volume``), as the conductors are."""
         volume_db = volume_app.database_from_conf(self.conf)
         volume_schema.upgrade(volume_db)
         self._closers.append(volume_db.dispose)
-        state = volume_app.build_state(self.conf, volume_db)
-        self._closers.append(state.work.close)
+        transport = volume_app.transport_from_conf(self.conf)
+        self._closers.append(transport.close)
+        self.volume_manager = VolumeManager(self.conf, volume_db, transport).start()
+        self._closers.append(self.volume_manager.stop)
+        state = volume_app.build_state(self.conf, volume_db, transport=transport)
+        self._closers.append(state.close)
         return state
 
     def _map_cells(self, api_db: Database) -> list:

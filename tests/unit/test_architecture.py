@@ -32,6 +32,8 @@ VIOLATIONS = {
     "volume-api-handlers-and-views-reach-the-database-through-service":
         ("nubes/volume/api/handlers/_v.py", "nubes.volume.repo.locks"),
     "volume-stands-alone": ("nubes/volume/_v.py", "nubes.cells.records"),
+    "volume-api-casts-to-the-manager":
+        ("nubes/volume/api/service/_v2.py", "nubes.volume.manager.volume_work"),
     "volume-through-its-client": ("nubes/api/compute/service/_v4.py", "nubes.volume.repo.volumes"),
     "compute-api-layers": ("nubes/api/compute/service/_v.py", "nubes.api.compute.views.flavors"),
     "compute-api-handlers-and-views-reach-cells-through-service":

@@ -2,7 +2,8 @@
 storage service (:mod:`nubes.volume`).
 
 Read by the volume API (``nubes-volume-api``, ``nubes.wsgi.volume``, or the
-volume API inside the embedded cloud).  Its backends are configured in
+volume API inside the embedded cloud) and the volume manager
+(``nubes-volume``, or inside the embedded cloud).  Its backends are configured in
 :mod:`nubes.common.config.volume_backends`.
 """
 from __future__ import annotations
@@ -27,8 +28,12 @@ VOLUME_OPTS = [
     cfg.IntOpt("osapi_max_limit", default=1000, min=1,
                help="The most items one list request returns (cinder's option)."),
     cfg.IntOpt("worker_threads", default=4, min=1,
-               help="Threads of the API process that create and delete "
-                    "volumes on the backends after the request was answered."),
+               help="Threads of the volume manager that create, copy, extend, "
+                    "upload and delete volumes on the backends after the API "
+                    "answered the request."),
+    cfg.StrOpt("transport_url", secret=True,
+               help="The bus the volume API casts to the volume manager on "
+                    "(topic cinder-volume); default: [DEFAULT] transport_url."),
 ]
 
 VOLUME_DATABASE_OPTS = [

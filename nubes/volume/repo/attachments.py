@@ -33,11 +33,21 @@ class AttachmentRecord:
 
 
 def _record(row) -> AttachmentRecord:
-    return AttachmentRecord(**{f: getattr(row, f) for f in FIELDS})
+    mapping = row._mapping
+    return AttachmentRecord(*[mapping[f] for f in FIELDS])
+
+
+# The hot statements, built once (SQLAlchemy memoises their cache keys).
+_GET = sa.select(va).where(va.c.id == sa.bindparam("attachment_id"))
+_OF_VOLUME = (sa.select(va).where(va.c.volume_id == sa.bindparam("volume_id"))
+              .order_by(va.c.created_at, va.c.id))
+_INSERT = sa.insert(va)
+_UPDATE = sa.update(va).where(va.c.id == sa.bindparam("_row_id"))
+_DELETE = sa.delete(va).where(va.c.id == sa.bindparam("attachment_id"))
 
 
 def get(conn: sa.Connection, attachment_id: str) -> AttachmentRecord | None:
-    row = conn.execute(sa.select(va).where(va.c.id == attachment_id)).first()
+    row = conn.execute(_GET, {"attachment_id": attachment_id}).first()
     return _record(row) if row else None
 
 
@@ -52,7 +62,7 @@ def of_volumes(conn: sa.Connection, volume_ids: list[str]) -> dict[str, list[Att
 
 
 def of_volume(conn: sa.Connection, volume_id: str) -> list[AttachmentRecord]:
-    return of_volumes(conn, [volume_id])[volume_id]
+    return [_record(r) for r in conn.execute(_OF_VOLUME, {"volume_id": volume_id})]
 
 
 # Filters a caller may give, and the column each one compares.
@@ -89,13 +99,13 @@ _FIELD_OF = {c: c for c in FIELDS}
 
 
 def insert(conn: sa.Connection, **values) -> None:
-    conn.execute(sa.insert(va).values(**values, created_at=utcnow()))
+    conn.execute(_INSERT, {**values, "created_at": utcnow()})
 
 
 def update(conn: sa.Connection, attachment_id: str, values: dict) -> int:
-    return conn.execute(sa.update(va).where(va.c.id == attachment_id)
-                        .values(**values, updated_at=utcnow())).rowcount
+    return conn.execute(_UPDATE, {**values, "updated_at": utcnow(),
+                                  "_row_id": attachment_id}).rowcount
 
 
 def delete(conn: sa.Connection, attachment_id: str) -> int:
-    return conn.execute(sa.delete(va).where(va.c.id == attachment_id)).rowcount
+    return conn.execute(_DELETE, {"attachment_id": attachment_id}).rowcount

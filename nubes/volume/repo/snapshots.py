@@ -139,3 +139,9 @@ def sources_in_use(conn: sa.Connection, *, volume_id: str | None = None,
             v.c.snapshot_id == snapshot_id, v.c.status == "creating").limit(1)).first() is not None
     return conn.execute(sa.select(v.c.id).where(
         v.c.source_volid == volume_id, v.c.status == "creating").limit(1)).first() is not None
+
+
+def any_in_status(conn: sa.Connection, statuses: tuple[str, ...]) -> bool:
+    """Whether a row is in one of ``statuses`` (a manager still owes it work)."""
+    return conn.execute(sa.select(s.c.id).where(s.c.status.in_(statuses))
+                        .limit(1)).first() is not None

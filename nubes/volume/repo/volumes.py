@@ -53,16 +53,30 @@ class VolumeRecord:
 _SELECT = sa.select(v, vt.c.name.label("volume_type_name")).join(vt, vt.c.id == v.c.volume_type_id)
 
 
+_BY_ID = _SELECT.where(v.c.id == sa.bindparam("volume_id"))
+_LOCK_ID = sa.select(v.c.id).where(v.c.id == sa.bindparam("volume_id")).with_for_update()
+_KEY_VALUES_OF = {t: sa.select(t.c.volume_id, t.c.key, t.c.value)
+                  .where(t.c.volume_id == sa.bindparam("volume_id")) for t in (vm, vim)}
+
+
 def _records(conn: sa.Connection, rows) -> list[VolumeRecord]:
     rows = list(rows)
     if not rows:
         return []
     ids = [r.id for r in rows]
-    meta = _key_values(conn, vm, ids)
-    image = _key_values(conn, vim, ids)
-    attached = attachment_repo.of_volumes(conn, ids)
-    return [VolumeRecord(**{f: getattr(r, f) for f in FIELDS},
-                         volume_type_name=r.volume_type_name, metadata=meta[r.id],
+    if len(ids) == 1:       # one volume (show, compute's calls): statements built once
+        params = {"volume_id": ids[0]}
+        meta, image = ({ids[0]: {r.key: r.value for r in conn.execute(_KEY_VALUES_OF[t],
+                                                                       params)}}
+                       for t in (vm, vim))
+        attached = {ids[0]: attachment_repo.of_volume(conn, ids[0])}
+    else:
+        meta = _key_values(conn, vm, ids)
+        image = _key_values(conn, vim, ids)
+        attached = attachment_repo.of_volumes(conn, ids)
+    keys = rows[0]._fields
+    at = [keys.index(f) for f in (*FIELDS, "volume_type_name")]   # by position: faster
+    return [VolumeRecord(*[r[i] for i in at], metadata=meta[r.id],
                          attachments=tuple(attached[r.id]), image_metadata=image[r.id])
             for r in rows]
 
@@ -80,11 +94,45 @@ def get(conn: sa.Connection, volume_id: str, *, lock: bool = False) -> VolumeRec
     """The volume; ``lock`` holds its row until the transaction ends (every
     change of its attachments takes it first)."""
     if lock:
-        if conn.execute(sa.select(v.c.id).where(v.c.id == volume_id).with_for_update()
-                        ).first() is None:
+        if conn.execute(_LOCK_ID, {"volume_id": volume_id}).first() is None:
             return None
-    found = _records(conn, conn.execute(_SELECT.where(v.c.id == volume_id)))
+    found = _records(conn, conn.execute(_BY_ID, {"volume_id": volume_id}))
     return found[0] if found else None
+
+
+@dataclasses.dataclass(frozen=True)
+class AttachTarget:
+    """What a change of a volume's attachments decides on: a few of the
+    volume's columns and its attachments, read under its row lock."""
+    id: str
+    project_id: str
+    status: str
+    attach_status: str
+    host: str | None
+    provider_location: str | None
+    multiattach: bool
+    attachments: tuple[attachment_repo.AttachmentRecord, ...]
+
+
+_TARGET = (sa.select(v.c.id, v.c.project_id, v.c.status, v.c.attach_status, v.c.host,
+                     v.c.provider_location, v.c.multiattach)
+           .where(v.c.id == sa.bindparam("volume_id")).with_for_update())
+
+
+def lock_for_attachments(conn: sa.Connection, volume_id: str, *,
+                         attachments: bool = True) -> AttachTarget | None:
+    """The volume's row locked until the transaction ends (every change of
+    its attachments takes it first), with its attachments (``attachments``
+    False: without them, one query)."""
+    row = conn.execute(_TARGET, {"volume_id": volume_id}).first()
+    if row is None:
+        return None
+    return AttachTarget(id=row.id, project_id=row.project_id, status=row.status,
+                        attach_status=row.attach_status, host=row.host,
+                        provider_location=row.provider_location,
+                        multiattach=bool(row.multiattach),
+                        attachments=tuple(attachment_repo.of_volume(conn, volume_id))
+                        if attachments else ())
 
 
 # Columns volumes may be sorted by (nullable text sorts as "").
@@ -165,3 +213,9 @@ def allocated_gb(conn: sa.Connection, hosts: list[str]) -> dict[str, int]:
                                    .where(v.c.host.in_(hosts)).group_by(v.c.host)):
         found[host] = int(size or 0)
     return found
+
+
+def any_in_status(conn: sa.Connection, statuses: tuple[str, ...]) -> bool:
+    """Whether a row is in one of ``statuses`` (a manager still owes it work)."""
+    return conn.execute(sa.select(v.c.id).where(v.c.status.in_(statuses))
+                        .limit(1)).first() is not None

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 
 import pytest
 import requests
 import sqlalchemy as sa
 
-from nubes.common import config
+from nubes.common import config, rpc
 from nubes.common.db.transaction import Database
 from nubes.image import app as image_app
 from nubes.image import schema_sync as image_schema
 from nubes.volume import models, schema_sync
 from nubes.volume.api import app as volume_app
+from nubes.volume.manager.process import VolumeManager
 from tests.fixtures import databases
 from tests.fixtures.servers import ThreadedServer
 
@@ -60,9 +62,14 @@ def volume_state(volume_database, volumes_dir, image_api):
         "volume_database": {"connection": volume_database.url},
         "file_backend": {"volumes_dir": volumes_dir, "pools": ["pool-a", "pool-b"],
                          "total_capacity_gb": CAPACITY_GB}})
-    state = volume_app.build_state(conf, volume_database)
+    transport = rpc.get_transport(f"memory://volume-{uuid.uuid4().hex[:8]}")
+    manager = VolumeManager(conf, volume_database, transport).start()
+    state = volume_app.build_state(conf, volume_database, transport=transport)
+    state.manager = manager       # the tests' way to the in-process volume manager
     yield state
-    state.work.close()
+    state.close()
+    manager.stop()
+    transport.close()
 
 
 @pytest.fixture(scope="session")
@@ -175,7 +182,7 @@ class Volumes:
 
 
 def wipe(state, volumes_dir: str) -> None:
-    state.work.wait_idle()
+    state.manager.wait_idle()
 
     def work(conn):
         for table in reversed(models.metadata.sorted_tables):

@@ -258,5 +258,5 @@ def test_snapshots_racing_a_volume_delete_leave_nothing_behind(volumes):
             volumes.wait(user, snap["id"], "available", collection="snapshots")
         assert user.delete(f"/volumes/{vol['id']}?cascade=true").status_code == 202
         volumes.wait_gone(user, vol["id"])
-    volumes.state.work.wait_idle()
+    assert volumes.state.manager.wait_idle()
     assert volumes.files() == []

@@ -19,10 +19,17 @@ IGNORED = (*listing.PAGING, "with_count", "all_tenants", "project_id", "is_publi
 NOT_YET = ("backup_id", "consistencygroup_id", "group_id")
 
 
-def view(req, record) -> dict:
-    admin = respond.allowed(req, rules.HOST_ATTRIBUTE, {"project_id": record.project_id})
-    tenant = respond.allowed(req, rules.TENANT_ATTRIBUTE, {"project_id": record.project_id})
-    return views.detail(req, record, admin=admin, show_tenant=tenant)
+def view(req, record, seen: dict | None = None) -> dict:
+    """``seen``: the policy answers per project so far (a list asks once
+    per project, not once per volume)."""
+    shown = None if seen is None else seen.get(record.project_id)
+    if shown is None:
+        target = {"project_id": record.project_id}
+        shown = (respond.allowed(req, rules.HOST_ATTRIBUTE, target),
+                 respond.allowed(req, rules.TENANT_ATTRIBUTE, target))
+        if seen is not None:
+            seen[record.project_id] = shown
+    return views.detail(req, record, admin=shown[0], show_tenant=shown[1])
 
 
 def create_volume(req, resp, project_id=None) -> None:
@@ -71,7 +78,8 @@ def _list(req, resp, summary: bool) -> None:
     respond.authorize(req, rules.GET_ALL)
     page = listing.request(req, _filters(req), SORT_COLUMNS)
     found, total = service.list_volumes(respond.db(req), respond.ctx(req), page)
-    items = [views.summary(req, r) if summary else view(req, r) for r in found]
+    seen: dict = {}
+    items = [views.summary(req, r) if summary else view(req, r, seen) for r in found]
     respond.send(resp, listing.body(req, "volumes", items, page, found, total))
 
 

@@ -1,5 +1,5 @@
 """Snapshots: create (the row ``creating`` counted in the quotas in one
-transaction, the backend's copy afterwards on a worker thread), show,
+transaction, the backend's copy afterwards by the volume manager), show,
 list, update, delete, metadata, the admin's reset_status."""
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from nubes.common.db.transaction import Database
 from nubes.volume import exceptions as exc
 from nubes.volume.api.service import access, lists, quota
 from nubes.volume.api.service import metadata as user_metadata
-from nubes.volume.api.service.backend_work import BackendWork
 from nubes.volume.repo import locks
 from nubes.volume.repo import snapshots as repo
 from nubes.volume.repo import volumes as volume_repo
@@ -64,40 +63,20 @@ def create(state, ctx, new: NewSnapshot) -> SnapshotRecord:
         locks.lock_project(conn, ctx.project_id)
         quota.check(conn, state.conf, ctx.project_id, volume.volume_type_name,
                     volumes=0, snapshots=1, gigabytes=volume.size)
+        # A volume without data (an error volume an admin reset) has no
+        # backend to copy it: the snapshot is an error at once.
+        no_data = volume.host is None or volume.provider_location is None
         repo.insert(conn, {
             "id": snapshot_id, "project_id": ctx.project_id, "user_id": ctx.user_id,
             "volume_id": volume.id, "name": new.name, "description": new.description,
-            "size": volume.size, "status": "creating", "progress": "0%"}, new.metadata)
+            "size": volume.size, "status": "error" if no_data else "creating",
+            "progress": "0%", "error_message": f"Volume {volume.id} has no data to "
+            "snapshot." if no_data else None}, new.metadata)
         return repo.get(conn, snapshot_id)
     record = state.db.write(work)
-    state.work.submit(copy_on_backend, snapshot_id)
+    if record.status == "creating":
+        state.managers.create_snapshot(ctx, record.host, snapshot_id)
     return record
-
-
-def copy_on_backend(work: BackendWork, snapshot_id: str) -> None:
-    """The backend copies the volume: ``available``, or ``error``."""
-    def volume_of(conn):
-        snapshot = repo.get(conn, snapshot_id)
-        return snapshot, snapshot and volume_repo.get(conn, snapshot.volume_id)
-    snapshot, volume = work.db.read(volume_of)
-    if snapshot is None or snapshot.status != "creating":
-        return
-    try:
-        if volume.host is None or volume.provider_location is None:
-            raise exc.BackendError(f"Volume {volume.id} has no data to snapshot.")
-        location = work.backends.driver_for(volume.host).create_snapshot(
-            snapshot_id, volume.provider_location)
-    except exc.BackendError as error:
-        reason = str(error)[:1024]
-        LOG.error("snapshot %s could not be created: %s", snapshot_id, error)
-        work.db.write(lambda conn: repo.update(conn, snapshot_id, {
-            "status": "error", "error_message": reason}, statuses=("creating",)))
-        return
-    changed = work.db.write(lambda conn: repo.update(conn, snapshot_id, {
-        "status": "available", "progress": "100%", "provider_location": location},
-        statuses=("creating",)))
-    if not changed:       # force-deleted meanwhile: its row is gone or going
-        work.backends.driver_for(volume.host).delete_snapshot(location)
 
 
 def list_snapshots(db: Database, ctx, listing: lists.Listing
@@ -132,23 +111,10 @@ def delete(state, ctx, snapshot_id: str, *, force: bool = False) -> None:
         mark_deleting(conn, record, force=force)
         return record
     record = state.db.write(work)
-    state.work.submit(remove_from_backend, snapshot_id, record.host, record.provider_location)
-
-
-def remove_from_backend(work: BackendWork, snapshot_id: str, host: str | None,
-                        location: str | None) -> None:
-    """Remove the snapshot's bytes, then its row; ``error_deleting`` if the
-    backend cannot."""
-    try:
-        if host and location:
-            work.backends.driver_for(host).delete_snapshot(location)
-    except exc.BackendError as error:
-        reason = str(error)[:1024]
-        LOG.error("snapshot %s could not be deleted: %s", snapshot_id, error)
-        work.db.write(lambda conn: repo.update(conn, snapshot_id, {
-            "status": "error_deleting", "error_message": reason}))
+    if record.host is None:
+        state.db.write(lambda conn: repo.delete(conn, snapshot_id))
         return
-    work.db.write(lambda conn: repo.delete(conn, snapshot_id))
+    state.managers.delete_snapshot(ctx, record.host, snapshot_id, record.provider_location)
 
 
 def reset_status(db: Database, ctx, snapshot_id: str, status: str) -> None:

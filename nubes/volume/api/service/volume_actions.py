@@ -6,7 +6,6 @@ import logging
 
 from nubes.volume import exceptions as exc
 from nubes.volume.api.service import access, quota
-from nubes.volume.api.service.backend_work import BackendWork
 from nubes.volume.repo import locks
 from nubes.volume.repo import volumes as repo
 
@@ -34,25 +33,7 @@ def extend(state, ctx, volume_id: str, new_size: int, *, in_use_allowed: bool) -
         repo.update(conn, volume_id, {"status": "extending", "size": new_size})
         return record
     record = state.db.write(work)
-    state.work.submit(grow_on_backend, volume_id, record.status, record.size)
-
-
-def grow_on_backend(work: BackendWork, volume_id: str, status: str, old_size: int) -> None:
-    record = work.db.read(lambda conn: repo.get(conn, volume_id))
-    if record is None or record.status != "extending":
-        return
-    try:
-        work.backends.driver_for(record.host).extend_volume(record.provider_location,
-                                                            record.size)
-    except exc.BackendError as error:
-        reason = str(error)[:1024]
-        LOG.error("volume %s could not be extended: %s", volume_id, error)
-        work.db.write(lambda conn: repo.update(conn, volume_id, {
-            "status": "error_extending", "size": old_size,
-            "error_message": reason}, statuses=("extending",)))
-        return
-    work.db.write(lambda conn: repo.update(conn, volume_id, {"status": status},
-                                           statuses=("extending",)))
+    state.managers.extend_volume(ctx, record.host, volume_id, record.status, record.size)
 
 
 def set_bootable(db, ctx, volume_id: str, bootable: bool) -> None:
@@ -64,7 +45,8 @@ def set_bootable(db, ctx, volume_id: str, bootable: bool) -> None:
 
 def begin_detaching(db, ctx, volume_id: str) -> None:
     def work(conn):
-        record = access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
+        record = access.check_volume(
+            ctx, repo.lock_for_attachments(conn, volume_id, attachments=False), volume_id)
         if record.status != "in-use" or record.attach_status != "attached":
             raise exc.Invalid("Invalid volume: Unable to detach volume. Volume status must "
                               "be 'in-use' and attach_status must be 'attached' to detach.")
@@ -74,7 +56,8 @@ def begin_detaching(db, ctx, volume_id: str) -> None:
 
 def roll_detaching(db, ctx, volume_id: str) -> None:
     def work(conn):
-        access.check_volume(ctx, repo.get(conn, volume_id, lock=True), volume_id)
+        access.check_volume(
+            ctx, repo.lock_for_attachments(conn, volume_id, attachments=False), volume_id)
         repo.update(conn, volume_id, {"status": "in-use"}, statuses=("detaching",))
     db.write(work)
 

@@ -1,7 +1,7 @@
 """Volume create: the source (:mod:`.volume_sources`), type, zone, quota
 and pool are settled and the row written (``creating``) in one
-transaction; the backend makes the volume afterwards on a worker thread
-(copying a snapshot's or volume's data, or writing an image's:
+transaction; the volume manager has the backend make the volume
+afterwards (copying a snapshot's or volume's data, or writing an image's:
 ``downloading`` meanwhile) and the volume becomes ``available``, or
 ``error`` with the reason when no pool fits or the backend fails."""
 from __future__ import annotations
@@ -10,11 +10,11 @@ import dataclasses
 import logging
 import uuid
 
-from nubes.common.timeutils import utcnow
 from nubes.volume import exceptions as exc
-from nubes.volume.api.service import image_data, quota, volume_sources, volume_types
-from nubes.volume.api.service.backend_work import BackendWork
+from nubes.volume import images as image_data
+from nubes.volume.api.service import quota, volume_sources, volume_types
 from nubes.volume.backends import pool_choice
+from nubes.volume.manager.messages import Fill, ImageRef
 from nubes.volume.repo import locks
 from nubes.volume.repo import volumes as repo
 
@@ -37,7 +37,7 @@ class NewVolume:
 
 def _zone(state, requested: str | None) -> str:
     conf = state.conf
-    zones = {p.availability_zone for p in state.work.backends.pools()}
+    zones = {p.availability_zone for p in state.backends.pools()}
     zone = (requested or conf.volume.default_availability_zone
             or conf.volume.storage_availability_zone)
     if requested is not None and requested not in zones:
@@ -66,11 +66,11 @@ def _size(new: NewVolume, source) -> int:
 def create(state, ctx, new: NewVolume, *, token: str | None = None) -> repo.VolumeRecord:
     conf = state.conf
     zone = _zone(state, new.availability_zone)
-    all_pools = state.work.backends.pools()
+    all_pools = state.backends.pools()
     volume_id = str(uuid.uuid4())
     image = None
     if new.image_id:
-        image = image_data.lookup(state.work.images, new.image_id, token=token,
+        image = image_data.lookup(state.images, new.image_id, token=token,
                                   request_id=getattr(ctx, "request_id", None))
 
     def work(conn):
@@ -105,31 +105,11 @@ def create(state, ctx, new: NewVolume, *, token: str | None = None) -> repo.Volu
         return repo.get(conn, volume_id), source
     record, source = state.db.write(work)
     if record.host is not None:
-        fill = volume_sources.Fill(
-            location=source and source.location,
-            image=source.image if source and not source.location else None,
-            token=token, request_id=getattr(ctx, "request_id", None))
-        state.work.submit(make_on_backend, volume_id, fill)
+        image = source.image if source and not source.location else None
+        fill = Fill(location=source and source.location,
+                    image=image and ImageRef(image.id, image.disk_format),
+                    token=token, request_id=getattr(ctx, "request_id", None))
+        state.managers.create_volume(ctx, record.host, volume_id, fill)
     else:
         LOG.warning("volume %s: %s", volume_id, NO_VALID_BACKEND)
     return record
-
-
-def make_on_backend(work: BackendWork, volume_id: str,
-                    fill: volume_sources.Fill | None = None) -> None:
-    """Have the backend make the volume (with its source's data);
-    available, or error with the reason."""
-    record = work.db.read(lambda conn: repo.get(conn, volume_id))
-    if record is None or record.status != "creating":
-        return
-    try:
-        location = volume_sources.make(work, record, fill or volume_sources.Fill())
-    except exc.BackendError as error:
-        reason = str(error)[:1024]
-        LOG.error("volume %s could not be created: %s", volume_id, error)
-        work.db.write(lambda conn: repo.update(conn, volume_id, {
-            "status": "error", "error_message": reason}, statuses=("creating", "downloading")))
-        return
-    work.db.write(lambda conn: repo.update(conn, volume_id, {
-        "status": "available", "provider_location": location, "launched_at": utcnow()},
-        statuses=("creating", "downloading")))

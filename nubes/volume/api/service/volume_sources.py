@@ -2,20 +2,18 @@
 or an image.  :func:`resolve` checks the source in the create's
 transaction (locking a snapshot's or volume's row, so it cannot be
 deleted meanwhile) and says the size, type and pool it imposes;
-:func:`fill` has the backend copy the data afterwards."""
+:mod:`nubes.volume.manager` has the backend copy the data afterwards."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 import math
 
 from nubes.volume import exceptions as exc
-from nubes.volume.api.service import access, image_data, snapshots
+from nubes.volume import images as image_data
+from nubes.volume.api.service import access, snapshots
 from nubes.volume.backends.base import GiB
 from nubes.volume.repo import snapshots as snapshot_repo
 from nubes.volume.repo import volumes as volume_repo
-
-LOG = logging.getLogger(__name__)
 
 Image = image_data.Image
 
@@ -109,38 +107,3 @@ def check_size(source: Source, size: int) -> None:
         if size < image.min_disk:
             raise exc.Invalid(f"Invalid input received: Volume size {size}GB cannot be "
                               f"smaller than the image minDisk size {image.min_disk}GB.")
-
-
-@dataclasses.dataclass(frozen=True)
-class Fill:
-    """What the backend puts into a new volume: the data at ``location``
-    (a snapshot's or volume's, in the volume's pool), or ``image``'s."""
-    location: str | None = None
-    image: Image | None = None
-    token: str | None = None
-    request_id: str | None = None
-
-
-def make(work, record, fill: Fill) -> str:
-    """Have the backend make the volume ``record`` with its data; its
-    location.  A volume whose data could not be written is removed again
-    before the BackendError goes up."""
-    driver = work.backends.driver_for(record.host)
-    pool = record.host.partition("#")[2]
-    if fill.location:
-        return driver.create_volume_from(record.id, record.size, pool, fill.location)
-    location = driver.create_volume(record.id, record.size, pool)
-    if fill.image is None:
-        return location
-    try:
-        work.db.write(lambda conn: volume_repo.update(conn, record.id, {
-            "status": "downloading"}, statuses=("creating",)))
-        image_data.write_into(work.images, driver, location, fill.image, token=fill.token,
-                              request_id=fill.request_id)
-    except exc.BackendError:
-        try:
-            driver.delete_volume(location)
-        except exc.BackendError as error:
-            LOG.warning("volume %s: %s", record.id, error)
-        raise
-    return location

@@ -1,6 +1,6 @@
 """``os-volume_upload_image``: a new image with the volume's bytes.  The
 image record is made (queued) through the image API while the request
-waits; the volume is ``uploading`` until a worker has streamed its data
+waits; the volume is ``uploading`` until the volume manager has streamed its data
 into the image, then back to what it was (``available`` or ``in-use``).
 A failed upload deletes the image and gives the volume its status back.
 Also the volume's image metadata (``os-set/unset/show_image_metadata``)."""
@@ -10,8 +10,8 @@ import dataclasses
 import logging
 
 from nubes.volume import exceptions as exc
-from nubes.volume.api.service import access, image_data, volume_types
-from nubes.volume.api.service.backend_work import BackendWork
+from nubes.volume import images as image_data
+from nubes.volume.api.service import access, volume_types
 from nubes.volume.repo import volumes as repo
 
 LOG = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def upload(state, ctx, volume_id: str, request: Upload, *, token: str | None) ->
     _check_status(record, request.force)
     properties = {k: v for k, v in record.image_metadata.items() if k not in NOT_COPIED}
     image = image_data.create_image(
-        state.work.images, name=request.image_name, disk_format=request.disk_format,
+        state.images, name=request.image_name, disk_format=request.disk_format,
         container_format=request.container_format, visibility=request.visibility,
         protected=request.protected, min_disk=record.size, properties=properties,
         token=token, request_id=getattr(ctx, "request_id", None))
@@ -61,33 +61,16 @@ def upload(state, ctx, volume_id: str, request: Upload, *, token: str | None) ->
     try:
         current, vtype = state.db.write(work)
     except exc.VolumeError:
-        image_data.delete_image(state.work.images, image.id, token=token)
+        image_data.delete_image(state.images, image.id, token=token)
         raise
-    state.work.submit(upload_on_backend, volume_id, image.id, current.status,
-                      request.disk_format, token)
+    state.managers.upload_volume(ctx, current.host, volume_id, image.id, current.status,
+                                 request.disk_format, token)
     return {"id": volume_id, "updated_at": current.updated_at, "status": "uploading",
             "display_description": current.description, "size": current.size,
             "volume_type": vtype, "image_id": image.id,
             "container_format": request.container_format,
             "disk_format": request.disk_format, "image_name": request.image_name,
             "visibility": request.visibility or "private", "protected": request.protected}
-
-
-def upload_on_backend(work: BackendWork, volume_id: str, image_id: str, status: str,
-                      disk_format: str, token: str | None) -> None:
-    record = work.db.read(lambda conn: repo.get(conn, volume_id))
-    if record is None or record.status != "uploading":
-        return
-    try:
-        driver = work.backends.driver_for(record.host)
-        image_data.upload(work.images, driver, record.provider_location, image_id,
-                          disk_format, token=token, request_id=None)
-    except exc.BackendError as error:
-        LOG.error("volume %s could not be uploaded to image %s: %s", volume_id, image_id,
-                  error)
-        image_data.delete_image(work.images, image_id, token=token)
-    work.db.write(lambda conn: repo.update(conn, volume_id, {"status": status},
-                                           statuses=("uploading",)))
 
 
 def set_image_metadata(db, ctx, volume_id: str, changes: dict[str, str | None]

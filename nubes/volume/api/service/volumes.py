@@ -1,5 +1,5 @@
-"""Volumes: show, list, update, delete (the backend removes the volume
-after the answer), metadata."""
+"""Volumes: show, list, update, delete (the volume manager removes the
+volume after the answer), metadata."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +8,7 @@ from nubes.common.db.transaction import Database
 from nubes.volume import exceptions as exc
 from nubes.volume.api.service import access, lists, snapshots
 from nubes.volume.api.service import metadata as user_metadata
-from nubes.volume.api.service.backend_work import BackendWork
+from nubes.volume.manager.messages import SnapshotLocation
 from nubes.volume.repo import snapshots as snapshot_repo
 from nubes.volume.repo import volumes as repo
 from nubes.volume.repo.volumes import VolumeRecord
@@ -68,29 +68,15 @@ def delete(state, ctx, volume_id: str, *, force: bool = False,
         repo.update(conn, volume_id, {"status": "deleting"})
         return record, found
     record, found = state.db.write(work)
-    state.work.submit(remove_from_backend, volume_id, record.host, record.provider_location,
-                      [(s.id, s.provider_location) for s in found])
-
-
-def remove_from_backend(work: BackendWork, volume_id: str, host: str | None,
-                        location: str | None, snapshot_locations=()) -> None:
-    """Remove the volume's snapshots, its bytes, then its row;
-    ``error_deleting`` if the backend cannot."""
-    for snapshot_id, snapshot_location in snapshot_locations:
-        snapshots.remove_from_backend(work, snapshot_id, host, snapshot_location)
-    try:
-        if host and location:
-            work.backends.driver_for(host).delete_volume(location)
-        if snapshot_locations and work.db.read(
-                lambda conn: snapshot_repo.of_volume(conn, volume_id)):
-            raise exc.BackendError("A snapshot of the volume could not be deleted.")
-    except exc.BackendError as error:
-        reason = str(error)[:1024]
-        LOG.error("volume %s could not be deleted: %s", volume_id, error)
-        work.db.write(lambda conn: repo.update(conn, volume_id, {
-            "status": "error_deleting", "error_message": reason}))
+    if record.host is None:        # never placed in a pool: nothing on a backend
+        def forget(conn):
+            for snapshot in found:
+                snapshot_repo.delete(conn, snapshot.id)
+            repo.delete(conn, volume_id)
+        state.db.write(forget)
         return
-    work.db.write(lambda conn: repo.delete(conn, volume_id))
+    state.managers.delete_volume(ctx, record.host, volume_id, record.provider_location,
+                                 [SnapshotLocation(s.id, s.provider_location) for s in found])
 
 
 def get_metadata(db: Database, ctx, volume_id: str) -> dict[str, str]:

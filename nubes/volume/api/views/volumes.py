@@ -2,6 +2,7 @@
 clients and tempest check them strictly)."""
 from __future__ import annotations
 
+import functools
 import uuid
 
 from nubes.volume.api import microversions as mv
@@ -61,6 +62,11 @@ def detail(req, record: VolumeRecord, *, admin: bool, show_tenant: bool) -> dict
     return body
 
 
+@functools.lru_cache(maxsize=256)
+def _service_uuid(backend: str) -> str:
+    return str(uuid.uuid5(_SERVICE_NS, backend))
+
+
 def _versioned(body: dict, record: VolumeRecord, version, admin: bool) -> None:
     if version >= mv.GROUP_ID:
         body["group_id"] = None
@@ -68,8 +74,8 @@ def _versioned(body: dict, record: VolumeRecord, version, admin: bool) -> None:
         body["provider_id"] = None
     if version >= mv.SHARED_TARGETS:
         body["shared_targets"] = False
-        body["service_uuid"] = (str(uuid.uuid5(_SERVICE_NS, record.host.partition("#")[0]))
-                                if record.host else None)
+        body["service_uuid"] = _service_uuid(record.host.partition("#")[0]) \
+            if record.host else None
     if version >= mv.CLUSTER_NAME and admin:
         body["cluster_name"] = None
     if version >= mv.VOLUME_TYPE_ID:
