@@ -188,6 +188,10 @@ def test_migrate_and_the_migration_lists(cloud, server):
              m["Status"]) for m in listed] == [(sid, source, dest, "migration", "finished")]
     api = cloud.admin.get(f"/os-migrations?instance_uuid={sid}", version="2.80")[1]
     assert [m["uuid"] for m in api["migrations"]] == [m["UUID"] for m in listed]
+    # The flavor's row id on both sides (m1.tiny is the first flavor made).
+    assert (listed[0]["Old Flavor"], listed[0]["New Flavor"]) == (1, 1)
+    assert (api["migrations"][0]["old_instance_type_id"],
+            api["migrations"][0]["new_instance_type_id"]) == (1, 1)
     assert listed[0]["Project"] == api["migrations"][0]["project_id"]
     by_status = cloud.openstack("server", "migration", "list", "--status", "finished",
                                 "--type", "cold-migration", "--host", dest, "-f", "json")
