@@ -171,9 +171,11 @@ def test_shelve_offload_and_unshelve(cloud, server):
     assert shown["OS-EXT-SRV-ATTR:host"] is not None
     assert set(cloud.held(sid)) == {shown["OS-EXT-SRV-ATTR:host"]}
     assert cloud.held(sid)[shown["OS-EXT-SRV-ATTR:host"]] == before[host]
-    # The shelve's image went with the unshelve.
-    names = {i["Name"] for i in cloud.openstack("image", "list", "-f", "json")}
-    assert "act-shelved" not in names
+    # The shelve's image goes with the unshelve (once the server runs).
+    deadline = time.monotonic() + 30
+    while "act-shelved" in {i["Name"] for i in cloud.openstack("image", "list", "-f", "json")}:
+        assert time.monotonic() < deadline, "the shelve's image was left behind"
+        time.sleep(0.2)
 
 
 def test_migrate_and_the_migration_lists(cloud, server):
