@@ -7,7 +7,8 @@
 * every set field must hold (AND); list fields match any of their values;
 * ``name`` is a regular expression searched in the display name;
 * ``deleted``: None = live only (and not soft-deleted unless
-  ``soft_deleted``), True = deleted only, ``"any"`` = both (changes-since);
+  ``soft_deleted``), True = deleted only (soft-deleted ones too when
+  ``soft_deleted``), ``"any"`` = both (changes-since);
 * ``changes_since``/``changes_before`` compare with ``updated_at`` (or
   ``created_at`` for a record never updated);
 * tags: ``tags`` all, ``tags_any`` at least one, ``not_tags`` not all,

@@ -59,6 +59,18 @@ def get(conn: sa.Connection, flavorid: str, *,
     return found[0] if found else None
 
 
+def sizes_by_flavorid(conn: sa.Connection, flavorids: list[str]) -> dict[str, dict]:
+    """Public id -> the row's ``id``, ``vcpus``, ``memory_mb``, ``root_gb``
+    and ``ephemeral_gb``, for those of ``flavorids`` that exist."""
+    found: dict[str, dict] = {}
+    for chunk in range(0, len(flavorids), 500):
+        rows = conn.execute(sa.select(fl.c.id, fl.c.flavorid, fl.c.vcpus, fl.c.memory_mb,
+                                      fl.c.root_gb, fl.c.ephemeral_gb)
+                            .where(fl.c.flavorid.in_(flavorids[chunk:chunk + 500])))
+        found.update({r.flavorid: dict(r._mapping) for r in rows})
+    return found
+
+
 def get_by_name(conn: sa.Connection, name: str) -> FlavorRecord | None:
     found = _load(conn, fl.c.name == name)
     return found[0] if found else None

@@ -69,7 +69,9 @@ def where(f: InstanceFilters, dialect: str) -> list[sa.ColumnElement]:
         if not f.soft_deleted:
             conds.append(sa.or_(c.vm_state.is_(None), c.vm_state != SOFT_DELETED))
     elif f.deleted is True:
-        conds.append(c.deleted != 0)
+        # Soft-deleted servers are "deleted" too unless soft_deleted=False.
+        conds.append(sa.or_(c.deleted != 0, c.vm_state == SOFT_DELETED)
+                     if f.soft_deleted else c.deleted != 0)
     elif f.deleted != ANY:
         raise ValueError(f"deleted filter {f.deleted!r}")
     for field in ("project_id", "user_id", "image_ref", "host", "node", "reservation_id",

@@ -211,6 +211,43 @@ def test_server_migrations(cloud, moves):
                            version="2.22")[0] == 404
 
 
+def _flavor_json(flavorid, vcpus, memory_mb, root_gb):
+    sizes = {"vcpus": vcpus, "memory_mb": memory_mb, "root_gb": root_gb, "ephemeral_gb": 0}
+    return json.dumps({**sizes, "flavor": json.dumps({**sizes, "flavorid": flavorid,
+                                                       "swap": 0, "extra_specs": {}})})
+
+
+def test_flavor_ids_from_the_flavors_a_record_names(cloud, moves):
+    """A record written without ``old_instance_type_id``/``new_instance_type_id``
+    shows the row ids of the flavors its old/new flavor names (as OpenStack
+    compute does; the CLI prints them as Old/New Flavor), or null when that
+    flavor is gone or was re-made with other sizes."""
+    from nubes.cells.api_db.models import flavors
+    ids = dict(cloud.api_db.read(lambda conn: list(conn.execute(
+        sa.select(flavors.c.flavorid, flavors.c.id).where(flavors.c.flavorid.in_(
+            ["1", "2"]))))))
+    b = moves["b"]
+    tiny, small = _flavor_json("1", 1, 512, 1), _flavor_json("2", 1, 2048, 20)
+    made = [_record(cloud, b, 10, None, migration_type="resize", old_instance_type_id=None,
+                    new_instance_type_id=None, old_flavor=tiny, new_flavor=small),
+            _record(cloud, b, 11, None, migration_type="resize", old_instance_type_id=None,
+                    new_instance_type_id=None, old_flavor=_flavor_json("2", 9, 9, 9),
+                    new_flavor=_flavor_json("gone", 1, 512, 1))]
+    try:
+        body = _list(cloud, f"?instance_uuid={b}&migration_type=resize")
+        shown = {m["uuid"]: (m["old_instance_type_id"], m["new_instance_type_id"])
+                 for m in body["migrations"]}
+        assert shown == {made[0]["uuid"]: (ids["1"], ids["2"]),
+                         made[1]["uuid"]: (None, None)}
+        # Ids that were written are shown as they are.
+        assert _list(cloud, f"?instance_uuid={moves['a']}&migration_type=resize")[
+            "migrations"][0]["old_instance_type_id"] == 1
+    finally:
+        _cell_db(cloud, b).write(lambda conn: conn.execute(
+            sa.update(migration_table).where(migration_table.c.uuid.in_(
+                [m["uuid"] for m in made])).values(deleted=migration_table.c.id)))
+
+
 def test_openstack_server_migration_list(cloud, moves):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     env["OS_CLIENT_CONFIG_FILE"] = cloud.clouds_yaml

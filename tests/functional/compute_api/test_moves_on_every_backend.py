@@ -68,6 +68,8 @@ def test_resize_confirm_then_migrate_revert(cloud):
         migration = _migration(cloud, sid)
         assert cloud.held(sid) == {DEST: SMALL}
         assert cloud.held(migration["uuid"]) == {SOURCE: TINY}
+        tiny, small = migration["old_instance_type_id"], migration["new_instance_type_id"]
+        assert isinstance(tiny, int) and isinstance(small, int) and tiny != small
         _act(cloud, sid, {"confirmResize": None})
         cloud.settled(sid, "ACTIVE")
         assert cloud.held(sid) == {DEST: SMALL}
@@ -77,6 +79,8 @@ def test_resize_confirm_then_migrate_revert(cloud):
         assert cloud.settled(sid, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"] == SOURCE
         migration = _migration(cloud, sid)
         assert cloud.held(migration["uuid"]) == {DEST: SMALL}
+        assert (migration["old_instance_type_id"], migration["new_instance_type_id"]) == \
+            (small, small)
         _act(cloud, sid, {"revertResize": None})
         assert cloud.settled(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == DEST
         assert cloud.held(sid) == {DEST: SMALL}

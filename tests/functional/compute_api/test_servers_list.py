@@ -332,6 +332,24 @@ def test_admin_filters(cloud, fleet):
         "all_tenants": "1", "changes-since": "2024-03-01T12:00:00Z"}))
 
 
+def test_deleted_filter_includes_soft_deleted(cloud, seed):
+    """As in OpenStack compute, ``deleted=true`` lists soft-deleted servers
+    with the deleted ones unless ``soft_deleted=false``; the default list
+    shows neither, ``soft_deleted=true`` adds the soft-deleted ones."""
+    seed.instance("cell1", name="live", minutes=1)
+    seed.instance("cell2", name="soft", minutes=2, vm_state="soft-delete")
+    seed.instance("cell1", name="gone", minutes=3, deleted=True)
+    api = cloud.api
+
+    def names(**params):
+        return sorted(_names(api.get("/servers", params={"all_tenants": "1", **params})))
+
+    assert names(deleted="true") == ["gone", "soft"]
+    assert names(deleted="true", soft_deleted="false") == ["gone"]
+    assert names() == ["live"]
+    assert names(soft_deleted="true") == ["live", "soft"]
+
+
 def test_member_sees_only_their_project_and_may_not_list_all(cloud, fleet):
     p2 = cloud.api.as_user(user="u2", project="p2")
     assert _names(p2.get("/servers")) == ["batch", "batch", "new-2"]

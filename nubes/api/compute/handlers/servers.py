@@ -133,7 +133,9 @@ def _filters(req, params: dict[str, list[str]], allowed: frozenset[str],
         raise errors.BadRequest("The value of changes-since must be less than or equal "
                                 "to changes-before.")
     if "deleted" in given and _bool(given["deleted"], "deleted"):
-        f["deleted"] = True
+        # As OpenStack compute: deleted servers include the soft-deleted
+        # ones unless soft_deleted=false is asked for.
+        f["deleted"], f["soft_deleted"] = True, True
     elif ("changes_since" in f or "changes_before" in f) and "deleted" not in f:
         f["deleted"] = service.ANY
     if "soft_deleted" in given:
