@@ -49,6 +49,8 @@ OVERRIDES = {
     "fake_driver": {"vcpus": 1024, "memory_mb": 4 * 1024 * 1024, "local_gb": 100000},
     "quota": {"instances": -1, "cores": -1, "ram": -1},
     "api": {"max_limit": 1000},
+    # Volumes are sparse files: the pool's capacity need not be the disk's.
+    "file_backend": {"total_capacity_gb": 1000000},
 }
 
 

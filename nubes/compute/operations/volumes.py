@@ -11,7 +11,8 @@ new attach flow only: every volume mapping has an ``attachment_id``).
   ``available`` again) and finishes the event with the error.
 * **detach** (``detach_volume``): the API called ``begin_detaching``.
   Here: the driver detaches (a failure rolls the volume back to
-  ``in-use``), then ``attachment_delete`` and the mapping is dropped.
+  ``in-use``), then ``attachment_delete`` (the remaining attachments of
+  a multiattach volume decide its status) and the mapping is dropped.
 * **swap** (``swap_volume``, admins): the new volume was reserved and the
   old one is ``detaching``; the new one is connected at the old one's
   device, the mapping points at it, the old attachment is deleted.
@@ -161,23 +162,10 @@ def detach_volume(host: Host, ctx: RequestContext, *, instance_uuid: str,
                                           error=_text(exc))
             return False
         conductor.bdm_destroy(ctx, bdm_uuid)
-        _still_in_use(host, ctx, bdm["volume_id"])
         conductor.action_event_finish(ctx, instance_uuid, DETACH_EVENT, host=host.name,
                                       finish_action=True)
         LOG.info("volume %s detached from %s", bdm["volume_id"], instance_uuid)
         return True
-
-
-def _still_in_use(host: Host, ctx: RequestContext, volume_id: str) -> None:
-    """A multiattach volume other servers still have: back ``in-use``
-    (the volume service leaves it ``detaching`` until its last attachment
-    goes, where cinder recomputes it from the remaining ones)."""
-    try:
-        volume = _client(host).get_volume(volume_id, **_kw(ctx))
-        if volume is not None and volume.status == "detaching" and volume.attachments:
-            _client(host).roll_detaching(volume_id, **_kw(ctx))
-    except VolumeClientError:
-        LOG.exception("could not put volume %s back in use", volume_id)
 
 
 def swap_volume(host: Host, ctx: RequestContext, *, instance_uuid: str, bdm_uuid: str,

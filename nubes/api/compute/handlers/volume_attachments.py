@@ -17,32 +17,33 @@ MAX_LIMIT = 1000
 
 
 def list_attachments(req, resp, server_id: str) -> None:
-    server = server_access.authorized(req, server_id, policy.INDEX)
+    mapping = server_access.authorized_mapping(req, server_id, policy.INDEX)
     limit = respond.query_limit(req, MAX_LIMIT)
     offset = respond.query(req, "offset")
     start = respond.parse_int(offset, "offset") if offset is not None else 0
-    bdms = service.list_attachments(respond.state(req), respond.ctx(req), server.uuid)
-    respond.send(resp, view.listing(respond.version(req), server.uuid,
+    bdms = service.list_attachments(respond.state(req), mapping)
+    respond.send(resp, view.listing(respond.version(req), mapping.instance_uuid,
                                     bdms[start:start + limit]))
 
 
 def show_attachment(req, resp, server_id: str, volume_id: str) -> None:
-    server = server_access.authorized(req, server_id, policy.SHOW)
-    bdm = service.show(respond.state(req), respond.ctx(req), server.uuid, volume_id)
+    mapping = server_access.authorized_mapping(req, server_id, policy.SHOW)
+    bdm = service.show(respond.state(req), mapping, volume_id)
     respond.send(resp, {"volumeAttachment": view.attachment(respond.version(req),
-                                                            server.uuid, bdm)})
+                                                            mapping.instance_uuid, bdm)})
 
 
 def attach_volume(req, resp, server_id: str) -> None:
     version = respond.version(req)
     body = respond.read_body(req, schema.create(version))["volumeAttachment"]
-    server = server_access.authorized(req, server_id, policy.CREATE)
+    mapping = server_access.authorized_mapping(req, server_id, policy.CREATE)
     request = service.AttachRequest(
         volume_id=body["volumeId"], device=body.get("device"), tag=body.get("tag"),
         delete_on_termination=schema.boolean(body.get("delete_on_termination", False)),
         multiattach_ok=version >= (2, 60))
-    bdm = service.attach(respond.state(req), respond.ctx(req), server.uuid, request)
-    respond.send(resp, {"volumeAttachment": view.attachment(version, server.uuid, bdm)})
+    bdm = service.attach(respond.state(req), respond.ctx(req), mapping, request)
+    respond.send(resp, {"volumeAttachment": view.attachment(version, mapping.instance_uuid,
+                                                            bdm)})
 
 
 def update_attachment(req, resp, server_id: str, volume_id: str) -> None:
@@ -51,28 +52,28 @@ def update_attachment(req, resp, server_id: str, volume_id: str) -> None:
     state, ctx = respond.state(req), respond.ctx(req)
     new_volume_id = body["volumeId"]
     swapping = new_volume_id != volume_id or version < (2, 85)
-    server = server_access.authorized(req, server_id,
-                                      policy.SWAP if swapping else policy.UPDATE)
+    mapping = server_access.authorized_mapping(req, server_id,
+                                               policy.SWAP if swapping else policy.UPDATE)
     delete_flag = body.get("delete_on_termination")
     delete_flag = None if delete_flag is None else schema.boolean(delete_flag)
     if swapping:
         if new_volume_id == volume_id:
             raise errors.BadRequest(f"Invalid volume: volume {volume_id} is already "
                                     "attached; swap it for another volume.")
-        service.swap(state, ctx, server.uuid, volume_id, new_volume_id, delete_flag)
+        service.swap(state, ctx, mapping, volume_id, new_volume_id, delete_flag)
         respond.empty(resp, 202)
         return
-    current = view.attachment(version, server.uuid,
-                              service.show(state, ctx, server.uuid, volume_id))
+    current = view.attachment(version, mapping.instance_uuid,
+                              service.show(state, mapping, volume_id))
     for key in schema.READ_ONLY:
         if key in body and body[key] != current.get(key):
             raise errors.BadRequest(f"The {key} property is not mutable.")
     if delete_flag is not None:
-        service.update(state, ctx, server.uuid, volume_id, delete_flag)
+        service.update(state, ctx, mapping, volume_id, delete_flag)
     respond.empty(resp, 202)
 
 
 def detach_volume(req, resp, server_id: str, volume_id: str) -> None:
-    server = server_access.authorized(req, server_id, policy.DELETE)
-    service.detach(respond.state(req), respond.ctx(req), server.uuid, volume_id)
+    mapping = server_access.authorized_mapping(req, server_id, policy.DELETE)
+    service.detach(respond.state(req), respond.ctx(req), mapping, volume_id)
     respond.empty(resp, 202)

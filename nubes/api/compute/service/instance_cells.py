@@ -5,6 +5,9 @@ action reads start here; a server the caller's project cannot see is a 404.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable, TypeVar
+
+import sqlalchemy as sa
 
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.state import ComputeState
@@ -18,6 +21,9 @@ from nubes.common.context import RequestContext
 from nubes.common.service_names import COMPUTE_BINARY
 from nubes.common.timeutils import utcnow
 from nubes.conductor.cell.messages import InstanceRecord
+
+
+T = TypeVar("T")
 
 
 def not_found(uuid: str) -> exc.NotFound:
@@ -51,10 +57,23 @@ def cell_of(state: ComputeState, mapping: InstanceMapping) -> CellMapping:
 
 def locate(state: ComputeState, mapping: InstanceMapping) -> Located:
     """The server's cell and row (the mapping must name a cell)."""
+    return locate_with(state, mapping, _nothing)[0]
+
+
+def locate_with(state: ComputeState, mapping: InstanceMapping,
+                read: Callable[[sa.Connection], T]) -> tuple[Located, T]:
+    """:func:`locate`, and what ``read`` reads in the same cell transaction
+    (e.g. the server's volume mappings)."""
     cell = cell_of(state, mapping)
-    row = state.cells.database(cell).read(
-        lambda conn: instance_repo.get(conn, mapping.instance_uuid))
-    return Located(mapping, cell, None if row is None else InstanceRecord.from_row(row))
+
+    def work(conn):
+        return instance_repo.get(conn, mapping.instance_uuid), read(conn)
+    row, extra = state.cells.database(cell).read(work)
+    return Located(mapping, cell, None if row is None else InstanceRecord.from_row(row)), extra
+
+
+def _nothing(_conn) -> None:
+    return None
 
 
 def start_task(state: ComputeState, ctx: RequestContext, located: Located, values: dict,

@@ -16,14 +16,17 @@ locked``, or ``Cannot '<verb>' instance <uuid> while it is in vm_state
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.service import instance_cells
 from nubes.api.compute.service.instance_cells import Located
 from nubes.api.compute.state import ComputeState
+from nubes.cells.records import InstanceMapping
 from nubes.common.context import RequestContext
 from nubes.compute.states import VmState
+
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,14 +44,25 @@ class Task:
 def locate_live(state: ComputeState, uuid: str, verb: str) -> Located:
     """The server's cell and live row; 409 while it is still a build
     request, 404 once it is gone."""
-    mapping = instance_cells.mapping_of(state, uuid)
+    return live(state, instance_cells.mapping_of(state, uuid), verb)
+
+
+def live(state: ComputeState, mapping: InstanceMapping, verb: str) -> Located:
+    """:func:`locate_live` from a mapping already read (and authorized)."""
+    return live_with(state, mapping, verb, lambda _conn: None)[0]
+
+
+def live_with(state: ComputeState, mapping: InstanceMapping, verb: str,
+              read: Callable[[Any], T]) -> tuple[Located, T]:
+    """:func:`live`, and what ``read`` reads in the same cell transaction."""
+    uuid = mapping.instance_uuid
     if mapping.cell_id is None:
         raise exc.Conflict(f"Cannot '{verb}' instance {uuid} while it is in vm_state "
                            f"{VmState.BUILDING}")
-    located = instance_cells.locate(state, mapping)
+    located, extra = instance_cells.locate_with(state, mapping, read)
     if located.instance is None or located.instance.deleted:
         raise instance_cells.not_found(uuid)
-    return located
+    return located, extra
 
 
 def check(ctx: RequestContext, located: Located, task: Task) -> None:

@@ -28,6 +28,7 @@ from nubes.api.compute import exceptions as exc
 from nubes.api.compute.service import instance_cells, server_tasks
 from nubes.api.compute.service.instance_cells import Located
 from nubes.api.compute.state import ComputeState
+from nubes.cells.records import InstanceMapping
 from nubes.cells.repo import block_device_mappings as bdm_repo
 from nubes.cells.repo import instance_actions
 from nubes.cells.repo import instances as instance_repo
@@ -90,31 +91,25 @@ def _volume(state: ComputeState, ctx: RequestContext, volume_id: str) -> Volume:
 
 # --- reads ---------------------------------------------------------------------------
 
-def _located(state: ComputeState, ctx: RequestContext, uuid: str) -> Located | None:
-    """The server's cell and row; None while it is a build request."""
-    mapping = instance_cells.mapping_of(state, uuid, ctx)
+def list_attachments(state: ComputeState, mapping: InstanceMapping) -> list[dict]:
+    """The server's volume mappings, in attachment order (none while it is
+    a build request)."""
+    uuid = mapping.instance_uuid
     if mapping.cell_id is None:
-        return None
-    located = instance_cells.locate(state, mapping)
+        return []
+    located, bdms = instance_cells.locate_with(
+        state, mapping, lambda conn: bdm_repo.volumes_of(conn, uuid))
     if located.instance is None or located.instance.deleted:
         raise instance_cells.not_found(uuid)
-    return located
+    return bdms
 
 
-def list_attachments(state: ComputeState, ctx: RequestContext, uuid: str) -> list[dict]:
-    """The server's volume mappings, in attachment order."""
-    located = _located(state, ctx, uuid)
-    if located is None:
-        return []
-    return state.cells.database(located.cell).read(
-        lambda conn: bdm_repo.volumes_of(conn, uuid))
-
-
-def show(state: ComputeState, ctx: RequestContext, uuid: str, volume_id: str) -> dict:
-    for bdm in list_attachments(state, ctx, uuid):
+def show(state: ComputeState, mapping: InstanceMapping, volume_id: str) -> dict:
+    for bdm in list_attachments(state, mapping):
         if bdm["volume_id"] == volume_id:
             return bdm
-    raise exc.NotFound(f"Volume {volume_id} is not attached to instance {uuid}.")
+    raise exc.NotFound(f"Volume {volume_id} is not attached to instance "
+                       f"{mapping.instance_uuid}.")
 
 
 # --- the state rule ------------------------------------------------------------------
@@ -159,27 +154,34 @@ def _device(existing: set[str], wanted: str | None) -> str:
                         "a single instance has been exceeded.")
 
 
-def attach(state: ComputeState, ctx: RequestContext, uuid: str, req: AttachRequest) -> dict:
+def _already_attached(uuid: str, volume_id: str) -> exc.Invalid:
+    return exc.Invalid(f"Invalid volume: volume {volume_id} is already attached "
+                       f"to instance {uuid}.")
+
+
+def attach(state: ComputeState, ctx: RequestContext, mapping: InstanceMapping,
+           req: AttachRequest) -> dict:
     """The mapping written (the host connects the volume after this returns)."""
-    volumes = _client(state)
-    located = server_tasks.locate_live(state, uuid, ATTACH)
+    volumes, uuid = _client(state), mapping.instance_uuid
+    located, bdms = server_tasks.live_with(state, mapping, ATTACH,
+                                           lambda conn: bdm_repo.of_instance(conn, uuid))
     _check(ctx, located, ATTACH, ATTACH_STATES)
+    if any(bdm["volume_id"] == req.volume_id for bdm in bdms):
+        raise _already_attached(uuid, req.volume_id)
     volume = _volume(state, ctx, req.volume_id)
     if volume.multiattach and not req.multiattach_ok:
         raise exc.Invalid("Multiattach volumes are only supported starting with compute "
                           "API version 2.60.")
-    db = state.cells.database(located.cell)
-    if db.read(lambda conn: bdm_repo.of_volume(conn, uuid, req.volume_id)) is not None:
-        raise exc.Invalid(f"Invalid volume: volume {req.volume_id} is already attached "
-                          f"to instance {uuid}.")
     attachment = _volume_call(lambda: volumes.attachment_create(
         req.volume_id, instance_uuid=uuid, **_kw(ctx)), req.volume_id)
     offloaded = _offloaded(located)
 
     def work(conn) -> dict:
         action_id = _guarded(conn, ctx, located, ATTACH, ATTACH_STATES)
-        device = _device(bdm_repo.device_names(bdm_repo.of_instance(conn, uuid))
-                         | {ROOT_DEVICE}, req.device)
+        current = bdm_repo.of_instance(conn, uuid)
+        if any(bdm["volume_id"] == req.volume_id for bdm in current):
+            raise _already_attached(uuid, req.volume_id)   # a racing attach won
+        device = _device(bdm_repo.device_names(current) | {ROOT_DEVICE}, req.device)
         bdm = bdm_repo.create(conn, uuid, {
             "source_type": "volume", "destination_type": "volume", "volume_id": volume.id,
             "attachment_id": attachment.id, "device_name": device,
@@ -189,7 +191,7 @@ def attach(state: ComputeState, ctx: RequestContext, uuid: str, req: AttachReque
             instance_actions.finish_action(conn, action_id, utcnow())
         return bdm
     try:
-        bdm = db.write(work)
+        bdm = state.cells.database(located.cell).write(work)
         if offloaded:   # no host to connect it: in use with no connection
             volumes.attachment_complete(attachment.id, **_kw(ctx))
         else:
@@ -203,19 +205,21 @@ def attach(state: ComputeState, ctx: RequestContext, uuid: str, req: AttachReque
 
 # --- detach --------------------------------------------------------------------------
 
-def _attached(state: ComputeState, located: Located, volume_id: str) -> dict:
-    uuid = located.mapping.instance_uuid
-    bdm = state.cells.database(located.cell).read(
-        lambda conn: bdm_repo.of_volume(conn, uuid, volume_id))
+def _attached(state: ComputeState, mapping: InstanceMapping, volume_id: str,
+              verb: str) -> tuple[Located, dict]:
+    """The live server and the mapping of ``volume_id`` on it (one cell read)."""
+    uuid = mapping.instance_uuid
+    located, bdm = server_tasks.live_with(
+        state, mapping, verb, lambda conn: bdm_repo.of_volume(conn, uuid, volume_id))
     if bdm is None:
         raise exc.NotFound(f"Volume {volume_id} is not attached to instance {uuid}.")
-    return bdm
+    return located, bdm
 
 
-def detach(state: ComputeState, ctx: RequestContext, uuid: str, volume_id: str) -> None:
-    volumes = _client(state)
-    located = server_tasks.locate_live(state, uuid, DETACH)
-    bdm = _attached(state, located, volume_id)
+def detach(state: ComputeState, ctx: RequestContext, mapping: InstanceMapping,
+           volume_id: str) -> None:
+    volumes, uuid = _client(state), mapping.instance_uuid
+    located, bdm = _attached(state, mapping, volume_id, DETACH)
     _check(ctx, located, DETACH, ATTACH_STATES)
     offloaded = _offloaded(located)
     if bdm.get("boot_index") == 0 and not offloaded:
@@ -253,21 +257,20 @@ def _detach_offloaded(state: ComputeState, ctx: RequestContext, located: Located
 
 # --- update and swap -----------------------------------------------------------------
 
-def update(state: ComputeState, ctx: RequestContext, uuid: str, volume_id: str,
-           delete_on_termination: bool) -> None:
+def update(state: ComputeState, ctx: RequestContext, mapping: InstanceMapping,
+           volume_id: str, delete_on_termination: bool) -> None:
     """2.85: only ``delete_on_termination`` of the same volume changes."""
-    located = server_tasks.locate_live(state, uuid, "update volume attachment")
-    bdm = _attached(state, located, volume_id)
+    located, bdm = _attached(state, mapping, volume_id, "update volume attachment")
     _check(ctx, located, "update volume attachment", ATTACH_STATES)
     state.cells.database(located.cell).write(lambda conn: bdm_repo.update(
         conn, bdm["uuid"], {"delete_on_termination": delete_on_termination}, utcnow()))
 
 
-def swap(state: ComputeState, ctx: RequestContext, uuid: str, volume_id: str,
-         new_volume_id: str, delete_on_termination: bool | None = None) -> None:
-    volumes = _client(state)
-    located = server_tasks.locate_live(state, uuid, SWAP)
-    old = _attached(state, located, volume_id)
+def swap(state: ComputeState, ctx: RequestContext, mapping: InstanceMapping,
+         volume_id: str, new_volume_id: str,
+         delete_on_termination: bool | None = None) -> None:
+    volumes, uuid = _client(state), mapping.instance_uuid
+    located, old = _attached(state, mapping, volume_id, SWAP)
     _check(ctx, located, SWAP, SWAP_STATES)
     new = _volume(state, ctx, new_volume_id)
     if new.multiattach or _volume(state, ctx, volume_id).multiattach:
