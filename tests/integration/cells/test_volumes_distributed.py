@@ -116,7 +116,10 @@ def _attach_and_detach(cloud: Cloud, vols: VolumeApi, servers: dict[str, str]) -
     for host, sid in servers.items():
         assert vols.wait(attached[host], "available")["attachments"] == []
         assert vols.attachments(volume_id=attached[host]) == []
-        assert _server(cloud, sid)["os-extended-volumes:volumes_attached"] == []
+        # The host drops the mapping just after it deleted the attachment.
+        wait_for(lambda: _server(cloud, sid)["os-extended-volumes:volumes_attached"] == [],
+                 BUILD_TIMEOUT, f"no volume attached to {sid}", interval=0.1,
+                 alive=cloud.d.check_alive)
     return list(attached.values())
 
 
@@ -209,8 +212,13 @@ def test_volumes_across_cells(backend, deployment):
     assert vols.volumes() == []
     assert vols.in_use() == {"volumes": 0, "gigabytes": 0, "snapshots": 0}
     assert [f for _, _, files in os.walk(volumes_dir(cloud.d)) for f in files] == []
-    for sid in sids:
-        assert cloud.placement.get(f"/allocations/{sid}").json["allocations"] == {}
+
+    # A host removes the allocations just after the instance's row.
+    def no_allocations():
+        return all(cloud.placement.get(f"/allocations/{sid}").json["allocations"] == {}
+                   for sid in sids)
+    wait_for(no_allocations, BUILD_TIMEOUT, "the servers' allocations removed",
+             interval=0.1, alive=cloud.d.check_alive)
     for host, provider in cloud.providers.items():
         usages = cloud.placement.get(f"/resource_providers/{provider}/usages").json
         assert set(usages["usages"].values()) <= {0}, (host, usages)
