@@ -20,6 +20,7 @@ from nubes.cells.cell_db import models as cell_models
 from tests.fixtures.compute import ComputeClient
 from tests.fixtures.placement import PlacementClient
 from tests.fixtures.tcp_proxy import TcpProxy
+from tests.integration.cells import volumes as block_storage
 from tests.integration.cells.harness import (Distributed, entry_point, free_port,
                                              wait_for)
 
@@ -32,6 +33,8 @@ FLAVOR = {"name": "m1.host", "id": "host", "vcpus": 8, "ram": 1024, "disk": 1}
 START_TIMEOUT = 60.0
 BUILD_TIMEOUT = 30.0
 BUSES = ("api", *HOSTS)
+BUS_OPTIONS = {"oslo_messaging_rabbit": {"rabbit_retry_interval": 0.2, "rabbit_interval_max": 1,
+                                         "publish_retry_timeout": 10}}
 
 
 def configs(d: Distributed, urls: dict[str, str], *, fake_size: dict | None = None,
@@ -44,8 +47,7 @@ def configs(d: Distributed, urls: dict[str, str], *, fake_size: dict | None = No
         for group, options in extra.get(name, {}).items():
             groups[group] = {**groups.get(group, {}), **options}
         return d.write_conf(name, groups)
-    bus = {"oslo_messaging_rabbit": {"rabbit_retry_interval": 0.2, "rabbit_interval_max": 1,
-                                     "publish_retry_timeout": 10}}
+    bus = BUS_OPTIONS
     placement_client = {"endpoint": urls["placement"], "token": "admin"}
     # build_request_lease: a killed super-conductor's builds are taken over
     # within half a minute (above the scheduler's 15 s of placement retries).
@@ -163,16 +165,31 @@ class Cloud:
     image: str
     #: database name -> the proxy its URL goes through (``proxied``)
     proxies: dict[str, TcpProxy] = dataclasses.field(default_factory=dict)
+    #: the volume API (``volumes=True``), else None
+    volumes: block_storage.VolumeApi | None = None
+
+
+def _with_volumes(extra: dict[str, dict[str, dict]] | None,
+                  url: str) -> dict[str, dict[str, dict]]:
+    """``extra`` plus the volume endpoint in the compute API's and the
+    compute hosts' files."""
+    extra = dict(extra or {})
+    for name in ("api", *(f"compute-{cell}" for cell in HOSTS)):
+        extra[name] = {**extra.get(name, {}), **block_storage.endpoint_options(url)}
+    return extra
 
 
 def start_cloud(d: Distributed, backend: str, *, fake_size: dict | None = None,
                 extra: dict[str, dict[str, dict]] | None = None,
-                proxied: tuple[str, ...] = ()) -> Cloud:
+                proxied: tuple[str, ...] = (), volumes: bool = False) -> Cloud:
     """Everything up, hosts discovered, the flavor :data:`FLAVOR` and an
     image made.  ``proxied``: databases (e.g. ``"cell2"``) every process
-    reaches through a :class:`TcpProxy` the test can cut."""
+    reaches through a :class:`TcpProxy` the test can cut.  ``volumes``: the
+    volume manager and the volume API too (:mod:`.volumes`), which the
+    compute API and hosts use."""
     rabbit = Distributed.check_environment(backend)
-    d.create_databases(("api", "placement", "image", "cell0", "cell1", "cell2"))
+    block = ("volume",) if volumes else ()
+    d.create_databases(("api", "placement", "image", "cell0", "cell1", "cell2", *block))
     proxies = {}
     for name in proxied:
         url = sa.engine.make_url(d.db_urls[name])
@@ -180,14 +197,22 @@ def start_cloud(d: Distributed, backend: str, *, fake_size: dict | None = None,
         d.on_close(proxies[name].stop)
         d.db_urls[name] = url.set(port=proxies[name].port).render_as_string(
             hide_password=False)
-    d.create_vhosts(rabbit, BUSES)
-    ports = {name: free_port() for name in ("placement", "image", "api")}
+    d.create_vhosts(rabbit, BUSES + block)
+    ports = {name: free_port() for name in ("placement", "image", "api", *block)}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     placement = PlacementClient(urls["placement"])
     admin = ComputeClient(urls["api"])
+    if volumes:
+        extra = _with_volumes(extra, urls["volume"])
     confs = configs(d, urls, fake_size=fake_size, extra=extra)
+    if volumes:
+        # Its schema made while the operator's commands run.
+        confs["volume"] = block_storage.volume_conf(d, urls, BUS_OPTIONS)
+        block_storage.start_manager(d, confs["volume"])
     set_up_cells(d, confs)
     start_services(d, confs, ports)
+    if volumes:
+        block_storage.start_api(d, confs["volume"], ports["volume"])
 
     def hosts_ready():
         resp = admin.get("/os-hypervisors/detail")
@@ -207,8 +232,12 @@ def start_cloud(d: Distributed, backend: str, *, fake_size: dict | None = None,
              START_TIMEOUT, "the image API to answer", alive=d.check_alive)
     resp = admin.post("/flavors", json={"flavor": FLAVOR})
     assert resp.status == 200, resp
+    volume_api = None
+    if volumes:
+        block_storage.wait_api(d, urls["volume"])
+        volume_api = block_storage.VolumeApi(d, urls["volume"])
     return Cloud(d, confs, ports, urls, admin, placement, providers,
-                 create_image(urls["image"]), proxies)
+                 create_image(urls["image"]), proxies, volume_api)
 
 
 def create_image(url: str) -> str:
