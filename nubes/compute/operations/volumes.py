@@ -18,8 +18,8 @@ new attach flow only: every volume mapping has an ``attachment_id``).
   device, the mapping points at it, the old attachment is deleted.
 * **boot from volume** (:func:`prepare_boot_volumes`, from the build):
   volumes the server boots with are created here when the request asked
-  for a new one (``source_type`` image or blank: a blank volume of
-  ``volume_size``; the volume service cannot fill one from an image yet),
+  for a new one (``source_type`` image: a volume of ``volume_size`` made
+  from the image by the volume service; blank: an empty one),
   reserved, then connected as above before the guest spawns.
 * **delete** (:func:`release_all`, from the terminate): every attachment
   is deleted and the volumes marked ``delete_on_termination`` deleted.

@@ -7,9 +7,9 @@ them into block device mapping rows:
 * ``source_type=volume`` (``destination_type=volume``): an existing
   volume, the root disk at ``boot_index`` 0; one server only;
 * ``source_type=image, destination_type=volume`` (``volume_size``,
-  ``delete_on_termination``): the host creates the volume.  The volume
-  service cannot write an image into a volume yet: the host creates a
-  **blank** volume of that size (and logs it);
+  ``delete_on_termination``): the host asks the volume service for a
+  volume of that size made from the image (its data written in, the
+  volume bootable, the image's metadata on it);
 * ``source_type=blank, destination_type=volume``: a new empty volume;
 * ``source_type=blank, destination_type=local``: swap
   (``guest_format=swap``, MB, at most the flavor's) or an ephemeral disk
