@@ -190,15 +190,15 @@ class ComputeEndpoint:
 
     # --- volumes (nubes.compute.operations.volumes) -------------------------------------
 
-    def attach_volume(self, ctx: RequestContext, *, instance_uuid: str,
-                      bdm_uuid: str) -> bool:
+    def attach_volume(self, ctx: RequestContext, *, instance_uuid: str, bdm_uuid: str,
+                      bdm: dict | None = None, event_started: bool = False) -> bool:
         return volumes.attach_volume(self._host(), ctx, instance_uuid=instance_uuid,
-                                     bdm_uuid=bdm_uuid)
+                                     bdm_uuid=bdm_uuid, bdm=bdm, event_started=event_started)
 
-    def detach_volume(self, ctx: RequestContext, *, instance_uuid: str,
-                      bdm_uuid: str) -> bool:
+    def detach_volume(self, ctx: RequestContext, *, instance_uuid: str, bdm_uuid: str,
+                      bdm: dict | None = None, event_started: bool = False) -> bool:
         return volumes.detach_volume(self._host(), ctx, instance_uuid=instance_uuid,
-                                     bdm_uuid=bdm_uuid)
+                                     bdm_uuid=bdm_uuid, bdm=bdm, event_started=event_started)
 
     def swap_volume(self, ctx: RequestContext, *, instance_uuid: str, bdm_uuid: str,
                     new_volume_id: str, new_attachment_id: str) -> bool:

@@ -14,6 +14,20 @@ BINARY = COMPUTE_BINARY    # what the service record says
 # service record's ``version`` column; used for upgrade pinning later).
 SERVICE_VERSION = 1
 
+# The instance action events of a volume attach and detach.  The compute
+# API starts them, with the host's name, in the transaction that starts
+# the action, so that the host only finishes them.
+ATTACH_VOLUME_EVENT = "compute_attach_volume"
+DETACH_VOLUME_EVENT = "compute_detach_volume"
+# What a host needs of a volume mapping to connect or disconnect it: the
+# API sends these columns with the cast instead of the host reading them.
+VOLUME_MAPPING_FIELDS = ("uuid", "volume_id", "attachment_id", "device_name")
+
+
+def volume_mapping(bdm: dict[str, Any]) -> dict[str, Any]:
+    """A mapping row as an attach or detach cast carries it."""
+    return {key: bdm.get(key) for key in VOLUME_MAPPING_FIELDS}
+
 
 @dataclasses.dataclass(frozen=True)
 class NodeStatus:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from nubes.common import rpc
 from nubes.common.context import RequestContext
+from nubes.compute import messages
 from nubes.compute.messages import TOPIC, Diagnostics, HostStatus
 from nubes.scheduler.messages import Selection
 
@@ -211,15 +212,21 @@ class ComputeAPI:
 
     # --- volumes (nubes.compute.operations.volumes) -----------------------------------
 
-    def attach_volume(self, ctx, host: str, instance_uuid: str, *,
-                      bdm_uuid: str) -> rpc.Outgoing:
-        """Connect the reserved volume of mapping ``bdm_uuid`` to the guest."""
-        return self._guest_cast(ctx, host, "attach_volume", instance_uuid, bdm_uuid=bdm_uuid)
+    def attach_volume(self, ctx, host: str, instance_uuid: str, *, bdm_uuid: str,
+                      bdm: dict | None = None, event_started: bool = False) -> rpc.Outgoing:
+        """Connect the reserved volume of mapping ``bdm_uuid`` to the guest.
+        ``bdm``: the mapping as :func:`messages.volume_mapping` sends it
+        (the host then does not read it); ``event_started``: the caller
+        started the action's ``ATTACH_VOLUME_EVENT``."""
+        return self._guest_cast(ctx, host, "attach_volume", instance_uuid, bdm_uuid=bdm_uuid,
+                                **_volume_extras(bdm, event_started))
 
-    def detach_volume(self, ctx, host: str, instance_uuid: str, *,
-                      bdm_uuid: str) -> rpc.Outgoing:
-        """Disconnect mapping ``bdm_uuid``'s volume (already ``detaching``)."""
-        return self._guest_cast(ctx, host, "detach_volume", instance_uuid, bdm_uuid=bdm_uuid)
+    def detach_volume(self, ctx, host: str, instance_uuid: str, *, bdm_uuid: str,
+                      bdm: dict | None = None, event_started: bool = False) -> rpc.Outgoing:
+        """Disconnect mapping ``bdm_uuid``'s volume (already ``detaching``);
+        ``bdm`` and ``event_started`` as for :meth:`attach_volume`."""
+        return self._guest_cast(ctx, host, "detach_volume", instance_uuid, bdm_uuid=bdm_uuid,
+                                **_volume_extras(bdm, event_started))
 
     def swap_volume(self, ctx, host: str, instance_uuid: str, *, bdm_uuid: str,
                     new_volume_id: str, new_attachment_id: str) -> rpc.Outgoing:
@@ -263,3 +270,14 @@ class ComputeAPI:
                         timeout: float | None = None) -> Diagnostics:
         return Diagnostics.from_wire(self._host(host).call(
             ctx, "get_diagnostics", timeout=timeout, instance_uuid=instance_uuid))
+
+
+def _volume_extras(bdm: dict | None, event_started: bool) -> dict:
+    """Only what is given goes on the wire (a host of an older release
+    takes the cast without them)."""
+    extras: dict = {}
+    if bdm is not None:
+        extras["bdm"] = messages.volume_mapping(bdm)
+    if event_started:
+        extras["event_started"] = True
+    return extras

@@ -34,14 +34,15 @@ import traceback
 from typing import Any
 
 from nubes.common.context import RequestContext
+from nubes.compute import messages
 from nubes.compute.operations import Host
 from nubes.compute.states import TaskState, VmState
-from nubes.conductor.cell.messages import fault
+from nubes.conductor.cell.messages import event_done, fault
 from nubes.volume.client import VolumeClientError, VolumeUnavailable
 
 LOG = logging.getLogger(__name__)
-ATTACH_EVENT = "compute_attach_volume"
-DETACH_EVENT = "compute_detach_volume"
+ATTACH_EVENT = messages.ATTACH_VOLUME_EVENT
+DETACH_EVENT = messages.DETACH_VOLUME_EVENT
 SWAP_EVENT = "compute_swap_volume"
 BUILD_EVENT = "compute__do_build_and_run_instance"
 # How long a build waits for a volume it created to become available.
@@ -68,7 +69,9 @@ def _kw(ctx: RequestContext) -> dict[str, Any]:
 
 def connect(host: Host, ctx: RequestContext, instance_uuid: str, bdm: dict) -> dict:
     """Connect the mapping's reserved volume here and complete its
-    attachment; the connection info (as the mapping records it)."""
+    attachment; the connection info (as the mapping records it).  The
+    mapping records the connection before the volume shows ``in-use``, so
+    a volume in use is always one its server's record is complete for."""
     volumes = _client(host)
     connector = dict(host.driver.get_volume_connector(), mountpoint=bdm["device_name"])
     attachment = volumes.attachment_update(bdm["attachment_id"], connector, **_kw(ctx))
@@ -105,12 +108,22 @@ def _forget(host: Host, ctx: RequestContext, bdm: dict) -> None:
     host.conductor.bdm_destroy(ctx, bdm["uuid"])
 
 
-def attach_volume(host: Host, ctx: RequestContext, *, instance_uuid: str,
-                  bdm_uuid: str) -> bool:
+def _begin(host: Host, ctx: RequestContext, instance_uuid: str, event: str, bdm_uuid: str,
+           bdm: dict | None, event_started: bool) -> dict | None:
+    """The event started (unless the API did) and the mapping (as the cast
+    carried it, else read; None when it is gone)."""
+    if not event_started:
+        host.conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
+    return bdm if bdm is not None else host.conductor.bdm_get(ctx, bdm_uuid)
+
+
+def attach_volume(host: Host, ctx: RequestContext, *, instance_uuid: str, bdm_uuid: str,
+                  bdm: dict | None = None, event_started: bool = False) -> bool:
+    """``bdm`` given: the mapping as the API wrote it (if it has gone since,
+    recording the connection fails and the attach is undone)."""
     with host.locks.hold(instance_uuid):
         conductor = host.conductor
-        conductor.action_event_start(ctx, instance_uuid, ATTACH_EVENT, host=host.name)
-        bdm = conductor.bdm_get(ctx, bdm_uuid)
+        bdm = _begin(host, ctx, instance_uuid, ATTACH_EVENT, bdm_uuid, bdm, event_started)
         if bdm is None:
             conductor.action_event_finish(ctx, instance_uuid, ATTACH_EVENT, host=host.name,
                                           error="the volume mapping is gone")
@@ -131,12 +144,11 @@ def attach_volume(host: Host, ctx: RequestContext, *, instance_uuid: str,
         return True
 
 
-def detach_volume(host: Host, ctx: RequestContext, *, instance_uuid: str,
-                  bdm_uuid: str) -> bool:
+def detach_volume(host: Host, ctx: RequestContext, *, instance_uuid: str, bdm_uuid: str,
+                  bdm: dict | None = None, event_started: bool = False) -> bool:
     with host.locks.hold(instance_uuid):
         conductor = host.conductor
-        conductor.action_event_start(ctx, instance_uuid, DETACH_EVENT, host=host.name)
-        bdm = conductor.bdm_get(ctx, bdm_uuid)
+        bdm = _begin(host, ctx, instance_uuid, DETACH_EVENT, bdm_uuid, bdm, event_started)
         if bdm is None:
             conductor.action_event_finish(ctx, instance_uuid, DETACH_EVENT, host=host.name,
                                           error="the volume mapping is gone")
@@ -161,9 +173,12 @@ def detach_volume(host: Host, ctx: RequestContext, *, instance_uuid: str,
             conductor.action_event_finish(ctx, instance_uuid, DETACH_EVENT, host=host.name,
                                           error=_text(exc))
             return False
-        conductor.bdm_destroy(ctx, bdm_uuid)
-        conductor.action_event_finish(ctx, instance_uuid, DETACH_EVENT, host=host.name,
-                                      finish_action=True)
+        if not conductor.bdm_destroy(
+                ctx, bdm_uuid, finish_event=event_done(instance_uuid, DETACH_EVENT,
+                                                       host=host.name)):
+            # The mapping went meanwhile (the server is being deleted).
+            conductor.action_event_finish(ctx, instance_uuid, DETACH_EVENT, host=host.name,
+                                          finish_action=True)
         LOG.info("volume %s detached from %s", bdm["volume_id"], instance_uuid)
         return True
 

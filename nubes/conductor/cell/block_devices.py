@@ -6,7 +6,9 @@ short transaction; mappings travel as plain dicts (the row's columns,
 without timestamps)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
+
+import sqlalchemy as sa
 
 from nubes.cells.repo import block_device_mappings as repo
 from nubes.common.db.transaction import Database
@@ -30,14 +32,25 @@ def get(db: Database, bdm_uuid: str) -> dict[str, Any] | None:
     return None if row is None else _wire(row)
 
 
+# What else dropping a mapping may do in its transaction once the mapping
+# matched (e.g. finish the host's instance action event).
+Then = Callable[[sa.Connection], object] | None
+
+
 def update(db: Database, bdm_uuid: str, values: dict[str, Any]) -> bool:
     """False when the mapping is gone (the volume was detached meanwhile)."""
     allowed = {k: v for k, v in values.items() if k in WRITABLE}
     return db.write(lambda conn: repo.update(conn, bdm_uuid, allowed, utcnow()))
 
 
-def destroy(db: Database, bdm_uuid: str) -> bool:
-    return db.write(lambda conn: repo.soft_delete(conn, bdm_uuid, utcnow()))
+def destroy(db: Database, bdm_uuid: str, then: Then = None) -> bool:
+    """False when the mapping was gone already (``then`` is not run)."""
+    def work(conn: sa.Connection) -> bool:
+        matched = repo.soft_delete(conn, bdm_uuid, utcnow())
+        if matched and then is not None:
+            then(conn)
+        return matched
+    return db.write(work)
 
 
 def destroy_all(db: Database, instance_uuid: str) -> int:

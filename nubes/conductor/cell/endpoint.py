@@ -121,8 +121,9 @@ class CellConductorEndpoint:
     def bdm_update(self, ctx: RequestContext, *, bdm_uuid: str, values: dict) -> bool:
         return block_devices.update(self._db, bdm_uuid, values)
 
-    def bdm_destroy(self, ctx: RequestContext, *, bdm_uuid: str) -> bool:
-        return block_devices.destroy(self._db, bdm_uuid)
+    def bdm_destroy(self, ctx: RequestContext, *, bdm_uuid: str,
+                    finish_event: dict | None = None) -> bool:
+        return block_devices.destroy(self._db, bdm_uuid, _event_finisher(ctx, finish_event))
 
     def bdm_destroy_all(self, ctx: RequestContext, *, instance_uuid: str) -> int:
         return block_devices.destroy_all(self._db, instance_uuid)
@@ -154,3 +155,13 @@ def _expectations(expect: dict | None) -> dict[str, Any]:
     if "vm_state" in expect:
         kwargs["expected_vm_state"] = expect["vm_state"]
     return kwargs
+
+
+def _event_finisher(ctx: RequestContext, finish: dict | None):
+    """``finish`` ({instance_uuid, event, host}) as what a mapping's write
+    runs in its transaction: the event finished with success, and its action."""
+    if finish is None:
+        return None
+    return lambda conn: instances.finish_event_in(
+        conn, ctx, finish["instance_uuid"], finish["event"], host=finish.get("host"),
+        finish_action=True)

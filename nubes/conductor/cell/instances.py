@@ -194,14 +194,20 @@ def event_finish(db: Database, ctx: RequestContext, instance_uuid: str, event: s
                  finish_action: bool = False) -> bool:
     """Finish ``event`` (``Error`` with ``error`` as its traceback text, or
     ``Success``); an error, or ``finish_action``, also finishes the action."""
-    def work(conn) -> bool:
-        now = utcnow()
-        action_id = action_repo.find_action(conn, instance_uuid, ctx.request_id)
-        if action_id is None:
-            return False
-        action_repo.finish_event(conn, action_id, event, result=ERROR if error else SUCCESS,
-                          traceback=error, host=host, now=now)
-        if error or finish_action:
-            action_repo.finish_action(conn, action_id, now, failed=bool(error))
-        return True
-    return db.write(work)
+    return db.write(lambda conn: finish_event_in(conn, ctx, instance_uuid, event, host=host,
+                                                 error=error, finish_action=finish_action))
+
+
+def finish_event_in(conn, ctx: RequestContext, instance_uuid: str, event: str, *,
+                    host: str | None, error: str | None = None,
+                    finish_action: bool = False) -> bool:
+    """:func:`event_finish` in the caller's transaction."""
+    now = utcnow()
+    action_id = action_repo.find_action(conn, instance_uuid, ctx.request_id)
+    if action_id is None:
+        return False
+    action_repo.finish_event(conn, action_id, event, result=ERROR if error else SUCCESS,
+                             traceback=error, host=host, now=now)
+    if error or finish_action:
+        action_repo.finish_action(conn, action_id, now, failed=bool(error))
+    return True

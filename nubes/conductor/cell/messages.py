@@ -232,3 +232,10 @@ def fault(code: int, message: str, *, host: str | None = None,
           details: str | None = None) -> dict:
     """A fault to record with :meth:`rpcapi.CellConductorAPI.instance_update`."""
     return {"code": code, "message": message, "host": host, "details": details}
+
+
+def event_done(instance_uuid: str, event: str, *, host: str | None = None) -> dict:
+    """An instance action event to finish with success (and its action)
+    with a write of a block device mapping
+    (:meth:`rpcapi.CellConductorAPI.bdm_update`, ``bdm_destroy``)."""
+    return {"instance_uuid": instance_uuid, "event": event, "host": host}

@@ -195,8 +195,14 @@ class CellConductorAPI:
                                  values=values)
 
     def bdm_destroy(self, ctx: RequestContext | None, bdm_uuid: str, *,
-                    timeout: float | None = None) -> bool:
-        return self._client.call(ctx, "bdm_destroy", timeout=timeout, bdm_uuid=bdm_uuid)
+                    finish_event: dict | None = None, timeout: float | None = None) -> bool:
+        """False when the mapping was gone already.  ``finish_event``
+        ({instance_uuid, event, host}, see :func:`messages.event_done`):
+        that event, and its action, finished with success in the same
+        transaction when the mapping was there."""
+        extra = {} if finish_event is None else {"finish_event": finish_event}
+        return self._client.call(ctx, "bdm_destroy", timeout=timeout, bdm_uuid=bdm_uuid,
+                                 **extra)
 
     def bdm_destroy_all(self, ctx: RequestContext | None, instance_uuid: str, *,
                         timeout: float | None = None) -> int:

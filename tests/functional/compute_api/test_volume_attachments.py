@@ -111,8 +111,11 @@ def test_attach_show_list_detach(cloud, vols, server):
     actions = [a["action"] for a in
                cloud.demo.get(f"/servers/{server}/os-instance-actions")[1]["instanceActions"]]
     assert actions[:2] == ["detach_volume", "attach_volume"]
-    done = cloud.wait_action_done(server, "attach_volume")
-    assert [e["event"] for e in done["events"]] == ["compute_attach_volume"]
+    # One event each (the API starts it, the host finishes it), succeeded.
+    for action, event in (("attach_volume", "compute_attach_volume"),
+                          ("detach_volume", "compute_detach_volume")):
+        done = cloud.wait_action_done(server, action)
+        assert [(e["event"], e["result"]) for e in done["events"]] == [(event, "Success")]
     assert vols.delete(vol["id"]) == 202 and vols.delete(other["id"]) == 202
 
 

@@ -34,6 +34,7 @@ from nubes.cells.repo import instance_actions
 from nubes.cells.repo import instances as instance_repo
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
+from nubes.compute import messages as compute_messages
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import VmState
 from nubes.volume.client import (Volume, VolumeClient, VolumeClientError, VolumeNotFound,
@@ -133,6 +134,13 @@ def _guarded(conn, ctx: RequestContext, located: Located, verb: str,
                                          project_id=located.instance.project_id, now=now)
 
 
+def _host_event(conn, located: Located, action_id: int, event: str) -> None:
+    """The host's event of the action, started here (in the action's
+    transaction) so that the host only finishes it."""
+    instance_actions.start_event(conn, action_id, event, host=located.instance.host,
+                                 now=utcnow())
+
+
 def _offloaded(located: Located) -> bool:
     return located.instance.vm_state == _V.SHELVED_OFFLOADED or not located.instance.host
 
@@ -189,6 +197,8 @@ def attach(state: ComputeState, ctx: RequestContext, mapping: InstanceMapping,
             "tag": req.tag, "boot_index": None}, utcnow())
         if offloaded:   # nothing runs on a host
             instance_actions.finish_action(conn, action_id, utcnow())
+        else:
+            _host_event(conn, located, action_id, compute_messages.ATTACH_VOLUME_EVENT)
         return bdm
     try:
         bdm = state.cells.database(located.cell).write(work)
@@ -196,7 +206,8 @@ def attach(state: ComputeState, ctx: RequestContext, mapping: InstanceMapping,
             volumes.attachment_complete(attachment.id, **_kw(ctx))
         else:
             ComputeAPI(state.buses.require(located.cell)).attach_volume(
-                ctx, located.instance.host, uuid, bdm_uuid=bdm["uuid"]).send()
+                ctx, located.instance.host, uuid, bdm_uuid=bdm["uuid"], bdm=bdm,
+                event_started=True).send()
     except BaseException:
         volumes.attachment_delete(attachment.id, **_kw(ctx))
         raise
@@ -227,11 +238,15 @@ def detach(state: ComputeState, ctx: RequestContext, mapping: InstanceMapping,
     if offloaded:
         return _detach_offloaded(state, ctx, located, bdm)
     _volume_call(lambda: volumes.begin_detaching(volume_id, **_kw(ctx)), volume_id)
+
+    def work(conn) -> None:
+        action_id = _guarded(conn, ctx, located, DETACH, ATTACH_STATES)
+        _host_event(conn, located, action_id, compute_messages.DETACH_VOLUME_EVENT)
     try:
-        state.cells.database(located.cell).write(
-            lambda conn: _guarded(conn, ctx, located, DETACH, ATTACH_STATES))
+        state.cells.database(located.cell).write(work)
         ComputeAPI(state.buses.require(located.cell)).detach_volume(
-            ctx, located.instance.host, uuid, bdm_uuid=bdm["uuid"]).send()
+            ctx, located.instance.host, uuid, bdm_uuid=bdm["uuid"], bdm=bdm,
+            event_started=True).send()
     except BaseException:
         volumes.roll_detaching(volume_id, **_kw(ctx))
         raise
