@@ -202,8 +202,8 @@ class ResourceTracker:
             local_gb=resources.local_gb, hypervisor_type=resources.hypervisor_type,
             hypervisor_version=resources.hypervisor_version, cpu_info=resources.cpu_info,
             uuid=old.uuid if old is not None else resources.uuid,
-            cpu_allocation_ratio=ratios.get("cpu"), ram_allocation_ratio=ratios.get("ram"),
-            disk_allocation_ratio=ratios.get("disk"))
+            host_ip=self.conf.my_ip, cpu_allocation_ratio=ratios.get("cpu"),
+            ram_allocation_ratio=ratios.get("ram"), disk_allocation_ratio=ratios.get("disk"))
         if old is not None and old.matches(report):
             return old
         record = self.conductor.compute_node_sync(ctx, report)

@@ -215,8 +215,10 @@ class ImageClient:
     def create(self, *, name: str | None, disk_format: str, container_format: str,
                visibility: str | None = None, min_ram: int = 0, min_disk: int = 0,
                properties: dict[str, str] | None = None, image_id: str | None = None,
-               token: str | None = None, request_id: str | None = None) -> Image:
-        """A new, queued image record (owned by the token's project)."""
+               owner: str | None = None, token: str | None = None,
+               request_id: str | None = None) -> Image:
+        """A new, queued image record (owned by the token's project, or by
+        ``owner``: only an admin may name another project)."""
         body: dict[str, Any] = {**(properties or {}), "name": name,
                                 "disk_format": disk_format,
                                 "container_format": container_format,
@@ -225,6 +227,8 @@ class ImageClient:
             body["visibility"] = visibility
         if image_id is not None:
             body["id"] = image_id
+        if owner is not None:
+            body["owner"] = owner
         resp = self._call("POST", "/v2/images", (201,), json=body,
                           headers=self._headers(token, request_id))
         return Image.from_body(resp.json())

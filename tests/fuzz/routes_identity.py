@@ -19,6 +19,8 @@ _EXPLICIT = [
     Route("POST", "/v3/auth/tokens", auth.ISSUE_TOKEN),
     Route("POST", "/v3/auth/tokens", auth.ISSUE_TOKEN),
     Route("GET", "/v3/projects", query=("name", "domain_id", "enabled")),
+    Route("GET", "/v3/users", query=("name", "domain_id", "enabled")),
+    Route("GET", "/v3/domains", query=("name", "enabled")),
 ]
 ROUTES = complete(_EXPLICIT, identity_routes.ROUTES)
 
@@ -39,5 +41,5 @@ def api() -> Api:
     return Api(name="identity", routes=ROUTES, versions=None,
                parse_version=lambda _headers: (3, 0),
                query_values={"name": NAMES, "domain_id": ["default"],
-                             "enabled": ["true"]},
+                             "enabled": ["true", "false", "0"]},
                extra_headers=_subject)

@@ -3,7 +3,8 @@
 resources, and ``[compute]``; nova's names.
 
 Read by ``nubes-compute`` (:mod:`nubes.compute`: its agents, virt driver
-choice and resource tracker) and the embedded cloud's fake hosts.
+choice and resource tracker, which reports ``my_ip`` as its nodes'
+``host_ip``) and the embedded cloud's fake hosts.
 ``host`` and ``report_interval`` are also read by ``nubes-scheduler`` and
 ``nubes-conductor`` for their service records and RPC server names.
 """
@@ -13,12 +14,29 @@ import socket
 
 from oslo_config import cfg
 
+
+
+def host_ipv4() -> str:
+    """This machine's IPv4 address on its default route (a UDP socket is
+    connected, which sends nothing); 127.0.0.1 when there is no route."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.connect(("192.0.2.1", 9))
+            return sock.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+
+
 # The compute agent (nubes-compute) and its resource tracker; nova's names.
 COMPUTE_AGENT_OPTS = [
     cfg.StrOpt("host", default=socket.gethostname(), sample_default="<hostname>",
                help="Name of this service's host: its service record, its RPC "
                     "server name and its host mapping.  nubes-compute --host "
                     "or --hosts overrides it."),
+    cfg.HostAddressOpt("my_ip", default=host_ipv4(), sample_default="<host_ipv4>",
+                       help="IP address of this host: its compute nodes' host_ip "
+                            "(os-hypervisors).  Default: the address of the "
+                            "default route's interface, else 127.0.0.1."),
     cfg.FloatOpt("report_interval", default=10.0, min=0.05,
                  help="Seconds between two liveness reports of a service."),
     cfg.FloatOpt("update_resources_interval", default=60.0, min=0.05,

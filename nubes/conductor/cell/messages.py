@@ -73,6 +73,7 @@ class NodeReport:
     hypervisor_version: int = 1000
     cpu_info: str | None = None
     uuid: str | None = None
+    host_ip: str | None = None
     cpu_allocation_ratio: float | None = None
     ram_allocation_ratio: float | None = None
     disk_allocation_ratio: float | None = None
@@ -97,6 +98,7 @@ class RecordedNode:
     hypervisor_type: str | None = None
     hypervisor_version: int | None = None
     cpu_info: str | None = None
+    host_ip: str | None = None
     cpu_allocation_ratio: float | None = None
     ram_allocation_ratio: float | None = None
     disk_allocation_ratio: float | None = None

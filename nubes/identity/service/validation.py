@@ -47,9 +47,24 @@ def projects_of(directory: Directory, claims: tokens.TokenClaims) -> list[Projec
 
 def visible_projects(directory: Directory, claims: tokens.TokenClaims) -> list[Project]:
     """Every project for a token with an admin role, else the caller's own."""
-    if "admin" in claims.roles:
+    if is_admin(claims):
         return list(directory.projects_by_id.values())
     return projects_of(directory, claims)
+
+
+def is_admin(claims: tokens.TokenClaims) -> bool:
+    return "admin" in claims.roles
+
+
+def require_admin(claims: tokens.TokenClaims, action: str) -> None:
+    if not is_admin(claims):
+        raise exceptions.Forbidden(f"You are not authorized to perform the requested "
+                                   f"action: {action}.")
+
+
+def require_admin_or_self(claims: tokens.TokenClaims, user_id: str, action: str) -> None:
+    if claims.user_id != user_id:
+        require_admin(claims, action)
 
 
 def require_project_scope(claims: tokens.TokenClaims) -> None:

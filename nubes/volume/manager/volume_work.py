@@ -21,7 +21,9 @@ LOG = logging.getLogger(__name__)
 
 def make(work: Work, volume_id: str, fill: Fill) -> None:
     """Have the backend make the volume (with its source's data);
-    available, or error with the reason."""
+    available, or error with the reason.  A volume deleted (or force-deleted
+    while ``creating``/``downloading``) meanwhile loses what was made for
+    it here: its delete could not know the location, so this removes it."""
     record = work.db.read(lambda conn: repo.get(conn, volume_id))
     if record is None or record.status != "creating":
         return
@@ -33,14 +35,19 @@ def make(work: Work, volume_id: str, fill: Fill) -> None:
         work.db.write(lambda conn: repo.update(conn, volume_id, {
             "status": "error", "error_message": reason}, statuses=("creating", "downloading")))
         return
-    work.db.write(lambda conn: repo.update(conn, volume_id, {
-        "status": "available", "provider_location": location, "launched_at": utcnow()},
-        statuses=("creating", "downloading")))
+    if location is None:
+        return
+    if not work.db.write(lambda conn: repo.update(conn, volume_id, {
+            "status": "available", "provider_location": location, "launched_at": utcnow()},
+            statuses=("creating", "downloading"))):
+        _discard(work, record, location)
 
 
-def _make(work: Work, record, fill: Fill) -> str:
-    """The new volume's location.  A volume whose data could not be
-    written is removed again before the BackendError goes up."""
+def _make(work: Work, record, fill: Fill) -> str | None:
+    """The new volume's location (None: the volume was deleted before its
+    data was written, and what was made is gone again).  A volume whose
+    data could not be written is removed again before the BackendError
+    goes up."""
     driver = work.backends.driver_for(record.host)
     pool = record.host.partition("#")[2]
     if fill.location:
@@ -49,17 +56,26 @@ def _make(work: Work, record, fill: Fill) -> str:
     if fill.image is None:
         return location
     try:
-        work.db.write(lambda conn: repo.update(conn, record.id, {
-            "status": "downloading"}, statuses=("creating",)))
+        if not work.db.write(lambda conn: repo.update(conn, record.id, {
+                "status": "downloading"}, statuses=("creating",))):
+            _discard(work, record, location)
+            return None
         image_data.write_into(work.images, driver, location, fill.image, token=fill.token,
                               request_id=fill.request_id)
     except exc.BackendError:
-        try:
-            driver.delete_volume(location)
-        except exc.BackendError as error:
-            LOG.warning("volume %s: %s", record.id, error)
+        _discard(work, record, location)
         raise
     return location
+
+
+def _discard(work: Work, record, location: str) -> None:
+    """Remove what the backend made for a volume that will not have it."""
+    LOG.info("volume %s: removing %s (the volume was deleted or failed meanwhile)",
+             record.id, location)
+    try:
+        work.backends.driver_for(record.host).delete_volume(location)
+    except exc.BackendError as error:
+        LOG.warning("volume %s: %s", record.id, error)
 
 
 def remove(work: Work, volume_id: str, location: str | None,

@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
+import requests
 
-from tests.fixtures.cloud import booted_server, module_cloud
+from tests.fixtures.cloud import DEMO_PROJECT, booted_server, module_cloud
 
 pytestmark = pytest.mark.slow
 OFFLOAD_AFTER = 3
@@ -55,3 +56,20 @@ def test_host_offloads_after_the_interval(cloud, server):
     cloud.wait_status(cloud.admin, server, "SHELVED_OFFLOADED", timeout=OFFLOAD_AFTER * 4)
     assert time.monotonic() - started >= OFFLOAD_AFTER - 1.5
     assert cloud.allocations(server) == {}
+
+
+def test_deleting_a_shelved_server_deletes_its_image(cloud):
+    sid = cloud.boot("kept-gone")
+    assert _act(cloud.admin, sid, {"shelve": None})[0] == 202
+    cloud.wait_status(cloud.admin, sid, "SHELVED")
+    listed = requests.get(cloud.embedded.urls["image"] + "/v2/images",
+                          params={"name": "kept-gone-shelved"},
+                          headers={"X-Auth-Token": cloud.demo_token}, timeout=30).json()
+    (image,) = listed["images"]
+    assert image["owner"] == DEMO_PROJECT
+    image_id = image["id"]
+    assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
+    cloud.wait_gone(cloud.admin, sid)
+    resp = requests.get(cloud.embedded.urls["image"] + f"/v2/images/{image_id}",
+                        headers={"X-Auth-Token": cloud.admin_token}, timeout=30)
+    assert resp.status_code == 404

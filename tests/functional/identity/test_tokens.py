@@ -200,7 +200,7 @@ def test_malformed_auth_gets_400(cloud, payload):
 
 
 def test_unknown_path_is_a_keystone_404(cloud):
-    resp = _get(cloud, "/v3/users", token=cloud.token("admin"))
+    resp = _get(cloud, "/v3/groups", token=cloud.token("admin"))
     assert resp.status_code == 404
     assert resp.json()["error"]["code"] == 404
 

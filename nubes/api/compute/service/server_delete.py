@@ -23,6 +23,10 @@ released here (every attachment deleted, the volumes marked
 ``delete_on_termination`` deleted); on the host's path the host does it.
 * ``already_deleted``: nothing left to do.
 
+A SHELVED or SHELVED_OFFLOADED server's snapshot image (the shelve's
+``shelved_image_id``) is deleted once the ``compute`` or ``local`` path
+has committed.
+
 The mapping is marked ``queued_for_delete`` on every path.  A locked
 server is a 409 for callers who are not admins.
 """
@@ -32,7 +36,7 @@ import json
 import logging
 
 from nubes.api.compute import exceptions as exc
-from nubes.api.compute.service import boot_volumes, instance_cells
+from nubes.api.compute.service import boot_volumes, instance_cells, server_shelve
 from nubes.api.compute.service.instance_cells import Located
 from nubes.api.compute.state import ComputeState
 from nubes.cells.repo import block_device_mappings, build_requests, instance_actions
@@ -70,12 +74,18 @@ def delete(state: ComputeState, ctx: RequestContext, uuid: str, *,
     if instance is None or instance.deleted:
         return "already_deleted"
     _end_moves(state, ctx, located)
+    shelved_image = server_shelve.shelved_image(state, located) if instance.vm_state in (
+        VmState.SHELVED, VmState.SHELVED_OFFLOADED) else None
     if not cell.is_cell0 and instance.host and \
             instance_cells.compute_is_up(state, cell, instance.host):
         if not force and _soft(state, instance):
             return _soft_delete_on_host(state, ctx, located)
-        return _delete_on_host(state, ctx, located)
-    return _local_delete(state, ctx, located)
+        path = _delete_on_host(state, ctx, located)
+    else:
+        path = _local_delete(state, ctx, located)
+    if shelved_image is not None and path != "already_deleted":
+        server_shelve.delete_shelved_image(state, ctx, shelved_image)
+    return path
 
 
 def _end_moves(state: ComputeState, ctx: RequestContext, located: Located) -> None:

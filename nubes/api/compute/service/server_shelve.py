@@ -13,6 +13,8 @@
 """
 from __future__ import annotations
 
+import logging
+
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.service import server_snapshot, server_tasks
 from nubes.api.compute.service.server_tasks import Task
@@ -22,6 +24,9 @@ from nubes.common.context import RequestContext
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.compute.states import Action, TaskState, VmState
 from nubes.conductor.super.rpcapi import SuperConductorAPI
+from nubes.image.client import ImageClientError
+
+LOG = logging.getLogger(__name__)
 
 SHELVE = Task("shelve", Action.SHELVE, (VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED,
                                          VmState.SUSPENDED), TaskState.SHELVING)
@@ -35,15 +40,16 @@ SHELVED_IMAGE_KEY = "shelved_image_id"
 
 def shelve(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
     """With an image API, the guest's disk is kept as a snapshot image
-    ``<name>-shelved`` (its id in the system metadata ``shelved_image_id``;
-    unshelve deletes it once the server runs again)."""
+    ``<name>-shelved`` owned by the server's project, whoever shelves it (its
+    id in the system metadata ``shelved_image_id``; unshelve deletes it once
+    the server runs again, and so does deleting the shelved server)."""
     located = server_tasks.locate_live(state, uuid, SHELVE.verb)
     server_tasks.check(ctx, located, SHELVE)
     image_id = None
     if state.images is not None:
         image_id = server_snapshot.new_image(
             state, ctx, located, f"{located.instance.display_name or uuid}-shelved", {},
-            "snapshot")
+            "snapshot", owner=_image_owner(ctx, located))
     try:
         located = server_tasks.start(
             state, ctx, uuid, SHELVE,
@@ -55,6 +61,14 @@ def shelve(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
     ComputeAPI(state.buses.require(located.cell)).shelve_instance(
         ctx, located.instance.host, uuid, offload=state.conf.shelved_offload_time == 0,
         image_id=image_id).send()
+
+
+def _image_owner(ctx: RequestContext, located) -> str | None:
+    """The server's project when an admin of another project shelves it
+    (only an admin may give an image to another project); else the
+    caller's own."""
+    project = located.instance.project_id
+    return project if ctx.is_admin and project != ctx.project_id else None
 
 
 def shelve_offload(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
@@ -92,3 +106,14 @@ def shelved_image(state: ComputeState, located) -> str | None:
     items = state.cells.database(located.cell).read(lambda conn: instance_metadata.get_all(
         conn, located.mapping.instance_uuid, system=True))
     return items.get(SHELVED_IMAGE_KEY) or None
+
+
+def delete_shelved_image(state: ComputeState, ctx: RequestContext, image_id: str) -> None:
+    """A shelved server was deleted: its snapshot goes too (a failure is
+    logged; the server is gone either way)."""
+    if state.images is None:
+        return
+    try:
+        state.images.delete(image_id, token=ctx.auth_token, request_id=ctx.request_id)
+    except ImageClientError as err:
+        LOG.warning("could not delete the shelved image %s: %s", image_id, err)

@@ -70,8 +70,10 @@ def _snapshot(state: ComputeState, ctx: RequestContext, uuid: str, task: Task, n
 
 
 def new_image(state: ComputeState, ctx: RequestContext, located: Located, name: str,
-              metadata: dict[str, str], image_type: str) -> str:
-    """A queued image for a snapshot of the server; its id."""
+              metadata: dict[str, str], image_type: str, *, owner: str | None = None
+              ) -> str:
+    """A queued image for a snapshot of the server; its id.  ``owner``: the
+    project it belongs to (default: the caller's)."""
     images, instance = _images(state), located.instance
     base = None
     if instance.image_ref:
@@ -91,7 +93,8 @@ def new_image(state: ComputeState, ctx: RequestContext, located: Located, name: 
             container_format=(base and base.container_format) or "bare",
             min_ram=base.min_ram if base else 0,
             min_disk=max(base.min_disk if base else 0, instance.root_gb or 0),
-            properties=properties, token=ctx.auth_token, request_id=ctx.request_id)
+            properties=properties, owner=owner, token=ctx.auth_token,
+            request_id=ctx.request_id)
     except ImageUnavailable as err:
         raise exc.Unavailable(f"The image API did not answer: {err}") from None
     except ImageClientError as err:
