@@ -110,8 +110,12 @@ def test_a_destination_that_fails_hands_the_volumes_back(cloud, vols, server):
     hook = dest.driver.hooks.fail("spawn", times=1)
     try:
         _act(cloud, sid, {"migrate": None})
-        events = cloud.wait_action_done(sid, "migrate")["events"]
-        assert "Error" in [e["result"] for e in events]
+        # The action's events come one host after the other: wait for the
+        # destination's failed one (all events being finished at one moment
+        # does not mean the move is over).
+        wait_for(lambda: "Error" in [e["result"] for e in
+                                     cloud.wait_action_done(sid, "migrate")["events"]],
+                 "the destination's failed event of the migrate")
     finally:
         if hook in dest.driver.hooks._hooks.get("spawn", []):
             dest.driver.hooks.remove("spawn", hook)
