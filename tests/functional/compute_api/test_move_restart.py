@@ -14,6 +14,7 @@ it "starts again" with its guests gone and its reconcile run."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -150,6 +151,42 @@ def test_destination_stopped_while_finishing_rolls_back(cloud, agents, providers
     _resized_to_dest(cloud, sid)          # and the server moves fine again
     _act(cloud, sid, {"confirmResize": None})
     _settled_on(cloud, sid, DEST, providers)
+    _done(cloud, sid)
+
+
+def test_destination_that_lost_the_finish_cast_rolls_back(cloud, agents, providers):
+    """The ``finish_resize`` cast is lost with the destination (task
+    ``resize_migrated``, the server's row still on the source); when the
+    broker hands over a kept copy after the roll-back, it is dropped."""
+    sid = _on_source(cloud)
+    peers, kept = agents[SOURCE].ops.peers, []
+
+    def lost(*args, **kwargs):
+        kept.append((args, kwargs))
+        return type("Lost", (), {"send": lambda self: None})()
+    peers.finish_resize = lost
+    try:
+        _act(cloud, sid, {"migrate": None})
+        deadline = time.monotonic() + 30
+        while not kept:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        del peers.finish_resize
+    shown = cloud.admin.get(f"/servers/{sid}")[1]["server"]
+    assert shown["OS-EXT-STS:task_state"] == "resize_migrated"
+    assert shown["OS-EXT-SRV-ATTR:host"] == SOURCE
+
+    _restart(agents[DEST], sid)
+    migration = _settled_on(cloud, sid, SOURCE, providers)
+    assert migration["status"] == "error"
+    assert agents[SOURCE].driver.power_state(sid) == 1
+
+    (args, kwargs), = kept
+    peers.finish_resize(*args, **kwargs).send()       # the kept cast, too late
+    time.sleep(0.5)
+    assert _settled_on(cloud, sid, SOURCE, providers)["status"] == "error"
+    assert agents[DEST].driver.power_state(sid) == 0
     _done(cloud, sid)
 
 
