@@ -186,3 +186,20 @@ def cold_in_progress_from(conn: sa.Connection, instance_uuid: str,
         mig.c.migration_type.in_(("resize", "migration")),
         mig.c.status.in_(("pre-migrating", "migrating"))).order_by(mig.c.id.desc())).first()
     return None if row is None else _record(row)
+
+
+# The statuses of a move within a cell that a host may have stopped in the
+# middle of (its start-up reconcile picks the move up again).
+IN_FLIGHT = ("post-migrating", "reverting", "confirming", "running")
+
+
+def in_flight_at(conn: sa.Connection, host: str, limit: int) -> list[dict]:
+    """Moves within one cell from or to ``host`` that a host was carrying
+    out (statuses :data:`IN_FLIGHT`; resizes, cold and live migrations),
+    oldest first."""
+    rows = conn.execute(sa.select(mig).where(
+        sa.or_(mig.c.source_compute == host, mig.c.dest_compute == host),
+        mig.c.deleted == 0, mig.c.hidden == sa.false(), mig.c.cross_cell_move == sa.false(),
+        mig.c.migration_type.in_(("resize", "migration", LIVE_MIGRATION)),
+        mig.c.status.in_(IN_FLIGHT)).order_by(mig.c.id).limit(limit))
+    return [_record(r) for r in rows]

@@ -25,7 +25,13 @@ import traceback
 from nubes.common.context import RequestContext
 from nubes.compute.operations import Host, volumes
 from nubes.compute.states import PowerState, TaskState, VmState
-from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState, fault
+from nubes.conductor.cell.messages import (
+    InstanceNotFound,
+    InstanceRecord,
+    MigrationRecord,
+    UnexpectedTaskState,
+    fault,
+)
 from nubes.scheduler.messages import Selection
 
 LOG = logging.getLogger(__name__)
@@ -149,6 +155,11 @@ def post_live_migration_at_destination(host: Host, ctx: RequestContext, *,
     event, conductor = "compute_post_live_migration_at_destination", host.conductor
     with host.locks.hold(instance_uuid):
         conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
+        status = conductor.migration_get(ctx, migration_uuid).status
+        if status != "post-migrating":      # a second cast: done already
+            LOG.info("the live migration of %s is over (%s)", instance_uuid, status)
+            conductor.action_event_finish(ctx, instance_uuid, event, host=host.name)
+            return False
         try:
             volumes.take_over(host, ctx, instance_uuid)
             power = host.driver.spawn(instance_uuid, selection.nodename)
@@ -188,3 +199,61 @@ def force_complete(host: Host, ctx: RequestContext, *, migration_uuid: str) -> b
 
 def abort(host: Host, ctx: RequestContext, *, migration_uuid: str) -> bool:
     return host.live_controls.ask(migration_uuid, "abort")
+
+
+class MoveInterrupted(Exception):
+    """A host stopped in the middle of a live migration."""
+
+
+def roll_back_interrupted(host: Host, ctx: RequestContext, uuid: str,
+                          migration_uuid: str) -> bool:
+    """At start, on the source of a live migration that was copying
+    (migration ``running``) when this host stopped: the copy is gone with
+    the host, so the migration fails as when the copy fails — the server
+    stays here (its guest brought back by the reconcile), its allocation
+    back from the migration's uuid, the destination's claim freed,
+    migration ``error``, a fault."""
+    with host.locks.hold(uuid):     # (a copy under way holds it throughout)
+        if host.conductor.migration_get(ctx, migration_uuid).status != "running":
+            return False        # a cast kept by the broker ran it meanwhile
+        LOG.warning("host %s stopped while it live-migrated %s away: rolling it back",
+                    host.name, uuid)
+        _give_back(host, ctx, uuid, migration_uuid, "error", MoveInterrupted(
+            f"Host {host.name} stopped during the live migration; the server stays on it"))
+    return True
+
+
+def resume_post_migrating(host: Host, ctx: RequestContext, instance: InstanceRecord,
+                          migration: MigrationRecord) -> bool:
+    """At start, for a live migration whose copy had ended (migration
+    ``post-migrating``, task ``migrating``): the guest's memory is on the
+    destination, so the move goes forward.  The source does again what it
+    does after the copy (lets go of the volumes, drops its guest and the
+    migration's allocation; each changes nothing when done already) and
+    tells the destination again; the destination finishes the move itself
+    (a second cast is then dropped)."""
+    uuid = instance.uuid
+    if instance.task_state != TaskState.MIGRATING:
+        return False
+    selection = Selection(service_host=migration.dest_compute or "",
+                          nodename=migration.dest_node or "", cell_uuid="",
+                          compute_node_uuid="", allocation_request="",
+                          allocation_request_version="")
+    paused = instance.vm_state == VmState.PAUSED
+    if migration.dest_compute == host.name:
+        LOG.warning("host %s stopped before it finished the live migration of %s: "
+                    "finishing it", host.name, uuid)
+        return post_live_migration_at_destination(
+            host, ctx, instance_uuid=uuid, migration_uuid=migration.uuid,
+            selection=selection, paused=paused)
+    with host.locks.hold(uuid):
+        LOG.warning("host %s stopped after live-migrating %s away: finishing the move",
+                    host.name, uuid)
+        volumes.hand_over(host, ctx, uuid)
+        host.driver.destroy(uuid)
+        host.placement.delete_allocations(migration.uuid, request_id=ctx.request_id)
+        host.conductor.action_event_finish(ctx, uuid, EVENT, host=host.name)
+    host.peers.post_live_migration_at_destination(
+        ctx, migration.dest_compute, uuid, migration_uuid=migration.uuid,
+        selection=selection, paused=paused).send()
+    return True

@@ -12,7 +12,26 @@ placement up with the cell database.
 
 * a server this host was moving away when it stopped (task
   ``resize_migrating``) has the move rolled back
-  (:func:`~nubes.compute.operations.resize.roll_back_interrupted`).
+  (:func:`~nubes.compute.operations.resize.roll_back_interrupted`);
+* the other moves this host had a step of when it stopped (the cell's
+  migrations from or to it that are ``post-migrating``, ``reverting``,
+  ``confirming`` or ``running``; :func:`resume_moves`, before the rest)
+  are finished or rolled back, each from the step it stopped in:
+
+  ============================  ==========================================
+  resize / cold migration
+  ``post-migrating`` (dest)     rolled back (``resize.roll_back_unfinished``)
+  ``post-migrating``, resized   migration ``finished`` (the row was done)
+  ``reverting``                 the revert again (``resize.resume_revert``)
+  ``confirming`` (source)       the confirm again (``resize.confirm_resize``)
+  live migration
+  ``running`` (source)          rolled back, ``error``
+                                (``live_migration.roll_back_interrupted``)
+  ``post-migrating``            finished (``live_migration.resume_post_migrating``)
+  ============================  ==========================================
+
+  A server in such a step gets no guest back here and no allocation
+  healed: the step puts both right.
 
 Allocations on this host's providers whose consumer is unknown are left to
 ``nubes-manage placement audit``, which sees the API database (a claim for
@@ -24,9 +43,9 @@ import dataclasses
 import logging
 
 from nubes.common.context import RequestContext
-from nubes.compute.operations import Host, resize
+from nubes.compute.operations import Host, live_migration, resize
 from nubes.compute.states import PowerState, TaskState, VmState
-from nubes.conductor.cell.messages import InstanceRecord
+from nubes.conductor.cell.messages import InstanceNotFound, InstanceRecord, MigrationRecord
 
 LOG = logging.getLogger(__name__)
 PAGE = 200
@@ -35,6 +54,11 @@ _GUEST_STATES = {VmState.ACTIVE: None, VmState.RESCUED: None, VmState.RESIZED: N
                  VmState.STOPPED: "power_off", VmState.SHELVED: "power_off",
                  VmState.SOFT_DELETED: "power_off", VmState.ERROR: "power_off"}
 _NO_HEAL = (VmState.BUILDING, VmState.SOFT_DELETED, VmState.SHELVED_OFFLOADED)
+# A server in one of these tasks is in a move step (its guest and its
+# allocations are the step's business).
+_MOVING = (TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH, TaskState.RESIZE_REVERTING,
+           TaskState.MIGRATING)
+MOVES_PAGE = 100
 
 
 @dataclasses.dataclass
@@ -42,11 +66,13 @@ class Reconciled:
     guests: int = 0
     healed: int = 0
     rolled_back: int = 0
+    resumed: int = 0        # other interrupted moves finished or rolled back
 
 
 def reconcile(host: Host, ctx: RequestContext, nodes: dict[str, str]) -> Reconciled:
     """``nodes``: this host's node name -> its provider uuid."""
     done = Reconciled()
+    done.resumed = resume_moves(host, ctx)
     after = 0
     while True:
         page = host.conductor.instances_on_host(ctx, host.name, after_id=after, limit=PAGE)
@@ -59,10 +85,10 @@ def reconcile(host: Host, ctx: RequestContext, nodes: dict[str, str]) -> Reconci
         if len(page) < PAGE:
             break
         after = page[-1][0]
-    if done.guests or done.healed or done.rolled_back:
+    if done.guests or done.healed or done.rolled_back or done.resumed:
         LOG.info("host %s: %d guest(s) brought back, %d allocation(s) healed, %d "
-                 "interrupted move(s) rolled back", host.name, done.guests, done.healed,
-                 done.rolled_back)
+                 "interrupted move(s) rolled back, %d other(s) taken up again", host.name,
+                 done.guests, done.healed, done.rolled_back, done.resumed)
     return done
 
 
@@ -75,8 +101,52 @@ def _interrupted_move(host: Host, ctx: RequestContext, instance: InstanceRecord)
         return 0
 
 
+def resume_moves(host: Host, ctx: RequestContext) -> int:
+    """The moves this host had a step of when it stopped, each taken up
+    from that step (see the module's table); how many."""
+    done = 0
+    for migration in host.conductor.migrations_in_flight(ctx, host.name, limit=MOVES_PAGE):
+        try:
+            instance = host.conductor.instance_get(ctx, migration.instance_uuid)
+            done += int(_resume(host, ctx, instance, migration))
+        except InstanceNotFound:
+            continue
+        except Exception:  # noqa: BLE001 - one server does not stop the others
+            LOG.exception("host %s: could not take up the interrupted move of %s",
+                          host.name, migration.instance_uuid)
+    return done
+
+
+def _resume(host: Host, ctx: RequestContext, instance: InstanceRecord,
+            migration: MigrationRecord) -> bool:
+    status, here = migration.status, host.name
+    if migration.migration_type == "live-migration":
+        if status == "running" and instance.host == here == migration.source_compute \
+                and instance.task_state == TaskState.MIGRATING:
+            return live_migration.roll_back_interrupted(host, ctx, instance.uuid,
+                                                        migration.uuid)
+        if status == "post-migrating" and instance.host == migration.source_compute:
+            return live_migration.resume_post_migrating(host, ctx, instance, migration)
+        return False
+    if status == "post-migrating" and migration.dest_compute == here:
+        if instance.task_state in (TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH):
+            return resize.roll_back_unfinished(host, ctx, instance.uuid, migration)
+        if instance.task_state is None and instance.vm_state == VmState.RESIZED:
+            host.conductor.migration_update(ctx, migration.uuid, {"status": "finished"},
+                                            expected_status=["post-migrating"])
+            return True
+        return False
+    if status == "reverting":
+        return resize.resume_revert(host, ctx, instance, migration)
+    if status == "confirming" and migration.source_compute == here:
+        return resize.confirm_resize(host, ctx, instance_uuid=instance.uuid,
+                                     migration_uuid=migration.uuid)
+    return False
+
+
 def _guest(host: Host, instance: InstanceRecord) -> int:
-    if instance.vm_state not in _GUEST_STATES or not instance.node:
+    if instance.vm_state not in _GUEST_STATES or not instance.node \
+            or instance.task_state in _MOVING:
         return 0
     if host.driver.power_state(instance.uuid) != PowerState.NOSTATE:
         return 0

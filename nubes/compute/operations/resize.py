@@ -44,6 +44,7 @@ from nubes.compute.operations import Host, volumes
 from nubes.compute.states import PowerState, TaskState, VmState
 from nubes.conductor.cell.messages import (
     InstanceNotFound,
+    InstanceRecord,
     MigrationNotFound,
     MigrationRecord,
     UnexpectedTaskState,
@@ -96,10 +97,17 @@ def finish_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
         spawned, migration = False, None
         try:
             migration = conductor.migration_get(ctx, migration_uuid)
-            conductor.instance_update(
-                ctx, instance_uuid, {"task_state": TaskState.RESIZE_FINISH,
-                                     "host": host.name, "node": selection.nodename},
-                expected_task_state=[TaskState.RESIZE_MIGRATED])
+            try:
+                conductor.instance_update(
+                    ctx, instance_uuid, {"task_state": TaskState.RESIZE_FINISH,
+                                         "host": host.name, "node": selection.nodename},
+                    expected_task_state=[TaskState.RESIZE_MIGRATED])
+            except UnexpectedTaskState:
+                if not _rolled_back_here(host, ctx, instance_uuid, migration):
+                    raise
+                conductor.action_event_finish(ctx, instance_uuid, event, host=host.name,
+                                              error="The move was rolled back meanwhile")
+                return False
             volumes.take_over(host, ctx, instance_uuid)
             new_flavor = json.loads(migration.new_flavor)
             power = host.driver.finish_migration(instance_uuid, selection.nodename,
@@ -166,6 +174,10 @@ def revert_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
     with host.locks.hold(instance_uuid):
         conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
         migration = conductor.migration_get(ctx, migration_uuid)
+        if migration.status != "reverting":     # a second cast after the revert
+            LOG.info("the revert of %s is over (%s)", instance_uuid, migration.status)
+            conductor.action_event_finish(ctx, instance_uuid, event, host=host.name)
+            return False
         _let_go_of_volumes(host, ctx, instance_uuid)
         if migration.source_compute != host.name:
             host.driver.destroy(instance_uuid)
@@ -189,6 +201,11 @@ def finish_revert_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
             else:
                 running = instance.power_state == PowerState.RUNNING
             migration = host.conductor.migration_get(ctx, migration_uuid)
+            if migration.status in ("reverted", "error"):   # a second cast: done already
+                LOG.info("the move of %s is over (%s); nothing to take back", instance_uuid,
+                         migration.status)
+                host.conductor.action_event_finish(ctx, instance_uuid, event, host=host.name)
+                return False
             _move_back(host, ctx, instance_uuid, migration, running,
                        expected=[TaskState.RESIZE_REVERTING] if not failed else
                        [TaskState.RESIZE_FINISH, TaskState.RESIZE_MIGRATED],
@@ -301,6 +318,82 @@ def roll_back_interrupted(host: Host, ctx: RequestContext, uuid: str, vm_state: 
         f"Host {host.name} stopped while the server was moving away from it; the move "
         "was rolled back"), [TaskState.RESIZE_MIGRATING], vm_state)
     return True
+
+
+def _rolled_back_here(host: Host, ctx: RequestContext, uuid: str,
+                      migration: MigrationRecord) -> bool:
+    """A ``finish_resize`` cast the broker kept while this host was down,
+    arriving after its start-up reconcile rolled the move back
+    (:func:`roll_back_unfinished` sets task ``resize_finish`` first)."""
+    if migration.status == "error":
+        return True
+    try:
+        now = host.conductor.instance_get(ctx, uuid)
+    except InstanceNotFound:
+        return False
+    return now.task_state == TaskState.RESIZE_FINISH or (
+        now.task_state is None and now.host != host.name)
+
+
+def roll_back_unfinished(host: Host, ctx: RequestContext, uuid: str,
+                         migration: MigrationRecord) -> bool:
+    """At start, on the destination of a resize or cold migration the
+    source handed over (migration ``post-migrating``) but that this host
+    had not finished (task ``resize_migrated``: the ``finish_resize`` cast
+    lost with the host; ``resize_finish``: the host stopped while making
+    the guest).  The source still has the server's disk, so the move goes
+    back as when finishing fails: the guest made here goes, the volumes are
+    let go of, and the source takes the server back (its allocation from
+    the migration's uuid, this host's claim freed, migration ``error``, a
+    fault).  False when the server is no longer in such a step."""
+    event = "compute_finish_resize"
+    with host.locks.hold(uuid):
+        try:        # the claim: a finish_resize cast arriving later is dropped
+            host.conductor.instance_update(
+                ctx, uuid, {"task_state": TaskState.RESIZE_FINISH},
+                expected_task_state=[TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH])
+        except (InstanceNotFound, UnexpectedTaskState):
+            return False
+        LOG.warning("host %s stopped before it finished moving %s here: rolling the move "
+                    "back", host.name, uuid)
+        host.conductor.action_event_start(ctx, uuid, event, host=host.name)
+        if migration.source_compute != host.name:
+            host.driver.destroy(uuid)
+        _let_go_of_volumes(host, ctx, uuid)
+        exc = MoveInterrupted(f"Host {host.name} stopped before it finished the move of the "
+                              "server to it; the move was rolled back")
+        host.conductor.instance_fault_create(ctx, uuid, code=500, message=_text(exc),
+                                             host=host.name)
+        _fail_event(host, ctx, uuid, event, exc)
+    host.peers.finish_revert_resize(ctx, migration.source_compute, uuid,
+                                    migration_uuid=migration.uuid, failed=True).send()
+    return True
+
+
+def resume_revert(host: Host, ctx: RequestContext, instance: InstanceRecord,
+                  migration: MigrationRecord) -> bool:
+    """At start, for a revert (migration ``reverting``) this host had a
+    part in.  On the destination (the server still on it) the revert runs
+    again: the guest here goes and the source is told to take the server
+    back.  On the source the destination is told again (dropping a guest it
+    already dropped changes nothing), and the source's
+    ``finish_revert_resize`` — which may have stopped half-way: placement's
+    hand-back is skipped when already done — follows.  A source that had
+    already moved the row back only records the migration ``reverted``."""
+    if instance.host == host.name and instance.task_state == TaskState.RESIZE_REVERTING:
+        return revert_resize(host, ctx, instance_uuid=instance.uuid,
+                             migration_uuid=migration.uuid)
+    if migration.source_compute != host.name:
+        return False
+    if instance.task_state == TaskState.RESIZE_REVERTING:
+        host.peers.revert_resize(ctx, migration.dest_compute, instance.uuid,
+                                 migration_uuid=migration.uuid).send()
+        return True
+    if instance.task_state is None and instance.host == host.name:
+        host.conductor.migration_update(ctx, migration.uuid, {"status": "reverted"},
+                                        expected_status=["reverting"])
+        return True
+    return False
 
 
 def confirm_due(host: Host, ctx: RequestContext, window: float) -> int:

@@ -68,6 +68,10 @@ class CellConductorEndpoint:
                                   limit: int = 100) -> list:
         return migrations.evacuated_from(self._db, host, min(limit, 1000))
 
+    def migrations_in_flight(self, ctx: RequestContext, *, host: str,
+                             limit: int = 100) -> list:
+        return migrations.in_flight_at(self._db, host, min(limit, 1000))
+
     def instances_on_host(self, ctx: RequestContext, *, host: str, after_id: int = 0,
                           limit: int = 200) -> list:
         return instances.on_host(self._db, host, after_id, min(limit, 1000))

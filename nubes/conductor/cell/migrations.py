@@ -1,6 +1,7 @@
 """Migration rows of one cell, for the hosts (through the cell conductor):
-read one, move its status on (conditionally), and find the finished moves
-a host's auto-confirm is due to confirm."""
+read one, move its status on (conditionally), find the finished moves
+a host's auto-confirm is due to confirm and the moves a host was carrying
+out when it stopped."""
 from __future__ import annotations
 
 import datetime
@@ -50,3 +51,8 @@ def cold_in_progress_from(db: Database, instance_uuid: str,
     row = db.read(lambda conn: repo.cold_in_progress_from(conn, instance_uuid,
                                                           source_compute))
     return None if row is None else MigrationRecord.from_row(row)
+
+
+def in_flight_at(db: Database, host: str, limit: int) -> list[MigrationRecord]:
+    return [MigrationRecord.from_row(r) for r in db.read(
+        lambda conn: repo.in_flight_at(conn, host, limit))]
