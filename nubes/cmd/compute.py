@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
               for host in host_names(args, conf.host)]
     # Hosts still waiting for a conductor give up on a signal.
     stop = service_main.stop_on_signals(
-        lambda: [agent.stop_requested.set() for agent in agents])
+        lambda: [agent.stop_requested.set() for agent in agents], prog="nubes-compute",
+        grace=conf.graceful_shutdown_timeout)
     started: list[ComputeAgent] = []
     code = 0
     try:

@@ -53,7 +53,8 @@ def _serve(conf, prog: str, database: str, conductor_cls, label: str) -> int:
     try:
         service_main.run_service(
             "nubes-conductor", lambda: conductor_cls(conf, db, transport).start(),
-            lambda conductor: f"{label}{conductor.host} serving on {transport!r}")
+            lambda conductor: f"{label}{conductor.host} serving on {transport!r}",
+            grace=conf.graceful_shutdown_timeout)
     finally:
         transport.close()
         db.dispose()

@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         return scheduler
     try:
         service_main.run_service("nubes-scheduler", start,
-                                 lambda scheduler: f"{scheduler.host} serving on {transport!r}")
+                                 lambda scheduler: f"{scheduler.host} serving on {transport!r}",
+                                 grace=conf.graceful_shutdown_timeout)
     finally:
         transport.close()
         api_db.dispose()

@@ -5,9 +5,11 @@ loop."""
 from __future__ import annotations
 
 import faulthandler
+import os
 import signal
 import sys
 import threading
+import time
 from typing import Any, Callable
 
 REQUIRED = {
@@ -37,12 +39,19 @@ def dump_stacks_on_sigusr1() -> None:
     faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
-def stop_on_signals(also: Callable[[], None] | None = None) -> threading.Event:
-    """An event set by SIGTERM or SIGINT (which also call ``also``)."""
+def stop_on_signals(also: Callable[[], None] | None = None, *, prog: str = "nubes",
+                    grace: float = 0) -> threading.Event:
+    """An event set by SIGTERM or SIGINT (which also call ``also``).  With
+    ``grace`` (``[DEFAULT] graceful_shutdown_timeout``), the process exits
+    that many seconds after the first signal even if work under way has
+    not finished (e.g. a call whose request a restarted broker lost)."""
     dump_stacks_on_sigusr1()
     stop = threading.Event()
 
     def on_signal(*_: object) -> None:
+        if not stop.is_set() and grace > 0:
+            threading.Thread(target=_exit_after, args=(prog, grace), daemon=True,
+                             name="graceful-shutdown-timeout").start()
         stop.set()
         if also is not None:
             also()
@@ -51,16 +60,26 @@ def stop_on_signals(also: Callable[[], None] | None = None) -> threading.Event:
     return stop
 
 
+def _exit_after(prog: str, grace: float) -> None:
+    time.sleep(grace)
+    print(f"{prog}: the work under way did not finish within {grace:g} s of the stop "
+          "signal ([DEFAULT] graceful_shutdown_timeout); exiting now", file=sys.stderr,
+          flush=True)
+    os._exit(1)
+
+
 def wait(stop: threading.Event) -> None:
     """Until ``stop`` is set (waking each second so signals are handled)."""
     while not stop.wait(1.0):
         pass
 
 
-def run_service(prog: str, start: Callable[[], Any], describe: Callable[[Any], str]) -> None:
+def run_service(prog: str, start: Callable[[], Any], describe: Callable[[Any], str], *,
+                grace: float = 0) -> None:
     """Start a service, say so, serve until SIGTERM/SIGINT, then stop it
-    (the caller closes what it opened for it)."""
-    stop = stop_on_signals()
+    (the caller closes what it opened for it); ``grace`` as for
+    :func:`stop_on_signals`."""
+    stop = stop_on_signals(prog=prog, grace=grace)
     service = start()
     try:
         print(f"{prog}: {describe(service)}", file=sys.stderr, flush=True)

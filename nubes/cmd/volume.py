@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         service_main.run_service(
             "nubes-volume", lambda: VolumeManager(conf, db, transport).start(),
-            lambda manager: f"volume manager {manager.host} serving on {transport!r}")
+            lambda manager: f"volume manager {manager.host} serving on {transport!r}",
+            grace=conf.graceful_shutdown_timeout)
     finally:
         transport.close()
         db.dispose()

@@ -46,6 +46,13 @@ COMPUTE_OPTS = [
                     "taken over by a super-conductor's periodic check, which runs "
                     "every fifth of this (at most every minute).  Keep it well "
                     "above the longest scheduling call (rpc_response_timeout)."),
+    cfg.IntOpt("graceful_shutdown_timeout", default=60, min=0, max=86400,
+               help="Seconds an RPC service (conductor, scheduler, compute, volume "
+                    "manager) gives the work under way to finish after SIGTERM or "
+                    "SIGINT before it exits anyway (as oslo.service does); 0 waits "
+                    "for it however long it takes.  Work cut short is taken up "
+                    "again as after a crash (leases, start-up reconcile, the "
+                    "stuck-task check)."),
     cfg.IntOpt("resize_confirm_window", default=0, min=0, max=10 * 365 * 86400,
                help="Seconds after which a resized or migrated server waiting in "
                     "VERIFY_RESIZE is confirmed by its new host; 0 never."),

@@ -37,6 +37,9 @@ BUS_OPTIONS = {"oslo_messaging_rabbit": {"rabbit_retry_interval": 0.2, "rabbit_i
                                          "publish_retry_timeout": 10}}
 
 
+GRACE = 10   # [DEFAULT] graceful_shutdown_timeout of the RPC services, < STOP_TIMEOUT
+
+
 def configs(d: Distributed, urls: dict[str, str], *, fake_size: dict | None = None,
             extra: dict[str, dict[str, dict]] | None = None) -> dict[str, str]:
     """Config files by name (api, placement, image, each cell, compute-CELL);
@@ -51,8 +54,11 @@ def configs(d: Distributed, urls: dict[str, str], *, fake_size: dict | None = No
     placement_client = {"endpoint": urls["placement"], "token": "admin"}
     # build_request_lease: a killed super-conductor's builds are taken over
     # within half a minute (above the scheduler's 15 s of placement retries).
+    # graceful_shutdown_timeout: a process whose work under way waits on a
+    # call a restarted broker lost exits within the harness's STOP_TIMEOUT.
     api_level = {"transport_url": d.bus_urls["api"], "report_interval": REPORT_INTERVAL,
-                 "service_down_time": 10, "build_request_lease": 30}
+                 "service_down_time": 10, "build_request_lease": 30,
+                 "graceful_shutdown_timeout": GRACE}
     confs = {
         # The compute API, the scheduler and the super-conductor share it:
         # the API database, the API-level bus, placement, the image API.
@@ -75,7 +81,8 @@ def configs(d: Distributed, urls: dict[str, str], *, fake_size: dict | None = No
     for cell in HOSTS:
         confs[cell] = write(cell, {
             "DEFAULT": {"transport_url": d.bus_urls[cell], "host": f"{cell}-conductor",
-                        "report_interval": REPORT_INTERVAL},
+                        "report_interval": REPORT_INTERVAL,
+                        "graceful_shutdown_timeout": GRACE},
             "database": {"connection": d.db_urls[cell]},
             "placement_client": placement_client, **bus})
         # One flavor fills a host: no overcommit, nothing reserved.
@@ -83,7 +90,7 @@ def configs(d: Distributed, urls: dict[str, str], *, fake_size: dict | None = No
             "DEFAULT": {"transport_url": d.bus_urls[cell], "report_interval": REPORT_INTERVAL,
                         "update_resources_interval": 5, "cpu_allocation_ratio": 1.0,
                         "ram_allocation_ratio": 1.0, "disk_allocation_ratio": 1.0,
-                        "reserved_host_memory_mb": 0},
+                        "reserved_host_memory_mb": 0, "graceful_shutdown_timeout": GRACE},
             "placement_client": placement_client, "fake_driver": fake_size or FAKE_SIZE,
             "image_client": {"endpoint": urls["image"], "token": "admin"}, **bus})
     return confs

@@ -280,6 +280,15 @@ class Deployment:
         for vhost in self._vhosts:
             self._rabbitmqctl("close_all_connections", "--vhost", vhost, "fault test")
 
+    def restart_broker(self) -> None:
+        """The RabbitMQ server restarts its application: every connection
+        of every user drops, and the transient queues and the messages in
+        them are gone (nubes's default, ``amqp_durable_queues`` off).  For
+        the fault tests only: CI runs them alone on the machine."""
+        self._rabbitmqctl("stop_app")
+        self._rabbitmqctl("start_app")
+        self._rabbitmqctl("await_startup")
+
     # --- tear-down --------------------------------------------------------------------
 
     def close(self, *, tails: TextIO | None = sys.stdout) -> list[str]:
