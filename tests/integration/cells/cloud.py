@@ -21,7 +21,7 @@ from tests.fixtures.compute import ComputeClient
 from tests.fixtures.placement import PlacementClient
 from tests.fixtures.tcp_proxy import TcpProxy
 from tests.integration.cells import volumes as block_storage
-from tests.integration.cells.harness import (Distributed, entry_point, free_port,
+from tests.integration.cells.harness import (Distributed, entry_point, free_ports,
                                              wait_for)
 
 REPORT_INTERVAL = 0.5
@@ -205,7 +205,7 @@ def start_cloud(d: Distributed, backend: str, *, fake_size: dict | None = None,
         d.db_urls[name] = url.set(port=proxies[name].port).render_as_string(
             hide_password=False)
     d.create_vhosts(rabbit, BUSES + block)
-    ports = {name: free_port() for name in ("placement", "image", "api", *block)}
+    ports = free_ports("placement", "image", "api", *block)
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     placement = PlacementClient(urls["placement"])
     admin = ComputeClient(urls["api"])

@@ -71,6 +71,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(*names: str) -> dict[str, int]:
+    """A free port for each name, all different: the sockets are held
+    until every port is chosen (one at a time, the kernel may hand out a
+    port it has just handed back, and two services would share it)."""
+    socks = [socket.socket() for _ in names]
+    try:
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return {name: sock.getsockname()[1] for name, sock in zip(names, socks)}
+    finally:
+        for sock in socks:
+            sock.close()
+
+
 def entry_point(script: str, module: str) -> list[str]:
     """The installed console script, or its module when the package was
     installed before the script was declared (same ``main``)."""

@@ -32,7 +32,7 @@ import requests
 from nubes.common.timeutils import utcnow
 from tests.fixtures.compute import ComputeClient
 from tests.fixtures.placement import PlacementClient
-from tests.integration.cells.harness import (Distributed, entry_point, free_port,
+from tests.integration.cells.harness import (Distributed, entry_point, free_ports,
                                              wait_for)
 
 REPORT_INTERVAL = 0.5       # every service's liveness report, seconds
@@ -145,7 +145,7 @@ def test_cells_v2_distributed(backend, deployment):
     rabbit = Distributed.check_environment(backend)
     d.create_databases(("api", "placement", "cell0", "cell1", "cell2"))
     d.create_vhosts(rabbit)
-    ports = {"placement": free_port(), "api": free_port()}
+    ports = free_ports("placement", "api")
     placement = PlacementClient(f"http://127.0.0.1:{ports['placement']}")
     api = ComputeClient(f"http://127.0.0.1:{ports['api']}")
     confs = _configs(d, placement.base_url)
