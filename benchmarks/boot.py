@@ -81,7 +81,9 @@ def _embedded_child(conn, cells: int, hosts_per_cell: int) -> None:
                                   hosts_per_cell=hosts_per_cell, ports=ports,
                                   overrides=OVERRIDES), say=lambda _line: None)
     try:
+        logging.disable(logging.INFO)      # quiet while it starts, as nubes up is
         cloud.start()
+        logging.disable(logging.NOTSET)
         logging.getLogger().setLevel(logging.WARNING)
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         token, _ = tokens.codec_from_conf(cloud.conf).issue(
