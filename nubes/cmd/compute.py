@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         # All at once: each may wait a little for work under way.
         with ThreadPoolExecutor(START_WORKERS) as pool:
             list(pool.map(lambda agent: agent.stop(), agents))
+        stop.finished()
         placement.close()
         transport.close()
     return code

@@ -9,7 +9,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from typing import Any, Callable
 
 REQUIRED = {
@@ -39,18 +38,40 @@ def dump_stacks_on_sigusr1() -> None:
     faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
+class StopSignal(threading.Event):
+    """Set by SIGTERM or SIGINT.  :meth:`finished` says the service has
+    stopped (its work under way done): a forced exit pending after the
+    signal is called off."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._finished = threading.Event()
+
+    def finished(self) -> None:
+        self._finished.set()
+
+    def _exit_after(self, prog: str, grace: float) -> None:
+        if self._finished.wait(grace):
+            return
+        print(f"{prog}: the work under way did not finish within {grace:g} s of the stop "
+              "signal ([DEFAULT] graceful_shutdown_timeout); exiting now", file=sys.stderr,
+              flush=True)
+        os._exit(1)
+
+
 def stop_on_signals(also: Callable[[], None] | None = None, *, prog: str = "nubes",
-                    grace: float = 0) -> threading.Event:
+                    grace: float = 0) -> StopSignal:
     """An event set by SIGTERM or SIGINT (which also call ``also``).  With
     ``grace`` (``[DEFAULT] graceful_shutdown_timeout``), the process exits
-    that many seconds after the first signal even if work under way has
-    not finished (e.g. a call whose request a restarted broker lost)."""
+    that many seconds after the first signal unless the caller has said
+    :meth:`StopSignal.finished` by then (work under way that does not end,
+    e.g. a call whose request a restarted broker lost)."""
     dump_stacks_on_sigusr1()
-    stop = threading.Event()
+    stop = StopSignal()
 
     def on_signal(*_: object) -> None:
         if not stop.is_set() and grace > 0:
-            threading.Thread(target=_exit_after, args=(prog, grace), daemon=True,
+            threading.Thread(target=stop._exit_after, args=(prog, grace), daemon=True,
                              name="graceful-shutdown-timeout").start()
         stop.set()
         if also is not None:
@@ -58,14 +79,6 @@ def stop_on_signals(also: Callable[[], None] | None = None, *, prog: str = "nube
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, on_signal)
     return stop
-
-
-def _exit_after(prog: str, grace: float) -> None:
-    time.sleep(grace)
-    print(f"{prog}: the work under way did not finish within {grace:g} s of the stop "
-          "signal ([DEFAULT] graceful_shutdown_timeout); exiting now", file=sys.stderr,
-          flush=True)
-    os._exit(1)
 
 
 def wait(stop: threading.Event) -> None:
@@ -86,3 +99,4 @@ def run_service(prog: str, start: Callable[[], Any], describe: Callable[[Any], s
         wait(stop)
     finally:
         service.stop()
+        stop.finished()

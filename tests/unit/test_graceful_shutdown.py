@@ -19,12 +19,16 @@ SERVICE = textwrap.dedent("""
 
     service_main.run_service("test-service", Service, lambda _s: "serving",
                              grace=float(sys.argv[1]))
+    # The process goes on after its service stopped (as a test that runs a
+    # service's main in its own process does): no forced exit comes.
+    time.sleep(float(sys.argv[3]))
+    print("still here", file=sys.stderr)
 """)
 
 
-def _run(grace: float, work: float) -> tuple[int, str, float]:
-    proc = subprocess.Popen([sys.executable, "-c", SERVICE, str(grace), str(work)],
-                            stderr=subprocess.PIPE, text=True)
+def _run(grace: float, work: float, linger: float = 0) -> tuple[int, str, float]:
+    proc = subprocess.Popen([sys.executable, "-c", SERVICE, str(grace), str(work),
+                             str(linger)], stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stderr.readline()
         assert line.strip() == "test-service: serving", line
@@ -55,3 +59,9 @@ def test_zero_waits_for_the_work():
     code, err, took = _run(grace=0, work=1.5)
     assert code == 0, err
     assert took >= 1.5
+
+
+def test_a_service_that_stopped_in_time_calls_the_forced_exit_off():
+    code, err, took = _run(grace=0.5, work=0.1, linger=1.5)
+    assert code == 0, err
+    assert "still here" in err and "graceful_shutdown_timeout" not in err
