@@ -10,7 +10,8 @@
   removed: an offloaded server holds nothing on any host.
 * ``unshelve_instance`` (task ``unshelving``): a SHELVED guest is powered on
   here; an offloaded one was scheduled and claimed by the super-conductor
-  (``selection``) and is spawned on that node.  A spawn failure releases the
+  (``selection``) and is spawned on that node, its root disk made of the
+  shelve's snapshot (``image_id``).  A spawn failure releases the
   claim and leaves the server SHELVED_OFFLOADED with a fault.
 """
 from __future__ import annotations
@@ -98,14 +99,14 @@ def unshelve_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
                                    lambda: host.driver.power_on(instance_uuid),
                                    VmState.ACTIVE)
     else:
-        done = _unshelve_here(host, ctx, instance_uuid, selection)
+        done = _unshelve_here(host, ctx, instance_uuid, selection, image_id)
     if done and image_id is not None:
         snapshot.delete_image(host, ctx, image_id)
     return done
 
 
 def _unshelve_here(host: Host, ctx: RequestContext, instance_uuid: str,
-                   selection: Selection) -> bool:
+                   selection: Selection, image_id: str | None) -> bool:
     conductor = host.conductor
     with host.locks.hold(instance_uuid):
         conductor.action_event_start(ctx, instance_uuid, UNSHELVE_EVENT, host=host.name)
@@ -120,7 +121,8 @@ def _unshelve_here(host: Host, ctx: RequestContext, instance_uuid: str,
             return False
         try:
             volumes.take_over(host, ctx, instance_uuid)
-            power_state = host.driver.spawn(instance_uuid, selection.nodename)
+            power_state = host.driver.spawn(instance_uuid, selection.nodename,
+                                            disk_image=image_id)
         except Exception as exc:  # noqa: BLE001 - back to SHELVED_OFFLOADED, claim freed
             LOG.warning("unshelving %s on %s failed: %s", instance_uuid, host.name, exc)
             _disconnect(host, ctx, instance_uuid)

@@ -65,9 +65,13 @@ class Driver(Protocol):
 
     # --- guests (added with the build, delete and power operations) -------------
 
-    def spawn(self, instance_uuid: str, nodename: str) -> int:
+    def spawn(self, instance_uuid: str, nodename: str, *,
+              disk_image: str | None = None) -> int:
         """Create and start the guest on ``nodename``; its power state.
-        Raises :class:`DriverError` (the build is rescheduled)."""
+        ``disk_image``: an image of the guest's own disk (the snapshot of a
+        shelved server being unshelved) its root disk is made of, instead
+        of the instance's image.  Raises :class:`DriverError` (the build is
+        rescheduled)."""
 
     def destroy(self, instance_uuid: str) -> None:
         """Remove the guest; a guest the host does not have is not an error."""

@@ -73,11 +73,14 @@ class FakeHost:
     def init_host(self) -> None:
         self.hooks.run("init_host", self.host, None)
 
-    def spawn(self, instance_uuid: str, nodename: str) -> int:
-        """Create and start the guest; its power state."""
+    def spawn(self, instance_uuid: str, nodename: str, *,
+              disk_image: str | None = None) -> int:
+        """Create and start the guest; its power state (the console says
+        which ``disk_image`` it was made of, if any)."""
         self.hooks.run("spawn", nodename, instance_uuid)
         guest = FakeGuest(nodename, PowerState.RUNNING, started=time.monotonic())
-        guest.log(f"{instance_uuid} booted on {nodename}")
+        made_of = f" from its disk image {disk_image}" if disk_image else ""
+        guest.log(f"{instance_uuid} booted on {nodename}{made_of}")
         with self._guest_lock:
             self._guest_table[instance_uuid] = guest
         return PowerState.RUNNING

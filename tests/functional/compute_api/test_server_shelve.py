@@ -5,7 +5,10 @@ and claims again (2.77 zone, 2.91 host), and a failed unshelve leaves it
 offloaded with nothing claimed."""
 from __future__ import annotations
 
+import time
+
 import pytest
+import requests
 
 from tests.fixtures.cloud import booted_server, module_cloud
 
@@ -20,6 +23,12 @@ def _act(api, sid, body, **kw):
     return api.post(f"/servers/{sid}/action", body, **kw)
 
 
+def _images(cloud, name):
+    return requests.get(cloud.embedded.urls["image"] + "/v2/images", params={"name": name},
+                        headers={"X-Auth-Token": cloud.demo_token}, timeout=30
+                        ).json()["images"]
+
+
 def _shelve_offloaded(cloud, sid):
     assert _act(cloud.demo, sid, {"shelve": None})[0] == 202
     shown = cloud.wait_status(cloud.admin, sid, "SHELVED_OFFLOADED")
@@ -30,11 +39,20 @@ def _shelve_offloaded(cloud, sid):
 
 
 def test_shelve_offloads_and_unshelve_claims_again(cloud, server):
-    _shelve_offloaded(cloud, server)
+    name = _shelve_offloaded(cloud, server)["name"]
     code, body = _act(cloud.demo, server, {"shelve": None})
     assert code == 409 and "vm_state shelved_offloaded" in body["conflictingRequest"]["message"]
+    (snapshot,) = _images(cloud, f"{name}-shelved")
     assert _act(cloud.demo, server, {"unshelve": None})[0] == 202
     shown = cloud.wait_status(cloud.admin, server, "ACTIVE")
+    # The guest is made of the shelve's snapshot, which is then deleted.
+    console = cloud.demo.post(f"/servers/{server}/action",
+                              {"os-getConsoleOutput": {}})[1]["output"]
+    assert console.rstrip().endswith(f"from its disk image {snapshot['id']}")
+    deadline = time.monotonic() + 30
+    while _images(cloud, f"{name}-shelved") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _images(cloud, f"{name}-shelved") == []
     assert shown["OS-EXT-SRV-ATTR:host"]
     allocations = cloud.allocations(server)
     assert sum(a.get("VCPU", 0) for a in allocations.values()) == 1

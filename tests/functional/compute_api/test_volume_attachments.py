@@ -304,3 +304,39 @@ def test_multiattach_volume_on_two_servers(cloud, vols):
         cloud.wait_gone(cloud.demo, sid)
     vols.wait(vol["id"], "available")
     assert vols.delete(vol["id"]) == 202
+
+
+def test_volumes_are_named_around_the_flavors_local_disks(cloud, vols):
+    """The flavor's ephemeral disk is /dev/vdb and its swap /dev/vdc: a
+    volume attached without a device, or booted with one without a name,
+    gets the next free name (a device asked for by name is given as is)."""
+    code, body = cloud.admin.post("/flavors", {"flavor": {
+        "name": "with-local", "ram": 512, "vcpus": 1, "disk": 1, "id": "local-disks",
+        "OS-FLV-EXT-DATA:ephemeral": 1, "swap": 256}})
+    assert code == 200, body
+    try:
+        code, body = cloud.demo.post("/servers", {"server": {
+            "name": "local", "imageRef": cloud.image_id(), "flavorRef": "local-disks",
+            "networks": "none", "block_device_mapping_v2": [
+                {"boot_index": 0, "source_type": "image", "uuid": cloud.image_id(),
+                 "destination_type": "local"},
+                {"source_type": "blank", "destination_type": "volume", "volume_size": 1,
+                 "delete_on_termination": True}]}})
+        assert code == 202, body
+        sid = cloud.wait_status(cloud.demo, body["server"]["id"], "ACTIVE")["id"]
+        (booted,) = cloud.demo.get(_path(sid))[1]["volumeAttachments"]
+        assert booted["device"] == "/dev/vdd"
+        vol, named = vols.create(1), vols.create(1)
+        code, body = _attach(cloud, sid, vol["id"])
+        assert code == 200 and body["volumeAttachment"]["device"] == "/dev/vde", body
+        code, body = _attach(cloud, sid, named["id"], device="/dev/vdf")
+        assert code == 200 and body["volumeAttachment"]["device"] == "/dev/vdf", body
+        vols.wait(named["id"], "in-use")
+        for volume in (vol, named):
+            _detach_and_wait(cloud, vols, sid, volume["id"])
+            assert vols.delete(volume["id"]) == 202
+        assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
+        cloud.wait_gone(cloud.demo, sid)
+        vols.wait_gone(booted["volumeId"])
+    finally:
+        assert cloud.admin.delete("/flavors/local-disks")[0] == 202

@@ -10,7 +10,7 @@ import pytest
 from nubes.compute.virt.driver import DriverError
 from nubes.compute.virt.libvirt import domain_xml, tiny_image
 from nubes.compute.virt.libvirt.connection import choose_virt_type, kvm_usable
-from nubes.compute.virt.libvirt.driver import _volume_disk
+from nubes.compute.virt.libvirt.guest_disks import volume_disk as _volume_disk
 
 
 def spec(**kw):

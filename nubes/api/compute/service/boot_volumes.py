@@ -31,6 +31,7 @@ from typing import Any
 
 from nubes.api.compute import exceptions as exc
 from nubes.api.compute.state import ComputeState
+from nubes.common import local_disks
 from nubes.common.context import RequestContext
 from nubes.volume.client import VolumeClientError, VolumeUnavailable
 
@@ -112,9 +113,16 @@ def _check_local(rows: list[dict], flavor) -> None:
                           "type allows.")
 
 
-def _name_devices(rows: list[dict]) -> None:
+def _name_devices(rows: list[dict], flavor) -> None:
+    """Rows without a device get the first free one; the flavor's own
+    ephemeral and swap disks (when no row stands for them) keep theirs."""
     used = {r["device_name"] for r in rows if r["device_name"]}
-    free = (f"/dev/vd{c}" for c in _LETTERS if f"/dev/vd{c}" not in used)
+    local = set()
+    if not any(r["destination_type"] == "local" and r["source_type"] == "blank"
+               for r in rows):
+        local = {name for name in local_disks.local_devices(
+            flavor.ephemeral_gb, flavor.swap).values() if name}
+    free = (f"/dev/vd{c}" for c in _LETTERS if f"/dev/vd{c}" not in used | local)
     for row in rows:
         if row["device_name"]:
             continue
@@ -157,7 +165,7 @@ def plan(bdms: list[dict], image_id: str | None, flavor, max_count: int,
         if len(set(ids)) != len(ids):
             raise _invalid("the same volume is mapped twice.")
     _check_local(rows, flavor)
-    _name_devices(rows)
+    _name_devices(rows, flavor)
     if is_bfv:
         image_id = root["image_id"]     # an image -> volume root (None: a volume)
     return Plan(rows, is_bfv, image_id)

@@ -32,6 +32,7 @@ from nubes.cells.records import InstanceMapping
 from nubes.cells.repo import block_device_mappings as bdm_repo
 from nubes.cells.repo import instance_actions
 from nubes.cells.repo import instances as instance_repo
+from nubes.common import local_disks
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
 from nubes.compute import messages as compute_messages
@@ -147,7 +148,10 @@ def _offloaded(located: Located) -> bool:
 
 # --- attach --------------------------------------------------------------------------
 
-def _device(existing: set[str], wanted: str | None) -> str:
+def _device(existing: set[str], wanted: str | None, local: set[str]) -> str:
+    """The device a volume is attached at: the one asked for unless a
+    volume or the root disk has it, else the first one after ``/dev/vda``
+    that neither a volume nor the flavor's local disks (``local``) have."""
     if wanted:
         if not _DEVICE.match(wanted):
             raise exc.Invalid(f"The supplied device path ({wanted}) is invalid.")
@@ -156,7 +160,7 @@ def _device(existing: set[str], wanted: str | None) -> str:
         return wanted
     for letter in "bcdefghijklmnopqrstuvwxyz":
         name = f"/dev/vd{letter}"
-        if name not in existing:
+        if name not in existing and name not in local:
             return name
     raise exc.Forbidden("The maximum allowed number of disk devices (26) to attach to "
                         "a single instance has been exceeded.")
@@ -189,7 +193,8 @@ def attach(state: ComputeState, ctx: RequestContext, mapping: InstanceMapping,
         current = bdm_repo.of_instance(conn, uuid)
         if any(bdm["volume_id"] == req.volume_id for bdm in current):
             raise _already_attached(uuid, req.volume_id)   # a racing attach won
-        device = _device(bdm_repo.device_names(current) | {ROOT_DEVICE}, req.device)
+        device = _device(bdm_repo.device_names(current) | {ROOT_DEVICE}, req.device,
+                         local_disks.instance_local_devices(located.instance))
         bdm = bdm_repo.create(conn, uuid, {
             "source_type": "volume", "destination_type": "volume", "volume_id": volume.id,
             "attachment_id": attachment.id, "device_name": device,

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from nubes.compute.states import PowerState
 from nubes.compute.virt.driver import DriverError, NodeResources
-from nubes.compute.virt.libvirt import domain_xml, images, stats
+from nubes.compute.virt.libvirt import domain_xml, guest_disks, images, stats
 from nubes.compute.virt.libvirt.connection import Connection, choose_virt_type
 from nubes.compute.virt.libvirt.moves import RESIZE_SUFFIX, Moves
 from nubes.conductor.cell.rpcapi import CellConductorAPI
@@ -106,34 +106,40 @@ class LibvirtDriver(Moves):
 
     # --- spawn, rebuild, destroy ---------------------------------------------------
 
-    def spawn(self, instance_uuid: str, nodename: str) -> int:
-        return self._spawn(instance_uuid, None)
+    def spawn(self, instance_uuid: str, nodename: str, *,
+              disk_image: str | None = None) -> int:
+        """``disk_image``: an image of the guest's own disk (a shelved
+        server's snapshot) the root disk is made of, standalone, instead of
+        an overlay on the instance's image."""
+        return self._spawn(instance_uuid, None, disk_image)
 
     def rebuild(self, instance_uuid: str, nodename: str, image_ref: str | None, *,
                 admin_password: str | None = None, preserve_ephemeral: bool = False) -> int:
         self._undefine(instance_uuid)
         folder = self.guest_dir(instance_uuid)
-        for name in ("disk", "disk.eph0") if not preserve_ephemeral else ("disk",):
+        kept = (guest_disks.EPHEMERAL,) if preserve_ephemeral else ()
+        for name in {guest_disks.ROOT, guest_disks.EPHEMERAL, guest_disks.SWAP} - set(kept):
             path = os.path.join(folder, name)
             if os.path.exists(path):
                 os.unlink(path)
         return self._spawn(instance_uuid, image_ref)
 
-    def _spawn(self, instance_uuid: str, image_ref: str | None) -> int:
+    def _spawn(self, instance_uuid: str, image_ref: str | None,
+               disk_image: str | None = None) -> int:
         record = self._record(instance_uuid)
         image_id = image_ref or record.image_ref
-        if not image_id:
+        if not image_id and not disk_image:
             raise DriverError(f"{instance_uuid} has no image to boot from")
-        source = self.cache.boot_source(image_id)
+        source = self.cache.boot_source(disk_image or image_id)
         folder = self.guest_dir(instance_uuid)
         os.makedirs(folder, exist_ok=True)
-        root = os.path.join(folder, "disk")
-        if not os.path.exists(root):
+        root = os.path.join(folder, guest_disks.ROOT)
+        if disk_image:
+            self._root_from(disk_image, source, root, record.root_gb or 0)
+            image_id = image_id or disk_image
+        elif not os.path.exists(root):
             images.create_overlay(source.disk, source.disk_format, root, record.root_gb or 0)
-        if record.ephemeral_gb:
-            eph = os.path.join(folder, "disk.eph0")
-            if not os.path.exists(eph):
-                images.create_blank(eph, record.ephemeral_gb)
+        guest_disks.make_local(folder, record)
         guest = self._read_guest(instance_uuid)
         guest.update(image_id=image_id, disk_format=source.disk_format)
         self._write_guest(instance_uuid, guest)
@@ -142,6 +148,14 @@ class LibvirtDriver(Moves):
         self._start(domain)
         return self.conn.power_state(domain)
 
+    def _root_from(self, disk_image: str, source: images.BootSource, root: str,
+                   root_gb: int) -> None:
+        """The root disk a standalone copy of ``disk_image`` (the image is
+        deleted once the server runs: nothing may stay backed by it), and the
+        image let go of from the cache."""
+        images.copy_standalone(source.disk, source.disk_format, root, root_gb)
+        self.cache.forget(disk_image)
+
     def _record(self, instance_uuid: str) -> Any:
         if self._conductor is None:
             raise DriverError("the libvirt driver was built without its cell bus")
@@ -149,11 +163,8 @@ class LibvirtDriver(Moves):
 
     def _disks(self, instance_uuid: str, record: Any,
                guest: dict[str, Any]) -> list[domain_xml.Disk]:
-        folder = self.guest_dir(instance_uuid)
-        disks = [domain_xml.Disk(os.path.join(folder, "disk"), "vda")]
-        if record.ephemeral_gb:
-            disks.append(domain_xml.Disk(os.path.join(folder, "disk.eph0"), "vdb"))
-        return disks + [_volume_disk(m, info) for m, info in sorted(guest["volumes"].items())]
+        return guest_disks.domain_disks(self.guest_dir(instance_uuid), record,
+                                        guest["volumes"])
 
     def _define(self, instance_uuid: str, record: Any, source: images.BootSource,
                 disks: list[domain_xml.Disk]) -> Any:
@@ -334,10 +345,13 @@ class LibvirtDriver(Moves):
 
     def attach_volume(self, instance_uuid: str, connection_info: dict[str, Any],
                       mountpoint: str) -> None:
-        disk = _volume_disk(mountpoint, connection_info)
         guest = self._read_guest(instance_uuid)
         if mountpoint in guest["volumes"]:
             raise DriverError(f"{instance_uuid} already has a disk at {mountpoint}")
+        in_use = self._disks(instance_uuid, self._record(instance_uuid), guest)
+        connection_info = {**connection_info,
+                           "target": guest_disks.volume_target(mountpoint, in_use)}
+        disk = guest_disks.volume_disk(mountpoint, connection_info)
         domain = self.conn.lookup(self.domain_name(instance_uuid))
         if domain is not None:
             self._call(lambda: domain.attachDeviceFlags(domain_xml.disk_xml(disk),
@@ -352,7 +366,7 @@ class LibvirtDriver(Moves):
             return
         domain = self.conn.lookup(self.domain_name(instance_uuid))
         if domain is not None:
-            xml = domain_xml.disk_xml(_volume_disk(mountpoint, info))
+            xml = domain_xml.disk_xml(guest_disks.volume_disk(mountpoint, info))
             self._call(lambda: domain.detachDeviceFlags(xml, self._live_flags(domain)))
         self._write_guest(instance_uuid, guest)
 
@@ -422,11 +436,3 @@ class LibvirtDriver(Moves):
             json.dump(guest, f)
         os.replace(tmp, os.path.join(folder, "guest.json"))
 
-
-def _volume_disk(mountpoint: str, info: dict[str, Any]) -> domain_xml.Disk:
-    path = (info.get("data") or {}).get("device_path")
-    if info.get("driver_volume_type") != "file" or not path:
-        raise DriverError(f"the libvirt driver attaches file volumes only, not "
-                          f"{info.get('driver_volume_type')!r}")
-    return domain_xml.Disk(path, os.path.basename(mountpoint), driver_type="raw",
-                           serial=info.get("serial"))

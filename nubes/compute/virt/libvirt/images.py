@@ -94,6 +94,17 @@ class ImageCache:
             os.replace(tmp, path)
             return path
 
+    def forget(self, image_id: str) -> None:
+        """The image's data and metadata removed from the cache (an image
+        nothing is backed by and that is about to be deleted)."""
+        with self._guard:
+            lock = self._locks.setdefault(image_id, threading.Lock())
+        with lock:
+            for path in (os.path.join(self.directory, image_id),
+                         os.path.join(self.directory, image_id + ".json")):
+                if os.path.exists(path):
+                    os.unlink(path)
+
     def cached(self) -> list[str]:
         return sorted(n for n in os.listdir(self.directory)
                       if not n.endswith(".json") and ".part" not in n)
@@ -130,6 +141,20 @@ def create_overlay(base: str, base_format: str, path: str, size_gb: int) -> None
         raise DriverError(f"Flavor's disk is too small for requested image: the image is "
                           f"{image_size} bytes, the flavor's root disk {size} bytes")
     qemu_img("create", "-q", "-f", "qcow2", "-F", base_format, "-b", base, path, str(size))
+
+
+def copy_standalone(base: str, base_format: str, path: str, size_gb: int) -> None:
+    """A qcow2 at ``path`` holding ``base``'s data with no backing file,
+    grown to ``size_gb`` GiB (0: the image's own size) — an image larger
+    than that fails, as for an overlay."""
+    image_size = virtual_size(base)
+    if size_gb and image_size > size_gb * GIB:
+        raise DriverError(f"Flavor's disk is too small for requested image: the image is "
+                          f"{image_size} bytes, the flavor's root disk {size_gb * GIB} bytes")
+    tmp = f"{path}.part{threading.get_ident()}"
+    qemu_img("convert", "-q", "-f", base_format, "-O", "qcow2", base, tmp)
+    grow(tmp, size_gb)
+    os.replace(tmp, path)
 
 
 def create_blank(path: str, size_gb: int) -> None:

@@ -27,7 +27,8 @@ import types
 from typing import Any, Mapping
 
 from nubes.compute.virt.driver import DriverError, set_running
-from nubes.compute.virt.libvirt import images
+from nubes.common.local_disks import swap_mb
+from nubes.compute.virt.libvirt import guest_disks, images
 
 RESIZE_SUFFIX = "_resize"
 
@@ -37,7 +38,8 @@ def flavor_record(flavor: Mapping[str, Any]) -> Any:
     return types.SimpleNamespace(vcpus=flavor.get("vcpus"),
                                  memory_mb=flavor.get("memory_mb"),
                                  root_gb=flavor.get("root_gb") or 0,
-                                 ephemeral_gb=flavor.get("ephemeral_gb") or 0)
+                                 ephemeral_gb=flavor.get("ephemeral_gb") or 0,
+                                 swap=swap_mb(flavor.get("flavor")))
 
 
 class Moves:
@@ -87,12 +89,11 @@ class Moves:
         root = os.path.join(folder, "disk")
         images.copy_disk(os.path.join(source, "disk"), root, boot.disk, boot.disk_format)
         images.grow(root, record.root_gb)
-        eph = os.path.join(folder, "disk.eph0")
-        if os.path.exists(os.path.join(source, "disk.eph0")):
-            images.copy_disk(os.path.join(source, "disk.eph0"), eph)
+        eph = os.path.join(folder, guest_disks.EPHEMERAL)
+        if os.path.exists(os.path.join(source, guest_disks.EPHEMERAL)):
+            images.copy_disk(os.path.join(source, guest_disks.EPHEMERAL), eph)
             images.grow(eph, record.ephemeral_gb)
-        elif record.ephemeral_gb:
-            images.create_blank(eph, record.ephemeral_gb)
+        guest_disks.make_local(folder, record, fresh_swap=True)
         self._write_guest(instance_uuid, guest)
         domain = self._define(instance_uuid, record, boot,
                               self._disks(instance_uuid, record, guest))
