@@ -57,6 +57,7 @@ class Volume:
     availability_zone: str | None
     attachments: tuple[dict, ...]
     bootable: bool
+    image_metadata: dict = dataclasses.field(default_factory=dict)  # volume_image_metadata
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> "Volume":
@@ -64,7 +65,8 @@ class Volume:
                    name=body.get("name"), multiattach=bool(body.get("multiattach")),
                    availability_zone=body.get("availability_zone"),
                    attachments=tuple(body.get("attachments") or ()),
-                   bootable=str(body.get("bootable")).lower() == "true")
+                   bootable=str(body.get("bootable")).lower() == "true",
+                   image_metadata=dict(body.get("volume_image_metadata") or {}))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,8 +31,9 @@ LIBVIRT_OPTS = [
                     "instance paths the libvirt-qemu user cannot enter; "
                     "unset: libvirt's qemu.conf user."),
     cfg.StrOpt("image_token", secret=True,
-               help="Token the hosts download image data with (the embedded "
-                    "cloud sets its service token)."),
+               help="Token the hosts download image data and read a root "
+                    "volume's image metadata with (the embedded cloud sets "
+                    "its service token)."),
     cfg.IntOpt("console_log_bytes", default=1024 * 1024, min=4096,
                help="At most this many bytes from the end of the console log "
                     "are returned as the console output."),

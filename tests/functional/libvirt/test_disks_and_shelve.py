@@ -139,3 +139,55 @@ def _qemu_io_read(path: str) -> str:
     text = out.stdout + out.stderr
     assert "read 65536/65536 bytes" in text, text
     return text
+
+
+def test_a_guest_boots_from_an_image_volume_and_migrates_with_it(cloud, image):
+    """The root disk is the volume's file at vda: the kernel comes from the
+    volume's image metadata, nothing of it is in the host's directory, and
+    a cold migration boots it on the other host from the same volume, with
+    the data volume attached meanwhile."""
+    code, body = cloud.demo.post("/servers", server_body(image, name="bfv", **{
+        "imageRef": "", "block_device_mapping_v2": [{
+            "boot_index": 0, "source_type": "image", "uuid": image,
+            "destination_type": "volume", "volume_size": 1,
+            "delete_on_termination": True}]}))
+    assert code == 202, body
+    sid = body["server"]["id"]
+    cloud.wait_status(cloud.demo, sid, "ACTIVE", timeout=BOOT)
+    output = wait_console(cloud, sid, READY)
+    assert "nubes-tiny: disk vda 2097152 sectors" in output
+    (attached,) = cloud.demo.get(f"/servers/{sid}/os-volume_attachments")[1][
+        "volumeAttachments"]
+    assert attached["device"] == "/dev/vda"
+    drivers = _drivers(cloud)
+    first = drivers[cloud.host_of(sid)]
+    assert not os.path.exists(os.path.join(first.guest_dir(sid), guest_disks.ROOT))
+    volume_file = first.attached_volumes(sid)["/dev/vda"]["data"]["device_path"]
+    assert os.path.exists(volume_file)
+    vols = VolumeApi(cloud, cloud.demo_token)
+    data = vols.create(2, name="data")["id"]
+    code, att = cloud.demo.post(f"/servers/{sid}/os-volume_attachments",
+                                {"volumeAttachment": {"volumeId": data}})
+    assert code == 200 and att["volumeAttachment"]["device"] == "/dev/vdb", att
+    wait_console(cloud, sid, "nubes-tiny: new disk vdb 4194304 sectors", timeout=ACTION)
+
+    # Both volumes go with the guest: it boots on the other host with them.
+    shown = _act(cloud, sid, {"migrate": None}, "VERIFY_RESIZE", api=cloud.admin)
+    dest = drivers[shown["OS-EXT-SRV-ATTR:host"]]
+    assert dest is not first
+    output = wait_console(cloud, sid, READY)
+    assert "nubes-tiny: disk vda 2097152 sectors" in output
+    assert "nubes-tiny: disk vdb 4194304 sectors" in output
+    assert dest.attached_volumes(sid)["/dev/vda"]["data"]["device_path"] == volume_file
+    assert sorted(dest.attached_volumes(sid)) == ["/dev/vda", "/dev/vdb"]
+    _act(cloud, sid, {"confirmResize": None}, "ACTIVE")
+    assert first.guests() == []
+
+    assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
+    cloud.wait_gone(cloud.demo, sid, timeout=ACTION)
+    vols.wait_gone(attached["volumeId"], timeout=ACTION)
+    assert not os.path.exists(volume_file)
+    vols.wait(data, "available", timeout=ACTION)
+    assert vols.delete(data) == 202
+    for driver in drivers.values():
+        assert driver.guests() == []

@@ -28,6 +28,7 @@ from nubes.compute.virt.libvirt.connection import Connection, choose_virt_type
 from nubes.compute.virt.libvirt.moves import RESIZE_SUFFIX, Moves
 from nubes.conductor.cell.rpcapi import CellConductorAPI
 from nubes.image.client import ImageClient
+from nubes.volume.client import VolumeClient
 
 LOG = logging.getLogger(__name__)
 DOMAIN_NAMESPACE = uuidlib.UUID("5b0b3c46-8f5e-4f0e-9f55-6e75627573aa")
@@ -58,6 +59,7 @@ class LibvirtDriver(Moves):
         self._conductor = CellConductorAPI(transport) if transport is not None else None
         self.cache = images.ImageCache(os.path.join(self.base_dir, "_base"),
                                        ImageClient.from_conf(conf), opts.image_token)
+        self.volumes = VolumeClient.from_conf(conf)     # a root volume's image metadata
         self._started: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -127,6 +129,10 @@ class LibvirtDriver(Moves):
     def _spawn(self, instance_uuid: str, image_ref: str | None,
                disk_image: str | None = None) -> int:
         record = self._record(instance_uuid)
+        guest = self._read_guest(instance_uuid)
+        root_volume = guest["volumes"].get(guest_disks.ROOT_DEVICE)
+        if root_volume is not None:         # boot from volume: connected before the spawn
+            return self._spawn_from_volume(instance_uuid, record, guest, root_volume)
         image_id = image_ref or record.image_ref
         if not image_id and not disk_image:
             raise DriverError(f"{instance_uuid} has no image to boot from")
@@ -140,13 +146,34 @@ class LibvirtDriver(Moves):
         elif not os.path.exists(root):
             images.create_overlay(source.disk, source.disk_format, root, record.root_gb or 0)
         guest_disks.make_local(folder, record)
-        guest = self._read_guest(instance_uuid)
         guest.update(image_id=image_id, disk_format=source.disk_format)
         self._write_guest(instance_uuid, guest)
         domain = self._define(instance_uuid, record, source,
                               self._disks(instance_uuid, record, guest))
         self._start(domain)
         return self.conn.power_state(domain)
+
+    def _spawn_from_volume(self, instance_uuid: str, record: Any, guest: dict[str, Any],
+                           root_volume: dict[str, Any]) -> int:
+        """The root volume at vda; a kernel, initrd and command line when
+        the image the volume was made of names them (its
+        ``volume_image_metadata``), else the volume's own bootloader."""
+        guest_disks.make_local(self.guest_dir(instance_uuid), record)
+        source = self._volume_boot(root_volume.get("serial"))
+        domain = self._define(instance_uuid, record, source,
+                              self._disks(instance_uuid, record, guest))
+        self._start(domain)
+        return self.conn.power_state(domain)
+
+    def _volume_boot(self, volume_id: str | None) -> images.BootSource:
+        metadata: dict[str, str] = {}
+        if volume_id and self.volumes is not None:
+            try:
+                volume = self.volumes.get_volume(volume_id, token=self._opts.image_token)
+            except Exception as exc:  # noqa: BLE001 - the volume API's own words
+                raise DriverError(f"volume {volume_id} could not be read: {exc}") from exc
+            metadata = dict(volume.image_metadata) if volume is not None else {}
+        return self.cache.boot_source_of(metadata.get("image_id") or "", metadata, "raw")
 
     def _root_from(self, disk_image: str, source: images.BootSource, root: str,
                    root_gb: int) -> None:

@@ -27,6 +27,7 @@ from nubes.compute.virt.libvirt import images
 from nubes.compute.virt.libvirt.domain_xml import Disk
 
 ROOT, EPHEMERAL, SWAP = "disk", "disk.eph0", "disk.swap"
+ROOT_DEVICE = "/dev/vda"        # a volume here is the root disk (boot from volume)
 MKSWAP_TIMEOUT = 60.0
 _NAMES = [f"vd{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
 
@@ -71,11 +72,12 @@ def make_swap(path: str, size_mb: int) -> None:
 
 
 def domain_disks(folder: str, record: Any, volumes: dict[str, dict]) -> list[Disk]:
-    """Every disk of the guest: root, local disks, then the volumes."""
+    """Every disk of the guest: root (a file, or the root volume), local
+    disks, then the volumes."""
     plugged = [volume_disk(mountpoint, info) for mountpoint, info in sorted(volumes.items())]
     taken = {f"/dev/{disk.target}" for disk in plugged}
     local = local_disks.local_devices(record.ephemeral_gb, swap_of(record), taken)
-    disks = [Disk(os.path.join(folder, ROOT), "vda")]
+    disks = [] if ROOT_DEVICE in volumes else [Disk(os.path.join(folder, ROOT), "vda")]
     for kind, name in ((local_disks.EPHEMERAL, EPHEMERAL), (local_disks.SWAP, SWAP)):
         if kind not in local:
             continue
@@ -92,7 +94,7 @@ def volume_target(mountpoint: str, in_use: list[Disk]) -> str:
     no disk of the guest has."""
     used = {disk.target for disk in in_use}
     wanted = os.path.basename(mountpoint)
-    if wanted not in used:
+    if wanted not in used or mountpoint == ROOT_DEVICE:     # the root volume: vda
         return wanted
     for name in _NAMES[1:]:
         if name not in used:

@@ -49,14 +49,22 @@ class ImageCache:
     def boot_source(self, image_id: str) -> BootSource:
         """The cached image (fetched now if needed) and what boots it."""
         meta = self._metadata(image_id)
-        props = meta.get("properties") or {}
-        kernel = self.fetch(props["kernel_id"]) if props.get("kernel_id") else None
-        initrd = self.fetch(props["ramdisk_id"]) if props.get("ramdisk_id") else None
         disk_format = meta.get("disk_format") or "raw"
         if disk_format not in ("qcow2", "raw"):
             raise DriverError(f"image {image_id} is {disk_format}: the libvirt driver boots "
                               "qcow2 and raw disk images")
-        return BootSource(image_id, self.fetch(image_id), disk_format, kernel, initrd,
+        return self.boot_source_of(image_id, meta.get("properties") or {}, disk_format,
+                                   self.fetch(image_id))
+
+    def boot_source_of(self, image_id: str, props: dict[str, Any], disk_format: str,
+                       disk: str = "") -> BootSource:
+        """What boots a disk whose image has these properties: the kernel
+        and initrd they name (fetched into the cache) and the command line;
+        none for a disk that boots with its own bootloader.  ``disk`` is
+        empty for a root volume (it is not in the cache)."""
+        kernel = self.fetch(props["kernel_id"]) if props.get("kernel_id") else None
+        initrd = self.fetch(props["ramdisk_id"]) if props.get("ramdisk_id") else None
+        return BootSource(image_id, disk, disk_format, kernel, initrd,
                           props.get("os_command_line") if kernel else None)
 
     def _metadata(self, image_id: str) -> dict[str, Any]:

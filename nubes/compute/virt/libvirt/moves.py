@@ -8,7 +8,8 @@
   the handover — the root overlay copied and rebased onto this host's own
   cache of the image (fetched if needed), grown with ``qemu-img resize`` to
   the new flavor's root disk (never shrunk), the ephemeral disk copied (or
-  made) likewise, the volumes' list kept — and the domain defined with the
+  made) likewise, the volumes this host connected plugged in (a root
+  volume at vda: no root disk to copy) — and the domain defined with the
   new flavor's vCPUs and memory, started unless the server was stopped;
 * ``confirm_migration`` (source): domain and directory removed;
 * ``finish_revert_migration`` (source): its own domain, still defined with
@@ -58,6 +59,9 @@ class Moves:
         folder = self.guest_dir(instance_uuid)
         kept = folder + RESIZE_SUFFIX
         same_host = os.path.realpath(source) == os.path.realpath(folder)
+        # The volumes this host connected for the guest (before this call):
+        # the source let go of its own.
+        connected = self._read_guest(instance_uuid)["volumes"]
         self._undefine(instance_uuid)
         if same_host:       # the old directory kept for a revert
             if os.path.exists(folder):
@@ -67,28 +71,35 @@ class Moves:
         else:               # what an earlier, failed move left here
             shutil.rmtree(folder, ignore_errors=True)
         try:
-            return self._build_from(instance_uuid, source, flavor, power_on)
+            return self._build_from(instance_uuid, source, flavor, power_on, connected)
         except Exception:
             if not same_host:       # (on the same host the revert puts it back)
                 self.destroy(instance_uuid)
             raise
 
     def _build_from(self, instance_uuid: str, source: str, flavor: Mapping[str, Any],
-                    power_on: bool) -> int:
+                    power_on: bool, connected: dict[str, dict]) -> int:
         try:
             with open(os.path.join(source, "guest.json")) as f:
                 guest = json.load(f)
         except FileNotFoundError:
             raise DriverError(f"{source} holds no guest to move") from None
-        if not guest.get("image_id"):
-            raise DriverError(f"{instance_uuid} has no image disk to move")
-        boot = self.cache.boot_source(guest["image_id"])
+        guest["volumes"] = connected
         record = flavor_record(flavor)
         folder = self.guest_dir(instance_uuid)
-        os.makedirs(folder)
-        root = os.path.join(folder, "disk")
-        images.copy_disk(os.path.join(source, "disk"), root, boot.disk, boot.disk_format)
-        images.grow(root, record.root_gb)
+        root_volume = guest["volumes"].get(guest_disks.ROOT_DEVICE)
+        if root_volume is not None:     # boot from volume: no root disk to carry
+            boot = self._volume_boot(root_volume.get("serial"))
+            os.makedirs(folder)
+        elif not guest.get("image_id"):
+            raise DriverError(f"{instance_uuid} has no image disk to move")
+        else:
+            boot = self.cache.boot_source(guest["image_id"])
+            os.makedirs(folder)
+            root = os.path.join(folder, guest_disks.ROOT)
+            images.copy_disk(os.path.join(source, guest_disks.ROOT), root, boot.disk,
+                             boot.disk_format)
+            images.grow(root, record.root_gb)
         eph = os.path.join(folder, guest_disks.EPHEMERAL)
         if os.path.exists(os.path.join(source, guest_disks.EPHEMERAL)):
             images.copy_disk(os.path.join(source, guest_disks.EPHEMERAL), eph)
