@@ -2,8 +2,10 @@
 recorded the migration, gave the source's allocation to the migration's
 uuid and claimed the destination for the instance's):
 
-* ``resize_instance`` (source; task ``resize_prep``): the driver powers the
-  guest off and hands over its disk (``migrate_disk_and_power_off``; the
+* ``resize_instance`` (source; task ``resize_prep``): the migration goes
+  ``pre-migrating`` → ``migrating`` first, conditionally (a cast arriving
+  after the stuck-task check rolled the move back changes nothing); the
+  driver powers the guest off and hands over its disk (``migrate_disk_and_power_off``; the
   source keeps it until the move is confirmed), migration
   ``migrating`` → ``post-migrating``, task ``resize_migrated``; then
   ``finish_resize`` is cast to the destination with what the driver handed
@@ -60,10 +62,10 @@ def resize_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
                     migration_uuid: str, selection: Selection, old_vm_state: str) -> bool:
     event, conductor = "compute_resize_instance", host.conductor
     with host.locks.hold(instance_uuid):
+        if not _taken_up(host, ctx, instance_uuid, migration_uuid):
+            return False
         conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
         try:
-            conductor.migration_update(ctx, migration_uuid, {"status": "migrating"},
-                                       expected_status=["pre-migrating"])
             conductor.instance_update(ctx, instance_uuid,
                                       {"task_state": TaskState.RESIZE_MIGRATING},
                                       expected_task_state=[TaskState.RESIZE_PREP])
@@ -85,6 +87,22 @@ def resize_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
     host.peers.finish_resize(ctx, selection.service_host, instance_uuid,
                              migration_uuid=migration_uuid, selection=selection,
                              old_vm_state=old_vm_state, disk_info=disk_info).send()
+    return True
+
+
+def _taken_up(host: Host, ctx: RequestContext, uuid: str, migration_uuid: str) -> bool:
+    """The source takes the move up: its migration ``pre-migrating`` →
+    ``migrating``, conditionally.  False (nothing done, nothing changed)
+    for a cast that comes too late: the stuck-task check rolled the move
+    back meanwhile (:mod:`nubes.conductor.cell.stuck_moves`), or the
+    server was deleted."""
+    try:
+        host.conductor.migration_update(ctx, migration_uuid, {"status": "migrating"},
+                                        expected_status=["pre-migrating"])
+    except MigrationNotFound:
+        LOG.info("the move of %s is over or under way already (migration %s): the "
+                 "resize_instance cast is dropped", uuid, migration_uuid)
+        return False
     return True
 
 
