@@ -119,7 +119,10 @@ def _stuck_check(cloud) -> list[str]:
     return stuck.put_stuck_in_error(_cell_db(cloud), TIMEOUT, placement=cloud.placement)
 
 
-def _in_flight(cloud, sid, providers, task: str, status: str) -> dict:
+SMALL = {"VCPU": 1, "MEMORY_MB": 2048, "DISK_GB": 20}
+
+
+def _in_flight(cloud, sid, providers, task: str, status: str, claim=TINY) -> dict:
     """The move as the lost cast left it: both hosts accounted."""
     shown = cloud.admin.get(f"/servers/{sid}")[1]["server"]
     assert shown["OS-EXT-STS:task_state"] == task
@@ -127,7 +130,7 @@ def _in_flight(cloud, sid, providers, task: str, status: str) -> dict:
     migration = _migration(cloud, sid)
     assert (migration["status"], migration["dest_compute"]) == (status, DEST)
     assert cloud.allocations(migration["uuid"]) == {providers[SOURCE]: TINY}
-    assert cloud.allocations(sid) == {providers[DEST]: TINY}
+    assert cloud.allocations(sid) == {providers[DEST]: claim}
     return migration
 
 
@@ -217,7 +220,7 @@ def test_a_source_that_takes_the_step_up_at_the_same_moment_wins(cloud, provider
     with _Lost("resize_instance") as lost:
         _act(cloud, sid, {"resize": {"flavorRef": "2"}})
         lost.wait()
-    migration = _in_flight(cloud, sid, providers, "resize_prep", "pre-migrating")
+    migration = _in_flight(cloud, sid, providers, "resize_prep", "pre-migrating", SMALL)
     _age(cloud, sid, migration["uuid"])
     # The source moves the migration on just before the check looks.
     real = stuck.stuck_moves._lost_first_cast
