@@ -37,7 +37,8 @@ COMPUTE_OPTS = [
     cfg.IntOpt("instance_task_timeout", default=3600, min=0, max=30 * 86400,
                help="Seconds a server may stay in one task (building, rebooting, "
                     "resizing, ...) without its record changing before its cell "
-                    "conductor puts it in ERROR with a fault; 0 never."),
+                    "conductor puts it in ERROR with a fault (a move whose first "
+                    "cast was lost is rolled back instead); 0 never."),
     cfg.IntOpt("build_request_lease", default=300, min=5, max=86400,
                help="Seconds a super-conductor holds the build requests it is "
                     "turning into instances.  A build request whose lease ran out "

@@ -2,7 +2,9 @@
 migration, gave the source's allocation to the migration's uuid and
 claimed the destination for the instance's; task ``migrating``):
 
-* ``live_migrate_instance`` (source): migration ``running``; the guest's
+* ``live_migrate_instance`` (source): migration ``preparing`` →
+  ``running``, conditionally (a cast arriving after the stuck-task check
+  rolled the move back changes nothing); the guest's
   memory is copied over the driver's time, the progress written to the
   migration as it goes (``memory_total/processed/remaining``); then
   migration ``post-migrating``, the source guest and the migration's
@@ -28,6 +30,7 @@ from nubes.compute.states import PowerState, TaskState, VmState
 from nubes.conductor.cell.messages import (
     InstanceNotFound,
     InstanceRecord,
+    MigrationNotFound,
     MigrationRecord,
     UnexpectedTaskState,
     fault,
@@ -73,16 +76,22 @@ class Controls:
 
 def live_migrate_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
                           migration_uuid: str, selection: Selection) -> str:
-    """``completed``, ``cancelled`` or ``failed``."""
+    """``completed``, ``cancelled``, ``failed`` or ``dropped`` (the
+    migration was no longer ``preparing``: a late cast)."""
     conductor, controls = host.conductor, host.live_controls
     controls.start(migration_uuid)
     try:
         with host.locks.hold(instance_uuid):
+            try:        # taken up; a cast after the stuck-task check rolled it back: dropped
+                conductor.migration_update(ctx, migration_uuid, {"status": "running"},
+                                           expected_status=["preparing"])
+            except MigrationNotFound:
+                LOG.info("the live migration of %s is over or under way already: the cast "
+                         "is dropped", instance_uuid)
+                return "dropped"
             conductor.action_event_start(ctx, instance_uuid, EVENT, host=host.name)
             try:
                 instance = conductor.instance_get(ctx, instance_uuid)
-                conductor.migration_update(ctx, migration_uuid, {"status": "running"},
-                                           expected_status=["preparing"])
                 outcome = _copy(host, ctx, instance_uuid, migration_uuid,
                                 (instance.memory_mb or 0) * 1024 * 1024)
                 if outcome == "abort":

@@ -15,7 +15,8 @@ placement up with the cell database.
   (:func:`~nubes.compute.operations.resize.roll_back_interrupted`);
 * the other moves this host had a step of when it stopped (the cell's
   migrations from or to it that are ``post-migrating``, ``reverting``,
-  ``confirming`` or ``running``; :func:`resume_moves`, before the rest)
+  ``confirming`` or ``running``, and the evacuations to it that are
+  ``migrating``; :func:`resume_moves`, before the rest)
   are finished or rolled back, each from the step it stopped in:
 
   ============================  ==========================================
@@ -28,6 +29,9 @@ placement up with the cell database.
   ``running`` (source)          rolled back, ``error``
                                 (``live_migration.roll_back_interrupted``)
   ``post-migrating``            finished (``live_migration.resume_post_migrating``)
+  evacuation
+  ``migrating`` (dest)          rolled back, ``failed``, unless the row was
+                                done (``evacuate.resume_rebuild``)
   ============================  ==========================================
 
   A server in such a step gets no guest back here and no allocation
@@ -43,7 +47,7 @@ import dataclasses
 import logging
 
 from nubes.common.context import RequestContext
-from nubes.compute.operations import Host, live_migration, resize
+from nubes.compute.operations import Host, evacuate, live_migration, resize
 from nubes.compute.states import PowerState, TaskState, VmState
 from nubes.conductor.cell.messages import InstanceNotFound, InstanceRecord, MigrationRecord
 
@@ -120,6 +124,8 @@ def resume_moves(host: Host, ctx: RequestContext) -> int:
 def _resume(host: Host, ctx: RequestContext, instance: InstanceRecord,
             migration: MigrationRecord) -> bool:
     status, here = migration.status, host.name
+    if migration.migration_type == "evacuation":
+        return evacuate.resume_rebuild(host, ctx, instance, migration)
     if migration.migration_type == "live-migration":
         if status == "running" and instance.host == here == migration.source_compute \
                 and instance.task_state == TaskState.MIGRATING:

@@ -2,8 +2,10 @@
 recorded the migration, gave the source's allocation to the migration's
 uuid and claimed the destination for the instance's):
 
-* ``resize_instance`` (source; task ``resize_prep``): the driver powers the
-  guest off and hands over its disk (``migrate_disk_and_power_off``; the
+* ``resize_instance`` (source; task ``resize_prep``): the migration goes
+  ``pre-migrating`` → ``migrating`` first, conditionally (a cast arriving
+  after the stuck-task check rolled the move back changes nothing); the
+  driver powers the guest off and hands over its disk (``migrate_disk_and_power_off``; the
   source keeps it until the move is confirmed), migration
   ``migrating`` → ``post-migrating``, task ``resize_migrated``; then
   ``finish_resize`` is cast to the destination with what the driver handed
@@ -60,10 +62,10 @@ def resize_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
                     migration_uuid: str, selection: Selection, old_vm_state: str) -> bool:
     event, conductor = "compute_resize_instance", host.conductor
     with host.locks.hold(instance_uuid):
+        if not _taken_up(host, ctx, instance_uuid, migration_uuid):
+            return False
         conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
         try:
-            conductor.migration_update(ctx, migration_uuid, {"status": "migrating"},
-                                       expected_status=["pre-migrating"])
             conductor.instance_update(ctx, instance_uuid,
                                       {"task_state": TaskState.RESIZE_MIGRATING},
                                       expected_task_state=[TaskState.RESIZE_PREP])
@@ -88,26 +90,34 @@ def resize_instance(host: Host, ctx: RequestContext, *, instance_uuid: str,
     return True
 
 
+def _taken_up(host: Host, ctx: RequestContext, uuid: str, migration_uuid: str) -> bool:
+    """The source takes the move up: its migration ``pre-migrating`` →
+    ``migrating``, conditionally.  False (nothing done, nothing changed)
+    for a cast that comes too late: the stuck-task check rolled the move
+    back meanwhile (:mod:`nubes.conductor.cell.stuck_moves`), or the
+    server was deleted."""
+    try:
+        host.conductor.migration_update(ctx, migration_uuid, {"status": "migrating"},
+                                        expected_status=["pre-migrating"])
+    except MigrationNotFound:
+        LOG.info("the move of %s is over or under way already (migration %s): the "
+                 "resize_instance cast is dropped", uuid, migration_uuid)
+        return False
+    return True
+
+
 def finish_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
                   migration_uuid: str, selection: Selection, old_vm_state: str,
                   disk_info: dict | None = None) -> bool:
     event, conductor = "compute_finish_resize", host.conductor
     with host.locks.hold(instance_uuid):
+        migration = _finish_taken_up(host, ctx, instance_uuid, migration_uuid,
+                                     selection.nodename)
+        if migration is None:
+            return False
         conductor.action_event_start(ctx, instance_uuid, event, host=host.name)
-        spawned, migration = False, None
+        spawned = False
         try:
-            migration = conductor.migration_get(ctx, migration_uuid)
-            try:
-                conductor.instance_update(
-                    ctx, instance_uuid, {"task_state": TaskState.RESIZE_FINISH,
-                                         "host": host.name, "node": selection.nodename},
-                    expected_task_state=[TaskState.RESIZE_MIGRATED])
-            except UnexpectedTaskState:
-                if not _rolled_back_here(host, ctx, instance_uuid, migration):
-                    raise
-                conductor.action_event_finish(ctx, instance_uuid, event, host=host.name,
-                                              error="The move was rolled back meanwhile")
-                return False
             volumes.take_over(host, ctx, instance_uuid)
             new_flavor = json.loads(migration.new_flavor)
             power = host.driver.finish_migration(instance_uuid, selection.nodename,
@@ -127,8 +137,6 @@ def finish_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
                 host.driver.destroy(instance_uuid)
             _let_go_of_volumes(host, ctx, instance_uuid)
             _fail_event(host, ctx, instance_uuid, event, exc)
-            if migration is None:       # gone: nothing to hand back
-                return False
             host.peers.finish_revert_resize(ctx, migration.source_compute, instance_uuid,
                                             migration_uuid=migration_uuid,
                                             failed=True).send()
@@ -320,19 +328,29 @@ def roll_back_interrupted(host: Host, ctx: RequestContext, uuid: str, vm_state: 
     return True
 
 
-def _rolled_back_here(host: Host, ctx: RequestContext, uuid: str,
-                      migration: MigrationRecord) -> bool:
-    """A ``finish_resize`` cast the broker kept while this host was down,
-    arriving after its start-up reconcile rolled the move back
-    (:func:`roll_back_unfinished` sets task ``resize_finish`` first)."""
-    if migration.status == "error":
-        return True
+def _finish_taken_up(host: Host, ctx: RequestContext, uuid: str, migration_uuid: str,
+                     node: str) -> MigrationRecord | None:
+    """The destination takes the finishing step up: the migration must be
+    ``post-migrating`` and the task goes ``resize_migrated`` →
+    ``resize_finish`` (with this host and node), conditionally.  None —
+    nothing done, nothing changed: no volume touched, no guest made, no
+    allocation moved — for a cast that is not this step's: a second copy
+    after the move finished, one the broker kept while this host was down
+    and its start-up reconcile rolled the move back
+    (:func:`roll_back_unfinished` sets ``resize_finish`` first), or one
+    for a server deleted or rolled back meanwhile."""
     try:
-        now = host.conductor.instance_get(ctx, uuid)
-    except InstanceNotFound:
-        return False
-    return now.task_state == TaskState.RESIZE_FINISH or (
-        now.task_state is None and now.host != host.name)
+        migration = host.conductor.migration_get(ctx, migration_uuid)
+        if migration.status != "post-migrating":
+            raise MigrationNotFound(f"migration {migration_uuid} is {migration.status}")
+        host.conductor.instance_update(
+            ctx, uuid, {"task_state": TaskState.RESIZE_FINISH, "host": host.name,
+                        "node": node}, expected_task_state=[TaskState.RESIZE_MIGRATED])
+    except (MigrationNotFound, InstanceNotFound, UnexpectedTaskState) as exc:
+        LOG.info("finish_resize of %s on %s dropped (the move is not waiting for it: %s)",
+                 uuid, host.name, exc)
+        return None
+    return migration
 
 
 def roll_back_unfinished(host: Host, ctx: RequestContext, uuid: str,

@@ -10,6 +10,10 @@ the same moment wins, and several conductors of one cell may run the check
 at once.  A server that was still building never ran anywhere: it loses
 its host and node, and its placement allocations are removed once it is in
 ERROR, as after any failed build (a restarted host then leaves it alone).
+
+A move whose first cast was lost (task ``resize_prep``, ``migrating`` or
+``rebuilding`` with its migration still before the first host step) is
+rolled back instead: :mod:`nubes.conductor.cell.stuck_moves`.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from nubes.cells.repo import instances as repo
 from nubes.common.db.transaction import Database
 from nubes.common.timeutils import utcnow
 from nubes.compute.states import VmState
+from nubes.conductor.cell import stuck_moves
 
 LOG = logging.getLogger(__name__)
 BATCH = 100
@@ -28,13 +33,21 @@ BATCH = 100
 
 def put_stuck_in_error(db: Database, timeout: float, limit: int = BATCH, *,
                        placement: Any = None) -> list[str]:
-    """The uuids of the servers put in ERROR.  ``placement`` (a
+    """The uuids of the servers put in ERROR (or, for a move whose first
+    cast was lost, back as they were before it).  ``placement`` (a
     :class:`~nubes.placement.client.PlacementClient`, or a callable that
-    answers one) frees the allocations of those that were building."""
+    answers one) frees the allocations of those that were building and
+    gives the rolled-back moves' back."""
     before = utcnow() - datetime.timedelta(seconds=timeout)
     found = db.read(lambda conn: repo.stuck_before(conn, before, limit))
     done = []
     for uuid, task_state in found:
+        rolled_back = stuck_moves.roll_back(db, placement, uuid, task_state, before, timeout)
+        if rolled_back is not None:
+            if rolled_back:
+                done.append(uuid)
+            continue
+
         def work(conn, uuid=uuid, task_state=task_state) -> str | None:
             """The server's vm_state before, if it was put in ERROR."""
             now = utcnow()

@@ -135,7 +135,12 @@ class MigrateServer(Task):
                   "dest_host": chosen.service_host}
         if move.live:
             placed["status"] = "preparing"
-        db.write(lambda conn: migrations.set_status(conn, self._migration, placed, utcnow()))
+        # Conditional: a move the cell's stuck-task check gave up on meanwhile
+        # (its rows untouched for instance_task_timeout) stays given up.
+        if not db.write(lambda conn: migrations.set_status(
+                conn, self._migration, placed, utcnow(),
+                expected=["queued" if move.live else "pre-migrating"])):
+            raise RuntimeError(f"migration {self._migration} was ended meanwhile")
         self._event(None)
         if chosen.cell_uuid != cell.uuid:
             return cross_cell.finish(api, self.ctx, cell, instance, self._migration, chosen,
