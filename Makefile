@@ -52,7 +52,7 @@ test: install-test libvirt-deps
 # and kvm group, and starts virtlogd and libvirtd when they are not running.
 LIBVIRT_DEBS = qemu-system-x86 qemu-utils libvirt-daemon libvirt-daemon-driver-qemu \
 	libvirt-clients libvirt-dev pkg-config gcc python3-dev \
-	linux-image-cloud-amd64 busybox-static cpio
+	linux-image-cloud-amd64 busybox-static cpio genisoimage
 libvirt-deps: $(BIN)/python
 	@missing=$$(for p in $(LIBVIRT_DEBS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \

@@ -159,13 +159,14 @@ def confirm_resize(host: Host, ctx: RequestContext, *, instance_uuid: str,
             host.driver.confirm_migration(instance_uuid,
                                           same_host=migration.dest_compute == host.name)
             host.placement.delete_allocations(migration_uuid, request_id=ctx.request_id)
-            conductor.migration_update(ctx, migration_uuid, {"status": "confirmed"},
-                                       expected_status=["confirming"])
             instance = conductor.instance_get(ctx, instance_uuid)
             stopped = instance.power_state == PowerState.SHUTDOWN
-            conductor.instance_update(
-                ctx, instance_uuid,
-                {"vm_state": VmState.STOPPED if stopped else VmState.ACTIVE},
+            # The migration confirmed and the server out of VERIFY_RESIZE in
+            # one transaction: a host that stops between the two leaves no
+            # confirmed move on a server still waiting for its confirm.
+            conductor.migration_update(
+                ctx, migration_uuid, {"status": "confirmed"}, expected_status=["confirming"],
+                instance_values={"vm_state": VmState.STOPPED if stopped else VmState.ACTIVE},
                 expected_vm_state=[VmState.RESIZED])
         except (InstanceNotFound, MigrationNotFound, UnexpectedTaskState) as exc:
             LOG.info("confirming the move of %s: %s", instance_uuid, exc)

@@ -49,12 +49,16 @@ class CellConductorEndpoint:
     def instance_get(self, ctx: RequestContext, *, instance_uuid: str) -> Any:
         return instances.get(self._db, instance_uuid)
 
+    def instance_guest_data(self, ctx: RequestContext, *, instance_uuid: str) -> Any:
+        return instances.guest_data(self._db, instance_uuid)
+
     def migration_get(self, ctx: RequestContext, *, uuid: str) -> Any:
         return migrations.get(self._db, uuid)
 
     def migration_update(self, ctx: RequestContext, *, uuid: str, values: dict,
-                         expected_status: list[str] | None = None) -> Any:
-        return migrations.update(self._db, uuid, values, expected_status)
+                         expected_status: list[str] | None = None,
+                         instance: dict | None = None) -> Any:
+        return migrations.update(self._db, uuid, values, expected_status, instance=instance)
 
     def migrations_unconfirmed(self, ctx: RequestContext, *, host: str, older_than: float,
                                limit: int = 50) -> list:

@@ -13,12 +13,14 @@ import datetime
 from typing import Any, Iterable
 
 from nubes.cells.repo import instance_actions as action_repo
+from nubes.cells.repo import instance_metadata
 from nubes.cells.repo import instances as repo
 from nubes.common.context import RequestContext
 from nubes.common.db.transaction import Database
 from nubes.common.timeutils import utcnow
 from nubes.compute.states import ERROR, SUCCESS, VmState
 from nubes.conductor.cell.messages import (
+    GuestData,
     InstanceNotFound,
     InstanceRecord,
     UnexpectedTaskState,
@@ -42,6 +44,24 @@ def get(db: Database, instance_uuid: str) -> InstanceRecord:
     if row is None:
         raise InstanceNotFound(f"instance {instance_uuid} could not be found")
     return InstanceRecord.from_row(row)
+
+
+def guest_data(db: Database, instance_uuid: str) -> GuestData:
+    """The instance's row and user metadata, read together."""
+    def work(conn) -> tuple[dict | None, dict]:
+        return (repo.get(conn, instance_uuid),
+                instance_metadata.get_all(conn, instance_uuid))
+    row, metadata = db.read(work)
+    if row is None:
+        raise InstanceNotFound(f"instance {instance_uuid} could not be found")
+    return GuestData(uuid=instance_uuid, name=row.get("display_name"),
+                     hostname=row.get("hostname"), launch_index=row.get("launch_index"),
+                     availability_zone=row.get("availability_zone"),
+                     project_id=row.get("project_id"), key_name=row.get("key_name"),
+                     key_data=row.get("key_data"), user_data=row.get("user_data"),
+                     metadata=metadata,
+                     config_drive=str(row.get("config_drive") or "").lower()
+                     in ("true", "1", "yes"))
 
 
 def on_host(db: Database, host: str, after_id: int, limit: int) -> list[dict]:
@@ -79,6 +99,16 @@ def _update_in(conn, instance_uuid: str, values: dict[str, Any], now,
     return UnexpectedTaskState(
         f"instance {instance_uuid} is in vm_state {row['vm_state']}, task_state "
         f"{row['task_state']}; expected {kwargs}", row["task_state"])
+
+
+def update_in(conn, instance_uuid: str, values: dict[str, Any], now, *,
+              expected_vm_state: Iterable[str] | None = None) -> InstanceRecord | Exception:
+    """The instance updated inside a transaction of another step (a
+    migration's), if it is in an expected vm_state: its record, or the
+    error to raise once that transaction is committed."""
+    kwargs = _expectations(_UNSET, _UNSET if expected_vm_state is None
+                           else expected_vm_state)
+    return _update_in(conn, instance_uuid, _coerce(values), now, kwargs)
 
 
 def update(db: Database, instance_uuid: str, values: dict[str, Any], *,

@@ -176,6 +176,27 @@ class InstanceRecord:
 
 
 @dataclasses.dataclass(frozen=True)
+class GuestData:
+    """What a guest is told about itself (a driver's config drive): the
+    instance's identity, its key pair, user data and user metadata."""
+    uuid: str
+    name: str | None = None
+    hostname: str | None = None
+    launch_index: int | None = None
+    availability_zone: str | None = None
+    project_id: str | None = None
+    key_name: str | None = None
+    key_data: str | None = None
+    user_data: str | None = None            # base64, as the API took it
+    metadata: dict = dataclasses.field(default_factory=dict)
+    config_drive: bool = False
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> "GuestData":
+        return _from_wire(cls, data)
+
+
+@dataclasses.dataclass(frozen=True)
 class MigrationRecord:
     """The fields of a cell's ``migrations`` row the moves use."""
     uuid: str

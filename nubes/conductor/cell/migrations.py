@@ -10,6 +10,7 @@ from typing import Any
 from nubes.cells.repo import migrations as repo
 from nubes.common.db.transaction import Database
 from nubes.common.timeutils import utcnow
+from nubes.conductor.cell import instances
 from nubes.conductor.cell.messages import MigrationNotFound, MigrationRecord
 
 
@@ -21,17 +22,34 @@ def get(db: Database, uuid: str) -> MigrationRecord:
 
 
 def update(db: Database, uuid: str, values: dict[str, Any],
-           expected_status: list[str] | None = None) -> MigrationRecord:
+           expected_status: list[str] | None = None, *,
+           instance: dict[str, Any] | None = None) -> MigrationRecord:
     """Raises :class:`MigrationNotFound` when it is gone or not in an
-    ``expected_status``."""
+    ``expected_status`` (nothing changed).  ``instance`` ({"values",
+    "expected_vm_state"}) updates the migration's instance in the same
+    transaction — the last step of a move, so no crash can leave one of
+    the two done — and, when the instance is gone or not in an expected
+    vm_state, its error is raised after the migration's change is
+    committed (the move is over either way)."""
     allowed = {k: v for k, v in values.items() if k in repo.COLUMNS
                and k not in ("id", "uuid", "deleted", "created_at")}
 
-    def work(conn) -> MigrationRecord:
-        if not repo.set_status(conn, uuid, allowed, utcnow(), expected_status):
+    def work(conn) -> tuple[MigrationRecord, Exception | None]:
+        now = utcnow()
+        if not repo.set_status(conn, uuid, allowed, now, expected_status):
             raise MigrationNotFound(f"migration {uuid} is gone or not in {expected_status}")
-        return MigrationRecord.from_row(repo.get(conn, uuid))
-    return db.write(work)
+        record = MigrationRecord.from_row(repo.get(conn, uuid))
+        failed = None
+        if instance is not None:
+            result = instances.update_in(
+                conn, record.instance_uuid, instance["values"], now,
+                expected_vm_state=instance.get("expected_vm_state"))
+            failed = result if isinstance(result, Exception) else None
+        return record, failed
+    record, failed = db.write(work)
+    if failed is not None:
+        raise failed
+    return record
 
 
 def unconfirmed(db: Database, dest_compute: str, older_than: float,

@@ -18,6 +18,7 @@ from nubes.common import rpc
 from nubes.common.context import RequestContext
 from nubes.conductor.cell.messages import (
     TOPIC,
+    GuestData,
     InstanceRecord,
     MigrationRecord,
     NodeReport,
@@ -93,6 +94,12 @@ class CellConductorAPI:
         return InstanceRecord.from_wire(self._client.call(
             ctx, "instance_get", timeout=timeout, instance_uuid=instance_uuid))
 
+    def instance_guest_data(self, ctx: RequestContext | None, instance_uuid: str, *,
+                            timeout: float | None = None) -> GuestData:
+        """What a guest is told about itself (config drive)."""
+        return GuestData.from_wire(self._client.call(
+            ctx, "instance_guest_data", timeout=timeout, instance_uuid=instance_uuid))
+
     def migration_get(self, ctx: RequestContext | None, uuid: str, *,
                       timeout: float | None = None) -> MigrationRecord:
         return MigrationRecord.from_wire(self._client.call(ctx, "migration_get",
@@ -100,12 +107,20 @@ class CellConductorAPI:
 
     def migration_update(self, ctx: RequestContext | None, uuid: str, values: dict, *,
                          expected_status: list[str] | None = None,
+                         instance_values: dict | None = None,
+                         expected_vm_state: list[str] | None = None,
                          timeout: float | None = None) -> MigrationRecord:
         """Raises :class:`MigrationNotFound` when it is gone or not in an
-        ``expected_status``."""
+        ``expected_status``.  ``instance_values``: the migration's instance
+        updated in the same transaction (if its vm_state is one of
+        ``expected_vm_state``; else :class:`InstanceNotFound` or
+        :class:`UnexpectedTaskState` after the migration's change is
+        committed)."""
+        extra = {} if instance_values is None else {"instance": {
+            "values": instance_values, "expected_vm_state": expected_vm_state}}
         return MigrationRecord.from_wire(self._client.call(
             ctx, "migration_update", timeout=timeout, uuid=uuid, values=values,
-            expected_status=expected_status))
+            expected_status=expected_status, **extra))
 
     def migrations_unconfirmed(self, ctx: RequestContext | None, host: str,
                                older_than: float, *, limit: int = 50,

@@ -1,6 +1,7 @@
 """The cell conductor's one-transaction steps: an instance update together
 with the start or finish of an action event (what a compute agent's build
-sends), on every backend."""
+sends), and a migration's last status with its instance's vm_state (a
+confirm), on every backend."""
 from __future__ import annotations
 
 import uuid as uuidlib
@@ -10,10 +11,13 @@ import sqlalchemy as sa
 
 from nubes.cells.cell_db import models as cell_models
 from nubes.cells.repo import instance_actions, instances
+from nubes.cells.repo import migrations as migrations_repo
 from nubes.common.context import RequestContext
 from nubes.common.timeutils import utcnow
 from nubes.conductor.cell import instances as instance_records
-from nubes.conductor.cell.messages import InstanceNotFound, UnexpectedTaskState
+from nubes.conductor.cell import migrations as migration_records
+from nubes.conductor.cell.messages import (InstanceNotFound, MigrationNotFound,
+                                           UnexpectedTaskState)
 
 EVENT = "compute__do_build_and_run_instance"
 
@@ -114,3 +118,42 @@ def test_bad_phase_is_refused_before_any_write(cell):
                                            event=EVENT, phase="middle", host="h1")
     assert cell.read(lambda conn: instances.get(conn, uuid))["task_state"] == \
         "scheduling"
+
+
+def _resized_with_migration(db, vm_state="resized") -> tuple[str, str]:
+    uuid, migration = str(uuidlib.uuid4()), str(uuidlib.uuid4())
+
+    def work(conn):
+        now = utcnow()
+        instances.create(conn, {"uuid": uuid, "project_id": "p1", "user_id": "u1",
+                                "vm_state": vm_state, "task_state": None}, now)
+        migrations_repo.create(conn, {"uuid": migration, "instance_uuid": uuid,
+                                      "status": "confirming", "migration_type": "resize",
+                                      "source_compute": "h1", "dest_compute": "h2"}, now)
+    db.write(work)
+    return uuid, migration
+
+
+def test_a_confirm_ends_the_migration_and_verify_resize_in_one_transaction(cell):
+    uuid, migration = _resized_with_migration(cell)
+    done = migration_records.update(cell, migration, {"status": "confirmed"}, ["confirming"],
+                                    instance={"values": {"vm_state": "active"},
+                                              "expected_vm_state": ["resized"]})
+    assert done.status == "confirmed"
+    assert cell.read(lambda conn: instances.get(conn, uuid))["vm_state"] == "active"
+    # A second confirm changes nothing (the migration is no longer confirming).
+    with pytest.raises(MigrationNotFound):
+        migration_records.update(cell, migration, {"status": "confirmed"}, ["confirming"],
+                                 instance={"values": {"vm_state": "stopped"},
+                                           "expected_vm_state": ["resized", "active"]})
+    assert cell.read(lambda conn: instances.get(conn, uuid))["vm_state"] == "active"
+
+
+def test_a_confirm_of_a_server_no_longer_resized_still_ends_the_migration(cell):
+    uuid, migration = _resized_with_migration(cell, vm_state="error")
+    with pytest.raises(UnexpectedTaskState):
+        migration_records.update(cell, migration, {"status": "confirmed"}, ["confirming"],
+                                 instance={"values": {"vm_state": "active"},
+                                           "expected_vm_state": ["resized"]})
+    assert migration_records.get(cell, migration).status == "confirmed"
+    assert cell.read(lambda conn: instances.get(conn, uuid))["vm_state"] == "error"

@@ -3,11 +3,13 @@ one machine: a flavor's ephemeral and swap disks are the guest's vdb and
 vdc (the swap a swap area) and a volume is attached after them; a server
 shelved and offloaded comes back on its own disk — the shelve's snapshot
 made a standalone root disk, the snapshot then gone from the image API and
-the host's cache — and a cold migration carries that disk on.
+the host's cache — and a cold migration carries that disk on; a server
+booted from an image volume; a config drive the guest mounts and reads.
 
 Needs ``make libvirt-deps``; never skipped (see test_real_guests)."""
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -38,8 +40,9 @@ def _act(cloud, sid: str, body: dict, status: str, api=None) -> dict:
     return cloud.settled(sid, status, timeout=ACTION)
 
 
-def _boot(cloud, image: str, name: str, flavor: str = "1") -> str:
-    code, body = cloud.demo.post("/servers", server_body(image, name=name, flavorRef=flavor))
+def _boot(cloud, image: str, name: str, flavor: str = "1", **fields) -> str:
+    code, body = cloud.demo.post("/servers", server_body(image, name=name, flavorRef=flavor,
+                                                         **fields))
     assert code == 202, body
     sid = body["server"]["id"]
     cloud.wait_status(cloud.demo, sid, "ACTIVE", timeout=BOOT)
@@ -191,3 +194,28 @@ def test_a_guest_boots_from_an_image_volume_and_migrates_with_it(cloud, image):
     assert vols.delete(data) == 202
     for driver in drivers.values():
         assert driver.guests() == []
+
+
+def test_a_config_drive_tells_the_guest_who_it_is(cloud, image):
+    user_data = base64.b64encode(b"#nubes-user-data hello\nsecond line\n").decode()
+    sid = _boot(cloud, image, "with-cd", config_drive=True, user_data=user_data,
+                metadata={"role": "db"})
+    output = wait_console(cloud, sid, READY)
+    assert "nubes-tiny: config drive vd" in output
+    (meta_line,) = [line for line in output.splitlines()
+                    if line.startswith("nubes-tiny: meta_data ")]
+    assert f'"uuid": "{sid}"' in meta_line and '"name": "with-cd"' in meta_line
+    assert '"meta": {"role": "db"}' in meta_line
+    assert "nubes-tiny: user_data #nubes-user-data hello" in output
+    shown = cloud.demo.get(f"/servers/{sid}")[1]["server"]
+    assert shown["config_drive"] == "True"
+    driver = _drivers(cloud)[cloud.host_of(sid)]
+    assert os.path.exists(os.path.join(driver.guest_dir(sid), "disk.config"))
+    # A server without one has none.
+    plain = _boot(cloud, image, "without-cd")
+    assert "config drive" not in wait_console(cloud, plain, READY)
+    for server in (sid, plain):
+        assert cloud.demo.delete(f"/servers/{server}")[0] == 204
+    for server in (sid, plain):
+        cloud.wait_gone(cloud.demo, server, timeout=ACTION)
+    assert driver.guests() == []

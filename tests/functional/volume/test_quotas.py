@@ -35,6 +35,24 @@ def test_quota_sets(volumes):
     assert user.get("/os-quota-sets/p1").json()["quota_set"]["volumes"] == 10
 
 
+def test_a_project_id_no_table_can_hold_is_a_400(volumes):
+    """Found by the long hostile-input run on PostgreSQL: the update locked
+    the project's row with an id longer than the column (a 500)."""
+    admin = volumes.admin
+    long_id = "a" * 256
+    for resp in (admin.put(f"/os-quota-sets/{long_id}", {"quota_set": {}}),
+                 admin.put(f"/os-quota-sets/{long_id}", {"quota_set": {"volumes": 1}}),
+                 admin.delete(f"/os-quota-sets/{long_id}"),
+                 admin.get(f"/os-quota-sets/{long_id}"),
+                 admin.get(f"/os-quota-sets/{long_id}/defaults")):
+        assert resp.status_code == 400, resp.text
+        assert "at most 255 characters" in resp.json()["badRequest"]["message"]
+    at_limit = "b" * 255
+    assert admin.put(f"/os-quota-sets/{at_limit}",
+                     {"quota_set": {"volumes": 2}}).json()["quota_set"]["volumes"] == 2
+    assert admin.delete(f"/os-quota-sets/{at_limit}").status_code == 200
+
+
 def test_over_quota_is_413(volumes):
     admin, user = volumes.admin, volumes.user()
     admin.put("/os-quota-sets/p1", {"quota_set": {"volumes": 1, "gigabytes": 3,

@@ -1,17 +1,20 @@
-"""Where a guest's local disks and volumes sit (shared by the compute API
-and the libvirt driver), and the swap and standalone disks the driver
-makes with mkswap and qemu-img."""
+"""Where a guest's local disks, volumes and config drive sit (shared by
+the compute API and the libvirt driver), and the swap, standalone and
+config-drive disks the driver makes with mkswap, qemu-img and genisoimage."""
 from __future__ import annotations
 
+import base64
 import json
 import os
+import subprocess
 import types
 
 import pytest
 
 from nubes.common import local_disks
 from nubes.compute.virt.driver import DriverError
-from nubes.compute.virt.libvirt import guest_disks, images
+from nubes.compute.virt.libvirt import config_drive, domain_xml, guest_disks, images
+from nubes.conductor.cell.messages import GuestData
 
 
 def test_local_devices_follow_the_root_disk():
@@ -105,3 +108,49 @@ def test_copy_standalone_has_no_backing_file_and_keeps_the_data(tmp_path):
     with pytest.raises(DriverError, match="too small"):
         images.copy_standalone(str(big), "raw", str(tmp_path / "small"), 1)
     assert not (tmp_path / "small").exists()
+
+
+def test_the_config_drive_is_read_only_at_the_last_free_name():
+    disks = guest_disks.domain_disks("/g", _record(1, 0), {"/dev/vdc": _file_volume("/v1")},
+                                     config_drive="/g/disk.config")
+    assert [(d.target, d.readonly) for d in disks] == [
+        ("vda", False), ("vdb", False), ("vdc", False), ("vdz", True)]
+    disks = guest_disks.domain_disks("/g", _record(), {"/dev/vdz": _file_volume("/v1")},
+                                     config_drive="/g/disk.config")
+    assert [d.target for d in disks] == ["vda", "vdz", "vdy"]
+    xml = domain_xml.disk_xml(disks[-1])
+    assert "<readonly />" in xml and 'type="raw"' in xml
+
+
+def _iso_file(iso: str, path: str) -> bytes:
+    out = subprocess.run(["isoinfo", "-R", "-i", iso, "-x", path], capture_output=True,
+                         check=True, timeout=30)
+    return out.stdout
+
+
+def test_config_drive_holds_what_the_guest_is_told(tmp_path):
+    data = GuestData(uuid="u-1", name="web", hostname="web", launch_index=0,
+                     availability_zone="nova", project_id="p1", key_name="k",
+                     key_data="ssh-ed25519 AAAA k", metadata={"role": "db"},
+                     user_data=base64.b64encode(b"#!/bin/sh\necho hi\n").decode(),
+                     config_drive=True)
+    iso = str(tmp_path / config_drive.FILE)
+    config_drive.build(iso, data)
+    label = subprocess.run(["isoinfo", "-d", "-i", iso], capture_output=True, text=True,
+                           check=True, timeout=30).stdout
+    assert "Volume id: config-2" in label
+    for version in config_drive.VERSIONS:
+        meta = json.loads(_iso_file(iso, f"/openstack/{version}/meta_data.json"))
+        assert {k: meta[k] for k in ("uuid", "name", "hostname", "meta", "public_keys")} == {
+            "uuid": "u-1", "name": "web", "hostname": "web", "meta": {"role": "db"},
+            "public_keys": {"k": "ssh-ed25519 AAAA k"}}
+        assert len(base64.b64decode(meta["random_seed"])) == 512
+        assert _iso_file(iso, f"/openstack/{version}/user_data") == b"#!/bin/sh\necho hi\n"
+    assert json.loads(_iso_file(iso, "/openstack/latest/network_data.json")) == {
+        "links": [], "networks": [], "services": []}
+    # No user data, no key pair: neither is there.
+    bare = str(tmp_path / "bare")
+    config_drive.build(bare, GuestData(uuid="u-2", config_drive=True))
+    meta = json.loads(_iso_file(bare, "/openstack/latest/meta_data.json"))
+    assert "public_keys" not in meta and meta["meta"] == {}
+    assert _iso_file(bare, "/openstack/latest/user_data") == b""

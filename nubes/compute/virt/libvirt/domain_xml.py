@@ -24,6 +24,7 @@ class Disk:
     target: str                 # vda, vdb, ...
     driver_type: str = "qcow2"  # qcow2 or raw
     serial: str | None = None
+    readonly: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +92,8 @@ def disk_element(disk: Disk) -> ET.Element:
     ET.SubElement(el, "target", dev=disk.target, bus="virtio")
     if disk.serial:
         _text(el, "serial", disk.serial[:20])
+    if disk.readonly:
+        ET.SubElement(el, "readonly")
     return el
 
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from nubes.compute.states import PowerState
 from nubes.compute.virt.driver import DriverError, NodeResources
-from nubes.compute.virt.libvirt import domain_xml, guest_disks, images, stats
+from nubes.compute.virt.libvirt import config_drive, domain_xml, guest_disks, images, stats
 from nubes.compute.virt.libvirt.connection import Connection, choose_virt_type
 from nubes.compute.virt.libvirt.moves import RESIZE_SUFFIX, Moves
 from nubes.conductor.cell.rpcapi import CellConductorAPI
@@ -120,7 +120,8 @@ class LibvirtDriver(Moves):
         self._undefine(instance_uuid)
         folder = self.guest_dir(instance_uuid)
         kept = (guest_disks.EPHEMERAL,) if preserve_ephemeral else ()
-        for name in {guest_disks.ROOT, guest_disks.EPHEMERAL, guest_disks.SWAP} - set(kept):
+        for name in {guest_disks.ROOT, guest_disks.EPHEMERAL, guest_disks.SWAP,
+                     config_drive.FILE} - set(kept):
             path = os.path.join(folder, name)
             if os.path.exists(path):
                 os.unlink(path)
@@ -146,6 +147,7 @@ class LibvirtDriver(Moves):
         elif not os.path.exists(root):
             images.create_overlay(source.disk, source.disk_format, root, record.root_gb or 0)
         guest_disks.make_local(folder, record)
+        self._make_config_drive(instance_uuid)
         guest.update(image_id=image_id, disk_format=source.disk_format)
         self._write_guest(instance_uuid, guest)
         domain = self._define(instance_uuid, record, source,
@@ -159,11 +161,21 @@ class LibvirtDriver(Moves):
         the image the volume was made of names them (its
         ``volume_image_metadata``), else the volume's own bootloader."""
         guest_disks.make_local(self.guest_dir(instance_uuid), record)
+        self._make_config_drive(instance_uuid)
         source = self._volume_boot(root_volume.get("serial"))
         domain = self._define(instance_uuid, record, source,
                               self._disks(instance_uuid, record, guest))
         self._start(domain)
         return self.conn.power_state(domain)
+
+    def _make_config_drive(self, instance_uuid: str) -> None:
+        """The config drive, when the server asked for one and has none here."""
+        path = os.path.join(self.guest_dir(instance_uuid), config_drive.FILE)
+        if os.path.exists(path):
+            return
+        data = self._conductor.instance_guest_data(None, instance_uuid)
+        if data.config_drive:
+            config_drive.build(path, data)
 
     def _volume_boot(self, volume_id: str | None) -> images.BootSource:
         metadata: dict[str, str] = {}
@@ -190,8 +202,10 @@ class LibvirtDriver(Moves):
 
     def _disks(self, instance_uuid: str, record: Any,
                guest: dict[str, Any]) -> list[domain_xml.Disk]:
-        return guest_disks.domain_disks(self.guest_dir(instance_uuid), record,
-                                        guest["volumes"])
+        folder = self.guest_dir(instance_uuid)
+        config = os.path.join(folder, config_drive.FILE)
+        return guest_disks.domain_disks(folder, record, guest["volumes"],
+                                        config_drive=config if os.path.exists(config) else None)
 
     def _define(self, instance_uuid: str, record: Any, source: images.BootSource,
                 disks: list[domain_xml.Disk]) -> Any:

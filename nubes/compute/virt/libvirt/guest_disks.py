@@ -7,7 +7,8 @@ devices.
 * ``disk.swap``: the flavor's swap disk, a raw file made a swap area with
   ``mkswap`` (made afresh wherever the guest is built: nothing in it
   outlives a boot);
-* the volumes: the ``file`` backend's file as a raw disk.
+* the volumes: the ``file`` backend's file as a raw disk;
+* ``disk.config``: the config drive (:mod:`.config_drive`), read-only.
 
 The local disks are named as :mod:`nubes.common.local_disks` names them
 (ephemeral ``vdb``, swap after it), around the names the volumes hold;
@@ -71,9 +72,11 @@ def make_swap(path: str, size_mb: int) -> None:
     os.replace(tmp, path)
 
 
-def domain_disks(folder: str, record: Any, volumes: dict[str, dict]) -> list[Disk]:
+def domain_disks(folder: str, record: Any, volumes: dict[str, dict], *,
+                 config_drive: str | None = None) -> list[Disk]:
     """Every disk of the guest: root (a file, or the root volume), local
-    disks, then the volumes."""
+    disks, the volumes, and the config drive (read-only, at the last free
+    name: ``vdz`` unless something has it)."""
     plugged = [volume_disk(mountpoint, info) for mountpoint, info in sorted(volumes.items())]
     taken = {f"/dev/{disk.target}" for disk in plugged}
     local = local_disks.local_devices(record.ephemeral_gb, swap_of(record), taken)
@@ -86,7 +89,14 @@ def domain_disks(folder: str, record: Any, volumes: dict[str, dict]) -> list[Dis
                               f"{kind} disk")
         disks.append(Disk(os.path.join(folder, name), os.path.basename(local[kind]),
                           driver_type="qcow2" if kind == local_disks.EPHEMERAL else "raw"))
-    return disks + plugged
+    disks += plugged
+    if config_drive:
+        used = {disk.target for disk in disks}
+        free = [name for name in _NAMES if name not in used]
+        if not free:
+            raise DriverError("the guest has no device name left for its config drive")
+        disks.append(Disk(config_drive, free[-1], driver_type="raw", readonly=True))
+    return disks
 
 
 def volume_target(mountpoint: str, in_use: list[Disk]) -> str:

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 from nubes.compute.virt.driver import DriverError, set_running
 from nubes.common.local_disks import swap_mb
-from nubes.compute.virt.libvirt import guest_disks, images
+from nubes.compute.virt.libvirt import config_drive, guest_disks, images
 
 RESIZE_SUFFIX = "_resize"
 
@@ -105,6 +105,9 @@ class Moves:
             images.copy_disk(os.path.join(source, guest_disks.EPHEMERAL), eph)
             images.grow(eph, record.ephemeral_gb)
         guest_disks.make_local(folder, record, fresh_swap=True)
+        if os.path.exists(os.path.join(source, config_drive.FILE)):
+            shutil.copyfile(os.path.join(source, config_drive.FILE),
+                            os.path.join(folder, config_drive.FILE))
         self._write_guest(instance_uuid, guest)
         domain = self._define(instance_uuid, record, boot,
                               self._disks(instance_uuid, record, guest))

@@ -7,10 +7,12 @@ libvirt driver boots directly, see ``docs/compute/libvirt.md``):
   (``linux-image-cloud-amd64``, ``/boot/vmlinuz-*-cloud-amd64``);
 * ``initrd`` (``ari``): a gzipped newc cpio made here: the static busybox
   (``busybox-static``), the few modules the guest needs (virtio PCI and
-  block, evdev and the ACPI button) and ``/init``, which mounts what it
+  block, evdev, the ACPI button and ISO 9660) and ``/init``, which mounts what it
   needs, prints :data:`BANNER` and the block devices it sees to the serial
-  console (``ttyS0``), then each disk hot-plugged or unplugged, and powers
-  off when the ACPI power button is pressed;
+  console (``ttyS0``), what a config drive among them holds (its
+  ``meta_data.json`` and the first line of its ``user_data``), then each
+  disk hot-plugged or unplugged, and powers off when the ACPI power button
+  is pressed;
 * ``disk`` (``qcow2``/``bare``): a small root disk (a header naming it,
   then zeros), the image a server boots with; its properties ``kernel_id``,
   ``ramdisk_id`` and ``os_command_line`` point at the other two.
@@ -32,7 +34,7 @@ import subprocess
 BANNER = "NUBES-TINY-GUEST-BOOTED"
 COMMAND_LINE = "console=ttyS0 quiet loglevel=3 panic=-1"
 DISK_BYTES = 1024 * 1024
-MODULES = ("virtio_pci", "virtio_blk", "evdev", "button")
+MODULES = ("virtio_pci", "virtio_blk", "evdev", "button", "isofs")
 BUSYBOX = "/bin/busybox"
 
 INIT = f"""#!/bin/busybox sh
@@ -49,6 +51,18 @@ for d in /sys/block/*; do
   n=$(basename $d)
   case $n in ram*|loop*) continue;; esac
   echo "nubes-tiny: disk $n $(cat $d/size) sectors"
+done
+mkdir -p /mnt
+for d in /sys/block/vd*; do
+  n=$(basename $d)
+  mount -t iso9660 -o ro /dev/$n /mnt 2>/dev/null || continue
+  c=/mnt/openstack/latest
+  if [ -f $c/meta_data.json ]; then
+    echo "nubes-tiny: config drive $n"
+    echo "nubes-tiny: meta_data $(cat $c/meta_data.json | tr -d '\n' | cut -c1-400)"
+    if [ -f $c/user_data ]; then echo "nubes-tiny: user_data $(head -n 1 $c/user_data)"; fi
+  fi
+  umount /mnt
 done
 disks() {{ ls /sys/block | grep -v -e '^ram' -e '^loop' | tr '\n' ' '; }}
 (

@@ -10,7 +10,20 @@ from nubes.volume.api.schemas.common import as_int
 from nubes.volume.api.service import quota_sets as service
 
 
+PROJECT_ID_MAX = 255        # the quota tables' project_id columns
+
+
+def _project(target: str) -> str:
+    """The project of the path: a 400 for one no table could hold (before
+    anything is locked or written for it)."""
+    if len(target) > PROJECT_ID_MAX or "\x00" in target:
+        raise errors.BadRequest(f"Invalid input received: project id must be a string of "
+                                f"at most {PROJECT_ID_MAX} characters without NUL.")
+    return target
+
+
 def show_quota_set(req, resp, target, project_id=None) -> None:
+    target = _project(target)
     respond.authorize(req, rules.SHOW, {"project_id": target})
     values = service.show(respond.db(req), respond.conf(req), target,
                           with_usage=respond.query_bool(req, "usage"))
@@ -18,12 +31,14 @@ def show_quota_set(req, resp, target, project_id=None) -> None:
 
 
 def show_defaults(req, resp, target, project_id=None) -> None:
+    target = _project(target)
     respond.authorize(req, rules.SHOW, {"project_id": target})
     values = service.defaults(respond.db(req), respond.conf(req))
     respond.send(resp, {"quota_set": {"id": target, **values}})
 
 
 def update_quota_set(req, resp, target, project_id=None) -> None:
+    target = _project(target)
     respond.authorize(req, rules.UPDATE, {"project_id": target})
     data = respond.read_body(req, schemas.UPDATE)["quota_set"]
     values = {k: as_int(v) for k, v in data.items()}
@@ -36,6 +51,7 @@ def update_quota_set(req, resp, target, project_id=None) -> None:
 
 
 def delete_quota_set(req, resp, target, project_id=None) -> None:
+    target = _project(target)
     respond.authorize(req, rules.DELETE, {"project_id": target})
     service.reset(respond.db(req), target)
     respond.empty(resp, 200)
