@@ -15,7 +15,6 @@ import socket
 from oslo_config import cfg
 
 
-
 def host_ipv4() -> str:
     """This machine's IPv4 address on its default route (a UDP socket is
     connected, which sends nothing); 127.0.0.1 when there is no route."""
