@@ -16,29 +16,20 @@ import sqlalchemy as sa
 
 from nubes.cells.admin import placement_audit
 from nubes.cells.cell_db.models import instance_faults
-from tests.fixtures import databases
-from tests.fixtures.backend_cloud import BackendCloud
+from tests.functional.compute_api.two_host_moves import (
+    DEST,
+    SOURCE,
+    TINY,
+    HostDied,
+    agents_fixture,
+    two_host_cloud,
+)
 
 pytestmark = pytest.mark.slow
-SOURCE, DEST = "cell1-compute1", "cell1-compute2"
-TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 
 
-class HostDied(BaseException):
-    """Raised in a driver: the host's process died there."""
-
-
-@pytest.fixture(scope="module", params=databases.backends())
-def cloud(request, tmp_path_factory):
-    made = BackendCloud(request.param, str(tmp_path_factory.mktemp("evac") / "state"),
-                        hosts_per_cell=2)
-    yield made.cloud
-    made.stop()
-
-
-@pytest.fixture
-def agents(cloud):
-    return {a.host: a for a in cloud.embedded.agents}
+cloud = two_host_cloud("evac")
+agents = agents_fixture()
 
 
 def _force_down(cloud, host: str, down: bool) -> None:

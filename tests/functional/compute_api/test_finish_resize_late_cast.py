@@ -12,37 +12,26 @@ import time
 import pytest
 
 from nubes.cells.admin import placement_audit
-from tests.fixtures import databases
-from tests.fixtures.backend_cloud import BackendCloud
+from tests.functional.compute_api.two_host_moves import (
+    DEST,
+    SOURCE,
+    TINY,
+    agents_fixture,
+    providers_fixture,
+    two_host_cloud,
+)
 from tests.functional.compute_api.volume_helpers import VolumeApi, wait_for
 
 pytestmark = pytest.mark.slow
-SOURCE, DEST = "cell1-compute1", "cell1-compute2"
-TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 
 
-@pytest.fixture(scope="module", params=databases.backends())
-def cloud(request, tmp_path_factory):
-    made = BackendCloud(request.param, str(tmp_path_factory.mktemp("late") / "state"),
-                        hosts_per_cell=2)
-    yield made.cloud
-    made.stop()
+cloud = two_host_cloud("late")
+agents, providers = agents_fixture(), providers_fixture()
 
 
 @pytest.fixture(scope="module")
 def vols(cloud):
     return VolumeApi(cloud, cloud.demo_token)
-
-
-@pytest.fixture
-def agents(cloud):
-    return {a.host: a for a in cloud.embedded.agents}
-
-
-@pytest.fixture
-def providers(cloud):
-    listed = cloud.placement.request("GET", "/resource_providers", version="1.14").json()
-    return {p["name"]: p["uuid"] for p in listed["resource_providers"]}
 
 
 @pytest.fixture

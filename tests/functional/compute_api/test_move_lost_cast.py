@@ -22,33 +22,21 @@ from nubes.cells.admin import placement_audit
 from nubes.cells.cell_db.models import instance_faults, instances, migrations
 from nubes.compute.rpcapi import ComputeAPI
 from nubes.conductor.cell import stuck
-from tests.fixtures import databases
-from tests.fixtures.backend_cloud import BackendCloud
+from tests.functional.compute_api.two_host_moves import (
+    DEST,
+    SOURCE,
+    TINY,
+    agents_fixture,
+    providers_fixture,
+    two_host_cloud,
+)
 
 pytestmark = pytest.mark.slow
-SOURCE, DEST = "cell1-compute1", "cell1-compute2"
-TINY = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 TIMEOUT = 60
 
 
-@pytest.fixture(scope="module", params=databases.backends())
-def cloud(request, tmp_path_factory):
-    made = BackendCloud(request.param, str(tmp_path_factory.mktemp("lost") / "state"),
-                        hosts_per_cell=2,
-                        overrides={"fake_driver": {"live_migration_seconds": 0.2}})
-    yield made.cloud
-    made.stop()
-
-
-@pytest.fixture
-def agents(cloud):
-    return {a.host: a for a in cloud.embedded.agents}
-
-
-@pytest.fixture
-def providers(cloud):
-    listed = cloud.placement.request("GET", "/resource_providers", version="1.14").json()
-    return {p["name"]: p["uuid"] for p in listed["resource_providers"]}
+cloud = two_host_cloud("lost", live_migration_seconds=0.2)
+agents, providers = agents_fixture(), providers_fixture()
 
 
 def _cell_db(cloud):
