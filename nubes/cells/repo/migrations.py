@@ -193,18 +193,19 @@ def cold_in_progress_from(conn: sa.Connection, instance_uuid: str,
 IN_FLIGHT = ("post-migrating", "reverting", "confirming", "running")
 
 
-def in_flight_at(conn: sa.Connection, host: str, limit: int) -> list[dict]:
+def in_flight_at(conn: sa.Connection, host: str, limit: int, after_id: int = 0
+                 ) -> list[dict]:
     """Moves within one cell from or to ``host`` that a host was carrying
     out (statuses :data:`IN_FLIGHT`; resizes, cold and live migrations),
     and evacuations ``host`` was rebuilding (``migrating``, ``host`` their
-    destination), oldest first."""
+    destination), oldest first, from the one after row ``after_id``."""
     moves = sa.and_(sa.or_(mig.c.source_compute == host, mig.c.dest_compute == host),
                     mig.c.migration_type.in_(("resize", "migration", LIVE_MIGRATION)),
                     mig.c.status.in_(IN_FLIGHT))
     rebuilds = sa.and_(mig.c.dest_compute == host, mig.c.migration_type == "evacuation",
                        mig.c.status == "migrating")
     rows = conn.execute(sa.select(mig).where(
-        sa.or_(moves, rebuilds),
+        sa.or_(moves, rebuilds), mig.c.id > after_id,
         mig.c.deleted == 0, mig.c.hidden == sa.false(), mig.c.cross_cell_move == sa.false())
         .order_by(mig.c.id).limit(limit))
     return [_record(r) for r in rows]

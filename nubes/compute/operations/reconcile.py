@@ -108,17 +108,21 @@ def _interrupted_move(host: Host, ctx: RequestContext, instance: InstanceRecord)
 def resume_moves(host: Host, ctx: RequestContext) -> int:
     """The moves this host had a step of when it stopped, each taken up
     from that step (see the module's table); how many."""
-    done = 0
-    for migration in host.conductor.migrations_in_flight(ctx, host.name, limit=MOVES_PAGE):
-        try:
-            instance = host.conductor.instance_get(ctx, migration.instance_uuid)
-            done += int(_resume(host, ctx, instance, migration))
-        except InstanceNotFound:
-            continue
-        except Exception:  # noqa: BLE001 - one server does not stop the others
-            LOG.exception("host %s: could not take up the interrupted move of %s",
-                          host.name, migration.instance_uuid)
-    return done
+    done, after = 0, 0
+    while True:
+        page = host.conductor.migrations_in_flight(ctx, host.name, after_id=after,
+                                                   limit=MOVES_PAGE)
+        for after, migration in page:
+            try:
+                instance = host.conductor.instance_get(ctx, migration.instance_uuid)
+                done += int(_resume(host, ctx, instance, migration))
+            except InstanceNotFound:
+                continue
+            except Exception:  # noqa: BLE001 - one server does not stop the others
+                LOG.exception("host %s: could not take up the interrupted move of %s",
+                              host.name, migration.instance_uuid)
+        if len(page) < MOVES_PAGE:
+            return done
 
 
 def _resume(host: Host, ctx: RequestContext, instance: InstanceRecord,

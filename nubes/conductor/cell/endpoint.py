@@ -73,8 +73,8 @@ class CellConductorEndpoint:
         return migrations.evacuated_from(self._db, host, min(limit, 1000))
 
     def migrations_in_flight(self, ctx: RequestContext, *, host: str,
-                             limit: int = 100) -> list:
-        return migrations.in_flight_at(self._db, host, min(limit, 1000))
+                             limit: int = 100, after_id: int = 0) -> list:
+        return migrations.in_flight_at(self._db, host, min(limit, 1000), after_id)
 
     def instances_on_host(self, ctx: RequestContext, *, host: str, after_id: int = 0,
                           limit: int = 200) -> list:

@@ -4,6 +4,7 @@ a host's auto-confirm is due to confirm and the moves a host was carrying
 out when it stopped."""
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from typing import Any
 
@@ -71,6 +72,8 @@ def cold_in_progress_from(db: Database, instance_uuid: str,
     return None if row is None else MigrationRecord.from_row(row)
 
 
-def in_flight_at(db: Database, host: str, limit: int) -> list[MigrationRecord]:
-    return [MigrationRecord.from_row(r) for r in db.read(
-        lambda conn: repo.in_flight_at(conn, host, limit))]
+def in_flight_at(db: Database, host: str, limit: int, after_id: int = 0) -> list[dict]:
+    """A page of the moves in flight at ``host``: their records, with
+    ``id`` (the page's cursor)."""
+    return [dict(dataclasses.asdict(MigrationRecord.from_row(r)), id=r["id"])
+            for r in db.read(lambda conn: repo.in_flight_at(conn, host, limit, after_id))]

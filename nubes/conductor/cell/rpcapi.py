@@ -146,13 +146,17 @@ class CellConductorAPI:
             ctx, "migrations_evacuated_from", timeout=timeout, host=host, limit=limit)]
 
     def migrations_in_flight(self, ctx: RequestContext | None, host: str, *,
-                             limit: int = 100,
-                             timeout: float | None = None) -> list[MigrationRecord]:
-        """Moves within the cell from or to ``host`` in the middle of a
-        host's step (post-migrating, reverting, confirming, running):
-        what a host that stopped picks up again when it starts."""
-        return [MigrationRecord.from_wire(m) for m in self._client.call(
-            ctx, "migrations_in_flight", timeout=timeout, host=host, limit=limit)]
+                             after_id: int = 0, limit: int = 100,
+                             timeout: float | None = None
+                             ) -> list[tuple[int, MigrationRecord]]:
+        """A page of the moves within the cell from or to ``host`` in the
+        middle of a host's step (post-migrating, reverting, confirming,
+        running), after row ``after_id``: what a host that stopped picks up
+        again when it starts, each with its row id (the next page's
+        ``after_id``)."""
+        return [(m["id"], MigrationRecord.from_wire(m)) for m in self._client.call(
+            ctx, "migrations_in_flight", timeout=timeout, host=host, limit=limit,
+            after_id=after_id)]
 
     def instances_on_host(self, ctx: RequestContext | None, host: str, *,
                           after_id: int = 0, limit: int = 200,

@@ -157,3 +157,25 @@ def test_a_confirm_of_a_server_no_longer_resized_still_ends_the_migration(cell):
                                            "expected_vm_state": ["resized"]})
     assert migration_records.get(cell, migration).status == "confirmed"
     assert cell.read(lambda conn: instances.get(conn, uuid))["vm_state"] == "error"
+
+
+def test_moves_in_flight_at_a_host_come_in_pages(cell):
+    """A host's start-up reconcile reads every move it was in, a page at a
+    time (a host in more moves than one page holds loses none)."""
+    made = []
+    for _ in range(5):
+        uuid, migration = _resized_with_migration(cell)
+        made.append(migration)
+    # Another host's move is not this host's.
+    other = _resized_with_migration(cell)[1]
+    cell.write(lambda conn: migrations_repo.set_status(
+        conn, other, {"source_compute": "h8", "dest_compute": "h9"}, utcnow()))
+    seen, after = [], 0
+    while True:
+        page = migration_records.in_flight_at(cell, "h1", 2, after)
+        seen += [m["uuid"] for m in page]
+        if len(page) < 2:
+            break
+        after = page[-1]["id"]
+    assert [u for u in seen if u in made] == made and other not in seen
+    assert len(seen) == len(set(seen))
