@@ -19,6 +19,7 @@ the volume's ``target``, so its detach unplugs the right device).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from typing import Any
 
@@ -61,7 +62,8 @@ def make_swap(path: str, size_mb: int) -> None:
     with open(tmp, "wb") as f:
         f.truncate(size_mb * 1024 * 1024)
     try:
-        out = subprocess.run(["mkswap", tmp], capture_output=True, text=True,
+        out = subprocess.run([shutil.which("mkswap") or "/sbin/mkswap", tmp],
+                             capture_output=True, text=True,
                              timeout=MKSWAP_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         os.unlink(tmp)
