@@ -183,7 +183,9 @@ class LibvirtDriver(Moves):
             try:
                 volume = self.volumes.get_volume(volume_id, token=self._opts.image_token)
             except Exception as exc:  # noqa: BLE001 - the volume API's own words
-                raise DriverError(f"volume {volume_id} could not be read: {exc}") from exc
+                raise DriverError(f"volume {volume_id} could not be read to boot from it "
+                                  f"(is [libvirt] image_token a service token?): {exc}"
+                                  ) from exc
             metadata = dict(volume.image_metadata) if volume is not None else {}
         return self.cache.boot_source_of(metadata.get("image_id") or "", metadata, "raw")
 
