@@ -4,7 +4,8 @@ vdc (the swap a swap area) and a volume is attached after them; a server
 shelved and offloaded comes back on its own disk — the shelve's snapshot
 made a standalone root disk, the snapshot then gone from the image API and
 the host's cache — and a cold migration carries that disk on; a server
-booted from an image volume; a config drive the guest mounts and reads.
+booted from an image volume; a config drive the guest mounts and reads;
+an admin password set through the guest's agent.
 
 Needs ``make libvirt-deps``; never skipped (see test_real_guests)."""
 from __future__ import annotations
@@ -196,7 +197,8 @@ def test_a_guest_boots_from_an_image_volume_and_migrates_with_it(cloud, image):
         assert driver.guests() == []
 
 
-def test_a_config_drive_tells_the_guest_who_it_is(cloud, image):
+def test_a_config_drive_tells_the_guest_who_it_is_and_its_agent_sets_a_password(cloud,
+                                                                                image):
     user_data = base64.b64encode(b"#nubes-user-data hello\nsecond line\n").decode()
     sid = _boot(cloud, image, "with-cd", config_drive=True, user_data=user_data,
                 metadata={"role": "db"})
@@ -214,6 +216,16 @@ def test_a_config_drive_tells_the_guest_who_it_is(cloud, image):
     # A server without one has none.
     plain = _boot(cloud, image, "without-cd")
     assert "config drive" not in wait_console(cloud, plain, READY)
+
+    # The admin password is set through the guest's agent (the tiny guest
+    # says so on its console).
+    code, body = cloud.demo.post(f"/servers/{plain}/action",
+                                 {"changePassword": {"adminPass": "s3cret-pass"}})
+    assert code == 202, body
+    wait_console(cloud, plain, "nubes-tiny: password set for root", timeout=ACTION)
+    done = cloud.wait_action_done(plain, "changePassword", timeout=ACTION)
+    assert [(e["event"], e["result"]) for e in done["events"]] == [
+        ("compute_set_admin_password", "Success")]
     for server in (sid, plain):
         assert cloud.demo.delete(f"/servers/{server}")[0] == 204
     for server in (sid, plain):

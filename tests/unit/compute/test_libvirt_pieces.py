@@ -76,3 +76,11 @@ def test_kvm_needs_the_cpu_flags(tmp_path):
     cpuinfo.write_text("flags\t\t: fpu vmx\n")
     assert not kvm_usable(str(tmp_path / "no-such-kvm"), str(cpuinfo))
     assert choose_virt_type("kvm") == "kvm" and choose_virt_type("qemu") == "qemu"
+
+
+def test_every_domain_has_a_guest_agent_channel():
+    root = ET.fromstring(domain_xml.render(spec()))
+    (channel,) = root.findall("devices/channel")
+    assert channel.get("type") == "unix" and channel.find("source").get("mode") == "bind"
+    assert channel.find("target").attrib == {"type": "virtio",
+                                             "name": "org.qemu.guest_agent.0"}

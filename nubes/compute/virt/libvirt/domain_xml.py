@@ -4,7 +4,8 @@ One spec makes one ``<domain>``: TCG (``type='qemu'``) or KVM, the
 flavor's vCPUs and memory, the root disk (a qcow2 overlay) and optional
 extra disks as virtio, a direct kernel boot when the image has a kernel and
 initrd, the first serial port logged to a file (appended across boots, so the
-console output keeps every boot), no network, and an optional DAC label
+console output keeps every boot), a virtio-serial channel for a QEMU guest
+agent, no network, and an optional DAC label
 (``+0:+0`` runs the QEMU process as root, for state directories other
 users cannot enter).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import xml.etree.ElementTree as ET
 
+AGENT_CHANNEL = "org.qemu.guest_agent.0"
 # The instance uuid is the domain's uuid; its name is PREFIX + uuid.
 METADATA_NS = "https://nubes.invalid/xmlns/libvirt/instance/1.0"
 ET.register_namespace("nubes", METADATA_NS)
@@ -77,6 +79,10 @@ def render(spec: GuestSpec) -> str:
     ET.SubElement(serial, "source", path=spec.console_log, append="on")
     ET.SubElement(serial, "target", port="0")
     ET.SubElement(devices, "memballoon", model="virtio")
+    # The guest agent's channel (libvirt names the host's socket).
+    channel = ET.SubElement(devices, "channel", type="unix")
+    ET.SubElement(channel, "source", mode="bind")
+    ET.SubElement(channel, "target", type="virtio", name=AGENT_CHANNEL)
     if spec.dac_label:
         label = ET.SubElement(domain, "seclabel", type="static", model="dac",
                               relabel="no")

@@ -23,7 +23,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 from nubes.compute.states import PowerState
 from nubes.compute.virt.driver import DriverError, NodeResources
-from nubes.compute.virt.libvirt import config_drive, domain_xml, guest_disks, images, stats
+from nubes.compute.virt.libvirt import (config_drive, domain_xml, guest_agent, guest_disks,
+                                        images, stats)
 from nubes.compute.virt.libvirt.connection import Connection, choose_virt_type
 from nubes.compute.virt.libvirt.moves import RESIZE_SUFFIX, Moves
 from nubes.conductor.cell.rpcapi import CellConductorAPI
@@ -331,7 +332,14 @@ class LibvirtDriver(Moves):
         self._call(lambda: domain.injectNMI(0))
 
     def set_admin_password(self, instance_uuid: str, new_pass: str) -> None:
-        raise NotSupportedByLibvirt("the guest has no agent to set its password through")
+        """Through the guest's QEMU guest agent (its virtio channel is in
+        every domain): the image property ``os_admin_user``'s password,
+        ``root``'s without one (:mod:`.guest_agent`)."""
+        domain = self._domain(instance_uuid)
+        image_id = self._read_guest(instance_uuid).get("image_id")
+        user = (self.cache.properties(image_id) if image_id else {}).get(
+            "os_admin_user") or "root"
+        guest_agent.set_password(self.conn.libvirt, domain, user, new_pass)
 
     def live_migration_time(self, instance_uuid: str) -> float:
         raise NotSupportedByLibvirt("live migration is not supported by the libvirt "

@@ -67,6 +67,14 @@ class ImageCache:
         return BootSource(image_id, disk, disk_format, kernel, initrd,
                           props.get("os_command_line") if kernel else None)
 
+    def properties(self, image_id: str) -> dict[str, Any]:
+        """The image's properties (from the cache once it was booted here);
+        empty when the image cannot be found any more."""
+        try:
+            return dict(self._metadata(image_id).get("properties") or {})
+        except DriverError:
+            return {}
+
     def _metadata(self, image_id: str) -> dict[str, Any]:
         path = os.path.join(self.directory, image_id + ".json")
         if os.path.exists(path):

@@ -7,12 +7,13 @@ libvirt driver boots directly, see ``docs/compute/libvirt.md``):
   (``linux-image-cloud-amd64``, ``/boot/vmlinuz-*-cloud-amd64``);
 * ``initrd`` (``ari``): a gzipped newc cpio made here: the static busybox
   (``busybox-static``), the few modules the guest needs (virtio PCI and
-  block, evdev, the ACPI button and ISO 9660) and ``/init``, which mounts what it
+  block, virtio console, evdev, the ACPI button and ISO 9660) and ``/init``, which mounts what it
   needs, prints :data:`BANNER` and the block devices it sees to the serial
   console (``ttyS0``), what a config drive among them holds (its
   ``meta_data.json`` and the first line of its ``user_data``), then each
-  disk hot-plugged or unplugged, and powers off when the ACPI power button
-  is pressed;
+  disk hot-plugged or unplugged, answers a QEMU guest agent's handshake
+  and password change on its virtio port (saying so on the console), and
+  powers off when the ACPI power button is pressed;
 * ``disk`` (``qcow2``/``bare``): a small root disk (a header naming it,
   then zeros), the image a server boots with; its properties ``kernel_id``,
   ``ramdisk_id`` and ``os_command_line`` point at the other two.
@@ -34,7 +35,8 @@ import subprocess
 BANNER = "NUBES-TINY-GUEST-BOOTED"
 COMMAND_LINE = "console=ttyS0 quiet loglevel=3 panic=-1"
 DISK_BYTES = 1024 * 1024
-MODULES = ("virtio_pci", "virtio_blk", "evdev", "button", "isofs")
+MODULES = ("virtio_pci", "virtio_blk", "virtio_console", "evdev", "button", "isofs")
+AGENT_CHANNEL = "org.qemu.guest_agent.0"
 BUSYBOX = "/bin/busybox"
 
 INIT = f"""#!/bin/busybox sh
@@ -63,6 +65,31 @@ for d in /sys/block/vd*; do
     if [ -f $c/user_data ]; then echo "nubes-tiny: user_data $(head -n 1 $c/user_data)"; fi
   fi
   umount /mnt
+done
+# A guest agent of a few commands on the agent's virtio port: guest-sync
+# (libvirt's handshake), guest-ping, guest-set-user-password (said on the
+# console; nothing to set in a guest without users).
+agent() {{
+  exec 4<>"$1"
+  while true; do
+    while IFS= read -r line <&4; do
+      case "$line" in
+        *'"guest-sync'*)
+          id=$(echo "$line" | sed -n 's/.*"id"[^0-9]*\\([0-9][0-9]*\\).*/\\1/p')
+          echo "{{\\"return\\": $id}}" >&4 ;;
+        *'"guest-set-user-password"'*)
+          user=$(echo "$line" | sed -n 's/.*"username" *: *"\\([^"]*\\)".*/\\1/p')
+          echo "nubes-tiny: password set for $user"
+          echo '{{"return": {{}}}}' >&4 ;;
+        *'"guest-ping"'*) echo '{{"return": {{}}}}' >&4 ;;
+        *) echo '{{"error": {{"class": "CommandNotFound", "desc": "not in nubes-tiny"}}}}' >&4 ;;
+      esac
+    done
+    sleep 1
+  done
+}}
+for p in /sys/class/virtio-ports/*; do
+  [ "$(cat $p/name 2>/dev/null)" = "{AGENT_CHANNEL}" ] && agent /dev/$(basename $p) &
 done
 disks() {{ ls /sys/block | grep -v -e '^ram' -e '^loop' | tr '\n' ' '; }}
 (
