@@ -140,11 +140,6 @@ def test_a_second_finish_resize_after_the_move_changes_nothing(cloud, vols, agen
     _audit_clean(cloud)     # (it takes a migration's consumer for an orphan: not before)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug, not this test's: a host's start-up reconcile runs without a user "
-    "token and the hosts' volume client has none of its own, so the source's "
-    "finish_revert_resize cannot reconnect the volume (401) and the roll-back of a "
-    "server with volumes stops in task resize_finish"))
 def test_a_kept_finish_resize_after_the_roll_back_changes_nothing(cloud, vols, agents,
                                                                   server):
     sid, volume_id = server
