@@ -127,6 +127,13 @@ def test_a_second_finish_resize_after_the_move_changes_nothing(cloud, vols, agen
     assert before["attachments"][0][1:] == ("attached", sid)
     assert before["placement"] == {"instance": {DEST: TINY}, "migration": {SOURCE: TINY}}
     assert before["migration"][0] == "finished"
+    # The audit takes the migration's consumer on SOURCE for the move's.
+    _audit_clean(cloud)
+    migration_uuid = cloud.admin.get(f"/os-migrations?instance_uuid={sid}",
+                                     version="2.59")[1]["migrations"][0]["uuid"]
+    judge = placement_audit.ConsumerJudge(cloud.api_db, cloud.embedded.databases)
+    assert judge.judge_many([migration_uuid])[migration_uuid].verdict is \
+        placement_audit.Verdict.IN_FLIGHT
 
     kept.again()                            # the same cast, a second time
     time.sleep(0.5)
@@ -137,7 +144,7 @@ def test_a_second_finish_resize_after_the_move_changes_nothing(cloud, vols, agen
     assert after["connected"] == {SOURCE: [], DEST: [volume_id]}
     assert after["attachments"] == before["attachments"]
     assert after["placement"] == {"instance": {DEST: TINY}, "migration": {}}
-    _audit_clean(cloud)     # (it takes a migration's consumer for an orphan: not before)
+    _audit_clean(cloud)
 
 
 def test_a_kept_finish_resize_after_the_roll_back_changes_nothing(cloud, vols, agents,
