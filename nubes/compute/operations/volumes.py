@@ -24,7 +24,10 @@ new attach flow only: every volume mapping has an ``attachment_id``).
 * **delete** (:func:`release_all`, from the terminate): every attachment
   is deleted and the volumes marked ``delete_on_termination`` deleted.
 * **moves** (:func:`hand_over` on the host a server leaves,
-  :func:`take_over` on the one it arrives on): see the section below.
+  :func:`take_over` on the one it arrives on): see the section below;
+  across cells the target cell's mappings come without attachments
+  (:func:`reserve_here` makes them before :func:`take_over`) and the cell
+  a server leaves for good drops its own (:func:`release_here`).
 """
 from __future__ import annotations
 
@@ -291,6 +294,45 @@ def take_over(host: Host, ctx: RequestContext, instance_uuid: str) -> int:
             connect(host, ctx, instance_uuid, bdm)
             done += 1
     return done
+
+
+def reserve_here(host: Host, ctx: RequestContext, instance_uuid: str) -> int:
+    """A move across cells: this cell's copies of the server's volume
+    mappings have no attachment yet; each gets a reservation for the
+    server (the source's reservation of the same volume is the same
+    server's, so the volume service allows it); how many."""
+    done = 0
+    for bdm in host.conductor.bdm_list(ctx, instance_uuid):
+        if bdm.get("destination_type") != "volume" or not bdm.get("volume_id") \
+                or bdm.get("attachment_id"):
+            continue
+        fresh = _client(host).attachment_create(bdm["volume_id"],
+                                                instance_uuid=instance_uuid, **_kw(ctx))
+        if not host.conductor.bdm_update(ctx, bdm["uuid"], {"attachment_id": fresh.id}):
+            _client(host).attachment_delete(fresh.id, **_kw(ctx))
+            continue
+        done += 1
+    return done
+
+
+def release_here(host: Host, ctx: RequestContext, instance_uuid: str) -> None:
+    """The server leaves this cell for good (a move across cells confirmed
+    at the source, reverted or failed at the target): the guest's volumes
+    disconnected, this cell's attachments of them deleted (the other
+    cell's keep each volume the server's), its mappings dropped.  No
+    volume is deleted.  Errors are logged and skipped."""
+    for bdm in host.conductor.bdm_list(ctx, instance_uuid):
+        if bdm.get("destination_type") != "volume":
+            continue
+        if bdm.get("connection_info"):
+            host.driver.detach_volume(instance_uuid, bdm["device_name"])
+        try:
+            if bdm.get("attachment_id"):
+                _client(host).attachment_delete(bdm["attachment_id"], **_kw(ctx))
+        except (VolumeError, VolumeClientError) as exc:
+            LOG.warning("releasing volume %s of %s here: %s", bdm.get("volume_id"),
+                        instance_uuid, exc)
+    host.conductor.bdm_destroy_all(ctx, instance_uuid)
 
 
 # --- boot from volume and delete ------------------------------------------------------
