@@ -212,3 +212,53 @@ def test_a_target_host_that_fails_hands_the_volumes_back(cloud, vols, server):
     assert after["mappings"] == before["mappings"]
     assert cloud.held(sid) == {source: TINY}
     _audit_clean(cloud)
+
+
+def _force_down(cloud, host: str, down: bool) -> None:
+    services = cloud.admin.get("/os-services?binary=nova-compute")[1]["services"]
+    svc = next(s for s in services if s["host"] == host)
+    assert cloud.admin.put(f"/os-services/{svc['id']}", {"forced_down": down},
+                           version="2.53")[0] == 200
+
+
+@pytest.mark.parametrize("source_up", [True, False])
+def test_a_server_deleted_across_cells_takes_its_volumes_along(cloud, vols, source_up):
+    """Booted from a new volume made from the image (delete_on_termination)
+    with a data volume, deleted in VERIFY_RESIZE in the other cell: the
+    root volume goes, the data volume is available with no attachment —
+    though the source still held a reservation of each (the host that
+    deletes the server deletes every attachment the server has; with the
+    source down nothing else would)."""
+    data = vols.create(1, name="far-data")
+    code, body = cloud.demo.post("/servers", {"server": {
+        "name": "far-dot", "imageRef": "", "flavorRef": "1", "networks": "none",
+        "block_device_mapping_v2": [{
+            "boot_index": 0, "uuid": cloud.image_id(), "source_type": "image",
+            "destination_type": "volume", "volume_size": 1,
+            "delete_on_termination": True}]}})
+    assert code == 202, body
+    sid = body["server"]["id"]
+    shown = cloud.wait_status(cloud.demo, sid, "ACTIVE")
+    (root,) = [v["id"] for v in shown["os-extended-volumes:volumes_attached"]]
+    assert cloud.demo.post(f"/servers/{sid}/os-volume_attachments",
+                           {"volumeAttachment": {"volumeId": data["id"]}})[0] == 200
+    vols.wait(data["id"], "in-use")
+    source = cloud.host_of(sid)
+    _act(cloud, sid, {"migrate": None})
+    dest = cloud.settled(sid, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"]
+    assert _cell_of(dest) != _cell_of(source)
+    assert len(vols.attachments(volume_id=root)) == 2
+    if not source_up:
+        _force_down(cloud, source, True)
+    try:
+        assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
+        cloud.wait_gone(cloud.demo, sid)
+        vols.wait_gone(root)
+        vols.wait(data["id"], "available")
+        assert vols.attachments(volume_id=root) == []
+        assert vols.attachments(volume_id=data["id"]) == []
+    finally:
+        if not source_up:
+            _force_down(cloud, source, False)
+    assert vols.delete(data["id"]) == 202
+    cloud.wait_no_usage()
