@@ -257,6 +257,8 @@ def test_a_server_deleted_across_cells_takes_its_volumes_along(cloud, vols, sour
         vols.wait(data["id"], "available")
         assert vols.attachments(volume_id=root) == []
         assert vols.attachments(volume_id=data["id"]) == []
+        wait_for(lambda: _live_mappings(cloud, sid) == {"cell1": [], "cell2": []},
+                 "no mapping left in either cell")
     finally:
         if not source_up:
             _force_down(cloud, source, False)
