@@ -184,6 +184,9 @@ class EmbeddedCloud:
                                      roles=("admin", "service", "member", "reader"),
                                      ttl=SERVICE_TOKEN_TTL)
         self.conf.set_override("token", token, group="placement_client")
+        # The hosts' volume calls that no user made (start-up reconcile,
+        # periodic tasks) go with it too.
+        self.conf.set_override("token", token, group="volume_client")
         if self.conf.compute_driver == "libvirt":
             # Real guests fetch image data with it; QEMU runs as root when
             # we are (the state directory may be closed to libvirt-qemu).

@@ -1,7 +1,7 @@
 """A typed HTTP client for the volume API, for the services that call it
 (compute's attach flow, as nova drives cinder with microversion 3.44)::
 
-    volumes = VolumeClient(endpoint, token=service_token)
+    volumes = VolumeClient.from_conf(conf)      # [volume_client], [service_auth]
     vol = volumes.get_volume(volume_id, token=ctx.auth_token)      # None: unknown
     att = volumes.attachment_create(volume_id, instance_uuid=server_id, token=...)
     att = volumes.attachment_update(att.id, connector, token=...)   # connection_info
@@ -10,7 +10,11 @@
     volumes.attachment_delete(att.id, token=...)                    # False: already gone
 
 * the caller's token is forwarded, so the volume API decides what the
-  caller may see; without one, the client's own token is sent;
+  caller may see; without one (a host's start-up reconcile, its periodic
+  tasks: work no user asked for right now) the service's own is sent:
+  ``[volume_client] token``, or ``[service_auth]``'s Keystone service
+  user (renewed, and once more after a 401), as the placement and image
+  clients do;
 * ``endpoint`` is the service's base URL (``http://host:8776``): calls go
   to ``/v3/...`` without a project id (the caller's project is the
   token's);
@@ -27,6 +31,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from nubes.common import service_auth
 from nubes.common.http_session import service_session
 
 REQUEST_ID_HEADER = "X-OpenStack-Request-ID"
@@ -94,11 +99,18 @@ def _message(resp: requests.Response) -> str:
         return f"{resp.status_code} {resp.text[:200]}"
 
 
+def _with_token(headers: dict[str, str], token: str | None) -> dict[str, str]:
+    return {**headers, "X-Auth-Token": token} if token else headers
+
+
 class VolumeClient:
     def __init__(self, endpoint: str, *, token: str | None = None, timeout: float = 30.0,
-                 session: requests.Session | None = None):
+                 session: requests.Session | None = None,
+                 auth: service_auth.TokenSource | None = None):
+        """Calls without a caller's token carry the service's: from
+        ``auth`` (a Keystone service user, renewed) or ``token`` (fixed)."""
         self.endpoint = endpoint.rstrip("/")
-        self.token = token
+        self._auth = auth or service_auth.StaticToken(token)
         self.timeout = timeout
         retry = Retry(total=3, connect=2, read=2, status=0, backoff_factor=0.1,
                       allowed_methods=frozenset({"GET", "HEAD"}))
@@ -108,12 +120,15 @@ class VolumeClient:
     @classmethod
     def from_conf(cls, conf) -> "VolumeClient | None":
         """The client of the catalog's volume endpoint (``[identity]
-        volume_endpoint``, cut at ``/v3``); None when it is not set."""
+        volume_endpoint``, cut at ``/v3``), with the service's token
+        (``[volume_client] token`` or ``[service_auth]``); None when the
+        endpoint is not set."""
         endpoint = getattr(conf.identity, "volume_endpoint", None)
         if not endpoint:
             return None
         base = endpoint.split("/v3", 1)[0]
-        return cls(base, timeout=30.0)
+        return cls(base, timeout=conf.volume_client.timeout,
+                   auth=service_auth.from_conf(conf, conf.volume_client.token))
 
     def close(self) -> None:
         self._session.close()
@@ -123,17 +138,16 @@ class VolumeClient:
               body: Any = None) -> requests.Response:
         headers = {"Accept": "application/json",
                    "OpenStack-API-Version": f"volume {version}"}
-        if token or self.token:
-            headers["X-Auth-Token"] = token or self.token
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         url = f"{self.endpoint}/v3{path}"
         try:
-            resp = self._session.request(method, url, headers=headers, json=body,
-                                         timeout=self.timeout)
+            resp = self._send(method, url, headers, body, token)
         except requests.RequestException as exc:
             raise VolumeUnavailable(f"{method} {url}: no answer from the volume API: "
                                     f"{exc}") from None
+        except service_auth.ServiceAuthError as exc:
+            raise VolumeUnavailable(f"{method} {url}: {exc}") from None
         if resp.status_code in expected:
             return resp
         if resp.status_code >= 500:
@@ -142,6 +156,21 @@ class VolumeClient:
         if resp.status_code == 404:
             raise VolumeNotFound(_message(resp), status=404)
         raise VolumeClientError(_message(resp), status=resp.status_code)
+
+    def _send(self, method: str, url: str, headers: dict[str, str], body: Any,
+              token: str | None) -> requests.Response:
+        """One request with the caller's token, else the service's; a 401 to
+        the service's own (revoked, or Keystone's keys rotated) is sent once
+        more with a renewed one."""
+        sent = token or self._auth.token()
+        resp = self._session.request(method, url, json=body, timeout=self.timeout,
+                                     headers=_with_token(headers, sent))
+        if resp.status_code == 401 and not token:
+            fresh = self._auth.refresh(sent)
+            if fresh is not None and fresh != sent:
+                resp = self._session.request(method, url, json=body, timeout=self.timeout,
+                                             headers=_with_token(headers, fresh))
+        return resp
 
     def get_volume(self, volume_id: str, *, token: str | None = None,
                    request_id: str | None = None) -> Volume | None:

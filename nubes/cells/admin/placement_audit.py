@@ -10,9 +10,17 @@ allocations (or one provider's) and judges each consumer once:
   not deleted -> in use;
 * a build request exists (the server is still being scheduled or created)
   -> in flight, in use;
-* anything else (no mapping, a mapping without a cell and no build request,
-  the instance deleted or archived in its cell, a mapping to a cell that is
-  not there) -> orphaned;
+* no instance mapping, but a cell's ``migrations`` table holds a move with
+  that uuid that is not over (pre-migrating ... finished while it waits in
+  VERIFY_RESIZE, reverting, confirming; an evacuation ``done`` whose source
+  has not cleaned up) -> in flight: a move's source allocation is held by
+  its migration's uuid.  Every cell's migrations are read, in pages of
+  :data:`MIGRATION_PAGE` uuids; a cell that cannot be read leaves such
+  consumers *unverified* (the move may be that cell's);
+* anything else (no mapping and no move under way, a mapping without a
+  cell and no build request, the instance deleted or archived in its cell,
+  a mapping to a cell that is not there, a migration that is over) ->
+  orphaned;
 * the consumer's cell database cannot be read -> *unverified*: never
   reported as orphaned, never deleted, and the run ends in error.
 
@@ -43,6 +51,7 @@ from nubes.cells.repo import build_requests as br_repo
 from nubes.cells.repo import cell_mappings as cell_repo
 from nubes.cells.repo import instance_mappings as im_repo
 from nubes.cells.repo import instances as instance_repo
+from nubes.cells.repo import migrations as migration_repo
 from nubes.cells.targeting import CellDatabases
 from nubes.common.db.transaction import Database
 from nubes.placement.client import PlacementClient, PlacementConflict, PlacementNotFound
@@ -54,6 +63,8 @@ _CONSUMER = "1.38"               # project, user, generation and consumer type
 _REWRITE = "1.28"                # generation-guarded, empty allocations allowed
 _REWRITE_TYPED = "1.38"          # the same, keeping the consumer's type
 _UNTYPED = "unknown"             # how placement shows a consumer with no type
+# How many consumer uuids one read of a cell's migrations asks about.
+MIGRATION_PAGE = 500
 
 
 class InvalidAuditInput(CellsError):
@@ -223,13 +234,14 @@ class ConsumerJudge:
             building |= again_building
             cell_of.update(again_cells)
         by_cell: dict[int, list[str]] = {}
+        unmapped = [u for u in uuids if u not in building and u not in cell_of]
+        verdicts.update(self._judge_migrations(unmapped))
         for uuid in uuids:
             if uuid in building:
                 verdicts[uuid] = Judgement(Verdict.IN_FLIGHT,
                                            "build request: the server is being scheduled")
             elif uuid not in cell_of:
-                verdicts[uuid] = Judgement(Verdict.ORPHANED,
-                                           "no instance mapping and no build request")
+                pass                # judged by its migration, above
             elif cell_of[uuid] is None:
                 verdicts[uuid] = Judgement(Verdict.ORPHANED,
                                            "instance mapped to no cell and no build request")
@@ -251,6 +263,35 @@ class ConsumerJudge:
             building = {r["uuid"] for r in br_repo.list_records(conn, uuids=uuids)}
             return building, im_repo.cells_of(conn, uuids)
         return self.api_db.read(work)
+
+    def _judge_migrations(self, uuids: list[str]) -> dict[str, Judgement]:
+        """Consumers with no instance mapping: a migration's uuid (in
+        flight, or over), unverified when a cell could not be read, else
+        unknown."""
+        found: dict[str, tuple[CellMapping, dict]] = {}
+        unread: list[str] = []
+        if uuids:
+            for cell in self._cell_mappings(()).values():
+                try:
+                    in_cell = self._migrations_in(cell, uuids)
+                except sa.exc.DBAPIError as err:
+                    unread.append(f"cell {cell.label}: {_first_line(err.orig)}")
+                    continue
+                for uuid, record in in_cell.items():
+                    # A cross-cell move has a record in each cell: one
+                    # still under way wins over a copy that is over.
+                    if uuid not in found or migration_repo.holds_allocations(record):
+                        found[uuid] = (cell, record)
+        return {uuid: _migration_verdict(found.get(uuid), unread) for uuid in uuids}
+
+    def _migrations_in(self, cell: CellMapping, uuids: list[str]) -> dict[str, dict]:
+        """The migrations among ``uuids`` in ``cell``, read a page at a time."""
+        db = self.databases.get(cell.database_connection)
+        found: dict[str, dict] = {}
+        for start in range(0, len(uuids), MIGRATION_PAGE):
+            page = uuids[start:start + MIGRATION_PAGE]
+            found.update(db.read(lambda conn, page=page: migration_repo.statuses_of(conn, page)))
+        return found
 
     def _cell_mappings(self, needed: Iterable[int]) -> dict[int, CellMapping]:
         if self._cells is None or not set(needed) <= set(self._cells):
@@ -275,6 +316,22 @@ class ConsumerJudge:
             else:
                 verdicts[uuid] = Judgement(Verdict.IN_USE, f"instance in cell {cell.label}")
         return verdicts
+
+
+def _migration_verdict(found: tuple[CellMapping, dict] | None,
+                       unread: list[str]) -> Judgement:
+    if found is not None:
+        cell, migration = found
+        what = f"{migration['migration_type']} migration {migration['status']} " \
+               f"in cell {cell.label}"
+        if migration_repo.holds_allocations(migration):
+            return Judgement(Verdict.IN_FLIGHT, f"{what}: a move under way")
+        return Judgement(Verdict.ORPHANED, f"{what}: the move is over")
+    if unread:
+        return Judgement(Verdict.UNVERIFIED, "no instance mapping, and the migrations of "
+                                             f"{'; '.join(unread)} cannot be read")
+    return Judgement(Verdict.ORPHANED,
+                     "no instance mapping and no build request, and no move under way")
 
 
 def _first_line(error) -> str:

@@ -188,6 +188,26 @@ def cold_in_progress_from(conn: sa.Connection, instance_uuid: str,
     return None if row is None else _record(row)
 
 
+def statuses_of(conn: sa.Connection, uuids: Sequence[str]) -> dict[str, dict]:
+    """``{uuid: {"status", "migration_type"}}`` of the live migrations
+    among ``uuids`` (hidden copies of a cross-cell move included: they are
+    still the move's); callers bound ``uuids`` (one ``IN`` list)."""
+    if not uuids:
+        return {}
+    rows = conn.execute(sa.select(mig.c.uuid, mig.c.status, mig.c.migration_type).where(
+        mig.c.uuid.in_(list(uuids)), mig.c.deleted == 0))
+    return {r.uuid: {"status": r.status, "migration_type": r.migration_type} for r in rows}
+
+
+def holds_allocations(record: dict) -> bool:
+    """Whether a migration's uuid may still hold an allocation: a move not
+    over yet, or an evacuation ``done`` whose source has not come back to
+    clean up (its migration holds the dead source's allocation until
+    then, and is ``completed`` after)."""
+    return record["status"] not in DONE or (
+        record["migration_type"] == "evacuation" and record["status"] == "done")
+
+
 # The statuses of a move within a cell that a host may have stopped in the
 # middle of (its start-up reconcile picks the move up again).
 IN_FLIGHT = ("post-migrating", "reverting", "confirming", "running")

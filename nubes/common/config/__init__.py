@@ -12,7 +12,8 @@ which processes read it:
 * :mod:`.default`: ``[DEFAULT]`` debug, log_file, state_path
 * :mod:`.api`: ``[api]``, ``[cors]``
 * :mod:`.services`: ``[DEFAULT]`` service liveness, availability zone names
-* :mod:`.clients`: ``[placement_client]``, ``[image_client]``, ``[service_auth]``
+* :mod:`.clients`: ``[placement_client]``, ``[image_client]``, ``[volume_client]``,
+  ``[service_auth]``
 * :mod:`.database`: ``[api_database]``, ``[database]``,
   ``[placement_database]``, ``[image_database]``
 * :mod:`.placement`: ``[placement]``
@@ -40,7 +41,7 @@ from oslo_policy import opts as policy_opts
 
 from nubes.common.config.api import API_OPTS, CORS_OPTS
 from nubes.common.config.clients import (IMAGE_CLIENT_OPTS, PLACEMENT_CLIENT_OPTS,
-                                         SERVICE_AUTH_OPTS)
+                                         SERVICE_AUTH_OPTS, VOLUME_CLIENT_OPTS)
 from nubes.common.config.compute import COMPUTE_AGENT_OPTS, COMPUTE_GROUP_OPTS
 from nubes.common.config.database import (API_DATABASE_OPTS, CELL_DATABASE_OPTS,
                                           IMAGE_DATABASE_OPTS, PLACEMENT_DATABASE_OPTS)
@@ -66,7 +67,7 @@ __all__ = [
     "PLACEMENT_DATABASE_OPTS", "PLACEMENT_OPTS", "QUOTA_OPTS", "RABBIT_OPTS",
     "RPC_OPTS", "SCHEDULER_OPTS", "SERVICE_AUTH_OPTS", "TRANSPORT_OPTS", "load",
     "register_opts",
-    "FILE_BACKEND_OPTS", "VOLUME_DATABASE_OPTS", "VOLUME_OPTS", "VOLUME_QUOTA_OPTS",
+    "FILE_BACKEND_OPTS", "VOLUME_CLIENT_OPTS", "VOLUME_DATABASE_OPTS", "VOLUME_OPTS", "VOLUME_QUOTA_OPTS",
 ]
 
 CONFIG_ENV = "NUBES_CONFIG_FILE"
@@ -83,6 +84,7 @@ _GROUPS: list[tuple[str | None, list[cfg.Opt]]] = [
     (None, COMPUTE_OPTS),
     ("placement_client", PLACEMENT_CLIENT_OPTS),
     ("image_client", IMAGE_CLIENT_OPTS),
+    ("volume_client", VOLUME_CLIENT_OPTS),
     ("service_auth", SERVICE_AUTH_OPTS),
     ("cors", CORS_OPTS),
     (None, RPC_OPTS),

@@ -24,7 +24,10 @@ new attach flow only: every volume mapping has an ``attachment_id``).
 * **delete** (:func:`release_all`, from the terminate): every attachment
   is deleted and the volumes marked ``delete_on_termination`` deleted.
 * **moves** (:func:`hand_over` on the host a server leaves,
-  :func:`take_over` on the one it arrives on): see the section below.
+  :func:`take_over` on the one it arrives on): see the section below;
+  across cells the target cell's mappings come without attachments
+  (:func:`reserve_here` makes them before :func:`take_over`) and the cell
+  a server leaves for good drops its own (:func:`release_here`).
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ from nubes.compute import messages
 from nubes.compute.operations import Host
 from nubes.compute.states import TaskState, VmState
 from nubes.conductor.cell.messages import event_done, fault
-from nubes.volume.client import VolumeClientError, VolumeUnavailable
+from nubes.volume.client import VolumeClientError
 
 LOG = logging.getLogger(__name__)
 ATTACH_EVENT = messages.ATTACH_VOLUME_EVENT
@@ -293,6 +296,45 @@ def take_over(host: Host, ctx: RequestContext, instance_uuid: str) -> int:
     return done
 
 
+def reserve_here(host: Host, ctx: RequestContext, instance_uuid: str) -> int:
+    """A move across cells: this cell's copies of the server's volume
+    mappings have no attachment yet; each gets a reservation for the
+    server (the source's reservation of the same volume is the same
+    server's, so the volume service allows it); how many."""
+    done = 0
+    for bdm in host.conductor.bdm_list(ctx, instance_uuid):
+        if bdm.get("destination_type") != "volume" or not bdm.get("volume_id") \
+                or bdm.get("attachment_id"):
+            continue
+        fresh = _client(host).attachment_create(bdm["volume_id"],
+                                                instance_uuid=instance_uuid, **_kw(ctx))
+        if not host.conductor.bdm_update(ctx, bdm["uuid"], {"attachment_id": fresh.id}):
+            _client(host).attachment_delete(fresh.id, **_kw(ctx))
+            continue
+        done += 1
+    return done
+
+
+def release_here(host: Host, ctx: RequestContext, instance_uuid: str) -> None:
+    """The server leaves this cell for good (a move across cells confirmed
+    at the source, reverted or failed at the target): the guest's volumes
+    disconnected, this cell's attachments of them deleted (the other
+    cell's keep each volume the server's), its mappings dropped.  No
+    volume is deleted.  Errors are logged and skipped."""
+    for bdm in host.conductor.bdm_list(ctx, instance_uuid):
+        if bdm.get("destination_type") != "volume":
+            continue
+        if bdm.get("connection_info"):
+            host.driver.detach_volume(instance_uuid, bdm["device_name"])
+        try:
+            if bdm.get("attachment_id"):
+                _client(host).attachment_delete(bdm["attachment_id"], **_kw(ctx))
+        except (VolumeError, VolumeClientError) as exc:
+            LOG.warning("releasing volume %s of %s here: %s", bdm.get("volume_id"),
+                        instance_uuid, exc)
+    host.conductor.bdm_destroy_all(ctx, instance_uuid)
+
+
 # --- boot from volume and delete ------------------------------------------------------
 
 def _await_available(host: Host, ctx: RequestContext, volume_id: str) -> None:
@@ -365,21 +407,35 @@ def abort_build(host: Host, ctx: RequestContext, instance_uuid: str,
 
 
 def release_all(host: Host, ctx: RequestContext, instance_uuid: str) -> None:
-    """A deleted server's volumes: every attachment deleted, the volumes
-    marked ``delete_on_termination`` deleted, the mappings dropped.  Errors
-    are logged and skipped (the server is gone either way)."""
+    """A deleted server's volumes: every attachment the volume service has
+    for it deleted — its mappings' and any other (a move across cells
+    waiting for confirmation keeps a reservation in the source cell, whose
+    host may be down) — then the volumes marked ``delete_on_termination``
+    deleted and the mappings dropped.  Errors are logged and skipped (the
+    server is gone either way)."""
     bdms = host.conductor.bdm_list(ctx, instance_uuid)
     if not bdms:
         return
-    for bdm in bdms:
-        if bdm.get("destination_type") != "volume" or not bdm.get("volume_id"):
-            continue
+    volume_bdms = [b for b in bdms
+                   if b.get("destination_type") == "volume" and b.get("volume_id")]
+    held = [b["attachment_id"] for b in volume_bdms if b.get("attachment_id")]
+    try:
+        if volume_bdms:
+            held += [a.id for a in _client(host).attachments_of(
+                instance_uuid=instance_uuid, **_kw(ctx)) if a.id not in held]
+    except (VolumeError, VolumeClientError) as exc:
+        LOG.warning("listing the attachments of deleted %s: %s", instance_uuid, exc)
+    for attachment_id in held:
         try:
-            if bdm.get("attachment_id"):
-                _client(host).attachment_delete(bdm["attachment_id"], **_kw(ctx))
+            _client(host).attachment_delete(attachment_id, **_kw(ctx))
+        except (VolumeError, VolumeClientError) as exc:
+            LOG.warning("deleting attachment %s of deleted %s: %s", attachment_id,
+                        instance_uuid, exc)
+    for bdm in volume_bdms:
+        try:
             if bdm.get("delete_on_termination"):
                 _client(host).delete_volume(bdm["volume_id"], **_kw(ctx))
-        except (VolumeError, VolumeClientError, VolumeUnavailable) as exc:
-            LOG.warning("releasing volume %s of deleted %s: %s", bdm["volume_id"],
+        except (VolumeError, VolumeClientError) as exc:
+            LOG.warning("deleting volume %s of deleted %s: %s", bdm["volume_id"],
                         instance_uuid, exc)
     host.conductor.bdm_destroy_all(ctx, instance_uuid)

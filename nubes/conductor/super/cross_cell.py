@@ -7,18 +7,25 @@ Finishing a move whose destination is in another cell (after
 migration's uuid and claimed the destination for the instance's):
 
 1. the instance, its metadata, tags, faults and actions are copied into the
-   target cell, **hidden**, with a copy of the migration;
-2. the source host powers the guest off, the destination makes it;
+   target cell, **hidden**, with a copy of the migration and of its block
+   device mappings (new uuids; volume mappings without an attachment);
+2. the source host powers the guest off and lets go of its volumes (each
+   attachment swapped for a reservation, so no volume ever looks free),
+   the destination reserves and connects them (new attachments) and
+   makes the guest;
 3. the switch: the target's copy shows (VERIFY_RESIZE, the new flavor), the
    instance mapping points at the target cell, the source's row and
    migration are hidden.  The listing skips a second row of one uuid, so
    the server shows once throughout.
 
-Any failure before the switch removes the target's copy and powers the
-guest on again where it was (then the move's rollback gives the
-allocation back).  Confirm: the source drops its guest and the migration's
-allocation, the source's row is deleted.  Revert: the destination drops
-its guest, the allocation goes back to the instance, the source's row
+Any failure before the switch removes the target's copy (its mappings;
+the destination let go of the volumes it took) and the source connects
+its volumes again and powers the guest on where it was (then the move's
+rollback gives the allocation back).  Confirm: the source drops its
+guest, its volume reservations and mappings, and the migration's
+allocation; the source's row is deleted.  Revert: the destination drops
+its guest, its attachments and mappings; the allocation goes back to the
+instance; the source connects its reserved volumes again and its row
 shows again with the actions recorded meanwhile, the mapping points back,
 the target's row is deleted.
 """
@@ -29,6 +36,7 @@ import logging
 from typing import Any
 
 from nubes.cells.records import CellMapping
+from nubes.cells.repo import block_device_mappings as bdm_repo
 from nubes.cells.repo import host_mappings, instance_copies, instance_mappings, migrations
 from nubes.cells.repo import instance_actions as action_repo
 from nubes.cells.repo import instances as cell_repo
@@ -53,6 +61,7 @@ def finish(api: ApiLevel, ctx: RequestContext, source: CellMapping, instance: di
     target = api.cells.get(chosen.cell_uuid)
     src_db, dst_db = api.cells.database(source), api.cells.database(target)
     copy = src_db.read(lambda conn: instance_copies.export(conn, uuid))
+    disks = src_db.read(lambda conn: bdm_repo.of_instance(conn, uuid))
     migration = src_db.read(lambda conn: migrations.get(conn, migration_uuid))
     placed = {"dest_compute": chosen.service_host, "dest_node": chosen.nodename,
               "dest_host": chosen.service_host, "cross_cell_move": True}
@@ -64,6 +73,10 @@ def finish(api: ApiLevel, ctx: RequestContext, source: CellMapping, instance: di
             "task_state": TaskState.RESIZE_MIGRATING}, now)
         migrations.create(conn, {k: v for k, v in {**migration, **placed}.items()
                                  if k not in ("id", "created_at", "updated_at")}, now)
+        for disk in disks:      # the target host attaches the volumes itself
+            bdm_repo.create(conn, uuid, {**{k: v for k, v in disk.items() if k != "uuid"},
+                                         "attachment_id": None, "connection_info": None},
+                            now)
     dst_db.write(copy_in)
     try:
         _hosts(api, source).move_guest(ctx, instance["host"], "hand_off_guest", uuid)
@@ -109,6 +122,7 @@ def _forget(db, uuid: str, migration_uuid: str) -> None:
     try:
         db.write(lambda conn: (
             cell_repo.soft_delete(conn, uuid, now, {"hidden": True, "task_state": None}),
+            bdm_repo.soft_delete_all(conn, uuid, now),
             migrations.set_status(conn, migration_uuid, {"status": "error", "hidden": True},
                                   now)))
     except Exception:  # noqa: BLE001 - logged; a hidden row shows nowhere

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from nubes.cells.api_db import models as api_models
+from nubes.cells.cell_db import models as cell_models
 from nubes.cells.repo import build_requests
 from nubes.common.timeutils import utcnow
 from tests.functional.cells.deployment import (
@@ -87,6 +88,17 @@ class Cloud:
                 instance_uuid=uuid, project_id="p1", user_id="u1",
                 cell_id=None if cell is None else self.cell_ids[cell],
                 queued_for_delete=False, created_at=utcnow())))
+
+    def migration(self, instance: str, status: str, cell: str = "cell1",
+                  migration_type: str = "resize", hidden: bool = False) -> str:
+        """A migration of ``instance`` (in ``cell``); its uuid."""
+        uuid = str(uuidlib.uuid4())
+        self.deployment.cell_dbs[cell].write(lambda conn: conn.execute(
+            sa.insert(cell_models.migrations).values(
+                uuid=uuid, instance_uuid=instance, status=status,
+                migration_type=migration_type, source_compute="host1",
+                dest_compute="host2", hidden=hidden, created_at=utcnow())))
+        return uuid
 
     def build_request(self) -> str:
         uuid = str(uuidlib.uuid4())
@@ -238,7 +250,7 @@ def test_verbose_reports_every_check_and_progress(cloud):
 
 def test_unreadable_cell_leaves_its_consumers_alone_and_exits_1(cloud):
     rp = cloud.provider("host1")
-    in_cell2, stray = cloud.instance("cell2"), str(uuidlib.uuid4())
+    in_cell2, stray = cloud.instance("cell2"), cloud.instance("cell1", deleted=True)
     cloud.allocate(in_cell2, rp)
     cloud.allocate(stray, rp)
     cloud.deployment.api_db.write(lambda conn: conn.execute(
@@ -265,3 +277,78 @@ def test_placement_not_configured_exits_1(cloud, manage):
     result = cloud.audit(conf=manage.write_conf(name="noplacement.conf"))
     assert result.code == 1, result
     assert "[placement_client] endpoint is not set" in result.err
+
+
+@pytest.mark.parametrize("status,migration_type", [
+    ("pre-migrating", "resize"), ("migrating", "migration"), ("finished", "resize"),
+    ("reverting", "resize"), ("confirming", "migration"), ("running", "live-migration"),
+    ("done", "evacuation")])
+def test_a_moves_migration_consumer_is_in_flight(cloud, status, migration_type):
+    """While a move is under way (or waits in VERIFY_RESIZE) its source
+    allocation is held by the migration's uuid, which no instance mapping
+    names: not an orphan, and --delete leaves it alone."""
+    source, dest = cloud.provider("host1"), cloud.provider("host2")
+    server = cloud.instance("cell2")
+    moving = cloud.migration(server, status, cell="cell2", migration_type=migration_type)
+    cloud.allocate(server, dest)
+    cloud.allocate(moving, source)
+
+    result = cloud.audit("--verbose", "--delete")
+
+    assert result.code == 0, result
+    assert f"consumer {moving}: in flight ({migration_type} migration {status} in cell " \
+           "'cell2'" in result.out
+    assert cloud.allocations(moving)
+
+
+def test_a_cross_cell_moves_record_under_way_wins_over_its_other_copy(cloud):
+    source, dest = cloud.provider("host1"), cloud.provider("host2")
+    server = cloud.instance("cell2")
+    add = cloud.deployment.cell_dbs["cell1"].write
+    add(lambda conn: conn.execute(sa.insert(cell_models.instances).values(
+        uuid=server, project_id="p1", user_id="u1", display_name="vm", vm_state="active",
+        hidden=True, created_at=utcnow())))
+    moving = cloud.migration(server, "finished", cell="cell2")
+    cloud.deployment.cell_dbs["cell1"].write(lambda conn: conn.execute(
+        sa.insert(cell_models.migrations).values(
+            uuid=moving, instance_uuid=server, status="error", migration_type="resize",
+            hidden=True, created_at=utcnow())))
+    cloud.allocate(server, dest)
+    cloud.allocate(moving, source)
+
+    result = cloud.audit("--verbose")
+
+    assert result.code == 0, result
+    assert f"consumer {moving}: in flight" in result.out
+
+
+@pytest.mark.parametrize("status", ["confirmed", "reverted", "error", "completed"])
+def test_an_over_moves_migration_consumer_is_orphaned(cloud, status):
+    rp = cloud.provider("host1")
+    server = cloud.instance("cell1")
+    over = cloud.migration(server, status)
+    cloud.allocate(over, rp)
+
+    result = cloud.audit("--delete")
+
+    assert result.code == 4, result     # found and deleted
+    assert f"resize migration {status} in cell 'cell1'" in result.out
+    assert "the move is over" in result.out
+    assert cloud.allocations(over) == {}
+
+
+def test_an_unmapped_consumer_with_a_cell_unreadable_is_unverified(cloud):
+    """It may be a move's migration in the cell that could not be read."""
+    rp = cloud.provider("host1")
+    stray = str(uuidlib.uuid4())
+    cloud.allocate(stray, rp)
+    cloud.deployment.api_db.write(lambda conn: conn.execute(
+        sa.update(api_models.cell_mappings).where(api_models.cell_mappings.c.name == "cell2")
+        .values(database_connection=DEAD_DATABASE)))
+
+    result = cloud.audit("--delete")
+
+    assert result.code == 1, result
+    assert "1 consumer(s) could not be checked" in result.err
+    assert "dead-secret" not in result.err + result.out
+    assert cloud.allocations(stray)

@@ -116,6 +116,13 @@ def test_a_second_finish_resize_after_the_move_changes_nothing(cloud, vols, agen
     assert before["attachments"][0][1:] == ("attached", sid)
     assert before["placement"] == {"instance": {DEST: TINY}, "migration": {SOURCE: TINY}}
     assert before["migration"][0] == "finished"
+    # The audit takes the migration's consumer on SOURCE for the move's.
+    _audit_clean(cloud)
+    migration_uuid = cloud.admin.get(f"/os-migrations?instance_uuid={sid}",
+                                     version="2.59")[1]["migrations"][0]["uuid"]
+    judge = placement_audit.ConsumerJudge(cloud.api_db, cloud.embedded.databases)
+    assert judge.judge_many([migration_uuid])[migration_uuid].verdict is \
+        placement_audit.Verdict.IN_FLIGHT
 
     kept.again()                            # the same cast, a second time
     time.sleep(0.5)
@@ -126,14 +133,9 @@ def test_a_second_finish_resize_after_the_move_changes_nothing(cloud, vols, agen
     assert after["connected"] == {SOURCE: [], DEST: [volume_id]}
     assert after["attachments"] == before["attachments"]
     assert after["placement"] == {"instance": {DEST: TINY}, "migration": {}}
-    _audit_clean(cloud)     # (it takes a migration's consumer for an orphan: not before)
+    _audit_clean(cloud)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug, not this test's: a host's start-up reconcile runs without a user "
-    "token and the hosts' volume client has none of its own, so the source's "
-    "finish_revert_resize cannot reconnect the volume (401) and the roll-back of a "
-    "server with volumes stops in task resize_finish"))
 def test_a_kept_finish_resize_after_the_roll_back_changes_nothing(cloud, vols, agents,
                                                                   server):
     sid, volume_id = server

@@ -168,26 +168,4 @@ def test_a_server_deleted_while_resized_across_cells_leaves_nothing(cloud, then)
     assert _listed(cloud, sid) == 0
 
 
-def test_a_server_with_volumes_moves_within_its_cell_only(cloud):
-    """Its volume mappings stay in its cell: with no other host there the
-    move fails and the server is where it was, volumes connected."""
-    from tests.functional.compute_api.volume_helpers import VolumeApi
-    vols = VolumeApi(cloud, cloud.demo_token)
-    root = vols.create(1, name="cross-root")
-    code, body = cloud.demo.post("/servers", {"server": {
-        "name": "stays", "imageRef": "", "flavorRef": "1", "networks": "none",
-        "block_device_mapping_v2": [{"boot_index": 0, "uuid": root["id"],
-                                     "source_type": "volume", "destination_type": "volume"}]}})
-    assert code == 202, body
-    sid = body["server"]["id"]
-    cloud.wait_status(cloud.demo, sid, "ACTIVE")
-    source = cloud.host_of(sid)
-    assert _act(cloud.admin, sid, {"migrate": None})[0] == 202
-    assert cloud.wait_action_done(sid, "migrate")["events"][0]["result"] == "Error"
-    assert cloud.settled(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == source
-    assert [a["server_id"] for a in vols.wait(root["id"], "in-use")["attachments"]] == [sid]
-    assert cloud.admin.delete(f"/servers/{sid}")[0] == 204
-    cloud.wait_gone(cloud.admin, sid)
-    vols.wait(root["id"], "available")
-    assert vols.delete(root["id"]) == 202
-    cloud.wait_no_usage()
+# Servers with volumes across cells: test_cross_cell_volumes.py.

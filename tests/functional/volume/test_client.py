@@ -35,3 +35,41 @@ def test_attach_and_detach_flow(volumes):
         client.attachment_update(str(uuid.uuid4()), {"host": "h"})
     assert client.delete_volume(vol.id) is True
     client.close()
+
+
+class _Rotating:
+    """A service token source with no token at first (the volume API
+    answers 401, as to a revoked one); :meth:`refresh` gives a good one."""
+
+    def __init__(self):
+        self.current, self.refreshed = None, []
+
+    def token(self):
+        return self.current
+
+    def refresh(self, stale):
+        self.refreshed.append(stale)
+        self.current = "admin"
+        return self.current
+
+
+def test_calls_without_a_callers_token_carry_the_services(volumes):
+    """A host's own calls (no caller's token) go with the service's token,
+    renewed once after a 401; a caller's token is sent as it is."""
+    auth = _Rotating()
+    client = VolumeClient(volumes.url, auth=auth)
+    vol = client.create_volume(1, name="by-the-service")
+    assert auth.refreshed == [None]
+    volumes.wait(volumes.admin, vol.id, "available")
+    assert client.get_volume(vol.id).id == vol.id
+    assert auth.refreshed == [None]
+    # A caller's token is sent as it is (noauth2: no identity with this one).
+    with pytest.raises(VolumeClientError) as err:
+        client.get_volume(vol.id, token="someone-else")
+    assert err.value.status == 403
+    # No token of its own (as the hosts had before): the volume API refuses.
+    with pytest.raises(VolumeClientError) as err:
+        VolumeClient(volumes.url).get_volume(vol.id)
+    assert err.value.status == 401
+    assert client.delete_volume(vol.id) is True
+    client.close()

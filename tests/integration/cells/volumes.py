@@ -7,7 +7,9 @@ deployment's database server and RabbitMQ (a ``volume`` vhost of their
 own); the ``file`` backend in the work directory, which every process of
 the deployment sees (they all run on this machine).  The compute API and
 the compute hosts reach the volume API through ``[identity]
-volume_endpoint``; the manager reads images from the image API.
+volume_endpoint``, with ``[volume_client] token`` for the calls no user
+made (a host's start-up reconcile and periodic tasks); the manager reads
+images from the image API.
 """
 from __future__ import annotations
 
@@ -25,8 +27,10 @@ HEADERS = {"X-Auth-Token": "admin", "OpenStack-API-Version": "volume 3.44"}
 
 def endpoint_options(url: str) -> dict[str, dict]:
     """What the compute API's and the compute hosts' files get: the
-    catalog's volume endpoint, as an operator writes it."""
-    return {"identity": {"volume_endpoint": f"{url}/v3/%(project_id)s"}}
+    catalog's volume endpoint, as an operator writes it, and the service's
+    own token (noauth2's admin) for calls without a caller's token."""
+    return {"identity": {"volume_endpoint": f"{url}/v3/%(project_id)s"},
+            "volume_client": {"token": "admin"}}
 
 
 def volume_conf(d: Distributed, urls: dict[str, str], bus: dict[str, dict]) -> str:

@@ -109,7 +109,9 @@ def _leave_source(state: ComputeState, ctx: RequestContext, located: Located,
     """A server that left its source (waiting for confirmation, or being
     reverted) has a powered-off guest there, and across cells a hidden copy
     in the source cell: the guest goes (cast to the source host, when it is
-    up; its start reconciles it otherwise) and the copy is deleted."""
+    up; its start reconciles it otherwise) and the copy is deleted (its
+    volume mappings too when the host is down: the host deleting the
+    server deletes every attachment it has, the source's included)."""
     uuid, source = located.mapping.instance_uuid, migration.get("source_compute")
     if not source or located.instance is None or source == located.instance.host:
         return
@@ -117,12 +119,17 @@ def _leave_source(state: ComputeState, ctx: RequestContext, located: Located,
     if mapped is None:
         return
     cell = state.cells.get(mapped.cell_uuid)
+    up = instance_cells.compute_is_up(state, cell, source)
     if cell.uuid != located.cell.uuid:
         now = utcnow()
-        state.cells.database(cell).write(lambda conn: (
-            instance_repo.soft_delete(conn, uuid, now, {"task_state": None}, hidden_only=True),
-            migrations.set_status(conn, migration["uuid"], {"status": "error"}, now)))
-    if instance_cells.compute_is_up(state, cell, source):
+
+        def leave(conn) -> None:
+            instance_repo.soft_delete(conn, uuid, now, {"task_state": None}, hidden_only=True)
+            migrations.set_status(conn, migration["uuid"], {"status": "error"}, now)
+            if not up:  # else its host drops them with its volume reservations
+                block_device_mappings.soft_delete_all(conn, uuid, now)
+        state.cells.database(cell).write(leave)
+    if up:
         ComputeAPI(state.buses.require(cell)).drop_guest(ctx, source, uuid).send()
 
 

@@ -9,9 +9,9 @@ within the server's cell).
   (:mod:`nubes.conductor.super.migrate`).
 * With the policy ``compute:servers:resize:cross_cell`` a move may go to
   another cell when the server's own has no room; its confirm and revert
-  then go through the super-conductor (:mod:`nubes.conductor.super.cross_cell`).
-  A server with volumes moves within its cell only (its volume mappings
-  and attachments are not carried across cells yet).
+  then go through the super-conductor (:mod:`nubes.conductor.super.cross_cell`),
+  volumes and all (the target cell gets the mappings, its host new
+  attachments).
 * confirmResize / revertResize (VERIFY_RESIZE): in one cell transaction the
   finished migration becomes ``confirming`` / ``reverting`` (none: 400
   ``Instance has not been resized.``), the action starts (and, for a
@@ -30,7 +30,7 @@ from nubes.api.compute.service.instance_cells import Located
 from nubes.api.compute.service.server_tasks import Task
 from nubes.api.compute.state import ComputeState
 from nubes.cells import quota as cell_quota
-from nubes.cells.repo import block_device_mappings, flavors, host_mappings, migrations
+from nubes.cells.repo import flavors, host_mappings, migrations
 from nubes.cells.repo import request_specs
 from nubes.cells.repo import instance_actions
 from nubes.cells.repo import instances as instance_repo
@@ -95,18 +95,9 @@ def _movable(state: ComputeState, ctx: RequestContext, uuid: str, task: Task) ->
 
 def _start_move(state: ComputeState, ctx: RequestContext, uuid: str, task: Task,
                 located: Located, **move) -> None:
-    if move.get("cross_cell") and _has_volumes(state, located):
-        # Its volume mappings stay in its cell: it moves within it.
-        move["cross_cell"] = False
     server_tasks.start(state, ctx, uuid, task)
     SuperConductorAPI(state.api_transport).migrate_server(
         ctx, uuid, old_vm_state=located.instance.vm_state, **move).send()
-
-
-def _has_volumes(state: ComputeState, located: Located) -> bool:
-    rows = state.cells.database(located.cell).read(
-        lambda conn: block_device_mappings.of_instance(conn, located.mapping.instance_uuid))
-    return any(r.get("destination_type") == "volume" for r in rows)
 
 
 def confirm(state: ComputeState, ctx: RequestContext, uuid: str) -> None:
