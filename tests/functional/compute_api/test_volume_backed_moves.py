@@ -9,7 +9,12 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.cloud import ServersCloud
-from tests.functional.compute_api.volume_helpers import VolumeApi, wait_for
+from tests.functional.compute_api.volume_helpers import (
+    VolumeApi,
+    boot_volume_backed,
+    delete_volume_backed,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -30,27 +35,9 @@ def vols(cloud):
 
 @pytest.fixture
 def server(cloud, vols):
-    root, data = vols.create(1, name="root"), vols.create(1, name="data")
-    code, body = cloud.demo.post("/servers", {"server": {
-        "name": "bfv-mover", "imageRef": "", "flavorRef": "1", "networks": "none",
-        "block_device_mapping_v2": [{"boot_index": 0, "uuid": root["id"],
-                                     "source_type": "volume",
-                                     "destination_type": "volume"}]}})
-    assert code == 202, body
-    sid = body["server"]["id"]
-    cloud.wait_status(cloud.demo, sid, "ACTIVE")
-    code, body = cloud.demo.post(f"/servers/{sid}/os-volume_attachments",
-                                 {"volumeAttachment": {"volumeId": data["id"]}})
-    assert code == 200, body
-    vols.wait(data["id"], "in-use")
-    yield sid, {root["id"]: "/dev/vda", data["id"]: body["volumeAttachment"]["device"]}
-    assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
-    cloud.wait_gone(cloud.demo, sid)
-    for volume_id in (root["id"], data["id"]):
-        vols.wait(volume_id, "available")
-        assert vols.attachments(volume_id=volume_id) == []
-        assert vols.delete(volume_id) == 202
-    cloud.wait_no_usage()
+    sid, devices = boot_volume_backed(cloud, vols, "bfv-mover")
+    yield sid, devices
+    delete_volume_backed(cloud, vols, sid, devices)
 
 
 def _act(cloud, sid, body, **kw):

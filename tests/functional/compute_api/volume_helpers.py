@@ -67,3 +67,36 @@ def wait_for(predicate, what: str, timeout: float = 30.0):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def boot_volume_backed(cloud: ServersCloud, vols: VolumeApi, name: str
+                       ) -> tuple[str, dict[str, str]]:
+    """A demo member's server booted from a new volume, with a second one
+    attached: its id and {volume id: device}."""
+    root, data = vols.create(1, name="root"), vols.create(1, name="data")
+    code, body = cloud.demo.post("/servers", {"server": {
+        "name": name, "imageRef": "", "flavorRef": "1", "networks": "none",
+        "block_device_mapping_v2": [{"boot_index": 0, "uuid": root["id"],
+                                     "source_type": "volume",
+                                     "destination_type": "volume"}]}})
+    assert code == 202, body
+    sid = body["server"]["id"]
+    cloud.wait_status(cloud.demo, sid, "ACTIVE")
+    code, body = cloud.demo.post(f"/servers/{sid}/os-volume_attachments",
+                                 {"volumeAttachment": {"volumeId": data["id"]}})
+    assert code == 200, body
+    vols.wait(data["id"], "in-use")
+    return sid, {root["id"]: "/dev/vda", data["id"]: body["volumeAttachment"]["device"]}
+
+
+def delete_volume_backed(cloud: ServersCloud, vols: VolumeApi, sid: str,
+                         volume_ids) -> None:
+    """The server deleted; its volumes available with no attachment left,
+    then deleted; nothing used in placement."""
+    assert cloud.demo.delete(f"/servers/{sid}")[0] == 204
+    cloud.wait_gone(cloud.demo, sid)
+    for volume_id in volume_ids:
+        vols.wait(volume_id, "available")
+        assert vols.attachments(volume_id=volume_id) == []
+        assert vols.delete(volume_id) == 202
+    cloud.wait_no_usage()
